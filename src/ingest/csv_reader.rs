@@ -1,0 +1,347 @@
+//! The generic canonical-CSV reader shared by every source.
+//!
+//! Design (keeps both speed and exact line numbers):
+//! 1. the file is decoded to UTF-8 ([`super::encoding`]) and its header mapped
+//!    onto the source's canonical columns (English names or Japanese aliases);
+//! 2. polars reads every column as text (its multi-threaded CSV parser);
+//! 3. each canonical column is typed by the cell parsers of
+//!    [`super::schema`], one thread per column, recording failed row indexes;
+//! 4. only when a row failed, a line-accurate pass with the `csv` crate maps
+//!    those record indexes to the physical line where each record starts (the
+//!    header is line 1) and recovers the raw fields for the rejected-rows file.
+//!
+//! Rows with any bad cell are set aside, never dropped silently: each problem
+//! becomes a [`RowIssue`] `file:line:column: reason`.
+
+use super::encoding::{decode, Encoding};
+use super::schema::{parse_bool, parse_enum, parse_float, parse_int, parse_priority, ColType, ColumnSpec, SourceSpec};
+use crate::frame::datetime_column;
+use crate::time::parse_datetime_ms;
+use polars::prelude::*;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Cursor;
+use std::path::Path;
+
+/// A problem with one row of an input file.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RowIssue {
+    /// File as given on the command line / found under the inputs folder.
+    pub file: String,
+    /// Physical line where the record starts (header = 1).
+    pub line: u64,
+    /// Column header as written in the file.
+    pub column: String,
+    /// What is wrong.
+    pub reason: String,
+    /// The raw fields of the record (personal data masked).
+    #[serde(skip)]
+    pub record: Vec<String>,
+}
+
+impl std::fmt::Display for RowIssue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.reason)
+    }
+}
+
+/// A problem that makes a whole file unreadable.
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
+pub enum FileError {
+    /// The file could not be read.
+    #[error("{file}: cannot read: {reason}")]
+    Io { file: String, reason: String },
+    /// The bytes are not in a supported encoding.
+    #[error("{file}:{line}: {reason}")]
+    Encoding { file: String, line: u64, reason: String },
+    /// No header row.
+    #[error("{file}: empty file: no header row")]
+    Empty { file: String },
+    /// Required columns are missing from the header.
+    #[error("{file}:1: missing required column {column}")]
+    MissingColumn { file: String, column: String },
+    /// Two headers map onto the same canonical column.
+    #[error("{file}:1: columns {first:?} and {second:?} both map to {canonical}")]
+    DuplicateColumn { file: String, first: String, second: String, canonical: String },
+    /// The CSV structure itself is broken (e.g. an unterminated quote).
+    #[error("{file}: malformed CSV: {reason}")]
+    Malformed { file: String, reason: String },
+}
+
+/// What was read from one file (for the manifest).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FileReport {
+    /// File path as displayed.
+    pub file: String,
+    /// SHA-256 of the raw bytes.
+    pub sha256: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// Encoding detected or forced.
+    pub encoding: &'static str,
+    /// Data rows in the file.
+    pub rows: usize,
+    /// Rows accepted into the canonical table.
+    pub accepted: usize,
+    /// Rows set aside.
+    pub rejected: usize,
+    /// Header columns that are not part of the canonical schema.
+    pub unknown_columns: Vec<String>,
+}
+
+/// The typed rows of one file.
+pub struct FileData {
+    /// Canonical typed frame (every canonical column; absent ones all null).
+    pub frame: DataFrame,
+    /// Canonical columns present in the file's header.
+    pub present: BTreeSet<&'static str>,
+    /// Manifest entry.
+    pub report: FileReport,
+    /// Row problems.
+    pub issues: Vec<RowIssue>,
+}
+
+/// Read one canonical CSV file of `spec`.
+pub fn read_file(spec: &'static SourceSpec, path: &Path, display: &str, forced: Option<Encoding>) -> Result<FileData, FileError> {
+    let raw = std::fs::read(path).map_err(|e| FileError::Io { file: display.into(), reason: e.to_string() })?;
+    read_bytes(spec, &raw, display, forced)
+}
+
+/// Read canonical CSV from bytes (the file's whole content).
+pub fn read_bytes(spec: &'static SourceSpec, raw: &[u8], display: &str, forced: Option<Encoding>) -> Result<FileData, FileError> {
+    let file = display.to_string();
+    let sha256 = hex(&Sha256::digest(raw));
+    let (text, encoding) =
+        decode(raw, forced).map_err(|(line, reason)| FileError::Encoding { file: file.clone(), line, reason })?;
+
+    // Header.
+    let mut hdr_reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(&text[..]);
+    let header: Vec<String> = match hdr_reader.records().next() {
+        None => return Err(FileError::Empty { file }),
+        Some(Err(e)) => return Err(FileError::Malformed { file, reason: e.to_string() }),
+        Some(Ok(r)) => r.iter().map(|h| h.trim().to_string()).collect(),
+    };
+    if header.iter().all(String::is_empty) {
+        return Err(FileError::Empty { file });
+    }
+    let mut mapping: Vec<Option<&'static ColumnSpec>> = Vec::with_capacity(header.len());
+    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut unknown = Vec::new();
+    for h in &header {
+        match spec.resolve_header(h) {
+            Some(c) => {
+                if let Some(first) = seen.insert(c.name, h) {
+                    return Err(FileError::DuplicateColumn {
+                        file,
+                        first: first.to_string(),
+                        second: h.clone(),
+                        canonical: c.name.to_string(),
+                    });
+                }
+                mapping.push(Some(c));
+            }
+            None => {
+                unknown.push(h.clone());
+                mapping.push(None);
+            }
+        }
+    }
+    if let Some(missing) = spec.columns.iter().find(|c| c.required && !seen.contains_key(c.name)) {
+        return Err(FileError::MissingColumn { file, column: format!("{} [{}]", missing.name, missing.alias) });
+    }
+
+    // Every column as text.
+    let text_df = if !has_second_record(&text) {
+        None
+    } else {
+        let df = CsvReadOptions::default()
+            .with_has_header(true)
+            .with_infer_schema_length(Some(0))
+            .with_raise_if_empty(false)
+            .map_parse_options(|o| o.with_missing_is_null(true))
+            .into_reader_with_file_handle(Cursor::new(&text[..]))
+            .finish()
+            .map_err(|e| FileError::Malformed { file: file.clone(), reason: e.to_string() })?;
+        if df.width() != header.len() {
+            return Err(FileError::Malformed {
+                file,
+                reason: format!("header has {} columns but {} were read", header.len(), df.width()),
+            });
+        }
+        Some(df)
+    };
+    let height = text_df.as_ref().map_or(0, DataFrame::height);
+
+    // Type each canonical column, in parallel.
+    let mut present = BTreeSet::new();
+    let mut typed: BTreeMap<&'static str, Column> = BTreeMap::new();
+    let mut failures: Vec<(usize, usize, String)> = Vec::new(); // (row, header idx, reason)
+    if let Some(df) = &text_df {
+        let jobs: Vec<(usize, &'static ColumnSpec, &StringChunked)> = mapping
+            .iter()
+            .enumerate()
+            .filter_map(|(i, m)| m.map(|c| (i, c)))
+            .map(|(i, c)| Ok((i, c, df.columns()[i].str()?)))
+            .collect::<PolarsResult<_>>()
+            .map_err(|e| FileError::Malformed { file: file.clone(), reason: e.to_string() })?;
+        let results: Vec<(usize, &'static ColumnSpec, Column, Vec<(usize, String)>)> = std::thread::scope(|s| {
+            let handles: Vec<_> = jobs
+                .into_iter()
+                .map(|(i, c, ca)| s.spawn(move || {
+                    let (col, errs) = type_column(c, ca);
+                    (i, c, col, errs)
+                }))
+                .collect();
+            handles.into_iter().map(|h| h.join().expect("typing thread")).collect()
+        });
+        for (i, c, col, errs) in results {
+            present.insert(c.name);
+            typed.insert(c.name, col);
+            failures.extend(errs.into_iter().map(|(r, reason)| (r, i, reason)));
+        }
+    }
+
+    // Assemble all canonical columns in spec order.
+    let columns: Vec<Column> = spec
+        .columns
+        .iter()
+        .map(|c| typed.remove(c.name).unwrap_or_else(|| null_column(c, height)))
+        .collect();
+    let mut frame = DataFrame::new(height, columns).map_err(|e| FileError::Malformed { file: file.clone(), reason: e.to_string() })?;
+
+    let mut issues = Vec::new();
+    let mut rejected = 0;
+    if !failures.is_empty() {
+        failures.sort_by_key(|f| (f.0, f.1));
+        let bad_rows: BTreeSet<usize> = failures.iter().map(|f| f.0).collect();
+        rejected = bad_rows.len();
+        let located = locate_records(&text, &bad_rows, spec, &mapping);
+        for (row, hidx, reason) in failures {
+            let (line, record) = located.get(&row).cloned().unwrap_or((0, Vec::new()));
+            issues.push(RowIssue { file: file.clone(), line, column: header[hidx].clone(), reason, record });
+        }
+        let mask: BooleanChunked = (0..height).map(|r| !bad_rows.contains(&r)).collect();
+        frame = frame.filter(&mask).map_err(|e| FileError::Malformed { file: file.clone(), reason: e.to_string() })?;
+    }
+    Ok(FileData {
+        report: FileReport {
+            file,
+            sha256,
+            bytes: raw.len() as u64,
+            encoding: encoding.name(),
+            rows: height,
+            accepted: height - rejected,
+            rejected,
+            unknown_columns: unknown,
+        },
+        frame,
+        present,
+        issues,
+    })
+}
+
+fn has_second_record(text: &[u8]) -> bool {
+    let mut r = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(text);
+    r.records().next().is_some()
+}
+
+fn as_text(s: &str) -> Result<&str, String> {
+    Ok(s)
+}
+
+fn null_column(c: &ColumnSpec, height: usize) -> Column {
+    let dtype = match c.ty {
+        ColType::Text | ColType::Enum(_) => DataType::String,
+        ColType::DateTime => DataType::Datetime(TimeUnit::Milliseconds, None),
+        ColType::Int | ColType::Priority => DataType::Int64,
+        ColType::Float => DataType::Float64,
+        ColType::Bool => DataType::Boolean,
+    };
+    Column::full_null(c.name.into(), height, &dtype)
+}
+
+/// Type one column; returns the typed column and `(row, reason)` failures.
+fn type_column(c: &'static ColumnSpec, ca: &StringChunked) -> (Column, Vec<(usize, String)>) {
+    let mut errs = Vec::new();
+    let name: PlSmallStr = c.name.into();
+    macro_rules! typed {
+        ($parse:expr) => {{
+            let mut out = Vec::with_capacity(ca.len());
+            for (r, v) in ca.iter().enumerate() {
+                match v.map(str::trim).filter(|s| !s.is_empty()) {
+                    None => {
+                        if c.required {
+                            errs.push((r, "required value is empty".to_string()));
+                        }
+                        out.push(None);
+                    }
+                    Some(s) => match $parse(s) {
+                        Ok(x) => out.push(Some(x)),
+                        Err(e) => {
+                            errs.push((r, e));
+                            out.push(None);
+                        }
+                    },
+                }
+            }
+            out
+        }};
+    }
+    let col = match &c.ty {
+        ColType::Text => {
+            let v: Vec<Option<&str>> = typed!(as_text);
+            Column::new(name, v)
+        }
+        ColType::Enum(values) => {
+            let v: Vec<Option<&'static str>> = typed!(|s: &str| parse_enum(values, s));
+            Column::new(name, v)
+        }
+        ColType::DateTime => datetime_column(c.name, typed!(parse_datetime_ms)),
+        ColType::Int => Column::new(name, typed!(parse_int)),
+        ColType::Priority => Column::new(name, typed!(parse_priority)),
+        ColType::Float => Column::new(name, typed!(parse_float)),
+        ColType::Bool => Column::new(name, typed!(parse_bool)),
+    };
+    (col, errs)
+}
+
+/// Map data-record indexes (0 = first record after the header) to the
+/// physical line where each starts, with the record's raw fields (personal
+/// columns masked).
+fn locate_records(
+    text: &[u8],
+    rows: &BTreeSet<usize>,
+    spec: &SourceSpec,
+    mapping: &[Option<&'static ColumnSpec>],
+) -> BTreeMap<usize, (u64, Vec<String>)> {
+    let mut out = BTreeMap::new();
+    let Some(&last) = rows.iter().next_back() else { return out };
+    let mut r = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(text);
+    let mut rec = csv::StringRecord::new();
+    let mut idx = 0usize;
+    while idx <= last {
+        match r.read_record(&mut rec) {
+            Ok(true) => {}
+            _ => break,
+        }
+        if rows.contains(&idx) {
+            let line = rec.position().map_or(0, |p| p.line());
+            let fields = rec
+                .iter()
+                .enumerate()
+                .map(|(i, f)| match mapping.get(i).copied().flatten() {
+                    Some(c) if spec.personal.contains(&c.name) => crate::mask::mask(f),
+                    _ => f.to_string(),
+                })
+                .collect();
+            out.insert(idx, (line, fields));
+        }
+        idx += 1;
+    }
+    out
+}
+
+/// Lower-case hex of a digest.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

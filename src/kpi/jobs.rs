@@ -1,0 +1,180 @@
+//! Batch job figures (kpis.md "Batch jobs"): instances, runs, reruns,
+//! first-run and final success, failed instances, late instances.
+//!
+//! A job instance is (job_name, scheduled_at) when scheduled_at is given;
+//! otherwise each attempt-1 row starts an instance and later attempts of the
+//! same job attach to the newest instance started before them. A row without
+//! `attempt` counts as attempt 1. Skipped rows are not runs. An instance
+//! belongs to the period of its scheduled_at (else its first start).
+
+use super::{pct, Figures};
+use crate::config::DeadlineRule;
+use crate::frame;
+use crate::ingest::SourceData;
+use crate::time::{ms_to_dt, Period, MS_PER_MIN};
+use chrono::Duration;
+use polars::prelude::*;
+use std::collections::{BTreeMap, HashMap};
+
+/// One job instance with its attempts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Instance {
+    pub job_name: String,
+    pub jobnet: Option<String>,
+    pub scheduled_at: Option<i64>,
+    pub first_started_at: i64,
+    pub ended_at: Option<i64>,
+    pub first_status: String,
+    pub final_status: String,
+    pub attempts: usize,
+    pub deadline: Option<i64>,
+    pub late: bool,
+}
+
+impl Instance {
+    /// Final status is success or warning.
+    pub fn succeeded(&self) -> bool {
+        ok(&self.final_status)
+    }
+    /// Final status is failed or killed.
+    pub fn failed(&self) -> bool {
+        matches!(self.final_status.as_str(), "failed" | "killed")
+    }
+}
+
+fn ok(s: &str) -> bool {
+    matches!(s, "success" | "warning")
+}
+
+/// Job results for a period.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct JobKpis {
+    /// Figures under `jobs.*`.
+    pub figures: Figures,
+    /// Instances that failed or were late (None = データなし).
+    pub problems: Option<Vec<Instance>>,
+}
+
+const KEYS: [&str; 7] = ["instances", "runs", "reruns", "first_run_success_pct", "final_success_pct", "failed_instances", "late"];
+
+struct Row {
+    job: String,
+    jobnet: Option<String>,
+    sched: Option<i64>,
+    start: i64,
+    end: Option<i64>,
+    status: String,
+    attempt: i64,
+    deadline: Option<i64>,
+}
+
+/// Compute job figures. `deadlines` maps job names to configured deadlines.
+pub fn compute(src: Option<&SourceData>, p: Period, deadlines: &BTreeMap<String, DeadlineRule>) -> PolarsResult<JobKpis> {
+    let mut out = JobKpis::default();
+    let Some(s) = src.filter(|s| s.covers(p.start_ms(), p.end_ms())) else {
+        for k in KEYS {
+            out.figures.set(format!("jobs.{k}"), None);
+        }
+        return Ok(out);
+    };
+    let df = s
+        .frame
+        .clone()
+        .lazy()
+        .filter(col("status").neq(lit("skipped")))
+        .sort(["started_at"], Default::default())
+        .collect()?;
+    let (jobs, nets) = (frame::strs(&df, "job_name")?, frame::strs(&df, "jobnet")?);
+    let (sched, start, end) = (frame::i64s(&df, "scheduled_at")?, frame::i64s(&df, "started_at")?, frame::i64s(&df, "ended_at")?);
+    let (status, attempt, deadline) = (frame::strs(&df, "status")?, frame::i64s(&df, "attempt")?, frame::i64s(&df, "deadline")?);
+    let rows: Vec<Row> = (0..df.height())
+        .map(|i| Row {
+            job: jobs[i].clone().unwrap_or_default(),
+            jobnet: nets[i].clone(),
+            sched: sched[i],
+            start: start[i].unwrap_or(0),
+            end: end[i],
+            status: status[i].clone().unwrap_or_default(),
+            attempt: attempt[i].unwrap_or(1),
+            deadline: deadline[i],
+        })
+        .collect();
+
+    // Group attempts into instances (rows are in start order).
+    let mut instances: Vec<Vec<usize>> = Vec::new();
+    let mut by_sched: HashMap<(&str, i64), usize> = HashMap::new();
+    let mut newest: HashMap<&str, usize> = HashMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        let slot = if let Some(t) = r.sched {
+            *by_sched.entry((r.job.as_str(), t)).or_insert_with(|| {
+                instances.push(Vec::new());
+                instances.len() - 1
+            })
+        } else if r.attempt <= 1 || !newest.contains_key(r.job.as_str()) {
+            // An orphan rerun (no earlier attempt in the data) starts its own
+            // instance rather than being lost.
+            instances.push(Vec::new());
+            newest.insert(r.job.as_str(), instances.len() - 1);
+            instances.len() - 1
+        } else {
+            newest[r.job.as_str()]
+        };
+        instances[slot].push(i);
+    }
+
+    let (pstart, pend) = (p.start_ms(), p.end_ms());
+    let mut list = Vec::new();
+    let (mut n_inst, mut runs, mut reruns, mut first_ok, mut final_ok, mut failed, mut late) = (0, 0, 0, 0, 0, 0, 0);
+    for idx in &instances {
+        let first = &rows[idx[0]];
+        let key_time = first.sched.unwrap_or(first.start);
+        if !(pstart..pend).contains(&key_time) {
+            continue;
+        }
+        let last = &rows[*idx.last().expect("non-empty")];
+        let first_attempt = idx.iter().map(|&i| &rows[i]).min_by_key(|r| (r.attempt, r.start)).expect("non-empty");
+        let dl = idx.iter().find_map(|&i| rows[i].deadline).or_else(|| {
+            deadlines.get(&first.job).map(|rule| {
+                let day = ms_to_dt(key_time).date() + Duration::days(rule.day_offset);
+                crate::time::day_start_ms(day) + rule.minute_of_day * MS_PER_MIN
+            })
+        });
+        let is_late = match (dl, last.end) {
+            (Some(d), Some(e)) => e > d,
+            (Some(d), None) => last.status == "running" && pend > d,
+            _ => false,
+        };
+        let inst = Instance {
+            job_name: first.job.clone(),
+            jobnet: first.jobnet.clone(),
+            scheduled_at: first.sched,
+            first_started_at: first.start,
+            ended_at: last.end,
+            first_status: first_attempt.status.clone(),
+            final_status: last.status.clone(),
+            attempts: idx.len(),
+            deadline: dl,
+            late: is_late,
+        };
+        n_inst += 1;
+        runs += idx.len();
+        reruns += idx.iter().filter(|&&i| rows[i].attempt > 1).count();
+        first_ok += usize::from(ok(&inst.first_status));
+        final_ok += usize::from(inst.succeeded());
+        failed += usize::from(inst.failed());
+        late += usize::from(is_late);
+        if inst.failed() || is_late || idx.len() > 1 {
+            list.push(inst);
+        }
+    }
+    let f = &mut out.figures;
+    f.count("jobs.instances", Some(n_inst));
+    f.count("jobs.runs", Some(runs));
+    f.count("jobs.reruns", Some(reruns));
+    f.set("jobs.first_run_success_pct", pct(first_ok, n_inst));
+    f.set("jobs.final_success_pct", pct(final_ok, n_inst));
+    f.count("jobs.failed_instances", Some(failed));
+    f.count("jobs.late", Some(late));
+    out.problems = Some(list);
+    Ok(out)
+}

@@ -1,0 +1,119 @@
+//! KPI engine: pure functions from canonical tables to figures (kpis.md).
+//!
+//! No file I/O here. Each module takes the canonical frames (as polars
+//! `LazyFrame`s where the work is filtering and grouping, as column vectors
+//! where it is sequential) and a [`Period`], and returns figures under the
+//! stable keys of figures.md plus the detail rows the reports list.
+//! A figure is `None` (データなし) when its source is absent or does not cover
+//! the period, or when its denominator is zero — never 0 or 100 %.
+
+pub mod backups;
+pub mod calls;
+pub mod capacity;
+pub mod jobs;
+pub mod tickets;
+
+use polars::prelude::*;
+use std::collections::BTreeMap;
+
+/// Flat map of figure key → value (`None` = データなし).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Figures(pub BTreeMap<String, Option<f64>>);
+
+impl Figures {
+    /// Set a figure (rounded to 6 decimals so documents and JSON agree exactly).
+    pub fn set(&mut self, key: impl Into<String>, v: Option<f64>) {
+        self.0.insert(key.into(), v.map(round6));
+    }
+    /// Set a count.
+    pub fn count(&mut self, key: impl Into<String>, v: Option<usize>) {
+        self.set(key, v.map(|n| n as f64));
+    }
+    /// A figure's value; `None` when absent or データなし.
+    pub fn get(&self, key: &str) -> Option<f64> {
+        self.0.get(key).copied().flatten()
+    }
+    /// Merge another set of figures.
+    pub fn extend(&mut self, other: Figures) {
+        self.0.extend(other.0);
+    }
+}
+
+/// Round to 6 decimals.
+pub fn round6(v: f64) -> f64 {
+    (v * 1e6).round() / 1e6
+}
+
+/// `100 × num / den`, or データなし when the denominator is 0.
+pub fn pct(num: usize, den: usize) -> Option<f64> {
+    (den > 0).then(|| 100.0 * num as f64 / den as f64)
+}
+
+/// Nearest-rank percentile of sorted values: the ⌈p·n⌉-th smallest.
+pub fn nearest_rank(sorted: &[f64], p: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    Some(sorted[rank - 1])
+}
+
+/// Mean of values, データなし when empty.
+pub fn mean(v: &[f64]) -> Option<f64> {
+    (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+}
+
+/// Median (mean of the two middle values for an even count).
+pub fn median(sorted: &[f64]) -> Option<f64> {
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(sorted[n / 2]),
+        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2.0),
+    }
+}
+
+/// Filter expression: datetime column `c` within `[start, end)` (naive JST ms).
+pub fn within(c: &str, start_ms: i64, end_ms: i64) -> Expr {
+    let v = col(c).cast(DataType::Int64);
+    v.clone().gt_eq(lit(start_ms)).and(v.lt(lit(end_ms)))
+}
+
+/// Count rows per value of `key` (nulls under `""`), sorted by key.
+pub fn count_by(lf: LazyFrame, key: &str) -> PolarsResult<BTreeMap<String, usize>> {
+    let df = lf
+        .group_by([col(key)])
+        .agg([len().alias("__n")])
+        .collect()?;
+    let keys = df.column(key)?.cast(&DataType::String)?;
+    let keys = keys.str()?;
+    let ns = df.column("__n")?.cast(&DataType::Int64)?;
+    let ns = ns.i64()?;
+    Ok(keys
+        .iter()
+        .zip(ns.iter())
+        .map(|(k, n)| (k.unwrap_or("").to_string(), n.unwrap_or(0) as usize))
+        .collect())
+}
+
+/// Number of rows.
+pub fn count(lf: LazyFrame) -> PolarsResult<usize> {
+    let df = lf.select([len().alias("__n")]).collect()?;
+    Ok(df.column("__n")?.cast(&DataType::Int64)?.i64()?.get(0).unwrap_or(0) as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles() {
+        let v = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0];
+        // p95 of 10 values: rank ⌈9.5⌉ = 10 → 10; p90: rank 9 → 9.
+        assert_eq!(nearest_rank(&v, 0.95), Some(10.0));
+        assert_eq!(nearest_rank(&v, 0.90), Some(9.0));
+        assert_eq!(median(&v), Some(5.5));
+        assert_eq!(pct(0, 0), None);
+        assert_eq!(pct(1, 4), Some(25.0));
+    }
+}

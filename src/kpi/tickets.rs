@@ -1,0 +1,157 @@
+//! Ticket figures: received / resolved / backlog by kind, channels, top
+//! categories, FCR, escalation, reopen, changes, and the priority 1–2
+//! incident list (kpis.md "Tickets").
+
+use super::{count, count_by, pct, within, Figures};
+use crate::frame;
+use crate::ingest::{tickets::KINDS, SourceData};
+use crate::time::Period;
+use polars::prelude::*;
+
+/// Change classes in report order.
+pub const CHANGE_CLASSES: [&str; 4] = ["emergency", "major", "minor", "standard"];
+
+/// A priority 1–2 incident active during the period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MajorIncident {
+    pub ticket_id: String,
+    pub title: Option<String>,
+    pub priority: i64,
+    pub system: Option<String>,
+    pub status: String,
+    pub opened_at: i64,
+    pub first_response_at: Option<i64>,
+    pub resolved_at: Option<i64>,
+}
+
+/// Ticket results for a period.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TicketKpis {
+    /// Figures under `tickets.*` and `changes.*`.
+    pub figures: Figures,
+    /// Received per channel (None = データなし).
+    pub by_channel: Option<Vec<(String, usize)>>,
+    /// Most frequent categories among received tickets.
+    pub top_categories: Option<Vec<(String, usize)>>,
+    /// Priority 1–2 incidents open at some time in the period.
+    pub major_incidents: Option<Vec<MajorIncident>>,
+}
+
+/// Compute ticket figures. `src` is `None` when no ticket file was provided.
+pub fn compute(src: Option<&SourceData>, p: Period, top_n: usize) -> PolarsResult<TicketKpis> {
+    let mut out = TicketKpis::default();
+    let f = &mut out.figures;
+    let covered = src.filter(|s| s.covers(p.start_ms(), p.end_ms()));
+    let Some(s) = covered else {
+        for what in ["received", "resolved", "backlog"] {
+            f.set(format!("tickets.{what}.total"), None);
+            for k in KINDS {
+                f.set(format!("tickets.{what}.{}", k.code), None);
+            }
+        }
+        for k in ["tickets.fcr_pct", "tickets.escalation_pct", "tickets.reopen_pct", "changes.total", "changes.success_pct", "changes.emergency_pct"] {
+            f.set(k, None);
+        }
+        for c in CHANGE_CLASSES {
+            f.set(format!("changes.by_class.{c}"), None);
+        }
+        return Ok(out);
+    };
+    let (start, end) = (p.start_ms(), p.end_ms());
+    let lf = s.frame.clone().lazy();
+    let received = lf.clone().filter(within("opened_at", start, end));
+    let resolved = lf.clone().filter(within("resolved_at", start, end));
+    let backlog = lf.clone().filter(
+        col("opened_at").cast(DataType::Int64).lt(lit(end))
+            .and(col("status").neq(lit("cancelled")))
+            .and(col("resolved_at").is_null().or(col("resolved_at").cast(DataType::Int64).gt_eq(lit(end)))),
+    );
+    for (what, frame) in [("received", &received), ("resolved", &resolved), ("backlog", &backlog)] {
+        let by_kind = count_by(frame.clone(), "kind")?;
+        f.count(format!("tickets.{what}.total"), Some(by_kind.values().sum()));
+        for k in KINDS {
+            f.count(format!("tickets.{what}.{}", k.code), Some(by_kind.get(k.code).copied().unwrap_or(0)));
+        }
+    }
+
+    // Rates: column absent → データなし; an empty cell counts as false.
+    let n_received = count(received.clone())?;
+    let n_resolved = count(resolved.clone())?;
+    let rate = |present: bool, num: LazyFrame, den: usize| -> PolarsResult<Option<f64>> {
+        Ok(if present { pct(count(num)?, den) } else { None })
+    };
+    let inquiries_resolved = resolved.clone().filter(col("kind").eq(lit("inquiry")));
+    let n_inq = count(inquiries_resolved.clone())?;
+    f.set(
+        "tickets.fcr_pct",
+        rate(s.present.contains("first_contact_resolved"), inquiries_resolved.filter(col("first_contact_resolved").eq(lit(true))), n_inq)?,
+    );
+    f.set(
+        "tickets.escalation_pct",
+        rate(s.present.contains("escalated"), received.clone().filter(col("escalated").eq(lit(true))), n_received)?,
+    );
+    f.set(
+        "tickets.reopen_pct",
+        rate(s.present.contains("reopened"), resolved.clone().filter(col("reopened").gt(lit(0i64))), n_resolved)?,
+    );
+
+    // Changes opened in the period.
+    let changes = received.clone().filter(col("kind").eq(lit("change")));
+    let n_changes = count(changes.clone())?;
+    f.count("changes.total", Some(n_changes));
+    let by_class = count_by(changes.clone(), "change_class")?;
+    for c in CHANGE_CLASSES {
+        f.count(format!("changes.by_class.{c}"), Some(by_class.get(c).copied().unwrap_or(0)));
+    }
+    let with_result = count(changes.clone().filter(col("result").is_not_null()))?;
+    let success = count(changes.clone().filter(col("result").eq(lit("success"))))?;
+    f.set("changes.success_pct", pct(success, with_result));
+    f.set("changes.emergency_pct", pct(by_class.get("emergency").copied().unwrap_or(0), n_changes));
+
+    // Channels and categories of received tickets.
+    let mut ch: Vec<(String, usize)> = count_by(received.clone(), "channel")?.into_iter().collect();
+    ch.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    for (c, n) in &ch {
+        let key = if c.is_empty() { "unknown" } else { c };
+        f.count(format!("tickets.received_by_channel.{key}"), Some(*n));
+    }
+    out.by_channel = Some(ch);
+    let mut cats: Vec<(String, usize)> = count_by(received, "category")?.into_iter().collect();
+    cats.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    cats.truncate(top_n);
+    out.top_categories = Some(cats);
+
+    // Priority 1–2 incidents active in the period.
+    let major = lf
+        .filter(
+            col("kind").eq(lit("incident"))
+                .and(col("priority").lt_eq(lit(2i64)))
+                .and(col("opened_at").cast(DataType::Int64).lt(lit(end)))
+                .and(col("resolved_at").is_null().or(col("resolved_at").cast(DataType::Int64).gt_eq(lit(start)))),
+        )
+        .sort(["opened_at"], Default::default())
+        .collect()?;
+    let ids = frame::strs(&major, "ticket_id")?;
+    let titles = frame::strs(&major, "title")?;
+    let prio = frame::i64s(&major, "priority")?;
+    let sys = frame::strs(&major, "system")?;
+    let status = frame::strs(&major, "status")?;
+    let opened = frame::i64s(&major, "opened_at")?;
+    let fr = frame::i64s(&major, "first_response_at")?;
+    let res = frame::i64s(&major, "resolved_at")?;
+    out.major_incidents = Some(
+        (0..major.height())
+            .map(|i| MajorIncident {
+                ticket_id: ids[i].clone().unwrap_or_default(),
+                title: titles[i].clone(),
+                priority: prio[i].unwrap_or(0),
+                system: sys[i].clone(),
+                status: status[i].clone().unwrap_or_default(),
+                opened_at: opened[i].unwrap_or(0),
+                first_response_at: fr[i],
+                resolved_at: res[i],
+            })
+            .collect(),
+    );
+    Ok(out)
+}

@@ -1,0 +1,194 @@
+//! The `hokoku` command: a thin layer over the library (see `hokoku --help`).
+//!
+//! Exit codes: 0 ok; 1 done, but input rows were set aside (see the
+//! rejected-rows file and the report's データ品質 section); 2 failed.
+
+use anyhow::{Context, Result};
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+use hokoku::run::{run_report, ReportKind, ReportRequest};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "hokoku", version, about = "報告: daily/weekly/monthly operations reports from ticket, job, capacity, backup and call data")]
+#[command(after_help = "Exit codes: 0 ok, 1 done but input rows were set aside, 2 failed.")]
+struct Cli {
+    /// More log output (-v info, -vv debug).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(clap::Args, Clone)]
+struct Dirs {
+    /// Folder with the input files (<source>/*.csv).
+    #[arg(long, default_value = "inputs")]
+    inputs: PathBuf,
+    /// Folder with site.toml.
+    #[arg(long, default_value = "jobs/config")]
+    config: PathBuf,
+    /// Folder with the report templates and font.
+    #[arg(long, default_value = "templates")]
+    templates: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Produce a report (workbook, PDF and JSON).
+    Report {
+        #[command(subcommand)]
+        kind: ReportCmd,
+    },
+    /// Check the configuration, templates and every input file; print all problems.
+    Validate {
+        #[command(flatten)]
+        dirs: Dirs,
+    },
+    /// Write a deterministic sample month of all five sources.
+    Sample {
+        /// Month to generate, YYYY-MM.
+        #[arg(long)]
+        month: String,
+        /// Volume multiplier.
+        #[arg(long, default_value_t = 1)]
+        scale: u32,
+        /// Random seed.
+        #[arg(long, default_value_t = 20261)]
+        seed: u64,
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Run every report on the bundled sample data (inputs/) into outputs/.
+    Demo {
+        /// Output folder.
+        #[arg(long, default_value = "outputs")]
+        out: PathBuf,
+    },
+    /// Measure typed ingest speed and peak memory on an inputs folder.
+    Bench {
+        /// Folder made by `hokoku sample --scale N`.
+        #[arg(long)]
+        inputs: PathBuf,
+        /// Folder with site.toml.
+        #[arg(long, default_value = "jobs/config")]
+        config: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportCmd {
+    /// 日次報告 for one day.
+    Daily {
+        /// The day, YYYY-MM-DD.
+        #[arg(long)]
+        date: NaiveDate,
+        #[command(flatten)]
+        dirs: Dirs,
+        /// Output folder (files go to <out>/daily/YYYY/MM/).
+        #[arg(long, default_value = "outputs")]
+        out: PathBuf,
+        /// Fail on the first bad input row instead of setting rows aside.
+        #[arg(long)]
+        strict: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let level = match cli.verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level)))
+        .with_writer(std::io::stderr)
+        .without_time()
+        .init();
+    match dispatch(cli.cmd) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn report(req: ReportRequest) -> Result<ExitCode> {
+    let out = run_report(&req)?;
+    for p in &out.outputs {
+        println!("{}", p.display());
+    }
+    for w in &out.warnings {
+        eprintln!("warning: {w}");
+    }
+    if out.rejected_rows > 0 {
+        eprintln!("{} input rows were set aside: see the .rejected.csv file and the データ品質 section", out.rejected_rows);
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn dispatch(cmd: Cmd) -> Result<ExitCode> {
+    match cmd {
+        Cmd::Report { kind: ReportCmd::Daily { date, dirs, out, strict } } => report(ReportRequest {
+            kind: ReportKind::Daily(date),
+            inputs: dirs.inputs,
+            config: dirs.config,
+            templates: dirs.templates,
+            out,
+            strict,
+        }),
+        Cmd::Demo { out } => {
+            let text = std::fs::read_to_string("inputs/sample.toml").context("reading inputs/sample.toml (run from the repository root)")?;
+            let meta: toml::Table = toml::from_str(&text).context("parsing inputs/sample.toml")?;
+            let date = meta
+                .get("demo_date")
+                .and_then(|v| v.as_str())
+                .context("inputs/sample.toml has no demo_date")?
+                .parse::<NaiveDate>()
+                .context("demo_date")?;
+            report(ReportRequest {
+                kind: ReportKind::Daily(date),
+                inputs: "inputs".into(),
+                config: "jobs/config".into(),
+                templates: "templates".into(),
+                out,
+                strict: false,
+            })
+        }
+        Cmd::Validate { dirs } => {
+            let problems = hokoku::run::validate(&dirs.inputs, &dirs.config, &dirs.templates);
+            for p in &problems.fatal {
+                println!("error: {p}");
+            }
+            for p in &problems.rows {
+                println!("{p}");
+            }
+            println!("{}", problems.summary());
+            Ok(if !problems.fatal.is_empty() {
+                ExitCode::from(2)
+            } else if !problems.rows.is_empty() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Cmd::Sample { month, scale, seed, out } => {
+            let first = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").with_context(|| format!("--month {month:?}: expected YYYY-MM"))?;
+            let s = hokoku::sample::generate(first, scale, seed, &out)?;
+            for (p, rows) in &s.files {
+                println!("{}\t{rows}", p.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Bench { inputs, config } => {
+            let r = hokoku::bench::ingest(&inputs, &config)?;
+            println!("{r}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

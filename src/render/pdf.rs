@@ -1,0 +1,1335 @@
+//! PDF renderer: lays a [`Document`] out on A4 portrait pages with printpdf.
+//!
+//! # Layout model
+//!
+//! All layout happens in points with a *top-down* `y` (distance from the top
+//! edge of the page); it is flipped to printpdf's bottom-left origin only when
+//! an [`Op`] is emitted. A [`Pager`] owns the page being filled (`ops`), the
+//! finished pages and the cursor `y`:
+//!
+//! * every page gets the header band (title, organisation, period label and a
+//!   rule) when it is opened; content flows between `CONTENT_TOP` and
+//!   `CONTENT_BOTTOM` inside 15 mm side margins (180 mm content width);
+//! * blocks ask for the height they need (`ensure`) and open a new page when
+//!   it is not there; tables break between rows and repeat their header row,
+//!   a row taller than a page is clipped (its last line ends in "…");
+//! * once everything is laid out the page count `N` is known and each page
+//!   gets its footer (作成日時 at the left, "n / N" centred).
+//!
+//! Only one font is used (IPAex Gothic, no bold), so hierarchy comes from size
+//! and fills. Text is measured exactly as the PDF viewer will advance it (the
+//! `/W` widths printpdf writes: `trunc(advance × 1000 / unitsPerEm)`), so
+//! wrapping and right alignment match the output. A character the font lacks
+//! is drawn as `〓` and reported in [`PdfOutput::missing_chars`].
+//!
+//! The output is byte-identical for the same document: the font is registered
+//! under a fixed resource id, the document dates are the document's as-of
+//! time and the trailer `/ID` is derived from the report kind and period.
+
+use std::collections::BTreeSet;
+use std::mem::take;
+
+use anyhow::{anyhow, bail, Result};
+use chrono::{Datelike, NaiveDateTime, Timelike};
+use printpdf::color::{Color, Rgb};
+use printpdf::date::{
+    Date as PdfDate, DateTime as PdfDateTime, Offset as PdfOffset, Time as PdfTime,
+};
+use printpdf::deserialize::{PdfParseErrorSeverity, PdfWarnMsg};
+use printpdf::font::{ParsedFont, PdfFont as PpFont};
+use printpdf::graphics::{Line, LinePoint, PaintMode, Point, Rect, WindingOrder};
+use printpdf::matrix::TextMatrix;
+use printpdf::ops::{Op, PdfFontHandle, PdfPage};
+use printpdf::serialize::PdfSaveOptions;
+use printpdf::text::TextItem;
+use printpdf::units::{Mm, Pt};
+use printpdf::{FontId, PdfDocument};
+use sha2::{Digest, Sha256};
+
+use crate::report::model::{Block, Cell, Chart, ChartKind, Column, Document, Table, MISSING};
+
+/// Points per millimetre (the factor printpdf uses for `Mm` → `Pt`).
+const MM: f32 = 2.834_646;
+const fn mm(v: f32) -> f32 {
+    v * MM
+}
+
+const PAGE_W: f32 = mm(210.0);
+const PAGE_H: f32 = mm(297.0);
+const MARGIN: f32 = mm(15.0);
+const CONTENT_W: f32 = PAGE_W - 2.0 * MARGIN;
+const CONTENT_TOP: f32 = mm(19.0);
+const CONTENT_BOTTOM: f32 = mm(280.0);
+const FOOTER_RULE: f32 = mm(284.0);
+const FOOTER_BASE: f32 = mm(289.0);
+const BLOCK_GAP: f32 = mm(4.0);
+
+const TABLE_SIZE: f32 = 8.5;
+const TABLE_LH: f32 = TABLE_SIZE * 1.35;
+const CELL_PAD: f32 = mm(1.5);
+const CAPTION_SIZE: f32 = 9.5;
+const CAPTION_LH: f32 = mm(5.5);
+const TEXT_SIZE: f32 = 9.0;
+const TEXT_LH: f32 = TEXT_SIZE * 1.5;
+const TICK_SIZE: f32 = 6.5;
+
+/// Resource name of the font; its first six letters become the subset tag.
+const FONT_ID: &str = "HOKOKUJP";
+const ELLIPSIS: &str = "…";
+
+type Rgb3 = (f32, f32, f32);
+const INK: Rgb3 = (0.1, 0.1, 0.1);
+const GREY: Rgb3 = (0.45, 0.45, 0.45);
+const RULE: Rgb3 = (0.55, 0.55, 0.55);
+const GRID: Rgb3 = (0.87, 0.87, 0.87);
+const HEAD_FILL: Rgb3 = (0.88, 0.88, 0.88);
+const BAR_FILL: Rgb3 = (0.86, 0.92, 0.98);
+const ACCENT: Rgb3 = (0.16, 0.36, 0.62);
+const PALETTE: [Rgb3; 6] = [
+    (0.16, 0.36, 0.62),
+    (0.93, 0.49, 0.19),
+    (0.36, 0.62, 0.29),
+    (0.78, 0.22, 0.24),
+    (0.52, 0.40, 0.68),
+    (0.55, 0.55, 0.55),
+];
+
+/// The report font, parsed once and reused for measuring and embedding.
+pub struct PdfFont {
+    parsed: ParsedFont,
+    units_per_em: f32,
+    /// What a missing character is drawn as (`〓`, else `?`, else nothing).
+    replacement: Option<char>,
+}
+
+impl PdfFont {
+    /// Parse a TrueType/OpenType font (a plain `.ttf`/`.otf`, face 0).
+    pub fn from_bytes(bytes: &[u8]) -> Result<PdfFont> {
+        let mut warnings = Vec::new();
+        let parsed = ParsedFont::from_bytes(bytes, 0, &mut warnings).ok_or_else(|| {
+            let msgs: Vec<&str> = warnings.iter().map(|w| w.message.as_str()).collect();
+            anyhow!("cannot parse the PDF font: {}", msgs.join("; "))
+        })?;
+        let upm = parsed.pdf_font_metrics.units_per_em;
+        if upm == 0 {
+            bail!("the PDF font has unitsPerEm = 0");
+        }
+        let mut font = PdfFont {
+            parsed,
+            units_per_em: f32::from(upm),
+            replacement: None,
+        };
+        let replacement = ['〓', '?'].into_iter().find(|&c| font.has_char(c));
+        font.replacement = replacement;
+        Ok(font)
+    }
+
+    fn glyph(&self, c: char) -> Option<u16> {
+        self.parsed.lookup_glyph_index(c as u32).filter(|&g| g != 0)
+    }
+
+    /// Whether the font has a glyph for `c`.
+    pub fn has_char(&self, c: char) -> bool {
+        self.glyph(c).is_some()
+    }
+
+    /// Advance of `c` as drawn, in 1/1000 em (control characters are not
+    /// drawn, a tab is drawn as a space, a missing char as its replacement).
+    fn char_units(&self, c: char) -> i64 {
+        let c = match c {
+            '\t' => ' ',
+            c if c.is_control() => return 0,
+            c => c,
+        };
+        match self
+            .glyph(c)
+            .or_else(|| self.replacement.and_then(|r| self.glyph(r)))
+        {
+            Some(g) => {
+                (f32::from(self.parsed.get_horizontal_advance(g)) * 1000.0 / self.units_per_em)
+                    as i64
+            }
+            None => 0,
+        }
+    }
+
+    fn text_units(&self, text: &str) -> i64 {
+        text.chars().map(|c| self.char_units(c)).sum()
+    }
+
+    /// Width in points of `text` set at `size_pt`, exactly as a viewer
+    /// advances it.
+    pub fn text_width_pt(&self, text: &str, size_pt: f32) -> f32 {
+        self.text_units(text) as f32 / 1000.0 * size_pt
+    }
+
+    /// The text as drawn: control chars dropped (tab → space), chars the font
+    /// lacks replaced and recorded in `missing`.
+    fn sanitize(&self, text: &str, missing: &mut BTreeSet<char>) -> String {
+        let mut out = String::with_capacity(text.len());
+        for c in text.chars() {
+            if c == '\t' {
+                out.push(' ');
+            } else if c.is_control() {
+                continue;
+            } else if self.has_char(c) {
+                out.push(c);
+            } else {
+                missing.insert(c);
+                out.extend(self.replacement);
+            }
+        }
+        out
+    }
+
+    /// Lines of `text` (hard breaks at `\n`) each at most `max_w` points wide.
+    fn wrap(&self, text: &str, size: f32, max_w: f32) -> Vec<String> {
+        let max_units = (max_w / size * 1000.0).floor() as i64;
+        wrap_with(text, max_units, |c| self.char_units(c))
+    }
+
+    /// `text`, shortened with "…" if wider than `max_w`.
+    fn ellipsize(&self, text: &str, size: f32, max_w: f32) -> String {
+        if self.text_width_pt(text, size) <= max_w {
+            text.to_string()
+        } else {
+            self.with_ellipsis(text, size, max_w)
+        }
+    }
+
+    /// `text` shortened until it fits `max_w` with a trailing "…".
+    fn with_ellipsis(&self, text: &str, size: f32, max_w: f32) -> String {
+        let max_units = (max_w / size * 1000.0).floor() as i64 - self.text_units(ELLIPSIS);
+        let mut out = String::new();
+        let mut units = 0;
+        for c in text.chars() {
+            units += self.char_units(c);
+            if units > max_units {
+                break;
+            }
+            out.push(c);
+        }
+        out.push_str(ELLIPSIS);
+        out
+    }
+}
+
+/// Greedy line breaking over per-char advances (`width`, in 1/1000 em) with
+/// a limit of `max` units. Breaks between any two characters (Japanese); a
+/// Latin word that would straddle the limit moves to the next line when the
+/// line has an earlier space. Every line fits `max`, unless it is a single
+/// character wider than `max`.
+fn wrap_with(text: &str, max: i64, width: impl Fn(char) -> i64) -> Vec<String> {
+    let mut out = Vec::new();
+    for para in text.split('\n') {
+        let mut line = String::new();
+        let mut w = 0i64;
+        let mut last_space: Option<usize> = None; // byte index in `line`
+        for c in para.chars() {
+            let cw = width(c);
+            if !line.is_empty() && w + cw > max {
+                if c == ' ' {
+                    out.push(take(&mut line));
+                    w = 0;
+                    last_space = None;
+                    continue;
+                }
+                match last_space {
+                    Some(i)
+                        if i > 0
+                            && c.is_ascii_graphic()
+                            && line[i + 1..].chars().all(|x| x.is_ascii_graphic()) =>
+                    {
+                        let rest = line.split_off(i + 1);
+                        line.truncate(i);
+                        out.push(take(&mut line));
+                        w = rest.chars().map(&width).sum();
+                        line = rest;
+                    }
+                    _ => {
+                        out.push(take(&mut line));
+                        w = 0;
+                    }
+                }
+                last_space = None;
+                if !line.is_empty() && w + cw > max {
+                    out.push(take(&mut line));
+                    w = 0;
+                }
+            }
+            if c == ' ' {
+                last_space = Some(line.len());
+            }
+            line.push(c);
+            w += cw;
+        }
+        out.push(line);
+    }
+    out
+}
+
+/// Column widths proportional to the weights (non-positive or non-finite
+/// weights count as zero; all-zero weights give equal widths).
+fn column_widths(weights: &[f32], total: f32) -> Vec<f32> {
+    let clean: Vec<f32> = weights
+        .iter()
+        .map(|&w| if w.is_finite() && w > 0.0 { w } else { 0.0 })
+        .collect();
+    let sum: f32 = clean.iter().sum();
+    if sum <= 0.0 {
+        let n = weights.len().max(1) as f32;
+        return vec![total / n; weights.len()];
+    }
+    clean.iter().map(|w| total * w / sum).collect()
+}
+
+/// A "nice" step (1, 2, 2.5, 5 × 10ⁿ) at least `raw`.
+fn nice_step(raw: f64) -> f64 {
+    if !(raw.is_finite() && raw > 0.0) {
+        return 1.0;
+    }
+    let base = 10f64.powf(raw.log10().floor());
+    let f = raw / base;
+    let nf = if f <= 1.0 {
+        1.0
+    } else if f <= 2.0 {
+        2.0
+    } else if f <= 2.5 {
+        2.5
+    } else if f <= 5.0 {
+        5.0
+    } else {
+        10.0
+    };
+    nf * base
+}
+
+/// Round tick values covering `lo..=hi` with about `target` intervals, and the step.
+fn nice_ticks(lo: f64, hi: f64, target: usize) -> (Vec<f64>, f64) {
+    let (lo, hi) = match (lo.is_finite(), hi.is_finite() && hi > lo) {
+        (true, true) => (lo, hi),
+        (true, false) => (lo, lo + 1.0),
+        _ => (0.0, 1.0),
+    };
+    let step = nice_step((hi - lo) / target.max(1) as f64);
+    let i0 = (lo / step + 1e-9).floor() as i64;
+    let i1 = ((hi / step - 1e-9).ceil() as i64).max(i0.saturating_add(1));
+    let ticks = (i0..=i1.min(i0.saturating_add(100)))
+        .map(|i| i as f64 * step)
+        .collect();
+    (ticks, step)
+}
+
+/// Decimals needed to show multiples of `step` exactly (at most 6).
+fn tick_decimals(step: f64) -> usize {
+    (0..6)
+        .find(|&d| {
+            let s = step * 10f64.powi(d as i32);
+            (s - s.round()).abs() < 1e-6 * s.abs().max(1.0)
+        })
+        .unwrap_or(6)
+}
+
+/// A tick label: `decimals` places, thousands separators.
+fn fmt_tick(v: f64, decimals: usize) -> String {
+    let v = if v.abs() < 1e-12 { 0.0 } else { v };
+    let s = format!("{v:.decimals$}");
+    let (int, frac) = s
+        .split_once('.')
+        .map_or((s.as_str(), None), |(i, f)| (i, Some(f)));
+    let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
+    let mut out = String::from(sign);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
+}
+
+fn color((r, g, b): Rgb3) -> Color {
+    Color::Rgb(Rgb {
+        r,
+        g,
+        b,
+        icc_profile: None,
+    })
+}
+
+/// Baseline for text of `size` vertically centred in a line box of `lh` at `top`.
+fn baseline(top: f32, lh: f32, size: f32) -> f32 {
+    top + (lh - size) / 2.0 + size * 0.88
+}
+
+#[derive(Clone, Copy)]
+enum Align {
+    Left,
+    Right,
+    Center,
+}
+
+/// One laid-out table row: wrapped lines per cell, cell spans `(x, width)`.
+struct RowLayout {
+    cells: Vec<(Vec<String>, Align, Rgb3)>,
+    spans: Vec<(f32, f32)>,
+    h: f32,
+}
+
+fn cell_style(c: &Cell) -> (String, Align, Rgb3) {
+    match c {
+        Cell::Number { .. } => (c.display(), Align::Right, INK),
+        Cell::Missing { .. } => (c.display(), Align::Center, GREY),
+        _ => (c.display(), Align::Left, INK),
+    }
+}
+
+/// Page builder; see the module docs.
+struct Pager<'a> {
+    font: &'a PdfFont,
+    doc: &'a Document,
+    pages: Vec<Vec<Op>>,
+    ops: Vec<Op>,
+    y: f32,
+    missing: BTreeSet<char>,
+}
+
+impl<'a> Pager<'a> {
+    fn new(font: &'a PdfFont, doc: &'a Document) -> Self {
+        let mut p = Pager {
+            font,
+            doc,
+            pages: Vec::new(),
+            ops: Vec::new(),
+            y: CONTENT_TOP,
+            missing: BTreeSet::new(),
+        };
+        p.page_header();
+        p
+    }
+
+    fn new_page(&mut self) {
+        self.pages.push(take(&mut self.ops));
+        self.y = CONTENT_TOP;
+        self.page_header();
+    }
+
+    fn at_top(&self) -> bool {
+        self.y <= CONTENT_TOP + 0.01
+    }
+
+    /// Start a new page unless `h` fits below the cursor (or the page is fresh).
+    fn ensure(&mut self, h: f32) {
+        if self.y + h > CONTENT_BOTTOM + 0.01 && !self.at_top() {
+            self.new_page();
+        }
+    }
+
+    // ---- primitives (x, y in pt from the top-left corner) ----
+
+    fn text(&mut self, x: f32, base: f32, size: f32, col: Rgb3, s: &str) {
+        let s = self.font.sanitize(s, &mut self.missing);
+        if s.trim().is_empty() {
+            return;
+        }
+        self.ops.extend([
+            Op::StartTextSection,
+            Op::SetFont {
+                font: PdfFontHandle::External(FontId(FONT_ID.to_string())),
+                size: Pt(size),
+            },
+            Op::SetFillColor { col: color(col) },
+            Op::SetTextMatrix {
+                matrix: TextMatrix::Translate(Pt(x), Pt(PAGE_H - base)),
+            },
+            Op::ShowText {
+                items: vec![TextItem::Text(s)],
+            },
+            Op::EndTextSection,
+        ]);
+    }
+
+    fn text_right(&mut self, right: f32, base: f32, size: f32, col: Rgb3, s: &str) {
+        let w = self.font.text_width_pt(s, size);
+        self.text(right - w, base, size, col, s);
+    }
+
+    fn text_center(&mut self, cx: f32, base: f32, size: f32, col: Rgb3, s: &str) {
+        let w = self.font.text_width_pt(s, size);
+        self.text(cx - w / 2.0, base, size, col, s);
+    }
+
+    fn rect(&mut self, x: f32, top: f32, w: f32, h: f32, mode: PaintMode) {
+        self.ops.push(Op::DrawRectangle {
+            rectangle: Rect {
+                x: Pt(x),
+                y: Pt(PAGE_H - top - h),
+                width: Pt(w),
+                height: Pt(h),
+                mode: Some(mode),
+                winding_order: Some(WindingOrder::NonZero),
+            },
+        });
+    }
+
+    fn fill_rect(&mut self, x: f32, top: f32, w: f32, h: f32, col: Rgb3) {
+        if w > 0.0 && h > 0.0 {
+            self.ops.push(Op::SetFillColor { col: color(col) });
+            self.rect(x, top, w, h, PaintMode::Fill);
+        }
+    }
+
+    fn stroke_rect(&mut self, x: f32, top: f32, w: f32, h: f32, col: Rgb3, thick: f32) {
+        self.ops.push(Op::SetOutlineColor { col: color(col) });
+        self.ops.push(Op::SetOutlineThickness { pt: Pt(thick) });
+        self.rect(x, top, w, h, PaintMode::Stroke);
+    }
+
+    fn line(&mut self, pts: &[(f32, f32)], col: Rgb3, thick: f32) {
+        if pts.len() < 2 {
+            return;
+        }
+        self.ops.push(Op::SetOutlineColor { col: color(col) });
+        self.ops.push(Op::SetOutlineThickness { pt: Pt(thick) });
+        let points = pts
+            .iter()
+            .map(|&(x, y)| LinePoint {
+                p: Point {
+                    x: Pt(x),
+                    y: Pt(PAGE_H - y),
+                },
+                bezier: false,
+            })
+            .collect();
+        self.ops.push(Op::DrawLine {
+            line: Line {
+                points,
+                is_closed: false,
+            },
+        });
+    }
+
+    // ---- page furniture ----
+
+    fn page_header(&mut self) {
+        let (d, f) = (self.doc, self.font);
+        let base = mm(11.0);
+        let title = f.ellipsize(&d.title, 10.0, CONTENT_W * 0.5);
+        let title_w = f.text_width_pt(&title, 10.0);
+        let period_w = f.text_width_pt(&d.period_label, 8.5);
+        self.text(MARGIN, base, 10.0, INK, &title);
+        let org_x = MARGIN + title_w + mm(3.0);
+        let org_max = PAGE_W - MARGIN - period_w - mm(3.0) - org_x;
+        if org_max > mm(5.0) {
+            let org = f.ellipsize(&d.organisation, 7.5, org_max);
+            self.text(org_x, base, 7.5, GREY, &org);
+        }
+        self.text_right(PAGE_W - MARGIN, base, 8.5, INK, &d.period_label);
+        self.line(
+            &[(MARGIN, mm(13.5)), (PAGE_W - MARGIN, mm(13.5))],
+            ACCENT,
+            0.6,
+        );
+    }
+
+    fn footer(&mut self, n: usize, total: usize, stamp: &str) {
+        self.line(
+            &[(MARGIN, FOOTER_RULE), (PAGE_W - MARGIN, FOOTER_RULE)],
+            RULE,
+            0.3,
+        );
+        self.text(MARGIN, FOOTER_BASE, 7.0, GREY, stamp);
+        self.text_center(
+            PAGE_W / 2.0,
+            FOOTER_BASE,
+            8.0,
+            INK,
+            &format!("{n} / {total}"),
+        );
+    }
+
+    fn title_block(&mut self) {
+        let (d, f) = (self.doc, self.font);
+        let mut y = self.y + mm(2.0);
+        let title = f.ellipsize(&d.title, 18.0, CONTENT_W);
+        self.text(MARGIN, baseline(y, 18.0 * 1.4, 18.0), 18.0, INK, &title);
+        y += 18.0 * 1.6;
+        let mut lines = vec![
+            (d.organisation.clone(), 10.5, INK),
+            (d.period_label.clone(), 10.5, INK),
+            (
+                format!("作成日時 {}", crate::time::format_datetime_ja(d.as_of)),
+                9.0,
+                GREY,
+            ),
+        ];
+        if !d.author.trim().is_empty() {
+            lines.push((format!("作成者 {}", d.author), 9.0, GREY));
+        }
+        for (s, size, col) in lines {
+            if s.trim().is_empty() {
+                continue;
+            }
+            let s = f.ellipsize(&s, size, CONTENT_W);
+            self.text(MARGIN, baseline(y, size * 1.6, size), size, col, &s);
+            y += size * 1.6;
+        }
+        y += mm(1.5);
+        self.line(&[(MARGIN, y), (PAGE_W - MARGIN, y)], RULE, 0.5);
+        self.y = y + mm(6.0);
+    }
+
+    fn heading(&mut self, label: &str) {
+        if CONTENT_BOTTOM - self.y < mm(40.0) && !self.at_top() {
+            self.new_page();
+        }
+        let (top, h) = (self.y, mm(8.0));
+        self.fill_rect(MARGIN, top, CONTENT_W, h, BAR_FILL);
+        self.fill_rect(MARGIN, top, mm(1.5), h, ACCENT);
+        let label = self.font.ellipsize(label, 12.0, CONTENT_W - mm(6.0));
+        self.text(MARGIN + mm(4.0), baseline(top, h, 12.0), 12.0, INK, &label);
+        self.y = top + h + mm(3.0);
+    }
+
+    // ---- blocks ----
+
+    fn paragraphs(&mut self, paras: &[String]) {
+        let f = self.font;
+        for p in paras {
+            for line in f.wrap(p, TEXT_SIZE, CONTENT_W) {
+                self.ensure(TEXT_LH);
+                let top = self.y;
+                self.text(
+                    MARGIN,
+                    baseline(top, TEXT_LH, TEXT_SIZE),
+                    TEXT_SIZE,
+                    INK,
+                    &line,
+                );
+                self.y = top + TEXT_LH;
+            }
+            self.y += mm(1.5);
+        }
+    }
+
+    /// Wrap each cell into its span; clip the row to `max_h` (last kept line
+    /// of a clipped cell ends in "…").
+    fn layout_row(
+        &self,
+        cells: Vec<(String, Align, Rgb3)>,
+        spans: &[(f32, f32)],
+        max_h: f32,
+    ) -> RowLayout {
+        let max_lines = (((max_h - 2.0 * CELL_PAD) / TABLE_LH).floor() as usize).max(1);
+        let mut out = Vec::with_capacity(spans.len());
+        let mut n_lines = 1;
+        let mut cells = cells.into_iter();
+        for &(_, w) in spans {
+            let (text, align, col) = cells.next().unwrap_or((String::new(), Align::Left, INK));
+            let inner = (w - 2.0 * CELL_PAD).max(1.0);
+            let mut lines = self.font.wrap(&text, TABLE_SIZE, inner);
+            if lines.len() > max_lines {
+                lines.truncate(max_lines);
+                if let Some(last) = lines.last_mut() {
+                    *last = self.font.with_ellipsis(last, TABLE_SIZE, inner);
+                }
+            }
+            n_lines = n_lines.max(lines.len());
+            out.push((lines, align, col));
+        }
+        RowLayout {
+            cells: out,
+            spans: spans.to_vec(),
+            h: n_lines as f32 * TABLE_LH + 2.0 * CELL_PAD,
+        }
+    }
+
+    fn draw_row(&mut self, row: &RowLayout, fill: Option<Rgb3>) {
+        let (f, top) = (self.font, self.y);
+        if let Some(fill) = fill {
+            for &(x, w) in &row.spans {
+                self.fill_rect(x, top, w, row.h, fill);
+            }
+        }
+        for ((lines, align, col), &(x, w)) in row.cells.iter().zip(&row.spans) {
+            for (k, line) in lines.iter().enumerate() {
+                let base = baseline(top + CELL_PAD + k as f32 * TABLE_LH, TABLE_LH, TABLE_SIZE);
+                let tw = f.text_width_pt(line, TABLE_SIZE);
+                let tx = match align {
+                    Align::Left => x + CELL_PAD,
+                    Align::Right => x + w - CELL_PAD - tw,
+                    Align::Center => x + (w - tw) / 2.0,
+                };
+                self.text(tx, base, TABLE_SIZE, *col, line);
+            }
+        }
+        for &(x, w) in &row.spans {
+            self.stroke_rect(x, top, w, row.h, RULE, 0.4);
+        }
+        self.y = top + row.h;
+    }
+
+    fn table(&mut self, t: &Table) {
+        let weights: Vec<f32> = t.columns.iter().map(|c| c.weight).collect();
+        let mut spans = Vec::with_capacity(weights.len());
+        let mut x = MARGIN;
+        for w in column_widths(&weights, CONTENT_W) {
+            spans.push((x, w));
+            x += w;
+        }
+        let body = CONTENT_BOTTOM - CONTENT_TOP;
+        let header = (!spans.is_empty()).then(|| {
+            let cells = t
+                .columns
+                .iter()
+                .map(|c| (c.header.clone(), Align::Center, INK))
+                .collect();
+            self.layout_row(cells, &spans, body / 3.0)
+        });
+        let header_h = header.as_ref().map_or(0.0, |h| h.h);
+        let row_max = body - header_h;
+        let rows: Vec<RowLayout> = if t.rows.is_empty() || spans.is_empty() {
+            let cell = vec![(t.empty_text.clone(), Align::Center, GREY)];
+            vec![self.layout_row(cell, &[(MARGIN, CONTENT_W)], row_max)]
+        } else {
+            t.rows
+                .iter()
+                .map(|r| self.layout_row(r.iter().map(cell_style).collect(), &spans, row_max))
+                .collect()
+        };
+        let caption_h = if t.caption.trim().is_empty() {
+            0.0
+        } else {
+            CAPTION_LH
+        };
+        self.ensure(caption_h + header_h + rows.first().map_or(0.0, |r| r.h));
+        if caption_h > 0.0 {
+            let caption = self.font.ellipsize(&t.caption, CAPTION_SIZE, CONTENT_W);
+            let top = self.y;
+            self.text(
+                MARGIN,
+                baseline(top, CAPTION_LH, CAPTION_SIZE),
+                CAPTION_SIZE,
+                INK,
+                &caption,
+            );
+            self.y = top + CAPTION_LH;
+        }
+        if let Some(h) = &header {
+            self.draw_row(h, Some(HEAD_FILL));
+        }
+        for row in &rows {
+            if self.y + row.h > CONTENT_BOTTOM + 0.01 {
+                self.new_page();
+                if let Some(h) = &header {
+                    self.draw_row(h, Some(HEAD_FILL));
+                }
+            }
+            self.draw_row(row, None);
+        }
+    }
+
+    fn chart(&mut self, c: &Chart) {
+        let f = self.font;
+        // Legend layout first: it decides the chart's height.
+        const MAX_LEGEND_ROWS: usize = 5;
+        let mut legend = Vec::new(); // (x offset, row, series index, name)
+        let (mut lx, mut row) = (0.0f32, 0usize);
+        for (i, s) in c.series.iter().enumerate() {
+            let name = f.ellipsize(&s.name, 7.0, CONTENT_W / 2.0);
+            let w = mm(4.5) + f.text_width_pt(&name, 7.0) + mm(5.0);
+            if lx > 0.0 && lx + w > CONTENT_W {
+                row += 1;
+                lx = 0.0;
+            }
+            if row < MAX_LEGEND_ROWS {
+                legend.push((lx, row, i, name));
+            }
+            lx += w;
+        }
+        let legend_rows = legend.last().map_or(0, |l| l.1 + 1);
+        let total_h = mm(65.0) + legend_rows.saturating_sub(1) as f32 * mm(4.0);
+        self.ensure(total_h);
+        let top = self.y;
+        let title = f.ellipsize(&c.title, 10.0, CONTENT_W);
+        self.text(MARGIN, top + mm(3.5), 10.0, INK, &title);
+
+        let plot_top = top + mm(12.0);
+        let xlabel_h = if c.x_label.trim().is_empty() {
+            0.0
+        } else {
+            mm(4.0)
+        };
+        let cat_h = mm(4.5);
+        let plot_bottom = top + total_h - legend_rows as f32 * mm(4.0) - xlabel_h - cat_h;
+        let right = MARGIN + CONTENT_W - mm(2.0);
+        let n = c
+            .series
+            .iter()
+            .map(|s| s.values.len())
+            .max()
+            .unwrap_or(0)
+            .max(c.categories.len());
+        let values: Vec<f64> = c
+            .series
+            .iter()
+            .flat_map(|s| s.values.iter().flatten().copied())
+            .filter(|v| v.is_finite())
+            .collect();
+        if values.is_empty() || n == 0 {
+            let left = MARGIN + mm(10.0);
+            self.stroke_rect(
+                left,
+                plot_top,
+                right - left,
+                plot_bottom - plot_top,
+                RULE,
+                0.5,
+            );
+            let base = (plot_top + plot_bottom) / 2.0 + 9.0 * 0.35;
+            self.text_center((left + right) / 2.0, base, 9.0, GREY, MISSING);
+            self.y = top + total_h;
+            return;
+        }
+
+        // Y axis: nice ticks from min(0, data) to max(0, data).
+        let lo = values.iter().fold(0.0f64, |a, &b| a.min(b));
+        let hi = values.iter().fold(0.0f64, |a, &b| a.max(b));
+        let (ticks, step) = nice_ticks(lo, hi, 5);
+        let decimals = tick_decimals(step);
+        let labels: Vec<String> = ticks.iter().map(|&t| fmt_tick(t, decimals)).collect();
+        let label_w = labels
+            .iter()
+            .map(|l| f.text_width_pt(l, TICK_SIZE))
+            .fold(0.0f32, f32::max);
+        let left = MARGIN + label_w + mm(2.0);
+        let a_lo = ticks.first().copied().unwrap_or(0.0);
+        let a_hi = ticks.last().copied().unwrap_or(1.0);
+        let span = if a_hi > a_lo { a_hi - a_lo } else { 1.0 };
+        let plot_h = plot_bottom - plot_top;
+        let vy = move |v: f64| plot_bottom - ((v - a_lo) / span) as f32 * plot_h;
+        for (&t, l) in ticks.iter().zip(&labels) {
+            let y = vy(t);
+            self.line(&[(left, y), (right, y)], GRID, 0.4);
+            self.text_right(left - mm(1.5), y + TICK_SIZE * 0.35, TICK_SIZE, GREY, l);
+        }
+        if !c.y_label.trim().is_empty() {
+            let y_label = f.ellipsize(&c.y_label, TICK_SIZE, CONTENT_W / 2.0);
+            self.text(MARGIN, plot_top - mm(2.5), TICK_SIZE, GREY, &y_label);
+        }
+
+        // Series.
+        let slot = (right - left) / n as f32;
+        let y0 = vy(0.0);
+        for (si, s) in c.series.iter().enumerate() {
+            let col = PALETTE[si % PALETTE.len()];
+            let pts: Vec<Option<(f32, f32)>> = s
+                .values
+                .iter()
+                .take(n)
+                .enumerate()
+                .map(|(k, v)| {
+                    v.filter(|v| v.is_finite())
+                        .map(|v| (left + (k as f32 + 0.5) * slot, vy(v)))
+                })
+                .collect();
+            match c.kind {
+                ChartKind::Column => {
+                    let group = slot * 0.7;
+                    let bw = group / c.series.len().max(1) as f32;
+                    for (k, p) in pts.iter().enumerate() {
+                        if let Some((_, y1)) = *p {
+                            let x = left + k as f32 * slot + (slot - group) / 2.0 + si as f32 * bw;
+                            self.fill_rect(x, y0.min(y1), bw, (y0 - y1).abs(), col);
+                        }
+                    }
+                }
+                ChartKind::Line => {
+                    for seg in pts.split(|p| p.is_none()) {
+                        let seg: Vec<(f32, f32)> = seg.iter().flatten().copied().collect();
+                        self.line(&seg, col, 1.2);
+                    }
+                    for &(x, y) in pts.iter().flatten() {
+                        self.fill_rect(x - mm(0.8), y - mm(0.8), mm(1.6), mm(1.6), col);
+                    }
+                }
+            }
+        }
+        self.line(&[(left, plot_top), (left, plot_bottom)], RULE, 0.6);
+        self.line(&[(left, y0), (right, y0)], RULE, 0.6);
+
+        // Category labels, thinned out so they do not overlap.
+        let max_lw = c
+            .categories
+            .iter()
+            .map(|s| f.text_width_pt(s, TICK_SIZE))
+            .fold(0.0f32, f32::max);
+        let every = ((max_lw + mm(1.0)) / slot).ceil().max(1.0) as usize;
+        for (k, cat) in c
+            .categories
+            .iter()
+            .enumerate()
+            .take(n)
+            .step_by(every.max(1))
+        {
+            self.text_center(
+                left + (k as f32 + 0.5) * slot,
+                plot_bottom + mm(3.2),
+                TICK_SIZE,
+                INK,
+                cat,
+            );
+        }
+        if xlabel_h > 0.0 {
+            self.text_center(
+                (left + right) / 2.0,
+                plot_bottom + cat_h + mm(3.0),
+                7.0,
+                GREY,
+                &c.x_label,
+            );
+        }
+        let legend_top = plot_bottom + cat_h + xlabel_h;
+        for (lx, row, si, name) in &legend {
+            let base = legend_top + *row as f32 * mm(4.0) + mm(3.0);
+            self.fill_rect(
+                MARGIN + lx,
+                base - mm(2.4),
+                mm(3.0),
+                mm(2.5),
+                PALETTE[si % PALETTE.len()],
+            );
+            self.text(MARGIN + lx + mm(4.5), base, 7.0, INK, name);
+        }
+        self.y = top + total_h;
+    }
+
+    /// Close the last page and add footers now that the page count is known.
+    fn finish(mut self) -> (Vec<Vec<Op>>, BTreeSet<char>) {
+        self.pages.push(take(&mut self.ops));
+        let total = self.pages.len();
+        let stamp = format!(
+            "作成日時 {}",
+            crate::time::format_datetime_ja(self.doc.as_of)
+        );
+        for i in 0..total {
+            self.ops = take(&mut self.pages[i]);
+            self.footer(i + 1, total, &stamp);
+            self.pages[i] = take(&mut self.ops);
+        }
+        (self.pages, self.missing)
+    }
+}
+
+/// A rendered PDF.
+pub struct PdfOutput {
+    /// The PDF file.
+    pub bytes: Vec<u8>,
+    /// Characters the font lacks (drawn as 〓).
+    pub missing_chars: BTreeSet<char>,
+    /// Number of pages.
+    pub pages: usize,
+}
+
+fn pdf_date(dt: NaiveDateTime) -> PdfDateTime {
+    PdfDateTime::new_in_offset(
+        PdfDate {
+            year: dt.year(),
+            month: dt.month() as u8,
+            day: dt.day() as u8,
+        },
+        PdfTime {
+            hour: dt.hour() as u8,
+            minute: dt.minute() as u8,
+            second: dt.second() as u8,
+            millisecond: 0,
+        },
+        PdfOffset {
+            hours: 9,
+            minutes: 0,
+            seconds: 0,
+            milliseconds: 0,
+        },
+    )
+}
+
+/// 32 hex chars from sha256(kind, 0, period): the pinned trailer `/ID`.
+fn trailer_id(kind: &str, period: &str) -> [u8; 32] {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let digest = Sha256::new()
+        .chain_update(kind.as_bytes())
+        .chain_update([0u8])
+        .chain_update(period.as_bytes())
+        .finalize();
+    let mut out = [0u8; 32];
+    for (i, b) in digest.iter().take(16).enumerate() {
+        out[2 * i] = HEX[usize::from(b >> 4)];
+        out[2 * i + 1] = HEX[usize::from(b & 15)];
+    }
+    out
+}
+
+/// Overwrite both strings of the trailer's `/ID[(…)(…)]` (32 chars each, as
+/// printpdf writes them) in place; the length is unchanged so the xref stays
+/// valid. Returns false if the pattern is not found.
+fn pin_trailer_id(pdf: &mut [u8], id: &[u8; 32]) -> bool {
+    let pat = b"/ID[(";
+    let Some(pos) = pdf.windows(pat.len()).rposition(|w| w == pat) else {
+        return false;
+    };
+    let a = pos + pat.len();
+    if pdf.len() > a + 66 && &pdf[a + 32..a + 34] == b")(" && pdf[a + 66] == b')' {
+        pdf[a..a + 32].copy_from_slice(id);
+        pdf[a + 34..a + 66].copy_from_slice(id);
+        true
+    } else {
+        false
+    }
+}
+
+/// Render `doc` as an A4 PDF using `font` (subset-embedded). Deterministic:
+/// the same document gives the same bytes.
+pub fn render(doc: &Document, font: &PdfFont) -> Result<PdfOutput> {
+    let mut pager = Pager::new(font, doc);
+    pager.title_block();
+    for (i, section) in doc.sections.iter().enumerate() {
+        pager.heading(&format!("{}. {}", i + 1, section.title));
+        for block in &section.blocks {
+            match block {
+                Block::Table(t) => pager.table(t),
+                Block::Chart(c) => pager.chart(c),
+                Block::Text(p) => pager.paragraphs(p),
+            }
+            pager.y += BLOCK_GAP;
+        }
+    }
+    if !doc.definitions.is_empty() {
+        pager.heading("定義");
+        let table = Table {
+            caption: String::new(),
+            columns: vec![
+                Column {
+                    header: "用語".to_string(),
+                    weight: 1.0,
+                },
+                Column {
+                    header: "定義".to_string(),
+                    weight: 3.0,
+                },
+            ],
+            rows: doc
+                .definitions
+                .iter()
+                .map(|(t, d)| vec![Cell::text(t.as_str()), Cell::text(d.as_str())])
+                .collect(),
+            empty_text: String::new(),
+        };
+        pager.table(&table);
+    }
+    let (pages, missing_chars) = pager.finish();
+    let page_count = pages.len();
+
+    let mut pdf = PdfDocument::new(&format!("{} {}", doc.title, doc.period));
+    let date = pdf_date(doc.as_of);
+    let info = &mut pdf.metadata.info;
+    info.creation_date = date;
+    info.modification_date = date;
+    info.metadata_date = date;
+    info.author = doc.author.clone();
+    info.subject = doc.period_label.clone();
+    info.creator = "hokoku".to_string();
+    info.producer = "hokoku".to_string();
+    // A fixed id instead of `add_font` (whose id comes from a process-global PRNG).
+    pdf.resources.fonts.map.insert(
+        FontId(FONT_ID.to_string()),
+        PpFont::new(font.parsed.clone()),
+    );
+    pdf.pages = pages
+        .into_iter()
+        .map(|ops| PdfPage::new(Mm(210.0), Mm(297.0), ops))
+        .collect();
+
+    let opts = PdfSaveOptions {
+        subset_fonts: true,
+        ..Default::default()
+    };
+    let mut warnings: Vec<PdfWarnMsg> = Vec::new();
+    let mut bytes = pdf.save(&opts, &mut warnings);
+    let font_problem = warnings.iter().find(|w| {
+        let m = w.msg.to_ascii_lowercase();
+        matches!(w.severity, PdfParseErrorSeverity::Error)
+            && (m.contains("subset") || m.contains("not be embedded"))
+    });
+    if let Some(w) = font_problem {
+        bail!("PDF font could not be subset: {}", w.msg);
+    }
+    let tag = format!("{}+", &FONT_ID[..6]);
+    if !bytes.windows(tag.len()).any(|w| w == tag.as_bytes()) {
+        bail!("PDF font was not subset (no {tag} subset tag in the output)");
+    }
+    if !pin_trailer_id(&mut bytes, &trailer_id(&doc.kind, &doc.period)) {
+        bail!("PDF trailer /ID not found; cannot make the output deterministic");
+    }
+    Ok(PdfOutput {
+        bytes,
+        missing_chars,
+        pages: page_count,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::model::{Section, Series, Unit};
+
+    /// Fake advances: ASCII half width, everything else full width.
+    fn fake(c: char) -> i64 {
+        if c.is_ascii() {
+            500
+        } else {
+            1000
+        }
+    }
+
+    fn fits(lines: &[String], max: i64) -> bool {
+        lines
+            .iter()
+            .all(|l| l.chars().map(fake).sum::<i64>() <= max || l.chars().count() == 1)
+    }
+
+    #[test]
+    fn wrap_breaks_japanese_anywhere() {
+        let lines = wrap_with("日本語のテキストです", 3000, fake);
+        assert_eq!(lines, ["日本語", "のテキ", "ストで", "す"]);
+        assert!(fits(&lines, 3000));
+    }
+
+    #[test]
+    fn wrap_prefers_spaces_for_latin_and_keeps_hard_breaks() {
+        let lines = wrap_with("hello world foo\nbar", 3500, fake);
+        assert_eq!(lines, ["hello", "world", "foo", "bar"]);
+        let lines = wrap_with("abcdefghijklmnop", 3000, fake);
+        assert!(fits(&lines, 3000));
+        assert_eq!(lines.concat(), "abcdefghijklmnop");
+        // A char wider than the limit still makes progress.
+        assert_eq!(wrap_with("日日", 500, fake), ["日", "日"]);
+        assert_eq!(wrap_with("", 500, fake), [""]);
+    }
+
+    #[test]
+    fn nice_ticks_are_round_and_cover_the_range() {
+        assert_eq!(
+            nice_ticks(0.0, 87.0, 5).0,
+            [0.0, 20.0, 40.0, 60.0, 80.0, 100.0]
+        );
+        let (t, step) = nice_ticks(0.0, 1234.0, 5);
+        assert_eq!(step, 250.0);
+        assert_eq!(t.first(), Some(&0.0));
+        assert_eq!(t.last(), Some(&1250.0));
+        let (t, _) = nice_ticks(0.0, 0.0, 5);
+        assert_eq!(t.first(), Some(&0.0));
+        assert!(t.last().is_some_and(|&v| v >= 1.0));
+        let (t, _) = nice_ticks(-5.0, 12.0, 5);
+        assert!(t[0] <= -5.0 && *t.last().unwrap_or(&0.0) >= 12.0);
+        assert_eq!(tick_decimals(250.0), 0);
+        assert_eq!(tick_decimals(2.5), 1);
+        assert_eq!(tick_decimals(0.05), 2);
+        assert_eq!(fmt_tick(1250.0, 0), "1,250");
+        assert_eq!(fmt_tick(-1234567.5, 1), "-1,234,567.5");
+    }
+
+    #[test]
+    fn column_widths_are_proportional() {
+        let w = column_widths(&[1.0, 3.0], 100.0);
+        assert_eq!(w, [25.0, 75.0]);
+        assert_eq!(column_widths(&[0.0, f32::NAN], 100.0), [50.0, 50.0]);
+        assert!(column_widths(&[], 100.0).is_empty());
+    }
+
+    #[test]
+    fn trailer_id_is_pinned_in_place() {
+        let mut pdf = b"xref\ntrailer\n<</ID[(AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA)(BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB)]>>".to_vec();
+        let len = pdf.len();
+        let id = trailer_id("daily", "2026-10-15");
+        assert!(id.iter().all(u8::is_ascii_hexdigit));
+        assert_eq!(id, trailer_id("daily", "2026-10-15"));
+        assert_ne!(id, trailer_id("weekly", "2026-10-15"));
+        assert!(pin_trailer_id(&mut pdf, &id));
+        assert_eq!(pdf.len(), len);
+        let s = String::from_utf8_lossy(&pdf).to_string();
+        let id = String::from_utf8_lossy(&id).to_string();
+        assert!(s.contains(&format!("/ID[({id})({id})]")));
+        assert!(!pin_trailer_id(&mut b"no id here".to_vec(), &[b'0'; 32]));
+    }
+
+    fn real_font() -> PdfFont {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/templates/fonts/ipaexg.ttf");
+        let bytes = std::fs::read(path).expect("templates/fonts/ipaexg.ttf");
+        PdfFont::from_bytes(&bytes).expect("IPAex Gothic parses")
+    }
+
+    #[test]
+    fn real_font_measures_and_wraps() {
+        let font = real_font();
+        assert!(font.has_char('日') && font.has_char('A') && font.has_char('〓'));
+        assert!(!font.has_char('\u{1F600}'));
+        assert!((font.text_width_pt("あ", 10.0) - 10.0).abs() < 0.01);
+        assert_eq!(
+            font.text_width_pt("a\nb", 10.0),
+            font.text_width_pt("ab", 10.0)
+        );
+        let text = "本日の障害対応件数は前日比で増加しました。Backup job nightly-full completed with warnings.";
+        for max in [40.0f32, 100.0, 250.0] {
+            let lines = font.wrap(text, 9.0, max);
+            assert!(lines.len() > 1);
+            for l in &lines {
+                assert!(
+                    font.text_width_pt(l, 9.0) <= max + 1e-3,
+                    "{l:?} wider than {max}"
+                );
+            }
+        }
+        let short = font.ellipsize(text, 9.0, 60.0);
+        assert!(short.ends_with('…') && font.text_width_pt(&short, 9.0) <= 60.0 + 1e-3);
+    }
+
+    fn sample_doc() -> Document {
+        let as_of = chrono::NaiveDate::from_ymd_opt(2026, 10, 15)
+            .and_then(|d| d.and_hms_opt(9, 5, 0))
+            .expect("valid date");
+        let rows = (0..90)
+            .map(|i| {
+                vec![
+                    Cell::text(format!(
+                        "INC-{i:04} サーバ応答遅延の調査と対応（長い件名の折り返し確認）😀"
+                    )),
+                    Cell::num(f64::from(i) * 1234.5, Unit::Yen),
+                    if i % 7 == 0 {
+                        Cell::Missing { key: None }
+                    } else {
+                        Cell::num(f64::from(i), Unit::Percent)
+                    },
+                    Cell::datetime(Some(1_700_000_000_000)),
+                ]
+            })
+            .collect();
+        let table = Table {
+            caption: "チケット一覧".into(),
+            columns: ["件名", "金額", "達成率", "発生日時"]
+                .iter()
+                .zip([4.0, 1.5, 1.0, 1.5])
+                .map(|(h, w)| Column {
+                    header: h.to_string(),
+                    weight: w,
+                })
+                .collect(),
+            rows,
+            empty_text: "該当なし".into(),
+        };
+        let empty = Table {
+            rows: Vec::new(),
+            ..table.clone()
+        };
+        let cats: Vec<String> = (1..=31).map(|d| format!("10/{d}")).collect();
+        let series = |name: &str, k: f64| Series {
+            name: name.into(),
+            values: (0..31)
+                .map(|i| {
+                    if i % 5 == 3 {
+                        None
+                    } else {
+                        Some(f64::from(i) * k)
+                    }
+                })
+                .collect(),
+        };
+        let chart = |kind| Chart {
+            title: "日別件数".into(),
+            kind,
+            x_label: "日付".into(),
+            y_label: "件数".into(),
+            categories: cats.clone(),
+            series: vec![series("受付", 3.0), series("完了", 2.5)],
+        };
+        let no_data = Chart {
+            series: vec![Series {
+                name: "受付".into(),
+                values: vec![None; 3],
+            }],
+            ..chart(ChartKind::Column)
+        };
+        Document {
+            kind: "daily".into(),
+            title: "日次報告".into(),
+            organisation: "運用センター 基幹システム".into(),
+            author: "運用受託者".into(),
+            period_label: "対象日 令和8年10月15日（木）".into(),
+            period: "2026-10-15".into(),
+            as_of,
+            sections: vec![
+                Section {
+                    id: "summary".into(),
+                    title: "概況".into(),
+                    blocks: vec![
+                        Block::Text(vec![
+                            "本日の概況です。".repeat(30),
+                            String::new(),
+                            "second\tparagraph".into(),
+                        ]),
+                        Block::Chart(chart(ChartKind::Column)),
+                        Block::Chart(chart(ChartKind::Line)),
+                        Block::Chart(no_data),
+                    ],
+                },
+                Section {
+                    id: "tickets".into(),
+                    title: "チケット".into(),
+                    blocks: vec![Block::Table(table), Block::Table(empty)],
+                },
+            ],
+            definitions: vec![("達成率".into(), "期限内に完了した件数の割合。".into())],
+        }
+    }
+
+    #[test]
+    fn render_is_deterministic_and_multi_page() {
+        let font = real_font();
+        let doc = sample_doc();
+        let a = render(&doc, &font).expect("render");
+        let b = render(&doc, &font).expect("render again");
+        assert!(a.bytes.starts_with(b"%PDF-"));
+        assert!(a.pages >= 3, "pages = {}", a.pages);
+        assert_eq!(a.bytes, b.bytes);
+        assert!(a.missing_chars.contains(&'\u{1F600}'));
+        assert!(!a.missing_chars.contains(&'\t'));
+        let id = trailer_id(&doc.kind, &doc.period);
+        assert!(a.bytes.windows(32).any(|w| w == id));
+    }
+
+    #[test]
+    fn oversized_row_is_clipped_not_looped() {
+        let font = real_font();
+        let mut doc = sample_doc();
+        let huge = "とても長いセル".repeat(3000);
+        doc.sections = vec![Section {
+            id: "x".into(),
+            title: "巨大".into(),
+            blocks: vec![Block::Table(Table {
+                caption: String::new(),
+                columns: vec![Column {
+                    header: "内容".into(),
+                    weight: 1.0,
+                }],
+                rows: vec![vec![Cell::text(huge)], vec![Cell::text("次の行")]],
+                empty_text: String::new(),
+            })],
+        }];
+        doc.definitions.clear();
+        let out = render(&doc, &font).expect("render");
+        assert!(out.pages <= 3, "pages = {}", out.pages);
+    }
+}

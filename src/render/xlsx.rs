@@ -1,0 +1,274 @@
+//! Workbook renderer (rust_xlsxwriter): one sheet per section, plus 指標一覧
+//! (every figure key and value, machine-readable) and 定義.
+//!
+//! - Header rows frozen, print setup A4 portrait, fit to one page wide, the
+//!   table header repeated on every printed page, footer `n / N`.
+//! - Numbers keep their figure values; units live in the number format
+//!   (`#,##0"件"`, `0.0"%"` on 0–100 values, `分`, `秒`, `円`), so a cell
+//!   equals its JSON figure exactly. データなし is text, never 0.
+//! - Text from inputs is written with `write_string`: never a formula.
+//! - Column widths are measured with East Asian widths (a CJK character is
+//!   two columns), which the crate's autofit does not do.
+//! - The document date is pinned to the report's as-of time, so the same
+//!   inputs give a byte-identical file.
+
+use crate::kpi::Figures;
+use crate::report::model::{Block, Cell, Chart, ChartKind, Document, Table, Unit};
+use rust_xlsxwriter::{
+    Chart as XChart, ChartType, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, IntoCustomDateTime, Workbook,
+    Worksheet, XlsxError,
+};
+use unicode_width::UnicodeWidthStr;
+
+struct UtcStamp(String);
+impl IntoCustomDateTime for &UtcStamp {
+    fn utc_datetime(self) -> String {
+        self.0.clone()
+    }
+}
+
+struct Formats {
+    title: Format,
+    subtitle: Format,
+    caption: Format,
+    header: Format,
+    text: Format,
+    missing: Format,
+    datetime: Format,
+    wrap: Format,
+}
+
+fn number_format(unit: Unit) -> Format {
+    let nf = match unit {
+        Unit::Count => "#,##0\"件\"",
+        Unit::Percent => "0.0\"%\"",
+        Unit::Minutes => "#,##0.0\"分\"",
+        Unit::Seconds => "#,##0.0\"秒\"",
+        Unit::Yen => "#,##0\"円\"",
+        Unit::Decimal => "#,##0.0",
+        Unit::Integer => "0",
+    };
+    Format::new().set_num_format(nf).set_border(FormatBorder::Thin)
+}
+
+/// Render the document as an .xlsx workbook.
+pub fn render(doc: &Document, figures: &Figures) -> Result<Vec<u8>, XlsxError> {
+    let font = "游ゴシック";
+    let base = || Format::new().set_font_name(font).set_font_size(10);
+    let f = Formats {
+        title: base().set_bold().set_font_size(14),
+        subtitle: base().set_font_color("#404040"),
+        caption: base().set_bold(),
+        header: base().set_bold().set_background_color("#D9E1F2").set_border(FormatBorder::Thin).set_align(FormatAlign::Center),
+        text: base().set_border(FormatBorder::Thin),
+        missing: base().set_border(FormatBorder::Thin).set_font_color("#808080").set_align(FormatAlign::Center),
+        datetime: base().set_border(FormatBorder::Thin).set_num_format("yyyy/mm/dd hh:mm"),
+        wrap: base().set_border(FormatBorder::Thin).set_text_wrap(),
+    };
+    let mut wb = Workbook::new();
+    let created = UtcStamp(format!("{}Z", (doc.as_of - chrono::Duration::hours(9)).format("%Y-%m-%dT%H:%M:%S")));
+    wb.set_properties(
+        &DocProperties::new()
+            .set_title(format!("{} {}", doc.title, doc.period))
+            .set_author(&doc.author)
+            .set_company(&doc.organisation)
+            .set_creation_datetime(&created),
+    );
+    for (i, s) in doc.sections.iter().enumerate() {
+        let ws = wb.add_worksheet();
+        ws.set_name(sheet_name(&format!("{}.{}", i + 1, s.title)))?;
+        page_setup(ws, doc)?;
+        let mut row = heading(ws, &f, doc, &s.title)?;
+        let mut widths: Vec<usize> = Vec::new();
+        let mut first_header: Option<u32> = None;
+        for b in &s.blocks {
+            match b {
+                Block::Table(t) => {
+                    let (next, hdr) = write_table(ws, &f, t, row, &mut widths)?;
+                    first_header.get_or_insert(hdr);
+                    row = next + 1;
+                }
+                Block::Chart(c) => row = write_chart(ws, &f, c, row, &mut widths)? + 1,
+                Block::Text(lines) => {
+                    for l in lines {
+                        ws.write_string_with_format(row, 0, l, &base())?;
+                        row += 1;
+                    }
+                    row += 1;
+                }
+            }
+        }
+        if let Some(h) = first_header {
+            ws.set_freeze_panes(h + 1, 0)?;
+            ws.set_repeat_rows(0, h)?;
+        }
+        apply_widths(ws, &widths)?;
+    }
+    // 指標一覧: every figure, one value per cell.
+    let ws = wb.add_worksheet();
+    ws.set_name("指標一覧")?;
+    page_setup(ws, doc)?;
+    let mut row = heading(ws, &f, doc, "指標一覧")?;
+    ws.write_string_with_format(row, 0, "指標キー", &f.header)?;
+    ws.write_string_with_format(row, 1, "値", &f.header)?;
+    ws.set_freeze_panes(row + 1, 0)?;
+    ws.set_repeat_rows(0, row)?;
+    let mut widths = vec![12, 12];
+    for (k, v) in &figures.0 {
+        row += 1;
+        ws.write_string_with_format(row, 0, k, &f.text)?;
+        match v {
+            Some(x) => ws.write_number_with_format(row, 1, *x, &number_format(Unit::Decimal).set_num_format("General"))?,
+            None => ws.write_string_with_format(row, 1, crate::report::model::MISSING, &f.missing)?,
+        };
+        widths[0] = widths[0].max(k.width());
+    }
+    apply_widths(ws, &widths)?;
+    // 定義.
+    let ws = wb.add_worksheet();
+    ws.set_name("定義")?;
+    page_setup(ws, doc)?;
+    let mut row = heading(ws, &f, doc, "定義")?;
+    ws.write_string_with_format(row, 0, "用語", &f.header)?;
+    ws.write_string_with_format(row, 1, "定義", &f.header)?;
+    ws.set_freeze_panes(row + 1, 0)?;
+    ws.set_repeat_rows(0, row)?;
+    for (term, text) in &doc.definitions {
+        row += 1;
+        ws.write_string_with_format(row, 0, term, &f.text)?;
+        ws.write_string_with_format(row, 1, text, &f.wrap)?;
+    }
+    let term_w = doc.definitions.iter().map(|d| d.0.width()).max().unwrap_or(8);
+    apply_widths(ws, &[term_w, 80])?;
+    wb.save_to_buffer()
+}
+
+fn page_setup(ws: &mut Worksheet, doc: &Document) -> Result<(), XlsxError> {
+    ws.set_paper_size(9); // A4
+    ws.set_portrait();
+    ws.set_print_fit_to_pages(1, 0);
+    let esc = |s: &str| s.replace('&', "&&");
+    ws.set_header(format!("&L{}&R{}", esc(&doc.title), esc(&doc.period_label)));
+    ws.set_footer("&C&P / &N");
+    Ok(())
+}
+
+/// Title, organisation and period at the top of a sheet; returns the next row.
+fn heading(ws: &mut Worksheet, f: &Formats, doc: &Document, section: &str) -> Result<u32, XlsxError> {
+    ws.write_string_with_format(0, 0, format!("{} {}", doc.title, section), &f.title)?;
+    ws.write_string_with_format(1, 0, format!("{}　{}　作成日時 {}", doc.organisation, doc.period_label, crate::time::format_datetime_ja(doc.as_of)), &f.subtitle)?;
+    Ok(3)
+}
+
+fn note_width(widths: &mut Vec<usize>, col: usize, w: usize) {
+    if widths.len() <= col {
+        widths.resize(col + 1, 0);
+    }
+    widths[col] = widths[col].max(w);
+}
+
+/// Write a table at `row`; returns (last row written, header row).
+fn write_table(ws: &mut Worksheet, f: &Formats, t: &Table, row: u32, widths: &mut Vec<usize>) -> Result<(u32, u32), XlsxError> {
+    let mut r = row;
+    if !t.caption.is_empty() {
+        ws.write_string_with_format(r, 0, &t.caption, &f.caption)?;
+        r += 1;
+    }
+    let hdr = r;
+    for (c, col) in t.columns.iter().enumerate() {
+        ws.write_string_with_format(r, c as u16, &col.header, &f.header)?;
+        note_width(widths, c, col.header.width());
+    }
+    if t.rows.is_empty() {
+        r += 1;
+        ws.write_string_with_format(r, 0, &t.empty_text, &f.missing)?;
+        return Ok((r, hdr));
+    }
+    for cells in &t.rows {
+        r += 1;
+        for (c, cell) in cells.iter().enumerate() {
+            write_cell(ws, f, r, c as u16, cell)?;
+            note_width(widths, c, cell.display().width());
+        }
+    }
+    Ok((r, hdr))
+}
+
+fn write_cell(ws: &mut Worksheet, f: &Formats, r: u32, c: u16, cell: &Cell) -> Result<(), XlsxError> {
+    match cell {
+        Cell::Text(s) => {
+            ws.write_string_with_format(r, c, s, &f.text)?;
+        }
+        Cell::Number { value, unit, .. } => {
+            ws.write_number_with_format(r, c, *value, &number_format(*unit))?;
+        }
+        Cell::Missing { .. } => {
+            ws.write_string_with_format(r, c, crate::report::model::MISSING, &f.missing)?;
+        }
+        Cell::DateTime(dt) => {
+            use chrono::{Datelike, Timelike};
+            let x = ExcelDateTime::from_ymd(dt.year() as u16, dt.month() as u8, dt.day() as u8)?
+                .and_hms(dt.hour() as u16, dt.minute() as u8, dt.second())?;
+            ws.write_datetime_with_format(r, c, x, &f.datetime)?;
+        }
+        Cell::Empty => {
+            ws.write_blank(r, c, &f.text)?;
+        }
+    }
+    Ok(())
+}
+
+/// Write the chart's data as a small table and a native chart beside it;
+/// returns the last row used.
+fn write_chart(ws: &mut Worksheet, f: &Formats, c: &Chart, row: u32, widths: &mut Vec<usize>) -> Result<u32, XlsxError> {
+    ws.write_string_with_format(row, 0, format!("{}（グラフデータ）", c.title), &f.caption)?;
+    let hdr = row + 1;
+    ws.write_string_with_format(hdr, 0, &c.x_label, &f.header)?;
+    for (j, s) in c.series.iter().enumerate() {
+        ws.write_string_with_format(hdr, 1 + j as u16, &s.name, &f.header)?;
+        note_width(widths, 1 + j, s.name.width());
+    }
+    for (i, cat) in c.categories.iter().enumerate() {
+        let r = hdr + 1 + i as u32;
+        ws.write_string_with_format(r, 0, cat, &f.text)?;
+        for (j, s) in c.series.iter().enumerate() {
+            match s.values.get(i).copied().flatten() {
+                Some(v) => ws.write_number_with_format(r, 1 + j as u16, v, &number_format(Unit::Count))?,
+                None => ws.write_string_with_format(r, 1 + j as u16, crate::report::model::MISSING, &f.missing)?,
+            };
+        }
+    }
+    let last = hdr + c.categories.len() as u32;
+    let mut chart = XChart::new(match c.kind {
+        ChartKind::Column => ChartType::Column,
+        ChartKind::Line => ChartType::Line,
+    });
+    chart.title().set_name(&c.title);
+    chart.x_axis().set_name(&c.x_label);
+    chart.y_axis().set_name(&c.y_label);
+    let sheet = ws.name();
+    for (j, s) in c.series.iter().enumerate() {
+        let col = 1 + j as u16;
+        chart
+            .add_series()
+            .set_name(&s.name)
+            .set_categories((sheet.as_str(), hdr + 1, 0, last, 0))
+            .set_values((sheet.as_str(), hdr + 1, col, last, col));
+    }
+    chart.set_width(640).set_height(320);
+    ws.insert_chart(hdr, 2 + c.series.len() as u16, &chart)?;
+    Ok(last.max(hdr + 17))
+}
+
+fn apply_widths(ws: &mut Worksheet, widths: &[usize]) -> Result<(), XlsxError> {
+    for (c, w) in widths.iter().enumerate() {
+        let w = (*w as f64 + 2.0).clamp(8.0, 60.0);
+        ws.set_column_width(c as u16, w)?;
+    }
+    Ok(())
+}
+
+/// A valid, unique-enough sheet name: ≤ 31 chars, none of `[]:*?/\`.
+fn sheet_name(s: &str) -> String {
+    s.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect()
+}

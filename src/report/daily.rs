@@ -1,0 +1,443 @@
+//! 日次報告 builder: figures and detail rows of day D → [`Document`].
+//!
+//! Sections (order and titles from `templates/daily.toml`): 概況 with status
+//! marks against the configured targets, tickets, batch, backups, capacity,
+//! calls (with an hourly chart), cost, 特記事項 and データ品質.
+
+use super::model::*;
+use super::template::Templates;
+use crate::config::{Config, Target};
+use crate::ingest::{tickets::KINDS, Dataset};
+use crate::kpi::{backups::Outcome, Figures};
+use crate::time::wareki_date_with_weekday;
+use chrono::{NaiveDate, NaiveDateTime};
+
+/// Everything computed for one day.
+pub struct DailyKpis {
+    pub tickets: crate::kpi::tickets::TicketKpis,
+    pub jobs: crate::kpi::jobs::JobKpis,
+    pub backups: crate::kpi::backups::BackupKpis,
+    pub capacity: crate::kpi::capacity::CapacityKpis,
+    pub calls: crate::kpi::calls::CallKpis,
+    /// Cost figures (`cost.*`); データなし until a cost model is configured.
+    pub cost: Figures,
+}
+
+impl DailyKpis {
+    /// All figures in one map.
+    pub fn figures(&self) -> Figures {
+        let mut f = Figures::default();
+        for part in [&self.tickets.figures, &self.jobs.figures, &self.backups.figures, &self.capacity.figures, &self.calls.figures, &self.cost] {
+            f.extend(part.clone());
+        }
+        f
+    }
+}
+
+/// A data-quality line shown in the report and written to the JSON.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct QualityNote {
+    pub file: String,
+    pub line: Option<u64>,
+    pub column: Option<String>,
+    pub reason: String,
+}
+
+/// Data-quality notes: rejected rows, then sources without data for the period.
+pub fn quality_notes(ds: &Dataset, start_ms: i64, end_ms: i64) -> Vec<QualityNote> {
+    let mut notes: Vec<QualityNote> = ds
+        .issues
+        .iter()
+        .map(|i| QualityNote { file: i.file.clone(), line: Some(i.line), column: Some(i.column.clone()), reason: i.reason.clone() })
+        .collect();
+    for e in &ds.errors {
+        notes.push(QualityNote { file: String::new(), line: None, column: None, reason: e.to_string() });
+    }
+    for src in crate::ingest::SOURCES {
+        let name = src.spec.name;
+        let reason = match ds.get(name) {
+            None => format!("{}（{name}）の入力ファイルがありません：関連する数値はデータなし", src.spec.title_ja),
+            Some(s) if !s.covers(start_ms, end_ms) => {
+                format!("{}（{name}）のデータが対象期間を含みません：関連する数値はデータなし", src.spec.title_ja)
+            }
+            _ => continue,
+        };
+        notes.push(QualityNote { file: format!("{name}"), line: None, column: None, reason });
+    }
+    notes
+}
+
+fn col(h: &str, w: f32) -> Column {
+    Column { header: h.to_string(), weight: w }
+}
+
+fn table(caption: &str, columns: Vec<Column>, rows: Vec<Vec<Cell>>, empty: &str) -> Block {
+    Block::Table(Table { caption: caption.to_string(), columns, rows, empty_text: empty.to_string() })
+}
+
+const NONE_TEXT: &str = "該当なし";
+
+fn mark(t: &Templates, target: Option<&Target>, v: Option<f64>) -> (Cell, Cell) {
+    let Some(tg) = target else { return (Cell::Empty, Cell::Empty) };
+    let (goal, ok, warn_ok) = match (tg.min, tg.max) {
+        (Some(min), _) => (format!("{min}以上"), v.map(|x| x >= min), v.map(|x| tg.warn.is_some_and(|w| x >= w))),
+        (_, Some(max)) => (format!("{max}以下"), v.map(|x| x <= max), v.map(|x| tg.warn.is_some_and(|w| x <= w))),
+        _ => (String::new(), None, None),
+    };
+    let m = match (ok, warn_ok) {
+        (None, _) => t.label("marks", "none"),
+        (Some(true), _) => t.label("marks", "met"),
+        (Some(false), Some(true)) => t.label("marks", "warn"),
+        _ => t.label("marks", "missed"),
+    };
+    (Cell::text(goal), Cell::text(m))
+}
+
+/// Build the daily report document.
+pub fn build(
+    date: NaiveDate,
+    as_of: NaiveDateTime,
+    k: &DailyKpis,
+    cfg: &Config,
+    t: &Templates,
+    remarks: Option<&str>,
+    quality: &[QualityNote],
+) -> Document {
+    let fig = k.figures();
+    let tpl = &t.daily;
+    let mut sections = Vec::new();
+    for id in &tpl.sections {
+        let title = tpl.section_titles.get(id).cloned().unwrap_or_else(|| id.clone());
+        let blocks = match id.as_str() {
+            "summary" => summary(&fig, cfg, t),
+            "tickets" => tickets(&fig, k, t),
+            "batch" => batch(&fig, k, t),
+            "backups" => backups(&fig, k, t),
+            "capacity" => capacity(&fig, k, t),
+            "calls" => calls(&fig, k),
+            "cost" => cost(&fig),
+            "remarks" => vec![Block::Text(match remarks {
+                Some(r) if !r.trim().is_empty() => r.lines().map(str::to_string).collect(),
+                _ => vec!["特記事項なし".to_string()],
+            })],
+            "data_quality" => quality_blocks(quality),
+            _ => continue,
+        };
+        sections.push(Section { id: id.clone(), title, blocks });
+    }
+    Document {
+        kind: "daily".into(),
+        title: tpl.title.clone(),
+        organisation: tpl.organisation.clone(),
+        author: tpl.author.clone(),
+        period_label: format!("{} {}", tpl.period_prefix, wareki_date_with_weekday(date)),
+        period: date.format("%Y-%m-%d").to_string(),
+        as_of,
+        sections,
+        definitions: t.definitions.iter().map(|d| (d.term.clone(), d.text.clone())).collect(),
+    }
+}
+
+fn summary(f: &Figures, cfg: &Config, t: &Templates) -> Vec<Block> {
+    let items: [(&str, &str, Unit); 14] = [
+        ("受付件数", "tickets.received.total", Unit::Count),
+        ("解決件数", "tickets.resolved.total", Unit::Count),
+        ("未解決件数（期末）", "tickets.backlog.total", Unit::Count),
+        ("ジョブ インスタンス数", "jobs.instances", Unit::Count),
+        ("ジョブ 最終成功率", "jobs.final_success_pct", Unit::Percent),
+        ("ジョブ 異常終了", "jobs.failed_instances", Unit::Count),
+        ("ジョブ 遅延", "jobs.late", Unit::Count),
+        ("バックアップ 成功率", "backups.success_pct", Unit::Percent),
+        ("バックアップ 未実行", "backups.missing", Unit::Count),
+        ("応答率", "calls.answer_rate", Unit::Percent),
+        ("放棄率", "calls.abandon_rate", Unit::Percent),
+        ("サービスレベル", "calls.service_level", Unit::Percent),
+        ("平均応答待ち時間（ASA）", "calls.asa_s", Unit::Seconds),
+        ("当日コスト", "cost.total", Unit::Yen),
+    ];
+    let rows = items
+        .iter()
+        .map(|(label, key, unit)| {
+            let v = f.get(key);
+            let (goal, m) = mark(t, cfg.site.targets.get(*key), v);
+            vec![Cell::text(*label), Cell::figure(key, v, *unit), goal, m]
+        })
+        .collect();
+    vec![table("主要指標", vec![col("項目", 3.0), col("実績", 1.6), col("目標", 1.4), col("判定", 0.8)], rows, NONE_TEXT)]
+}
+
+fn tickets(f: &Figures, k: &DailyKpis, t: &Templates) -> Vec<Block> {
+    let mut rows = Vec::new();
+    for kind in KINDS.iter().map(|e| e.code).chain(["total"]) {
+        let label = if kind == "total" { "合計" } else { t.label("kinds", kind) };
+        let c = |what: &str| {
+            let key = format!("tickets.{what}.{kind}");
+            Cell::figure(&key, f.get(&key), Unit::Count)
+        };
+        rows.push(vec![Cell::text(label), c("received"), c("resolved"), c("backlog")]);
+    }
+    let mut blocks = vec![table("種別別", vec![col("種別", 2.0), col("受付", 1.0), col("解決", 1.0), col("未解決", 1.0)], rows, NONE_TEXT)];
+    let rates = [("一次解決率（問い合わせ）", "tickets.fcr_pct"), ("エスカレーション率", "tickets.escalation_pct"), ("再オープン率", "tickets.reopen_pct")];
+    blocks.push(table(
+        "対応品質",
+        vec![col("項目", 3.0), col("値", 1.0)],
+        rates.iter().map(|(l, key)| vec![Cell::text(*l), Cell::figure(key, f.get(key), Unit::Percent)]).collect(),
+        NONE_TEXT,
+    ));
+    let missing_rows = |v: &Option<Vec<(String, usize)>>, table_name: Option<&str>| -> (Vec<Vec<Cell>>, &str) {
+        match v {
+            None => (Vec::new(), MISSING),
+            Some(items) => (
+                items
+                    .iter()
+                    .map(|(c, n)| {
+                        let name = match table_name {
+                            Some(tb) => t.label(tb, if c.is_empty() { "unknown" } else { c }).to_string(),
+                            None if c.is_empty() => "（未分類）".to_string(),
+                            None => c.clone(),
+                        };
+                        vec![Cell::text(name), Cell::num(*n as f64, Unit::Count)]
+                    })
+                    .collect(),
+                NONE_TEXT,
+            ),
+        }
+    };
+    let (rows, empty) = missing_rows(&k.tickets.by_channel, Some("channels"));
+    blocks.push(table("受付経路別（受付）", vec![col("受付経路", 2.0), col("件数", 1.0)], rows, empty));
+    let (rows, empty) = missing_rows(&k.tickets.top_categories, None);
+    blocks.push(table("分類別 上位（受付）", vec![col("分類", 3.0), col("件数", 1.0)], rows, empty));
+    let (rows, empty) = match &k.tickets.major_incidents {
+        None => (Vec::new(), MISSING),
+        Some(list) => (
+            list.iter()
+                .map(|m| {
+                    vec![
+                        Cell::text(&m.ticket_id),
+                        Cell::text(m.title.clone().unwrap_or_default()),
+                        Cell::text(format!("{}（{}）", m.priority, t.label("priorities", &m.priority.to_string()))),
+                        Cell::text(m.system.clone().unwrap_or_default()),
+                        Cell::datetime(Some(m.opened_at)),
+                        Cell::datetime(m.first_response_at),
+                        Cell::datetime(m.resolved_at),
+                        Cell::text(t.label("ticket_statuses", &m.status)),
+                    ]
+                })
+                .collect(),
+            NONE_TEXT,
+        ),
+    };
+    blocks.push(table(
+        "優先度1・2のインシデント",
+        vec![col("チケット番号", 1.5), col("件名", 3.0), col("優先度", 0.9), col("対象システム", 1.5), col("受付", 1.3), col("一次回答", 1.3), col("解決", 1.3), col("状態", 0.8)],
+        rows,
+        empty,
+    ));
+    blocks
+}
+
+fn batch(f: &Figures, k: &DailyKpis, t: &Templates) -> Vec<Block> {
+    let items = [
+        ("インスタンス数", "jobs.instances", Unit::Count),
+        ("実行回数", "jobs.runs", Unit::Count),
+        ("再実行回数", "jobs.reruns", Unit::Count),
+        ("初回成功率", "jobs.first_run_success_pct", Unit::Percent),
+        ("最終成功率", "jobs.final_success_pct", Unit::Percent),
+        ("異常終了インスタンス", "jobs.failed_instances", Unit::Count),
+        ("遅延", "jobs.late", Unit::Count),
+    ];
+    let mut blocks = vec![table(
+        "ジョブ実行状況",
+        vec![col("項目", 3.0), col("値", 1.0)],
+        items.iter().map(|(l, key, u)| vec![Cell::text(*l), Cell::figure(key, f.get(key), *u)]).collect(),
+        NONE_TEXT,
+    )];
+    let (rows, empty) = match &k.jobs.problems {
+        None => (Vec::new(), MISSING),
+        Some(list) => (
+            list.iter()
+                .map(|i| {
+                    let mut what = Vec::new();
+                    if i.failed() {
+                        what.push("異常終了");
+                    } else if i.attempts > 1 {
+                        what.push("再実行で回復");
+                    }
+                    if i.late {
+                        what.push("遅延");
+                    }
+                    vec![
+                        Cell::text(&i.job_name),
+                        Cell::text(i.jobnet.clone().unwrap_or_default()),
+                        Cell::datetime(i.scheduled_at.or(Some(i.first_started_at))),
+                        Cell::datetime(i.ended_at),
+                        Cell::datetime(i.deadline),
+                        Cell::num(i.attempts as f64, Unit::Integer),
+                        Cell::text(t.label("job_statuses", &i.final_status)),
+                        Cell::text(what.join("・")),
+                    ]
+                })
+                .collect(),
+            NONE_TEXT,
+        ),
+    };
+    blocks.push(table(
+        "異常終了・再実行・遅延ジョブ",
+        vec![col("ジョブ名", 2.0), col("ジョブネット", 1.6), col("予定／開始", 1.3), col("終了", 1.3), col("期限", 1.3), col("実行回数", 0.8), col("最終状態", 1.0), col("内容", 1.3)],
+        rows,
+        empty,
+    ));
+    blocks
+}
+
+fn backups(f: &Figures, k: &DailyKpis, t: &Templates) -> Vec<Block> {
+    let items = [
+        ("予定", "backups.expected", Unit::Count),
+        ("成功", "backups.success", Unit::Count),
+        ("失敗", "backups.failed", Unit::Count),
+        ("未実行", "backups.missing", Unit::Count),
+        ("実行中", "backups.running", Unit::Count),
+        ("成功率", "backups.success_pct", Unit::Percent),
+        ("予定外の実行", "backups.unexpected", Unit::Count),
+    ];
+    let mut blocks = vec![table(
+        "バックアップ結果",
+        vec![col("項目", 3.0), col("値", 1.0)],
+        items.iter().map(|(l, key, u)| vec![Cell::text(*l), Cell::figure(key, f.get(key), *u)]).collect(),
+        NONE_TEXT,
+    )];
+    let line = |b: &crate::kpi::backups::BackupLine| {
+        let outcome = match b.outcome {
+            Some(Outcome::Failed) => "failed",
+            Some(Outcome::Missing) => "missing",
+            Some(Outcome::Running) => "running",
+            Some(Outcome::Success) => "success",
+            None => "unexpected",
+        };
+        vec![
+            Cell::text(&b.target),
+            Cell::text(b.date.format("%Y/%m/%d").to_string()),
+            Cell::text(t.label("backup_outcomes", outcome)),
+            Cell::datetime(b.started_at),
+            Cell::text(b.statuses.iter().map(|s| t.label("backup_outcomes", s)).collect::<Vec<_>>().join("、")),
+        ]
+    };
+    let cols = || vec![col("対象", 2.0), col("日付", 1.0), col("判定", 0.8), col("開始", 1.3), col("記録の結果", 1.5)];
+    let (rows, empty) = match &k.backups.problems {
+        None => (Vec::new(), MISSING),
+        Some(l) => (l.iter().map(line).collect(), NONE_TEXT),
+    };
+    blocks.push(table("失敗・未実行", cols(), rows, empty));
+    if let Some(u) = k.backups.unexpected.as_ref().filter(|u| !u.is_empty()) {
+        blocks.push(table("予定外の実行（件数に含めない）", cols(), u.iter().map(line).collect(), NONE_TEXT));
+    }
+    blocks
+}
+
+fn capacity(_f: &Figures, k: &DailyKpis, t: &Templates) -> Vec<Block> {
+    let (rows, empty) = match &k.capacity.series {
+        None => (Vec::new(), MISSING),
+        Some(s) => (
+            s.iter()
+                .filter(|s| s.warn_samples > 0)
+                .map(|s| {
+                    let key = s.key();
+                    let opt = |v: Option<f64>, k2: &str| Cell::figure(&format!("{key}.{k2}"), v, Unit::Minutes);
+                    vec![
+                        Cell::text(&s.host),
+                        Cell::text(t.label("metrics", &s.metric)),
+                        Cell::text(s.resource.clone().unwrap_or_default()),
+                        Cell::figure(&format!("{key}.max"), Some(s.max), Unit::Percent),
+                        Cell::figure(&format!("{key}.p95"), Some(s.p95), Unit::Percent),
+                        opt(s.warn_minutes, "warn_minutes"),
+                        opt(s.crit_minutes, "crit_minutes"),
+                    ]
+                })
+                .collect(),
+            "しきい値超過なし",
+        ),
+    };
+    vec![table(
+        "しきい値超過（警告・重大）",
+        vec![col("ホスト", 1.3), col("項目", 1.6), col("対象", 1.0), col("ピーク", 1.0), col("p95", 1.0), col("警告超過時間", 1.2), col("重大超過時間", 1.2)],
+        rows,
+        empty,
+    )]
+}
+
+fn calls(f: &Figures, k: &DailyKpis) -> Vec<Block> {
+    let items = [
+        ("着信数", "calls.offered", Unit::Count),
+        ("応答数", "calls.answered", Unit::Count),
+        ("放棄数（短時間放棄を除く）", "calls.abandoned", Unit::Count),
+        ("短時間放棄", "calls.short_abandons", Unit::Count),
+        ("タイムアウト", "calls.timeout", Unit::Count),
+        ("転送（応答前）", "calls.overflow", Unit::Count),
+        ("応答率", "calls.answer_rate", Unit::Percent),
+        ("放棄率", "calls.abandon_rate", Unit::Percent),
+        ("サービスレベル", "calls.service_level", Unit::Percent),
+        ("平均応答待ち時間（ASA）", "calls.asa_s", Unit::Seconds),
+        ("平均処理時間（AHT）", "calls.aht_s", Unit::Seconds),
+    ];
+    let mut blocks = vec![table(
+        "コール実績",
+        vec![col("項目", 3.0), col("値", 1.0)],
+        items.iter().map(|(l, key, u)| vec![Cell::text(*l), Cell::figure(key, f.get(key), *u)]).collect(),
+        NONE_TEXT,
+    )];
+    let cats: Vec<String> = (0..24).map(|h| format!("{h}")).collect();
+    let (off, ans): (Vec<Option<f64>>, Vec<Option<f64>>) = match &k.calls.hourly {
+        Some(h) => h.iter().map(|(o, a)| (Some(*o as f64), Some(*a as f64))).unzip(),
+        None => (vec![None; 24], vec![None; 24]),
+    };
+    blocks.push(Block::Chart(Chart {
+        title: "時間帯別 着信数・応答数".into(),
+        kind: ChartKind::Column,
+        x_label: "時".into(),
+        y_label: "件".into(),
+        categories: cats.clone(),
+        series: vec![Series { name: "着信".into(), values: off.clone() }, Series { name: "応答".into(), values: ans.clone() }],
+    }));
+    let rows = (0..24)
+        .map(|h| {
+            let c = |w: &str| {
+                let key = format!("calls.hourly.{h:02}.{w}");
+                Cell::figure(&key, f.get(&key), Unit::Count)
+            };
+            vec![Cell::text(format!("{h}時台")), c("offered"), c("answered")]
+        })
+        .collect();
+    blocks.push(table("時間帯別", vec![col("時間帯", 1.0), col("着信", 1.0), col("応答", 1.0)], rows, NONE_TEXT));
+    blocks
+}
+
+fn cost(f: &Figures) -> Vec<Block> {
+    let items = [("当日コスト", "cost.total"), ("月累計", "cost.month_to_date"), ("月予算（日割）", "cost.budget"), ("差異", "cost.variance")];
+    vec![table(
+        "コスト（当日・月累計）",
+        vec![col("項目", 3.0), col("金額", 1.0)],
+        items.iter().map(|(l, key)| vec![Cell::text(*l), Cell::figure(key, f.get(key), Unit::Yen)]).collect(),
+        NONE_TEXT,
+    )]
+}
+
+fn quality_blocks(q: &[QualityNote]) -> Vec<Block> {
+    let rows = q
+        .iter()
+        .map(|n| {
+            vec![
+                Cell::text(&n.file),
+                n.line.map_or(Cell::Empty, |l| Cell::num(l as f64, Unit::Integer)),
+                Cell::text(n.column.clone().unwrap_or_default()),
+                Cell::text(&n.reason),
+            ]
+        })
+        .collect();
+    vec![table(
+        "除外した行・欠けているデータ",
+        vec![col("ファイル", 2.2), col("行", 0.6), col("列", 1.0), col("内容", 3.2)],
+        rows,
+        "問題なし（除外した行はありません）",
+    )]
+}
+

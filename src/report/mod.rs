@@ -1,0 +1,7 @@
+//! Report models: builders turn KPI results and templates into a
+//! format-neutral [`model::Document`]. A new report kind is one new builder
+//! module plus one entry in [`crate::run::ReportKind`].
+
+pub mod daily;
+pub mod model;
+pub mod template;

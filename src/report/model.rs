@@ -1,0 +1,217 @@
+//! The format-neutral report model: what a report says, not how it looks.
+//!
+//! Builders ([`super::daily`]) turn figures into a [`Document`]; renderers
+//! (`crate::render::{xlsx, pdf, json}`) see only this model. Every number a
+//! document shows is a [`Cell::Number`] carrying its figure value unchanged,
+//! so the workbook, the PDF and the JSON always agree.
+
+use chrono::NaiveDateTime;
+
+/// Unit and display format of a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// A count (件), shown with thousands separators.
+    Count,
+    /// A percentage 0–100, shown with one decimal and `%`.
+    Percent,
+    /// Minutes (分), one decimal.
+    Minutes,
+    /// Seconds (秒), one decimal.
+    Seconds,
+    /// Yen (円), whole, thousands separators.
+    Yen,
+    /// A plain decimal with one decimal place.
+    Decimal,
+    /// A whole number without unit or separators (line numbers, attempts).
+    Integer,
+}
+
+impl Unit {
+    /// Suffix shown after the number.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            Unit::Count => "件",
+            Unit::Percent => "%",
+            Unit::Minutes => "分",
+            Unit::Seconds => "秒",
+            Unit::Yen => "円",
+            Unit::Decimal | Unit::Integer => "",
+        }
+    }
+    /// Decimal places shown.
+    pub fn decimals(self) -> usize {
+        match self {
+            Unit::Count | Unit::Yen | Unit::Integer => 0,
+            _ => 1,
+        }
+    }
+}
+
+/// One table cell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// Text (from inputs or templates): always written as text.
+    Text(String),
+    /// A number with its unit; `key` names the figure it shows, if any.
+    Number { value: f64, unit: Unit, key: Option<String> },
+    /// データなし: the figure has no data.
+    Missing { key: Option<String> },
+    /// A date and time (JST).
+    DateTime(NaiveDateTime),
+    /// Nothing.
+    Empty,
+}
+
+impl Cell {
+    /// Text cell.
+    pub fn text(s: impl Into<String>) -> Cell {
+        Cell::Text(s.into())
+    }
+    /// A figure: a number, or データなし when `None`.
+    pub fn figure(key: &str, value: Option<f64>, unit: Unit) -> Cell {
+        match value {
+            Some(v) => Cell::Number { value: v, unit, key: Some(key.to_string()) },
+            None => Cell::Missing { key: Some(key.to_string()) },
+        }
+    }
+    /// A number not tied to a figure key (e.g. a list row).
+    pub fn num(value: f64, unit: Unit) -> Cell {
+        Cell::Number { value, unit, key: None }
+    }
+    /// Optional datetime from naive JST ms.
+    pub fn datetime(ms: Option<i64>) -> Cell {
+        ms.map_or(Cell::Empty, |m| Cell::DateTime(crate::time::ms_to_dt(m)))
+    }
+    /// The text shown for this cell (PDF, widths).
+    pub fn display(&self) -> String {
+        match self {
+            Cell::Text(s) => s.clone(),
+            Cell::Number { value, unit, .. } => format_number(*value, *unit),
+            Cell::Missing { .. } => MISSING.to_string(),
+            Cell::DateTime(dt) => dt.format("%Y/%m/%d %H:%M").to_string(),
+            Cell::Empty => String::new(),
+        }
+    }
+}
+
+/// The words shown for a figure without data.
+pub const MISSING: &str = "データなし";
+
+/// Format a number as the documents show it: thousands separators, the
+/// unit's decimals and suffix.
+pub fn format_number(v: f64, unit: Unit) -> String {
+    let s = format!("{:.*}", unit.decimals(), v);
+    let (int, frac) = match s.split_once('.') {
+        Some((i, f)) => (i.to_string(), Some(f.to_string())),
+        None => (s, None),
+    };
+    if unit == Unit::Integer {
+        return int;
+    }
+    let (sign, digits) = int.strip_prefix('-').map_or(("", int.as_str()), |d| ("-", d));
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}{}", unit.suffix()),
+        None => format!("{sign}{grouped}{}", unit.suffix()),
+    }
+}
+
+/// Column alignment and role.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    /// Header text.
+    pub header: String,
+    /// Relative width hint for the PDF (the workbook measures text).
+    pub weight: f32,
+}
+
+/// A table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// Short name (sheet area title / caption).
+    pub caption: String,
+    /// Columns.
+    pub columns: Vec<Column>,
+    /// Rows; each has `columns.len()` cells.
+    pub rows: Vec<Vec<Cell>>,
+    /// Text shown instead of an empty body (e.g. 該当なし or データなし).
+    pub empty_text: String,
+}
+
+/// Chart kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChartKind {
+    /// Clustered columns.
+    Column,
+    /// Lines.
+    Line,
+}
+
+/// One data series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub name: String,
+    pub values: Vec<Option<f64>>,
+}
+
+/// A chart over categories.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chart {
+    pub title: String,
+    pub kind: ChartKind,
+    pub x_label: String,
+    pub y_label: String,
+    pub categories: Vec<String>,
+    pub series: Vec<Series>,
+}
+
+/// A block of content within a section.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    /// A table.
+    Table(Table),
+    /// A chart.
+    Chart(Chart),
+    /// Paragraphs of text.
+    Text(Vec<String>),
+}
+
+/// A section (one sheet in the workbook).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Section {
+    /// Stable id (`summary`, `tickets`, …).
+    pub id: String,
+    /// Title shown (from templates).
+    pub title: String,
+    /// Content in order.
+    pub blocks: Vec<Block>,
+}
+
+/// A whole report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    /// `daily`, `weekly`, `monthly`, `sla`, `cost`.
+    pub kind: String,
+    /// Title (日次報告).
+    pub title: String,
+    /// Organisation / system line.
+    pub organisation: String,
+    /// Author (operations contractor).
+    pub author: String,
+    /// Period label (対象日 令和8年10月15日（木）).
+    pub period_label: String,
+    /// Period in ISO form (2026-10-15).
+    pub period: String,
+    /// The as-of time (作成日時, document date).
+    pub as_of: NaiveDateTime,
+    /// Sections in template order.
+    pub sections: Vec<Section>,
+    /// (term, definition) pairs for the 定義 sheet / appendix.
+    pub definitions: Vec<(String, String)>,
+}

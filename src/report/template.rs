@@ -1,0 +1,125 @@
+//! Report templates (`templates/`): titles, organisation, section order and
+//! the Japanese labels of canonical codes. Nothing a document shows in words
+//! is hard-coded elsewhere; see docs/TEMPLATES.md.
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// One report's template (e.g. `templates/daily.toml`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportTemplate {
+    pub title: String,
+    pub organisation: String,
+    pub author: String,
+    pub period_prefix: String,
+    /// Output file stem (`daily` → daily-2026-10-15.xlsx).
+    pub file_stem: String,
+    /// Section ids in order.
+    pub sections: Vec<String>,
+    /// Title per section id.
+    pub section_titles: BTreeMap<String, String>,
+}
+
+/// A term and its definition for the 定義 sheet.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Definition {
+    pub term: String,
+    pub text: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DefinitionsFile {
+    definition: Vec<Definition>,
+}
+
+/// Every template the reports use.
+#[derive(Debug, Clone)]
+pub struct Templates {
+    pub dir: PathBuf,
+    pub daily: ReportTemplate,
+    /// Label tables: `labels["kinds"]["incident"] = "インシデント"`.
+    pub labels: BTreeMap<String, BTreeMap<String, String>>,
+    pub definitions: Vec<Definition>,
+    /// The bundled font.
+    pub font: Vec<u8>,
+    /// SHA-256 over every template file (name and bytes).
+    pub digest: String,
+}
+
+impl Templates {
+    /// The label of `code` in `table`, or the code itself.
+    pub fn label<'a>(&'a self, table: &str, code: &'a str) -> &'a str {
+        self.labels.get(table).and_then(|t| t.get(code)).map_or(code, String::as_str)
+    }
+}
+
+/// Section ids the daily builder knows.
+pub const DAILY_SECTIONS: &[&str] = &["summary", "tickets", "batch", "backups", "capacity", "calls", "cost", "remarks", "data_quality"];
+
+/// Load `<dir>/{daily,labels,definitions}.toml` and `<dir>/fonts/ipaexg.ttf`,
+/// collecting every problem.
+pub fn load(dir: &Path) -> Result<Templates, Vec<String>> {
+    let mut errors = Vec::new();
+    let mut hasher = Sha256::new();
+    let mut read = |name: &str| -> Option<Vec<u8>> {
+        let p = dir.join(name);
+        match std::fs::read(&p) {
+            Ok(b) => {
+                hasher.update(name.as_bytes());
+                hasher.update([0]);
+                hasher.update(&b);
+                Some(b)
+            }
+            Err(e) => {
+                errors.push(format!("{}: {e}", p.display()));
+                None
+            }
+        }
+    };
+    let daily = read("daily.toml");
+    let labels = read("labels.toml");
+    let defs = read("definitions.toml");
+    let font = read("fonts/ipaexg.ttf");
+    let digest = crate::ingest::csv_reader::hex(&hasher.finalize());
+    fn parse<T: serde::de::DeserializeOwned>(dir: &Path, name: &str, b: Option<Vec<u8>>, errors: &mut Vec<String>) -> Option<T> {
+        let b = b?;
+        let text = match String::from_utf8(b) {
+            Ok(t) => t,
+            Err(_) => {
+                errors.push(format!("{}: not UTF-8", dir.join(name).display()));
+                return None;
+            }
+        };
+        toml::from_str(&text)
+            .map_err(|e| errors.push(format!("{}: {}", dir.join(name).display(), e.to_string().trim_end())))
+            .ok()
+    }
+    let daily: Option<ReportTemplate> = parse(dir, "daily.toml", daily, &mut errors);
+    let labels: Option<BTreeMap<String, BTreeMap<String, String>>> = parse(dir, "labels.toml", labels, &mut errors);
+    let defs: Option<DefinitionsFile> = parse(dir, "definitions.toml", defs, &mut errors);
+    if let Some(d) = &daily {
+        for s in &d.sections {
+            if !DAILY_SECTIONS.contains(&s.as_str()) {
+                errors.push(format!("{}: unknown section {s:?} (known: {})", dir.join("daily.toml").display(), DAILY_SECTIONS.join(", ")));
+            } else if !d.section_titles.contains_key(s) {
+                errors.push(format!("{}: section {s:?} has no entry in [section_titles]", dir.join("daily.toml").display()));
+            }
+        }
+    }
+    match (daily, labels, defs, font) {
+        (Some(daily), Some(labels), Some(defs), Some(font)) if errors.is_empty() => Ok(Templates {
+            dir: dir.to_path_buf(),
+            daily,
+            labels,
+            definitions: defs.definition,
+            font,
+            digest,
+        }),
+        _ => Err(errors),
+    }
+}

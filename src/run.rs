@@ -1,0 +1,299 @@
+//! The one path through the pipeline: ingest → kpi → report model → render →
+//! outputs. The CLI (`hokoku report …`, `hokoku demo`) and the scheduler call
+//! [`run_report`]; nothing else produces reports.
+
+use crate::config::{self, Config};
+use crate::ingest::{self, Dataset};
+use crate::kpi;
+use crate::output::{write_atomic, OutputFile, Planned};
+use crate::render;
+use crate::report::{daily, template};
+use crate::time::{day_start_ms, ms_to_dt, Period, MS_PER_MIN};
+use anyhow::{bail, Context, Result};
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Which report for which period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportKind {
+    /// 日次報告 for one day.
+    Daily(NaiveDate),
+}
+
+/// Everything a run needs.
+#[derive(Debug, Clone)]
+pub struct ReportRequest {
+    pub kind: ReportKind,
+    pub inputs: PathBuf,
+    pub config: PathBuf,
+    pub templates: PathBuf,
+    pub out: PathBuf,
+    /// A rejected row fails the run instead of being set aside.
+    pub strict: bool,
+}
+
+/// What a successful run produced.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    /// Files written (documents, JSON, rejected rows, manifest).
+    pub outputs: Vec<PathBuf>,
+    /// Rows set aside across all inputs.
+    pub rejected_rows: usize,
+    /// Warnings worth a human's attention (also in the manifest).
+    pub warnings: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Manifest<'a> {
+    tool: &'static str,
+    version: &'static str,
+    report: &'a str,
+    period: &'a str,
+    as_of: String,
+    inputs_dir: String,
+    inputs: &'a [ingest::FileReport],
+    rejected_rows: usize,
+    rejected_file: String,
+    config: Provenance,
+    templates: Provenance,
+    options: Options,
+    outputs: Vec<OutputFile>,
+    warnings: &'a [String],
+    timings_ms: Timings,
+}
+
+#[derive(Serialize)]
+struct Provenance {
+    dir: String,
+    sha256: String,
+}
+
+#[derive(Serialize)]
+struct Options {
+    strict: bool,
+    short_abandon_s: i64,
+    service_level_s: i64,
+}
+
+#[derive(Serialize, Default)]
+struct Timings {
+    ingest: u128,
+    kpi: u128,
+    render: u128,
+    write: u128,
+}
+
+/// Load config and templates, failing with every problem listed.
+pub fn load_setup(config_dir: &Path, templates_dir: &Path) -> Result<(Config, template::Templates)> {
+    let cfg = config::load(config_dir);
+    let tpl = template::load(templates_dir);
+    let mut errs = Vec::new();
+    if let Err(e) = &cfg {
+        errs.extend(e.iter().cloned());
+    }
+    if let Err(e) = &tpl {
+        errs.extend(e.iter().cloned());
+    }
+    if !errs.is_empty() {
+        bail!("configuration problems:\n  {}", errs.join("\n  "));
+    }
+    Ok((cfg.expect("checked"), tpl.expect("checked")))
+}
+
+/// The as-of time of a period ending at `end_day`.
+pub fn as_of(cfg: &Config, end_day: NaiveDate) -> NaiveDateTime {
+    let ms = day_start_ms(end_day) + (cfg.as_of.day_offset * 1440 + cfg.as_of.minute_of_day) * MS_PER_MIN;
+    ms_to_dt(ms)
+}
+
+/// Produce one report end to end.
+pub fn run_report(req: &ReportRequest) -> Result<RunOutcome> {
+    let ReportKind::Daily(date) = req.kind;
+    let (cfg, tpl) = load_setup(&req.config, &req.templates)?;
+    let mut timings = Timings::default();
+
+    let t0 = Instant::now();
+    if !req.inputs.is_dir() {
+        bail!("inputs folder {} not found", req.inputs.display());
+    }
+    let ds = ingest::load(&req.inputs, &cfg);
+    timings.ingest = t0.elapsed().as_millis();
+    if !ds.errors.is_empty() {
+        let list: Vec<String> = ds.errors.iter().map(ToString::to_string).collect();
+        bail!("input files could not be read:\n  {}", list.join("\n  "));
+    }
+    if req.strict && !ds.issues.is_empty() {
+        let list: Vec<String> = ds.issues.iter().map(ToString::to_string).collect();
+        bail!("--strict: {} bad rows:\n  {}", ds.rejected_rows(), list.join("\n  "));
+    }
+
+    let t1 = Instant::now();
+    let p = Period::day(date);
+    let k = compute_daily(&ds, &cfg, p)?;
+    let figures = k.figures();
+    let quality = daily::quality_notes(&ds, p.start_ms(), p.end_ms());
+    let remarks = read_remarks(&req.inputs, date)?;
+    let as_of = as_of(&cfg, p.end_day);
+    let doc = daily::build(date, as_of, &k, &cfg, &tpl, remarks.as_deref(), &quality);
+    timings.kpi = t1.elapsed().as_millis();
+
+    let t2 = Instant::now();
+    let mut warnings = Vec::new();
+    let font = render::pdf::PdfFont::from_bytes(&tpl.font).context("loading the bundled font")?;
+    let pdf = render::pdf::render(&doc, &font).context("rendering the PDF")?;
+    if !pdf.missing_chars.is_empty() {
+        let chars: String = pdf.missing_chars.iter().collect();
+        warnings.push(format!("characters missing from the PDF font, shown as 〓: {chars}"));
+    }
+    let xlsx = render::xlsx::render(&doc, &figures).context("rendering the workbook")?;
+    let json = render::json::render(&doc, &figures, &quality);
+    timings.render = t2.elapsed().as_millis();
+
+    let t3 = Instant::now();
+    let dir = req.out.join("daily").join(format!("{:04}", date.year())).join(format!("{:02}", date.month()));
+    let stem = format!("{}-{}", tpl.daily.file_stem, doc.period);
+    let rejected_path = dir.join(format!("{stem}.rejected.csv"));
+    let planned = vec![
+        Planned { path: dir.join(format!("{stem}.xlsx")), bytes: xlsx },
+        Planned { path: dir.join(format!("{stem}.pdf")), bytes: pdf.bytes },
+        Planned { path: dir.join(format!("{stem}.json")), bytes: json },
+        Planned { path: rejected_path.clone(), bytes: rejected_csv(&ds)? },
+    ];
+    let mut outputs = Vec::new();
+    let mut described = Vec::new();
+    for p in &planned {
+        write_atomic(&p.path, &p.bytes).with_context(|| format!("writing {}", p.path.display()))?;
+        described.push(OutputFile::new(&p.path, &p.bytes));
+        outputs.push(p.path.clone());
+    }
+    timings.write = t3.elapsed().as_millis();
+    for w in &warnings {
+        tracing::warn!("{w}");
+    }
+    let manifest = Manifest {
+        tool: "hokoku",
+        version: env!("CARGO_PKG_VERSION"),
+        report: "daily",
+        period: &doc.period,
+        as_of: crate::time::format_iso_jst(as_of),
+        inputs_dir: req.inputs.display().to_string(),
+        inputs: &ds.files,
+        rejected_rows: ds.rejected_rows(),
+        rejected_file: rejected_path.display().to_string(),
+        config: Provenance { dir: req.config.display().to_string(), sha256: cfg.digest.clone() },
+        templates: Provenance { dir: req.templates.display().to_string(), sha256: tpl.digest.clone() },
+        options: Options { strict: req.strict, short_abandon_s: cfg.site.calls.short_abandon_s, service_level_s: cfg.site.calls.service_level_s },
+        outputs: described,
+        warnings: &warnings,
+        timings_ms: timings,
+    };
+    let mpath = dir.join(format!("{stem}.manifest.json"));
+    let mut mbytes = serde_json::to_vec_pretty(&manifest)?;
+    mbytes.push(b'\n');
+    write_atomic(&mpath, &mbytes).with_context(|| format!("writing {}", mpath.display()))?;
+    outputs.push(mpath);
+    Ok(RunOutcome { outputs, rejected_rows: ds.rejected_rows(), warnings })
+}
+
+/// Every KPI the daily report needs (pure: no I/O).
+pub fn compute_daily(ds: &Dataset, cfg: &Config, p: Period) -> Result<daily::DailyKpis> {
+    let s = &cfg.site;
+    let mut cost = kpi::Figures::default();
+    for k in ["labour", "telephony", "infrastructure", "storage", "contracts", "total", "budget", "variance", "variance_pct"] {
+        cost.set(format!("cost.{k}"), None);
+    }
+    Ok(daily::DailyKpis {
+        tickets: kpi::tickets::compute(ds.get("tickets"), p, s.report.top_categories)?,
+        jobs: kpi::jobs::compute(ds.get("job_runs"), p, &cfg.deadlines)?,
+        backups: kpi::backups::compute(ds.get("backups"), p, &cfg.expected_backups)?,
+        capacity: kpi::capacity::compute(ds.get("capacity"), p, &s.capacity)?,
+        calls: kpi::calls::compute(ds.get("calls"), p, &s.calls)?,
+        cost,
+    })
+}
+
+/// The optional remarks file `inputs/remarks/daily/YYYY-MM-DD.txt` (UTF-8).
+fn read_remarks(inputs: &Path, date: NaiveDate) -> Result<Option<String>> {
+    let p = inputs.join("remarks").join("daily").join(format!("{}.txt", date.format("%Y-%m-%d")));
+    match std::fs::read(&p) {
+        Ok(b) => {
+            let (text, _) = ingest::encoding::decode(&b, None).map_err(|(l, r)| anyhow::anyhow!("{}:{l}: {r}", p.display()))?;
+            Ok(Some(String::from_utf8_lossy(&text).into_owned()))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("reading {}", p.display())),
+    }
+}
+
+/// The rejected-rows file: one row per problem, with the raw record
+/// (personal data masked) so nothing is lost.
+fn rejected_csv(ds: &Dataset) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["file", "line", "column", "reason", "record"])?;
+    for i in &ds.issues {
+        let mut rec = csv::Writer::from_writer(Vec::new());
+        rec.write_record(&i.record)?;
+        let raw = String::from_utf8(rec.into_inner()?)?;
+        w.write_record([i.file.as_str(), &i.line.to_string(), &i.column, &i.reason, raw.trim_end()])?;
+    }
+    Ok(w.into_inner()?)
+}
+
+/// Everything `hokoku validate` found.
+#[derive(Debug, Default)]
+pub struct Problems {
+    /// Config, template and file-level problems.
+    pub fatal: Vec<String>,
+    /// Bad rows (`file:line:column: reason`).
+    pub rows: Vec<String>,
+    /// Files read.
+    pub files: usize,
+}
+
+impl Problems {
+    /// One closing line.
+    pub fn summary(&self) -> String {
+        format!("{} files checked: {} errors, {} bad rows", self.files, self.fatal.len(), self.rows.len())
+    }
+}
+
+/// Check config, templates and every input file; collect every problem.
+pub fn validate(inputs: &Path, config_dir: &Path, templates_dir: &Path) -> Problems {
+    let mut p = Problems::default();
+    let cfg = match config::load(config_dir) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            p.fatal.extend(e);
+            None
+        }
+    };
+    if let Err(e) = template::load(templates_dir) {
+        p.fatal.extend(e);
+    }
+    if !inputs.is_dir() {
+        p.fatal.push(format!("inputs folder {} not found", inputs.display()));
+        return p;
+    }
+    let fallback;
+    let cfg = match &cfg {
+        Some(c) => c,
+        None => {
+            fallback = Config {
+                dir: config_dir.to_path_buf(),
+                site: Default::default(),
+                deadlines: Default::default(),
+                expected_backups: Vec::new(),
+                as_of: config::DeadlineRule { day_offset: 0, minute_of_day: 120 },
+                digest: String::new(),
+            };
+            &fallback
+        }
+    };
+    let ds = ingest::load(inputs, cfg);
+    p.files = ds.files.len() + ds.errors.len();
+    p.fatal.extend(ds.errors.iter().map(ToString::to_string));
+    p.rows.extend(ds.issues.iter().map(ToString::to_string));
+    p
+}

@@ -1,0 +1,300 @@
+//! Time handling: every instant is carried as Japan wall-clock time.
+//!
+//! Japan has observed no daylight saving time since 1951, so Asia/Tokyo is
+//! UTC+09:00 for every date this tool handles. Datetimes are therefore stored
+//! as *naive JST wall-clock* values (milliseconds since 1970-01-01T00:00 JST)
+//! in polars `Datetime(ms)` columns; an input with an explicit offset is
+//! converted to JST, an input without one is already JST (inputs.md).
+//!
+//! This module owns parsing of the input datetime forms, the report periods
+//! (day, week, month, fiscal year) and Japanese calendar labels (和暦, 曜日).
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Weekday};
+
+/// Milliseconds in one minute.
+pub const MS_PER_MIN: i64 = 60_000;
+/// Seconds of UTC offset of Asia/Tokyo.
+const JST_OFFSET_S: i64 = 9 * 3600;
+
+/// Parse one datetime cell in any of the accepted forms and return naive JST
+/// milliseconds.
+///
+/// Accepted: ISO 8601 with offset (`2026-10-01T09:15:00+09:00`, `…Z`,
+/// `…+0900`), ISO without offset (`T` or a space between date and time,
+/// seconds optional, fraction optional), `YYYY/MM/DD HH:MM[:SS]` and the Excel
+/// style `YYYY/M/D H:MM[:SS]`.
+pub fn parse_datetime_ms(s: &str) -> Result<i64, String> {
+    let b = s.trim().as_bytes();
+    let mut i = 0usize;
+    let year = digits(b, &mut i, 4, 4).ok_or_else(|| format!("not a datetime: {s:?} (expected e.g. 2026-10-01T09:15:00+09:00 or 2026/10/1 9:15)"))?;
+    let sep = *b.get(i).ok_or_else(|| bad(s, "date separator"))?;
+    if sep != b'-' && sep != b'/' {
+        return Err(bad(s, "date separator"));
+    }
+    i += 1;
+    let month = digits(b, &mut i, 1, 2).ok_or_else(|| bad(s, "month"))?;
+    if b.get(i) != Some(&sep) {
+        return Err(bad(s, "date separator"));
+    }
+    i += 1;
+    let day = digits(b, &mut i, 1, 2).ok_or_else(|| bad(s, "day"))?;
+    match b.get(i) {
+        Some(b'T') | Some(b' ') => i += 1,
+        None => return Err(format!("date without a time: {s:?}")),
+        _ => return Err(bad(s, "date/time separator")),
+    }
+    while b.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    let hour = digits(b, &mut i, 1, 2).ok_or_else(|| bad(s, "hour"))?;
+    if b.get(i) != Some(&b':') {
+        return Err(bad(s, "time separator"));
+    }
+    i += 1;
+    let minute = digits(b, &mut i, 2, 2).ok_or_else(|| bad(s, "minute"))?;
+    let mut second = 0;
+    let mut millis = 0i64;
+    if b.get(i) == Some(&b':') {
+        i += 1;
+        second = digits(b, &mut i, 2, 2).ok_or_else(|| bad(s, "second"))?;
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            let start = i;
+            let mut frac = 0i64;
+            while let Some(c) = b.get(i).filter(|c| c.is_ascii_digit()) {
+                if i - start < 3 {
+                    frac = frac * 10 + i64::from(c - b'0');
+                }
+                i += 1;
+            }
+            if i == start {
+                return Err(bad(s, "fraction"));
+            }
+            for _ in (i - start)..3 {
+                frac *= 10;
+            }
+            millis = frac;
+        }
+    }
+    // Optional offset.
+    let mut offset_s: Option<i64> = None;
+    match b.get(i) {
+        None => {}
+        Some(b'Z') | Some(b'z') if i + 1 == b.len() => offset_s = Some(0),
+        Some(&c @ (b'+' | b'-')) => {
+            i += 1;
+            let oh = digits(b, &mut i, 2, 2).ok_or_else(|| bad(s, "offset"))?;
+            if b.get(i) == Some(&b':') {
+                i += 1;
+            }
+            let om = digits(b, &mut i, 2, 2).ok_or_else(|| bad(s, "offset"))?;
+            if i != b.len() || oh > 23 || om > 59 {
+                return Err(bad(s, "offset"));
+            }
+            let v = i64::from(oh * 3600 + om * 60);
+            offset_s = Some(if c == b'-' { -v } else { v });
+        }
+        _ => return Err(bad(s, "trailing characters")),
+    }
+    let date = NaiveDate::from_ymd_opt(year as i32, month, day)
+        .ok_or_else(|| format!("no such date: {s:?}"))?;
+    let time = NaiveTime::from_hms_opt(hour, minute, second)
+        .ok_or_else(|| format!("no such time: {s:?}"))?;
+    let local = NaiveDateTime::new(date, time).and_utc().timestamp();
+    let jst = match offset_s {
+        None => local,
+        Some(off) => local - off + JST_OFFSET_S,
+    };
+    Ok(jst * 1000 + millis)
+}
+
+fn bad(s: &str, what: &str) -> String {
+    format!("invalid datetime {s:?} (expected e.g. 2026-10-01T09:15:00+09:00 or 2026/10/1 9:15; bad {what})")
+}
+
+fn digits(b: &[u8], i: &mut usize, min: usize, max: usize) -> Option<u32> {
+    let start = *i;
+    let mut v = 0u32;
+    while *i < b.len() && *i - start < max && b[*i].is_ascii_digit() {
+        v = v * 10 + u32::from(b[*i] - b'0');
+        *i += 1;
+    }
+    (*i - start >= min).then_some(v)
+}
+
+/// Naive JST milliseconds → `NaiveDateTime`.
+pub fn ms_to_dt(ms: i64) -> NaiveDateTime {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .expect("timestamp in range")
+        .naive_utc()
+}
+
+/// `NaiveDateTime` (JST wall clock) → naive JST milliseconds.
+pub fn dt_to_ms(dt: NaiveDateTime) -> i64 {
+    dt.and_utc().timestamp_millis()
+}
+
+/// Midnight at the start of `d`, as naive JST milliseconds.
+pub fn day_start_ms(d: NaiveDate) -> i64 {
+    dt_to_ms(d.and_time(NaiveTime::MIN))
+}
+
+/// A half-open report period `[start, end)` in JST.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    /// First day of the period.
+    pub first: NaiveDate,
+    /// Day after the last day of the period.
+    pub end_day: NaiveDate,
+}
+
+impl Period {
+    /// One calendar day.
+    pub fn day(d: NaiveDate) -> Self {
+        Period { first: d, end_day: d + Duration::days(1) }
+    }
+    /// The calendar month containing `d`.
+    pub fn month_of(d: NaiveDate) -> Self {
+        let first = d.with_day(1).expect("day 1");
+        let end_day = if first.month() == 12 {
+            NaiveDate::from_ymd_opt(first.year() + 1, 1, 1)
+        } else {
+            NaiveDate::from_ymd_opt(first.year(), first.month() + 1, 1)
+        }
+        .expect("valid month");
+        Period { first, end_day }
+    }
+    /// Start as naive JST ms.
+    pub fn start_ms(&self) -> i64 {
+        day_start_ms(self.first)
+    }
+    /// End (exclusive) as naive JST ms.
+    pub fn end_ms(&self) -> i64 {
+        day_start_ms(self.end_day)
+    }
+    /// Whether the instant lies in `[start, end)`.
+    pub fn contains_ms(&self, ms: i64) -> bool {
+        ms >= self.start_ms() && ms < self.end_ms()
+    }
+    /// Number of calendar days.
+    pub fn days(&self) -> i64 {
+        (self.end_day - self.first).num_days()
+    }
+}
+
+/// Japanese weekday name (月, 火, …).
+pub fn weekday_ja(d: NaiveDate) -> &'static str {
+    match d.weekday() {
+        Weekday::Mon => "月",
+        Weekday::Tue => "火",
+        Weekday::Wed => "水",
+        Weekday::Thu => "木",
+        Weekday::Fri => "金",
+        Weekday::Sat => "土",
+        Weekday::Sun => "日",
+    }
+}
+
+/// Era name and era year for a date (平成 from 1989-01-08, 令和 from 2019-05-01).
+pub fn wareki_year(d: NaiveDate) -> (&'static str, i32) {
+    let reiwa = NaiveDate::from_ymd_opt(2019, 5, 1).expect("date");
+    let heisei = NaiveDate::from_ymd_opt(1989, 1, 8).expect("date");
+    if d >= reiwa {
+        ("令和", d.year() - 2018)
+    } else if d >= heisei {
+        ("平成", d.year() - 1988)
+    } else {
+        ("昭和", d.year() - 1925)
+    }
+}
+
+fn era_year_label(d: NaiveDate) -> String {
+    let (era, y) = wareki_year(d);
+    if y == 1 {
+        format!("{era}元年")
+    } else {
+        format!("{era}{y}年")
+    }
+}
+
+/// `令和8年10月15日（木）`.
+pub fn wareki_date_with_weekday(d: NaiveDate) -> String {
+    format!("{}{}月{}日（{}）", era_year_label(d), d.month(), d.day(), weekday_ja(d))
+}
+
+/// `令和8年10月`.
+pub fn wareki_month(d: NaiveDate) -> String {
+    format!("{}{}月", era_year_label(d), d.month())
+}
+
+/// `2026年10月15日 02:00`.
+pub fn format_datetime_ja(dt: NaiveDateTime) -> String {
+    format!(
+        "{}年{}月{}日 {:02}:{:02}",
+        dt.year(),
+        dt.month(),
+        dt.day(),
+        dt.hour(),
+        dt.minute()
+    )
+}
+
+/// `10/15 09:05`, the compact form used in tables.
+pub fn format_short(ms: i64) -> String {
+    let dt = ms_to_dt(ms);
+    format!("{}/{} {:02}:{:02}", dt.month(), dt.day(), dt.hour(), dt.minute())
+}
+
+/// ISO 8601 with the +09:00 offset.
+pub fn format_iso_jst(dt: NaiveDateTime) -> String {
+    format!("{}+09:00", dt.format("%Y-%m-%dT%H:%M:%S"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(s: &str) -> i64 {
+        dt_to_ms(NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap())
+    }
+
+    #[test]
+    fn every_accepted_form() {
+        let want = ms("2026-10-01 09:05:00");
+        for s in [
+            "2026-10-01T09:05:00+09:00",
+            "2026-10-01T00:05:00Z",
+            "2026-10-01T00:05:00+00:00",
+            "2026-10-01T09:05:00+0900",
+            "2026-10-01T09:05:00",
+            "2026-10-01 09:05:00",
+            "2026-10-01T09:05",
+            "2026/10/01 09:05",
+            "2026/10/01 09:05:00",
+            "2026/10/1 9:05",
+            "2026/10/1 9:05:00",
+            " 2026/10/1 9:05 ",
+        ] {
+            assert_eq!(parse_datetime_ms(s), Ok(want), "{s}");
+        }
+        // An offset west of UTC moves the JST wall clock forward:
+        // 2026-09-30T20:05-04:00 = 2026-10-01T00:05Z = 09:05 JST.
+        assert_eq!(parse_datetime_ms("2026-09-30T20:05:00-04:00"), Ok(want));
+        assert_eq!(parse_datetime_ms("2026-10-01T09:05:00.250+09:00"), Ok(want + 250));
+    }
+
+    #[test]
+    fn rejects_bad_values() {
+        for s in ["", "2026-13-01 09:00", "2026/2/30 9:00", "2026-10-01", "10/01/2026 09:00", "2026-10-01 25:00", "2026-10-01T09:00:00+09:00x", "yesterday"] {
+            assert!(parse_datetime_ms(s).is_err(), "{s}");
+        }
+    }
+
+    #[test]
+    fn wareki() {
+        let d = NaiveDate::from_ymd_opt(2026, 10, 15).unwrap();
+        assert_eq!(wareki_date_with_weekday(d), "令和8年10月15日（木）");
+        assert_eq!(wareki_month(NaiveDate::from_ymd_opt(2019, 5, 1).unwrap()), "令和元年5月");
+        assert_eq!(wareki_month(NaiveDate::from_ymd_opt(2019, 4, 30).unwrap()), "平成31年4月");
+    }
+}
