@@ -168,7 +168,23 @@ pub fn read_bytes(spec: &'static SourceSpec, raw: &[u8], display: &str, forced: 
                 reason: format!("header has {} columns but {} were read", header.len(), df.width()),
             });
         }
-        Some(df)
+        // Blank lines (and records whose every field is empty) carry no data:
+        // polars reads them as all-null rows while the line-accurate reader
+        // skips them, so drop them here to keep both numbering schemes equal.
+        let mut keep: Option<BooleanChunked> = None;
+        for c in df.columns() {
+            let nn = c.is_not_null();
+            keep = Some(match keep {
+                None => nn,
+                Some(k) => &k | &nn,
+            });
+        }
+        match keep {
+            Some(k) if k.sum().unwrap_or(0) as usize != df.height() => {
+                Some(df.filter(&k).map_err(|e| FileError::Malformed { file: file.clone(), reason: e.to_string() })?)
+            }
+            _ => Some(df),
+        }
     };
     let height = text_df.as_ref().map_or(0, DataFrame::height);
 
@@ -324,8 +340,20 @@ fn locate_records(
             Ok(true) => {}
             _ => break,
         }
+        if rec.iter().all(|f| f.is_empty()) {
+            continue; // see the blank-row note in read_bytes
+        }
         if rows.contains(&idx) {
-            let line = rec.position().map_or(0, |p| p.line());
+            // The reader's own line number can point at blank lines before
+            // the record; derive the physical line from the byte offset of
+            // the record's first character instead.
+            let line = rec.position().map_or(0, |p| {
+                let mut b = p.byte() as usize;
+                while b < text.len() && (text[b] == b'\n' || text[b] == b'\r') {
+                    b += 1;
+                }
+                text[..b].iter().filter(|&&c| c == b'\n').count() as u64 + 1
+            });
             let fields = rec
                 .iter()
                 .enumerate()

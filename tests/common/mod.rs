@@ -1,0 +1,108 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fresh empty temporary folder for one test.
+pub fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("hokoku-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Run the hokoku binary from the repository root.
+pub fn hokoku(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_hokoku")).args(args).current_dir(root()).output().expect("run hokoku")
+}
+
+/// The fixture day's report command.
+pub fn fixture_report(out: &Path) -> std::process::Output {
+    let out = out.to_str().unwrap();
+    hokoku(&[
+        "report", "daily", "--date", "2026-10-15", "--inputs", "tests/fixtures/day/inputs", "--config", "tests/fixtures/day/config", "--out", out,
+    ])
+}
+
+/// Every entry of a zip archive, sorted by name.
+pub fn unzip(path: &Path) -> Vec<(String, Vec<u8>)> {
+    let f = std::fs::File::open(path).unwrap();
+    let mut z = zip::ZipArchive::new(f).unwrap();
+    let mut out = Vec::new();
+    for i in 0..z.len() {
+        let mut e = z.by_index(i).unwrap();
+        let mut b = Vec::new();
+        std::io::Read::read_to_end(&mut e, &mut b).unwrap();
+        out.push((e.name().unwrap().to_string(), b));
+    }
+    out.sort();
+    out
+}
+
+fn between<'a>(s: &'a str, start: &str, end: &str) -> Vec<&'a str> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(i) = rest.find(start) {
+        let after = &rest[i + start.len()..];
+        let Some(j) = after.find(end) else { break };
+        out.push(&after[..j]);
+        rest = &after[j + end.len()..];
+    }
+    out
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&")
+}
+
+/// A worksheet as `(cell ref, value)`: shared strings resolved, numbers as text.
+pub fn sheet_cells(xlsx: &Path, sheet_name: &str) -> Vec<(String, String)> {
+    let files = unzip(xlsx);
+    let get = |n: &str| String::from_utf8(files.iter().find(|(k, _)| k == n).unwrap().1.clone()).unwrap();
+    let strings: Vec<String> = between(&get("xl/sharedStrings.xml"), "<si>", "</si>")
+        .into_iter()
+        .map(|si| between(si, ">", "</t>").iter().map(|t| unescape(t.rsplit('>').next().unwrap())).collect::<String>())
+        .collect();
+    let wb = get("xl/workbook.xml");
+    let names: Vec<String> = between(&wb, "<sheet name=\"", "\"").into_iter().map(unescape).collect();
+    let idx = names.iter().position(|n| n == sheet_name).unwrap_or_else(|| panic!("no sheet {sheet_name} in {names:?}"));
+    let xml = get(&format!("xl/worksheets/sheet{}.xml", idx + 1));
+    let mut cells = Vec::new();
+    for c in between(&xml, "<c r=\"", "</c>") {
+        let r = c.split('"').next().unwrap().to_string();
+        let Some(v) = between(c, "<v>", "</v>").first().map(|v| v.to_string()) else { continue };
+        let value = if c.contains("t=\"s\"") { strings[v.parse::<usize>().unwrap()].clone() } else { v };
+        cells.push((r, value));
+    }
+    cells
+}
+
+/// Compare `actual` with the golden file, or rewrite it when
+/// `HOKOKU_UPDATE_GOLDEN=1`.
+pub fn golden(name: &str, actual: &[u8]) {
+    let p = root().join("tests/golden").join(name);
+    if std::env::var("HOKOKU_UPDATE_GOLDEN").as_deref() == Ok("1") {
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, actual).unwrap();
+        return;
+    }
+    let want = std::fs::read(&p).unwrap_or_else(|_| panic!("missing golden file {} (run with HOKOKU_UPDATE_GOLDEN=1)", p.display()));
+    if want != actual {
+        let a = String::from_utf8_lossy(actual);
+        let w = String::from_utf8_lossy(&want);
+        let line = a.lines().zip(w.lines()).position(|(x, y)| x != y).unwrap_or(0);
+        panic!(
+            "{} differs from the golden file at line {}:\n  got:  {:?}\n  want: {:?}\n(refresh with HOKOKU_UPDATE_GOLDEN=1 if the change is intended)",
+            p.display(),
+            line + 1,
+            a.lines().nth(line),
+            w.lines().nth(line)
+        );
+    }
+}

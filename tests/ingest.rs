@@ -1,0 +1,105 @@
+//! Parser paths of the canonical CSV reader: encodings, Japanese headers and
+//! values, bad rows with exact `file:line:column: reason`, missing required
+//! columns, empty and header-only files.
+
+use hokoku::ingest::csv_reader::{read_bytes, FileError};
+use hokoku::ingest::{calls, job_runs, tickets};
+use hokoku::frame;
+
+const JOBS_JA: &str = "ジョブ名,ジョブネット,開始日時,終了日時,終了状態,実行回数,予定外の列\n\
+JOB1,NET,2026/10/15 1:00,2026/10/15 1:20:30,異常終了,1,x\n\
+JOB1,NET,2026/10/15 1:40,2026/10/15 1:50,正常終了,2,y\n";
+
+#[test]
+fn cp932_with_japanese_headers_and_values() {
+    let (sjis, _, unmappable) = encoding_rs::SHIFT_JIS.encode(JOBS_JA);
+    assert!(!unmappable);
+    let fd = read_bytes(&job_runs::SPEC, &sjis, "jobs.csv", None).unwrap();
+    assert_eq!(fd.report.encoding, "cp932");
+    assert_eq!((fd.report.rows, fd.report.rejected), (2, 0));
+    assert_eq!(fd.report.unknown_columns, vec!["予定外の列".to_string()]);
+    assert_eq!(frame::strs(&fd.frame, "status").unwrap(), vec![Some("failed".into()), Some("success".into())]);
+    assert_eq!(frame::strs(&fd.frame, "job_name").unwrap()[0].as_deref(), Some("JOB1"));
+    let ended = frame::i64s(&fd.frame, "ended_at").unwrap()[0].unwrap();
+    assert_eq!(hokoku::time::ms_to_dt(ended).to_string(), "2026-10-15 01:20:30");
+    // The same text in UTF-8 with a BOM reads the same.
+    let mut bom = vec![0xEF, 0xBB, 0xBF];
+    bom.extend_from_slice(JOBS_JA.as_bytes());
+    let fd2 = read_bytes(&job_runs::SPEC, &bom, "jobs.csv", None).unwrap();
+    assert_eq!(fd2.report.encoding, "utf-8");
+    assert!(fd2.frame.equals_missing(&fd.frame));
+}
+
+#[test]
+fn bad_rows_name_file_line_and_column_and_are_set_aside() {
+    // Line 3 starts a record with a quoted newline in the title, so the next
+    // record starts on line 5. Line 6 is blank (skipped).
+    let text = "ticket_id,title,kind,opened_at,status,priority\n\
+T1,ok,incident,2026-10-15T09:00:00+09:00,new,1\n\
+T2,\"two\nlines\",問い合わせ,2026/10/15 9:00,新規,P2\n\
+T3,bad date,incident,2026-10-32 09:00,new,2\n\
+\n\
+T4,bad kind and priority,accident,2026-10-15 10:00,new,9\n\
+T5,,incident,,new,3\n";
+    let fd = read_bytes(&tickets::SPEC, text.as_bytes(), "in/t.csv", None).unwrap();
+    let msgs: Vec<String> = fd.issues.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        msgs,
+        vec![
+            "in/t.csv:5:opened_at: no such date: \"2026-10-32 09:00\"",
+            "in/t.csv:7:kind: unknown value \"accident\" (allowed: incident, inquiry, request, problem, change, release, config)",
+            "in/t.csv:7:priority: unknown priority \"9\" (1–4, P1–P4, 緊急/高/中/低)",
+            "in/t.csv:8:opened_at: required value is empty",
+        ]
+    );
+    assert_eq!((fd.report.rows, fd.report.accepted, fd.report.rejected), (5, 2, 3));
+    assert_eq!(frame::strs(&fd.frame, "ticket_id").unwrap(), vec![Some("T1".into()), Some("T2".into())]);
+    assert_eq!(frame::strs(&fd.frame, "title").unwrap()[1].as_deref(), Some("two\nlines"));
+    assert_eq!(frame::i64s(&fd.frame, "priority").unwrap(), vec![Some(1), Some(2)]);
+    // The raw record is kept for the rejected-rows file.
+    assert_eq!(fd.issues[0].record[0], "T3");
+}
+
+#[test]
+fn caller_numbers_are_masked_in_rejected_records() {
+    let text = "call_id,offered_at,outcome,caller\nC1,yesterday,answered,03-1234-5678\n";
+    let fd = read_bytes(&calls::SPEC, text.as_bytes(), "c.csv", None).unwrap();
+    assert_eq!(fd.issues[0].to_string(), "c.csv:2:offered_at: not a datetime: \"yesterday\" (expected e.g. 2026-10-01T09:15:00+09:00 or 2026/10/1 9:15)");
+    assert_eq!(fd.issues[0].record[3], "**-****-5678");
+}
+
+#[test]
+fn missing_required_column_fails_naming_file_and_column() {
+    let text = "ticket_id,kind,opened_at,priority\nT1,incident,2026-10-15 09:00,1\n";
+    let e = read_bytes(&tickets::SPEC, text.as_bytes(), "t.csv", None).err().unwrap();
+    assert_eq!(e, FileError::MissingColumn { file: "t.csv".into(), column: "status [ステータス]".into() });
+    assert_eq!(e.to_string(), "t.csv:1: missing required column status [ステータス]");
+}
+
+#[test]
+fn empty_file_fails_and_header_only_file_has_no_rows() {
+    let e = read_bytes(&tickets::SPEC, b"", "t.csv", None).err().unwrap();
+    assert_eq!(e.to_string(), "t.csv: empty file: no header row");
+    let fd = read_bytes(&tickets::SPEC, "チケット番号,種別,受付日時,ステータス,優先度\r\n".as_bytes(), "t.csv", None).unwrap();
+    assert_eq!((fd.report.rows, fd.frame.height(), fd.issues.len()), (0, 0, 0));
+    assert_eq!(fd.frame.width(), tickets::SPEC.columns.len());
+}
+
+#[test]
+fn undecodable_bytes_name_the_line() {
+    let e = read_bytes(&tickets::SPEC, b"ticket_id\nT1\n\x82", "t.csv", None).err().unwrap();
+    assert_eq!(e.to_string(), "t.csv:3: bytes that are neither UTF-8 nor CP932");
+}
+
+#[test]
+fn newest_ticket_snapshot_wins() {
+    let text = "ticket_id,kind,opened_at,updated_at,status,priority\n\
+T1,incident,2026-10-01 09:00,2026-10-03 09:00,resolved,2\n\
+T1,incident,2026-10-01 09:00,2026-10-02 09:00,in_progress,2\n\
+T2,incident,2026-10-01 10:00,,new,3\n";
+    let fd = read_bytes(&tickets::SPEC, text.as_bytes(), "t.csv", None).unwrap();
+    let df = tickets::finish(fd.frame).unwrap();
+    assert_eq!(frame::strs(&df, "status").unwrap(), vec![Some("resolved".into()), Some("new".into())]);
+    // updated_at defaults to the newest other timestamp (opened_at here).
+    assert_eq!(frame::i64s(&df, "updated_at").unwrap()[1], frame::i64s(&df, "opened_at").unwrap()[1]);
+}
