@@ -204,6 +204,7 @@ pub fn compute_daily(ds: &Dataset, cfg: &Config, p: Period) -> Result<daily::Dai
     for k in ["labour", "telephony", "infrastructure", "storage", "contracts", "total", "budget", "variance", "variance_pct"] {
         cost.set(format!("cost.{k}"), None);
     }
+    cost.set("cost.mtd.total", None);
     Ok(daily::DailyKpis {
         tickets: kpi::tickets::compute(ds.get("tickets"), p, s.report.top_categories)?,
         jobs: kpi::jobs::compute(ds.get("job_runs"), p, &cfg.deadlines)?,

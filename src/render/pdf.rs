@@ -597,20 +597,19 @@ impl<'a> Pager<'a> {
 
     // ---- blocks ----
 
+    /// One line of ink text at the left margin, advancing the cursor.
+    fn flow_line(&mut self, text: &str, size: f32, lh: f32) {
+        let top = self.y;
+        self.text(MARGIN, baseline(top, lh, size), size, INK, text);
+        self.y = top + lh;
+    }
+
     fn paragraphs(&mut self, paras: &[String]) {
         let f = self.font;
         for p in paras {
             for line in f.wrap(p, TEXT_SIZE, CONTENT_W) {
                 self.ensure(TEXT_LH);
-                let top = self.y;
-                self.text(
-                    MARGIN,
-                    baseline(top, TEXT_LH, TEXT_SIZE),
-                    TEXT_SIZE,
-                    INK,
-                    &line,
-                );
-                self.y = top + TEXT_LH;
+                self.flow_line(&line, TEXT_SIZE, TEXT_LH);
             }
             self.y += mm(1.5);
         }
@@ -709,15 +708,7 @@ impl<'a> Pager<'a> {
         self.ensure(caption_h + header_h + rows.first().map_or(0.0, |r| r.h));
         if caption_h > 0.0 {
             let caption = self.font.ellipsize(&t.caption, CAPTION_SIZE, CONTENT_W);
-            let top = self.y;
-            self.text(
-                MARGIN,
-                baseline(top, CAPTION_LH, CAPTION_SIZE),
-                CAPTION_SIZE,
-                INK,
-                &caption,
-            );
-            self.y = top + CAPTION_LH;
+            self.flow_line(&caption, CAPTION_SIZE, CAPTION_LH);
         }
         if let Some(h) = &header {
             self.draw_row(h, Some(HEAD_FILL));

@@ -77,6 +77,16 @@ fn table(caption: &str, columns: Vec<Column>, rows: Vec<Vec<Cell>>, empty: &str)
 
 const NONE_TEXT: &str = "該当なし";
 
+/// A two-column table of figures: label and value (データなし when missing).
+fn figure_table(caption: &str, header: &str, f: &Figures, items: &[(&str, &str, Unit)]) -> Block {
+    table(
+        caption,
+        vec![col("項目", 3.0), col(header, 1.0)],
+        items.iter().map(|(l, key, u)| vec![Cell::text(*l), Cell::figure(key, f.get(key), *u)]).collect(),
+        NONE_TEXT,
+    )
+}
+
 fn mark(t: &Templates, target: Option<&Target>, v: Option<f64>) -> (Cell, Cell) {
     let Some(tg) = target else { return (Cell::Empty, Cell::Empty) };
     let (goal, ok, warn_ok) = match (tg.min, tg.max) {
@@ -177,13 +187,12 @@ fn tickets(f: &Figures, k: &DailyKpis, t: &Templates) -> Vec<Block> {
         rows.push(vec![Cell::text(label), c("received"), c("resolved"), c("backlog")]);
     }
     let mut blocks = vec![table("種別別", vec![col("種別", 2.0), col("受付", 1.0), col("解決", 1.0), col("未解決", 1.0)], rows, NONE_TEXT)];
-    let rates = [("一次解決率（問い合わせ）", "tickets.fcr_pct"), ("エスカレーション率", "tickets.escalation_pct"), ("再オープン率", "tickets.reopen_pct")];
-    blocks.push(table(
-        "対応品質",
-        vec![col("項目", 3.0), col("値", 1.0)],
-        rates.iter().map(|(l, key)| vec![Cell::text(*l), Cell::figure(key, f.get(key), Unit::Percent)]).collect(),
-        NONE_TEXT,
-    ));
+    let rates = [
+        ("一次解決率（問い合わせ）", "tickets.fcr_pct", Unit::Percent),
+        ("エスカレーション率", "tickets.escalation_pct", Unit::Percent),
+        ("再オープン率", "tickets.reopen_pct", Unit::Percent),
+    ];
+    blocks.push(figure_table("対応品質", "値", f, &rates));
     let missing_rows = |v: &Option<Vec<(String, usize)>>, table_name: Option<&str>| -> (Vec<Vec<Cell>>, &str) {
         match v {
             None => (Vec::new(), MISSING),
@@ -246,12 +255,7 @@ fn batch(f: &Figures, k: &DailyKpis, t: &Templates) -> Vec<Block> {
         ("異常終了インスタンス", "jobs.failed_instances", Unit::Count),
         ("遅延", "jobs.late", Unit::Count),
     ];
-    let mut blocks = vec![table(
-        "ジョブ実行状況",
-        vec![col("項目", 3.0), col("値", 1.0)],
-        items.iter().map(|(l, key, u)| vec![Cell::text(*l), Cell::figure(key, f.get(key), *u)]).collect(),
-        NONE_TEXT,
-    )];
+    let mut blocks = vec![figure_table("ジョブ実行状況", "値", f, &items)];
     let (rows, empty) = match &k.jobs.problems {
         None => (Vec::new(), MISSING),
         Some(list) => (
@@ -300,12 +304,7 @@ fn backups(f: &Figures, k: &DailyKpis, t: &Templates) -> Vec<Block> {
         ("成功率", "backups.success_pct", Unit::Percent),
         ("予定外の実行", "backups.unexpected", Unit::Count),
     ];
-    let mut blocks = vec![table(
-        "バックアップ結果",
-        vec![col("項目", 3.0), col("値", 1.0)],
-        items.iter().map(|(l, key, u)| vec![Cell::text(*l), Cell::figure(key, f.get(key), *u)]).collect(),
-        NONE_TEXT,
-    )];
+    let mut blocks = vec![figure_table("バックアップ結果", "値", f, &items)];
     let line = |b: &crate::kpi::backups::BackupLine| {
         let outcome = match b.outcome {
             Some(Outcome::Failed) => "failed",
@@ -379,12 +378,7 @@ fn calls(f: &Figures, k: &DailyKpis) -> Vec<Block> {
         ("平均応答待ち時間（ASA）", "calls.asa_s", Unit::Seconds),
         ("平均処理時間（AHT）", "calls.aht_s", Unit::Seconds),
     ];
-    let mut blocks = vec![table(
-        "コール実績",
-        vec![col("項目", 3.0), col("値", 1.0)],
-        items.iter().map(|(l, key, u)| vec![Cell::text(*l), Cell::figure(key, f.get(key), *u)]).collect(),
-        NONE_TEXT,
-    )];
+    let mut blocks = vec![figure_table("コール実績", "値", f, &items)];
     let cats: Vec<String> = (0..24).map(|h| format!("{h}")).collect();
     let (off, ans): (Vec<Option<f64>>, Vec<Option<f64>>) = match &k.calls.hourly {
         Some(h) => h.iter().map(|(o, a)| (Some(*o as f64), Some(*a as f64))).unzip(),
@@ -412,13 +406,13 @@ fn calls(f: &Figures, k: &DailyKpis) -> Vec<Block> {
 }
 
 fn cost(f: &Figures) -> Vec<Block> {
-    let items = [("当日コスト", "cost.total"), ("月累計", "cost.month_to_date"), ("月予算（日割）", "cost.budget"), ("差異", "cost.variance")];
-    vec![table(
-        "コスト（当日・月累計）",
-        vec![col("項目", 3.0), col("金額", 1.0)],
-        items.iter().map(|(l, key)| vec![Cell::text(*l), Cell::figure(key, f.get(key), Unit::Yen)]).collect(),
-        NONE_TEXT,
-    )]
+    let items = [
+        ("当日コスト", "cost.total", Unit::Yen),
+        ("月累計", "cost.mtd.total", Unit::Yen),
+        ("月予算（日割・累計）", "cost.budget", Unit::Yen),
+        ("差異", "cost.variance", Unit::Yen),
+    ];
+    vec![figure_table("コスト（当日・月累計）", "金額", f, &items)]
 }
 
 fn quality_blocks(q: &[QualityNote]) -> Vec<Block> {

@@ -94,15 +94,13 @@ pub fn golden(name: &str, actual: &[u8]) {
     }
     let want = std::fs::read(&p).unwrap_or_else(|_| panic!("missing golden file {} (run with HOKOKU_UPDATE_GOLDEN=1)", p.display()));
     if want != actual {
-        let a = String::from_utf8_lossy(actual);
-        let w = String::from_utf8_lossy(&want);
-        let line = a.lines().zip(w.lines()).position(|(x, y)| x != y).unwrap_or(0);
+        let at = want.iter().zip(actual).position(|(a, b)| a != b).unwrap_or(want.len().min(actual.len()));
+        let window = |b: &[u8]| String::from_utf8_lossy(&b[at.saturating_sub(80)..(at + 80).min(b.len())]).into_owned();
         panic!(
-            "{} differs from the golden file at line {}:\n  got:  {:?}\n  want: {:?}\n(refresh with HOKOKU_UPDATE_GOLDEN=1 if the change is intended)",
+            "{} differs from the golden file at byte {at}:\n  got:  …{}…\n  want: …{}…\n(refresh with HOKOKU_UPDATE_GOLDEN=1 if the change is intended)",
             p.display(),
-            line + 1,
-            a.lines().nth(line),
-            w.lines().nth(line)
+            window(actual),
+            window(&want)
         );
     }
 }
