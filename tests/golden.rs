@@ -7,10 +7,7 @@ use common::*;
 
 #[test]
 fn workbook_xml_and_pdf_text() {
-    let out = tmp("golden");
-    let o = fixture_report(&out);
-    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
-    let dir = out.join("daily/2026/10");
+    let dir = fixture_outputs("golden");
     for (name, bytes) in unzip(&dir.join("daily-2026-10-15.xlsx")) {
         if name.ends_with(".xml") || name.ends_with(".rels") {
             golden(&format!("daily-fixture/xlsx/{name}"), &bytes);

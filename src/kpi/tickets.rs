@@ -66,17 +66,18 @@ pub fn compute(src: Option<&SourceData>, p: Period, top_n: usize) -> PolarsResul
             .and(col("status").neq(lit("cancelled")))
             .and(col("resolved_at").is_null().or(col("resolved_at").cast(DataType::Int64).gt_eq(lit(end)))),
     );
-    for (what, frame) in [("received", &received), ("resolved", &resolved), ("backlog", &backlog)] {
+    let mut totals = [0usize; 3];
+    for (i, (what, frame)) in [("received", &received), ("resolved", &resolved), ("backlog", &backlog)].into_iter().enumerate() {
         let by_kind = count_by(frame.clone(), "kind")?;
-        f.count(format!("tickets.{what}.total"), Some(by_kind.values().sum()));
+        totals[i] = by_kind.values().sum();
+        f.count(format!("tickets.{what}.total"), Some(totals[i]));
         for k in KINDS {
             f.count(format!("tickets.{what}.{}", k.code), Some(by_kind.get(k.code).copied().unwrap_or(0)));
         }
     }
 
     // Rates: column absent → データなし; an empty cell counts as false.
-    let n_received = count(received.clone())?;
-    let n_resolved = count(resolved.clone())?;
+    let [n_received, n_resolved, _] = totals;
     let rate = |present: bool, num: LazyFrame, den: usize| -> PolarsResult<Option<f64>> {
         Ok(if present { pct(count(num)?, den) } else { None })
     };

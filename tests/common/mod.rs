@@ -30,6 +30,15 @@ pub fn fixture_report(out: &Path) -> std::process::Output {
     ])
 }
 
+/// Run the fixture day's report into a fresh folder; it sets one row aside
+/// (exit code 1). Returns the folder holding the outputs.
+pub fn fixture_outputs(name: &str) -> PathBuf {
+    let out = tmp(name);
+    let o = fixture_report(&out);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    out.join("daily/2026/10")
+}
+
 /// Every entry of a zip archive, sorted by name.
 pub fn unzip(path: &Path) -> Vec<(String, Vec<u8>)> {
     let f = std::fs::File::open(path).unwrap();
