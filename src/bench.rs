@@ -1,7 +1,9 @@
-//! `hokoku bench`: typed ingest throughput and peak memory.
+//! `hokoku bench`: typed ingest throughput and peak memory, then the KPI
+//! engine: every KPI for the month of the data, and SLA clocks for 100k
+//! tickets.
 //!
 //! Run on data from `hokoku sample --scale N` with a release build; the
-//! results are recorded in the README.
+//! results are recorded in the README and docs/BENCHMARKS.md.
 
 use anyhow::Result;
 use std::path::Path;
@@ -33,8 +35,28 @@ impl std::fmt::Display for IngestBench {
     }
 }
 
-/// Time `ingest::load` over every source in `inputs`.
-pub fn ingest(inputs: &Path, config: &Path) -> Result<IngestBench> {
+/// Result of the KPI benchmark.
+pub struct KpiBench {
+    /// The month measured (`YYYY-MM`).
+    pub month: String,
+    /// Seconds for every KPI of the month (SLA clocks included).
+    pub month_seconds: f64,
+    /// Tickets and clocks in the SLA-clock run.
+    pub sla_tickets: usize,
+    pub sla_clocks: usize,
+    pub sla_seconds: f64,
+}
+
+impl std::fmt::Display for KpiBench {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "all KPIs for {}: {:.3} s", self.month, self.month_seconds)?;
+        write!(f, "SLA clocks: {} tickets, {} clocks in {:.3} s", self.sla_tickets, self.sla_clocks, self.sla_seconds)
+    }
+}
+
+/// Time `ingest::load` over every source in `inputs` (peak memory read
+/// right after it), then the KPI engine on the loaded data.
+pub fn run(inputs: &Path, config: &Path) -> Result<(IngestBench, KpiBench)> {
     let cfg = crate::config::load(config).map_err(|e| anyhow::anyhow!(e.join("\n")))?;
     let t = Instant::now();
     let ds = crate::ingest::load(inputs, &cfg);
@@ -42,12 +64,31 @@ pub fn ingest(inputs: &Path, config: &Path) -> Result<IngestBench> {
     if let Some(e) = ds.errors.first() {
         anyhow::bail!("{e}");
     }
-    Ok(IngestBench {
+    let ingest = IngestBench {
         rows: ds.files.iter().map(|f| f.rows).sum(),
         bytes: ds.files.iter().map(|f| f.bytes).sum(),
         seconds,
         peak_rss_bytes: peak_rss(),
-    })
+    };
+    let tickets = ds.get("tickets").ok_or_else(|| anyhow::anyhow!("no tickets in {}", inputs.display()))?;
+    let (lo, _) = tickets.coverage.ok_or_else(|| anyhow::anyhow!("no ticket rows"))?;
+    let month = crate::time::Period::month_of(crate::time::ms_to_dt(lo).date());
+    // Every KPI of the month, as the monthly reports compute them.
+    let t = Instant::now();
+    let clocks = crate::kpi::sla::clocks_of(Some(tickets), ds.get("ticket_status_history"), &cfg.sla_targets, &cfg.calendars)?;
+    let k = crate::kpi::compute_period(&ds, &cfg, month, clocks.as_deref())?;
+    let month_seconds = t.elapsed().as_secs_f64();
+    std::hint::black_box(k.figures());
+    // SLA clocks for at least 100k tickets (the tickets repeated).
+    let mut big = tickets.frame.clone();
+    while big.height() < 100_000 {
+        big.vstack_mut(&tickets.frame)?;
+    }
+    let t = Instant::now();
+    let c = crate::kpi::sla::clocks(&big, None, &cfg.sla_targets, &cfg.calendars)?;
+    let sla_seconds = t.elapsed().as_secs_f64();
+    let kpi = KpiBench { month: month.month_label(), month_seconds, sla_tickets: big.height(), sla_clocks: c.len(), sla_seconds };
+    Ok((ingest, kpi))
 }
 
 /// Peak resident set size of this process (Linux `VmHWM`).

@@ -1,13 +1,17 @@
-//! Site configuration (`<config>/site.toml`): thresholds, targets, expected
-//! backups, job deadlines and per-source options.
+//! Site configuration (`<config>/site.toml`): business days and calendars,
+//! SLA targets, availability, thresholds, targets, expected backups, job
+//! deadlines and per-source options. The holiday list it names
+//! (`syukujitsu.csv`) lives in the same folder.
 //!
 //! Loading collects *all* problems (unknown keys, bad times, bad values) so
 //! that `hokoku validate` can print them at once. See docs/CONFIG.md.
 
+use crate::calendar::{BusinessDays, Calendar, Calendars, Days, Holidays, Hours};
 use crate::ingest::encoding::Encoding;
+use chrono::NaiveDate;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The whole site configuration.
@@ -28,6 +32,155 @@ pub struct SiteConfig {
     pub targets: BTreeMap<String, Target>,
     /// Report options.
     pub report: ReportOptions,
+    /// The business-day rule: holiday list, closing days, extra days.
+    pub business_days: BusinessDaysConfig,
+    /// Named calendars (`[calendars.<name>]`); `business` and `24x7` exist
+    /// unless redefined.
+    pub calendars: BTreeMap<String, CalendarDef>,
+    /// SLA targets per ticket kind × priority.
+    pub sla: SlaConfig,
+    /// Service calendars and targets per system.
+    pub availability: AvailabilityConfig,
+}
+
+/// `[business_days]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BusinessDaysConfig {
+    /// The Cabinet Office holiday CSV, relative to the config folder.
+    pub holidays: String,
+    /// Close 12/29–1/3 (government closing days).
+    pub year_end_closing: bool,
+    /// Extra closed days, `"YYYY-MM-DD"`.
+    pub extra_closed: Vec<String>,
+    /// Extra working days (e.g. a Saturday), `"YYYY-MM-DD"`.
+    pub extra_working: Vec<String>,
+}
+
+impl Default for BusinessDaysConfig {
+    fn default() -> Self {
+        BusinessDaysConfig { holidays: "syukujitsu.csv".into(), year_end_closing: true, extra_closed: Vec::new(), extra_working: Vec::new() }
+    }
+}
+
+/// `[calendars.<name>]`: open days and hours.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarDef {
+    /// `business` (営業日) or `all` (every day).
+    pub days: String,
+    /// `"09:00-18:00"`; `"00:00-24:00"` for all day.
+    pub hours: String,
+}
+
+/// `[sla]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SlaConfig {
+    /// Compliance % a target must reach (達成), unless the target says otherwise.
+    pub target_pct: f64,
+    /// `[[sla.targets]]`.
+    pub targets: Vec<SlaTargetDef>,
+}
+
+impl Default for SlaConfig {
+    fn default() -> Self {
+        SlaConfig { target_pct: 95.0, targets: Vec::new() }
+    }
+}
+
+/// One `[[sla.targets]]` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlaTargetDef {
+    /// Ticket kind code (`incident`, `inquiry`, `request`, …).
+    pub kind: String,
+    /// Priority 1–4.
+    pub priority: i64,
+    /// Minutes to first response, in the response calendar.
+    pub response_min: Option<f64>,
+    /// Minutes to resolution, in the resolution calendar.
+    pub resolution_min: Option<f64>,
+    /// Calendar for both clocks.
+    pub calendar: Option<String>,
+    /// Calendar for the response clock (overrides `calendar`).
+    pub response_calendar: Option<String>,
+    /// Calendar for the resolution clock (overrides `calendar`).
+    pub resolution_calendar: Option<String>,
+    /// Compliance % to reach (default `[sla] target_pct`).
+    pub target_pct: Option<f64>,
+}
+
+/// `[availability]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AvailabilityConfig {
+    /// Service calendar of systems not listed.
+    pub calendar: String,
+    /// 稼働率 target % of systems not listed.
+    pub target_pct: f64,
+    /// `[availability.systems."<system>"]`.
+    pub systems: BTreeMap<String, SystemDef>,
+}
+
+impl Default for AvailabilityConfig {
+    fn default() -> Self {
+        AvailabilityConfig { calendar: "24x7".into(), target_pct: 99.9, systems: BTreeMap::new() }
+    }
+}
+
+/// One system's service calendar and target.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SystemDef {
+    pub calendar: Option<String>,
+    pub target_pct: Option<f64>,
+}
+
+/// Which SLA clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ClockKind {
+    /// Opened → first response.
+    Response,
+    /// Opened → resolution.
+    Resolution,
+}
+
+impl ClockKind {
+    /// Key part: `response` / `resolution`.
+    pub fn code(self) -> &'static str {
+        match self {
+            ClockKind::Response => "response",
+            ClockKind::Resolution => "resolution",
+        }
+    }
+}
+
+/// One resolved SLA target: a clock for a kind × priority.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SlaTarget {
+    pub kind: String,
+    pub priority: i64,
+    pub clock: ClockKind,
+    /// Target in business minutes of `calendar`.
+    pub minutes: f64,
+    pub calendar: String,
+    /// Compliance % to reach.
+    pub target_pct: f64,
+}
+
+impl SlaTarget {
+    /// Figure key prefix: `sla.response.incident.p1`.
+    pub fn key(&self) -> String {
+        format!("sla.{}.{}.p{}", self.clock.code(), self.kind, self.priority)
+    }
+}
+
+/// A system's resolved availability settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SystemService {
+    pub calendar: String,
+    pub target_pct: f64,
 }
 
 /// Options for one source.
@@ -237,8 +390,39 @@ pub struct Config {
     pub expected_backups: Vec<(String, Schedule)>,
     /// As-of rule.
     pub as_of: DeadlineRule,
+    /// Compiled calendars (business days × hours) by name.
+    pub calendars: Calendars,
+    /// SLA targets, one per (kind, priority, clock), in config order.
+    pub sla_targets: Vec<SlaTarget>,
     /// SHA-256 over every config file (name and bytes), for the manifest.
     pub digest: String,
+}
+
+impl Config {
+    /// Defaults for everything (no calendars): used by `validate` to read
+    /// inputs when the config itself is broken.
+    pub fn fallback(dir: &Path) -> Config {
+        Config {
+            dir: dir.to_path_buf(),
+            site: SiteConfig::default(),
+            deadlines: BTreeMap::new(),
+            expected_backups: Vec::new(),
+            as_of: DeadlineRule { day_offset: 0, minute_of_day: 120 },
+            calendars: Calendars::default(),
+            sla_targets: Vec::new(),
+            digest: String::new(),
+        }
+    }
+
+    /// Service calendar and target of a system.
+    pub fn system_service(&self, system: &str) -> SystemService {
+        let a = &self.site.availability;
+        let def = a.systems.get(system);
+        SystemService {
+            calendar: def.and_then(|d| d.calendar.clone()).unwrap_or_else(|| a.calendar.clone()),
+            target_pct: def.and_then(|d| d.target_pct).unwrap_or(a.target_pct),
+        }
+    }
 }
 
 /// Load `<dir>/site.toml` (absent = all defaults), returning every problem.
@@ -323,6 +507,23 @@ pub fn load(dir: &Path) -> Result<Config, Vec<String>> {
             DeadlineRule { day_offset: 0, minute_of_day: 120 }
         }
     };
+    let calendars = load_calendars(dir, &site, &mut hasher, &mut errors);
+    let sla_targets = resolve_sla(&site, &calendars, &at, &mut errors);
+    let a = &site.availability;
+    if !calendars.by_name.contains_key(&a.calendar) && calendars.rule.is_some() {
+        errors.push(format!("{}: unknown calendar {:?} (defined: {})", at("availability.calendar"), a.calendar, names(&calendars)));
+    }
+    check_pct(&at("availability.target_pct"), a.target_pct, &mut errors);
+    for (sys, d) in &a.systems {
+        if let Some(c) = &d.calendar {
+            if !calendars.by_name.contains_key(c) && calendars.rule.is_some() {
+                errors.push(format!("{}: unknown calendar {c:?} (defined: {})", at(&format!("availability.systems.{sys}.calendar")), names(&calendars)));
+            }
+        }
+        if let Some(t) = d.target_pct {
+            check_pct(&at(&format!("availability.systems.{sys}.target_pct")), t, &mut errors);
+        }
+    }
     if errors.is_empty() {
         Ok(Config {
             dir: dir.to_path_buf(),
@@ -330,11 +531,147 @@ pub fn load(dir: &Path) -> Result<Config, Vec<String>> {
             deadlines,
             expected_backups,
             as_of,
+            calendars,
+            sla_targets,
             digest: crate::ingest::csv_reader::hex(&hasher.finalize()),
         })
     } else {
         Err(errors)
     }
+}
+
+fn names(c: &Calendars) -> String {
+    c.by_name.keys().cloned().collect::<Vec<_>>().join(", ")
+}
+
+fn check_pct(at: &str, v: f64, errors: &mut Vec<String>) {
+    if !(0.0..=100.0).contains(&v) {
+        errors.push(format!("{at}: a percentage 0–100 is required, got {v}"));
+    }
+}
+
+/// Read the holiday list, apply `[business_days]`, compile `[calendars]`
+/// (plus the built-in `business` and `24x7`).
+fn load_calendars(dir: &Path, site: &SiteConfig, hasher: &mut Sha256, errors: &mut Vec<String>) -> Calendars {
+    let bd = &site.business_days;
+    let path = dir.join(&bd.holidays);
+    let holidays = match std::fs::read(&path) {
+        Ok(bytes) => {
+            hasher.update(bd.holidays.as_bytes());
+            hasher.update([0]);
+            hasher.update(&bytes);
+            Holidays::parse(&bytes, &path.display().to_string()).map_err(|e| errors.extend(e)).ok()
+        }
+        Err(e) => {
+            errors.push(format!("{}: holiday list: {e} (business_days.holidays)", path.display()));
+            None
+        }
+    };
+    let at = |k: &str| format!("{}: {k}", dir.join("site.toml").display());
+    let mut dates = |list: &[String], key: &str| -> BTreeSet<NaiveDate> {
+        let mut out = BTreeSet::new();
+        for s in list {
+            match NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
+                Ok(d) => {
+                    out.insert(d);
+                }
+                Err(_) => errors.push(format!("{}: {s:?} is not a date (YYYY-MM-DD)", at(key))),
+            }
+        }
+        out
+    };
+    let extra_closed = dates(&bd.extra_closed, "business_days.extra_closed");
+    let extra_working = dates(&bd.extra_working, "business_days.extra_working");
+    for d in extra_closed.intersection(&extra_working) {
+        errors.push(format!("{}: {d} is both an extra closed and an extra working day", at("business_days")));
+    }
+    let mut defs: Vec<(String, Result<(Days, Hours), String>)> = vec![
+        ("business".into(), Ok((Days::Business, Hours { start_min: 540, end_min: 1080 }))),
+        ("24x7".into(), Ok((Days::All, Hours::ALL_DAY))),
+    ];
+    for (name, d) in &site.calendars {
+        let days = match d.days.as_str() {
+            "business" => Ok(Days::Business),
+            "all" => Ok(Days::All),
+            other => Err(format!("days must be \"business\" or \"all\", got {other:?}")),
+        };
+        let parsed = days.and_then(|days| Hours::parse(&d.hours).map(|h| (days, h)));
+        defs.retain(|(n, _)| n != name);
+        defs.push((name.clone(), parsed));
+    }
+    let Some(holidays) = holidays else {
+        return Calendars::default();
+    };
+    let rule = BusinessDays { holidays, year_end_closing: bd.year_end_closing, extra_closed, extra_working };
+    let mut by_name = BTreeMap::new();
+    for (name, parsed) in defs {
+        match parsed {
+            Ok((days, hours)) => {
+                by_name.insert(name.clone(), Calendar::compile(&name, days, hours, &rule));
+            }
+            Err(e) => errors.push(format!("{}: {e}", at(&format!("calendars.{name}")))),
+        }
+    }
+    Calendars { by_name, rule: Some(rule) }
+}
+
+/// Check `[[sla.targets]]` and resolve each into one target per clock.
+fn resolve_sla(site: &SiteConfig, cals: &Calendars, at: &dyn Fn(&str) -> String, errors: &mut Vec<String>) -> Vec<SlaTarget> {
+    use crate::ingest::tickets::KINDS;
+    let sla = &site.sla;
+    check_pct(&at("sla.target_pct"), sla.target_pct, errors);
+    let mut out = Vec::new();
+    let mut seen: BTreeMap<(String, i64), usize> = BTreeMap::new();
+    for (i, t) in sla.targets.iter().enumerate() {
+        let here = at(&format!("sla.targets[{i}] ({} P{})", t.kind, t.priority));
+        if !KINDS.iter().any(|k| k.code == t.kind) {
+            let known: Vec<&str> = KINDS.iter().map(|k| k.code).collect();
+            errors.push(format!("{here}: unknown kind {:?} (known: {})", t.kind, known.join(", ")));
+        }
+        if !(1..=4).contains(&t.priority) {
+            errors.push(format!("{here}: priority must be 1–4"));
+        }
+        if let Some(prev) = seen.insert((t.kind.clone(), t.priority), i) {
+            errors.push(format!("{here}: duplicate target (also sla.targets[{prev}])"));
+        }
+        if t.response_min.is_none() && t.resolution_min.is_none() {
+            errors.push(format!("{here}: give response_min, resolution_min or both"));
+        }
+        if let Some(p) = t.target_pct {
+            check_pct(&here, p, errors);
+        }
+        for (clock, minutes, specific) in [
+            (ClockKind::Response, t.response_min, &t.response_calendar),
+            (ClockKind::Resolution, t.resolution_min, &t.resolution_calendar),
+        ] {
+            let Some(minutes) = minutes else { continue };
+            if !(minutes > 0.0) {
+                errors.push(format!("{here}: {}_min must be positive", clock.code()));
+            }
+            let cal = specific.clone().or_else(|| t.calendar.clone()).unwrap_or_else(|| "business".to_string());
+            if cals.rule.is_some() && cals.get(&cal).is_none() {
+                errors.push(format!("{here}: unknown calendar {cal:?} (defined: {})", names(cals)));
+            }
+            out.push(SlaTarget {
+                kind: t.kind.clone(),
+                priority: t.priority,
+                clock,
+                minutes,
+                calendar: cal,
+                target_pct: t.target_pct.unwrap_or(sla.target_pct),
+            });
+        }
+    }
+    // Every kind with a target needs all four priorities.
+    let kinds: BTreeSet<&String> = sla.targets.iter().map(|t| &t.kind).collect();
+    for k in kinds {
+        for p in 1..=4 {
+            if !seen.contains_key(&(k.clone(), p)) {
+                errors.push(format!("{}: missing target for {k} P{p} (each kind with targets needs priorities 1–4)", at("sla.targets")));
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -351,8 +688,7 @@ mod tests {
 
     #[test]
     fn collects_every_problem() {
-        let dir = std::env::temp_dir().join(format!("hokoku-cfg-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = tmp_config("basic");
         std::fs::write(
             dir.join("site.toml"),
             "[jobs.deadlines]\nA = \"6\"\nB = \"+1 07:00\"\n[[backups.expected]]\ntarget = \"db\"\nschedule = \"hourly\"\n[capacity.default]\nwarn = 95\ncrit = 90\n",
@@ -366,6 +702,80 @@ mod tests {
         std::fs::write(dir.join("site.toml"), "[nonsense]\n").unwrap();
         let errs = load(&dir).unwrap_err();
         assert!(errs[0].contains("unknown field `nonsense`"), "{errs:?}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A config folder holding the bundled holiday list.
+    fn tmp_config(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("hokoku-cfg-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/jobs/config/syukujitsu.csv"), dir.join("syukujitsu.csv")).unwrap();
+        dir
+    }
+
+    #[test]
+    fn sla_and_calendar_problems_all_at_once() {
+        let dir = tmp_config("sla");
+        std::fs::write(
+            dir.join("site.toml"),
+            r#"
+[business_days]
+extra_closed = ["2026-10-14", "2026-13-01"]
+extra_working = ["2026-10-14"]
+
+[calendars.night]
+days = "business"
+hours = "22:00-06:00"
+
+[[sla.targets]]
+kind = "incident"
+priority = 1
+response_min = 15
+calendar = "nosuch"
+[[sla.targets]]
+kind = "incident"
+priority = 1
+resolution_min = 60
+[[sla.targets]]
+kind = "incident"
+priority = 2
+[[sla.targets]]
+kind = "incidnet"
+priority = 3
+response_min = 10
+
+[availability.systems.X]
+calendar = "weekend"
+"#,
+        )
+        .unwrap();
+        let errs = load(&dir).unwrap_err();
+        let want = [
+            "business_days.extra_closed: \"2026-13-01\" is not a date",
+            "2026-10-14 is both an extra closed and an extra working day",
+            "calendars.night: bad hours \"22:00-06:00\"",
+            "sla.targets[0] (incident P1): unknown calendar \"nosuch\"",
+            "sla.targets[1] (incident P1): duplicate target (also sla.targets[0])",
+            "sla.targets[2] (incident P2): give response_min, resolution_min or both",
+            "sla.targets[3] (incidnet P3): unknown kind \"incidnet\"",
+            "missing target for incident P3",
+            "missing target for incident P4",
+            "availability.systems.X.calendar: unknown calendar \"weekend\"",
+        ];
+        for w in want {
+            assert!(errs.iter().any(|e| e.contains(w)), "no error containing {w:?} in {errs:#?}");
+        }
+        assert_eq!(errs.len(), want.len() + 3, "{errs:#?}"); // + incidnet P1, P2, P4 missing
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn missing_holiday_list_is_an_error() {
+        let dir = std::env::temp_dir().join(format!("hokoku-cfg-{}-noholidays", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("site.toml"), "").unwrap();
+        let errs = load(&dir).unwrap_err();
+        assert!(errs[0].contains("holiday list"), "{errs:?}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -5,6 +5,7 @@
 //! the single path the CLI and the scheduler use. See docs/ARCHITECTURE.md.
 
 pub mod bench;
+pub mod calendar;
 pub mod config;
 pub mod frame;
 pub mod ingest;

@@ -7,7 +7,9 @@ use crate::ingest::{self, Dataset};
 use crate::kpi;
 use crate::output::{write_atomic, OutputFile, Planned};
 use crate::render;
-use crate::report::{daily, template};
+use crate::report::common::QualityNote;
+use crate::report::model::Document;
+use crate::report::{daily, sla, template};
 use crate::time::{day_start_ms, ms_to_dt, Period, MS_PER_MIN};
 use anyhow::{bail, Context, Result};
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
@@ -20,6 +22,50 @@ use std::time::Instant;
 pub enum ReportKind {
     /// 日次報告 for one day.
     Daily(NaiveDate),
+    /// SLA遵守状況報告 for one month.
+    Sla(Period),
+}
+
+impl ReportKind {
+    /// `daily`, `sla`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ReportKind::Daily(_) => "daily",
+            ReportKind::Sla(_) => "sla",
+        }
+    }
+    /// The reported period.
+    pub fn period(&self) -> Period {
+        match self {
+            ReportKind::Daily(d) => Period::day(*d),
+            ReportKind::Sla(m) => *m,
+        }
+    }
+    /// The period as written in file names and remarks (`2026-10-15`, `2026-10`).
+    pub fn period_id(&self) -> String {
+        match self {
+            ReportKind::Daily(d) => d.format("%Y-%m-%d").to_string(),
+            ReportKind::Sla(m) => m.month_label(),
+        }
+    }
+    /// Where its files go: `<out>/daily/YYYY/MM/`, `<out>/sla/YYYY/`.
+    pub fn dir(&self, out: &Path) -> PathBuf {
+        let first = self.period().first;
+        let base = out.join(self.code()).join(format!("{:04}", first.year()));
+        match self {
+            ReportKind::Daily(_) => base.join(format!("{:02}", first.month())),
+            ReportKind::Sla(_) => base,
+        }
+    }
+}
+
+/// What a builder hands to the renderers.
+struct Built {
+    doc: Document,
+    figures: kpi::Figures,
+    quality: Vec<QualityNote>,
+    warnings: Vec<String>,
+    file_stem: String,
 }
 
 /// Everything a run needs.
@@ -110,7 +156,6 @@ pub fn as_of(cfg: &Config, end_day: NaiveDate) -> NaiveDateTime {
 
 /// Produce one report end to end.
 pub fn run_report(req: &ReportRequest) -> Result<RunOutcome> {
-    let ReportKind::Daily(date) = req.kind;
     let (cfg, tpl) = load_setup(&req.config, &req.templates)?;
     let mut timings = Timings::default();
 
@@ -130,17 +175,15 @@ pub fn run_report(req: &ReportRequest) -> Result<RunOutcome> {
     }
 
     let t1 = Instant::now();
-    let p = Period::day(date);
-    let k = compute_daily(&ds, &cfg, p)?;
-    let figures = k.figures();
-    let quality = daily::quality_notes(&ds, p.start_ms(), p.end_ms());
-    let remarks = read_remarks(&req.inputs, date)?;
-    let as_of = as_of(&cfg, p.end_day);
-    let doc = daily::build(date, as_of, &k, &cfg, &tpl, remarks.as_deref(), &quality);
+    let built = match req.kind {
+        ReportKind::Daily(date) => build_daily(req, &ds, &cfg, &tpl, date)?,
+        ReportKind::Sla(month) => build_sla(req, &ds, &cfg, &tpl, month)?,
+    };
+    let Built { doc, figures, quality, mut warnings, file_stem } = built;
+    let as_of = doc.as_of;
     timings.kpi = t1.elapsed().as_millis();
 
     let t2 = Instant::now();
-    let mut warnings = Vec::new();
     let font = render::pdf::PdfFont::from_bytes(&tpl.font).context("loading the bundled font")?;
     let pdf = render::pdf::render(&doc, &font).context("rendering the PDF")?;
     if !pdf.missing_chars.is_empty() {
@@ -152,8 +195,8 @@ pub fn run_report(req: &ReportRequest) -> Result<RunOutcome> {
     timings.render = t2.elapsed().as_millis();
 
     let t3 = Instant::now();
-    let dir = req.out.join("daily").join(format!("{:04}", date.year())).join(format!("{:02}", date.month()));
-    let stem = format!("{}-{}", tpl.daily.file_stem, doc.period);
+    let dir = req.kind.dir(&req.out);
+    let stem = format!("{file_stem}-{}", doc.period);
     let rejected_path = dir.join(format!("{stem}.rejected.csv"));
     let planned = vec![
         Planned { path: dir.join(format!("{stem}.xlsx")), bytes: xlsx },
@@ -175,7 +218,7 @@ pub fn run_report(req: &ReportRequest) -> Result<RunOutcome> {
     let manifest = Manifest {
         tool: "hokoku",
         version: env!("CARGO_PKG_VERSION"),
-        report: "daily",
+        report: req.kind.code(),
         period: &doc.period,
         as_of: crate::time::format_iso_jst(as_of),
         inputs_dir: req.inputs.display().to_string(),
@@ -197,6 +240,83 @@ pub fn run_report(req: &ReportRequest) -> Result<RunOutcome> {
     Ok(RunOutcome { outputs, rejected_rows: ds.rejected_rows(), warnings })
 }
 
+fn build_daily(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &template::Templates, date: NaiveDate) -> Result<Built> {
+    let p = Period::day(date);
+    let k = compute_daily(ds, cfg, p)?;
+    let figures = k.figures();
+    let quality = daily::quality_notes(ds, p.start_ms(), p.end_ms());
+    let remarks = read_remarks(&req.inputs, &req.kind)?;
+    let doc = daily::build(date, as_of(cfg, p.end_day), &k, cfg, tpl, remarks.as_deref(), &quality);
+    Ok(Built { doc, figures, quality, warnings: Vec::new(), file_stem: tpl.daily.file_stem.clone() })
+}
+
+/// The months `[month − 11, month]`, oldest first.
+pub fn trailing_months(month: Period, n: usize) -> Vec<Period> {
+    let mut v = vec![month];
+    while v.len() < n {
+        let prev = v.last().expect("non-empty").previous_month();
+        v.push(prev);
+    }
+    v.reverse();
+    v
+}
+
+fn build_sla(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &template::Templates, month: Period) -> Result<Built> {
+    let clocks = kpi::sla::clocks_of(ds.get("tickets"), ds.get("ticket_status_history"), &cfg.sla_targets, &cfg.calendars)?;
+    let months = trailing_months(month, 12);
+    let mut trend = Vec::new();
+    let mut current = None;
+    for m in &months {
+        let k = kpi::compute_period(ds, cfg, *m, clocks.as_deref())?;
+        trend.push((m.month_label(), k.figures()));
+        if m == &month {
+            current = Some(k);
+        }
+    }
+    let current = current.expect("the month is among the trailing months");
+    let previous = kpi::compute_period(ds, cfg, month.previous_month(), clocks.as_deref())?.figures();
+    let remarks = read_remarks(&req.inputs, &req.kind)?.map(|t| sla::parse_remarks(&t));
+    let mut quality = daily::quality_notes(ds, month.start_ms(), month.end_ms());
+    let mut warnings = Vec::new();
+    for id in &current.availability.unmeasurable {
+        quality.push(QualityNote { file: "tickets".into(), line: None, column: Some("outage_start".into()), reason: format!("停止チケット {id} に停止開始がないため稼働率に含めていません") });
+    }
+    for o in current.availability.outages.iter().flatten().filter(|o| o.end.is_none()) {
+        quality.push(QualityNote {
+            file: "tickets".into(),
+            line: None,
+            column: Some("outage_end".into()),
+            reason: format!("停止チケット {} に停止終了がありません：期間末まで停止として計算しました", o.ticket_id),
+        });
+    }
+    let items = sla::items(cfg, tpl, &current, &previous);
+    if let Some(r) = &remarks {
+        for h in r.unmatched(&items) {
+            let w = format!("remarks: heading {h:?} matches no SLA item (use the item key or its label)");
+            quality.push(QualityNote { file: format!("remarks/sla/{}.txt", month.month_label()), line: None, column: None, reason: format!("見出し「{h}」に一致するSLA項目がありません") });
+            warnings.push(w);
+        }
+    }
+    for it in items.iter().filter(|i| i.verdict == sla::Verdict::Missed) {
+        if remarks.as_ref().and_then(|r| r.reason(it)).is_none() {
+            warnings.push(format!("未達 without a reason in the remarks file: {} ({})", it.label, it.key));
+        }
+    }
+    let report = sla::SlaReport {
+        month,
+        as_of: as_of(cfg, month.end_day),
+        current: &current,
+        previous: &previous,
+        trend: &trend,
+        remarks: remarks.as_ref(),
+        quality: &quality,
+    };
+    let mut figures = current.figures();
+    figures.extend(sla::extra_figures(&items, &report));
+    let doc = sla::build(&report, &items, cfg, tpl);
+    Ok(Built { doc, figures, quality, warnings, file_stem: tpl.sla.file_stem.clone() })
+}
+
 /// Every KPI the daily report needs (pure: no I/O).
 pub fn compute_daily(ds: &Dataset, cfg: &Config, p: Period) -> Result<daily::DailyKpis> {
     let s = &cfg.site;
@@ -210,14 +330,15 @@ pub fn compute_daily(ds: &Dataset, cfg: &Config, p: Period) -> Result<daily::Dai
         jobs: kpi::jobs::compute(ds.get("job_runs"), p, &cfg.deadlines)?,
         backups: kpi::backups::compute(ds.get("backups"), p, &cfg.expected_backups)?,
         capacity: kpi::capacity::compute(ds.get("capacity"), p, &s.capacity)?,
-        calls: kpi::calls::compute(ds.get("calls"), p, &s.calls)?,
+        calls: kpi::calls::compute(ds.get("calls"), p, &s.calls, kpi::sl_target_pct(cfg))?,
         cost,
     })
 }
 
-/// The optional remarks file `inputs/remarks/daily/YYYY-MM-DD.txt` (UTF-8).
-fn read_remarks(inputs: &Path, date: NaiveDate) -> Result<Option<String>> {
-    let p = inputs.join("remarks").join("daily").join(format!("{}.txt", date.format("%Y-%m-%d")));
+/// The optional remarks file `inputs/remarks/<kind>/<period>.txt`
+/// (`daily/2026-10-15.txt`, `sla/2026-10.txt`), UTF-8 or CP932.
+fn read_remarks(inputs: &Path, kind: &ReportKind) -> Result<Option<String>> {
+    let p = inputs.join("remarks").join(kind.code()).join(format!("{}.txt", kind.period_id()));
     match std::fs::read(&p) {
         Ok(b) => {
             let (text, _) = ingest::encoding::decode(&b, None).map_err(|(l, r)| anyhow::anyhow!("{}:{l}: {r}", p.display()))?;
@@ -281,14 +402,7 @@ pub fn validate(inputs: &Path, config_dir: &Path, templates_dir: &Path) -> Probl
     let cfg = match &cfg {
         Some(c) => c,
         None => {
-            fallback = Config {
-                dir: config_dir.to_path_buf(),
-                site: Default::default(),
-                deadlines: Default::default(),
-                expected_backups: Vec::new(),
-                as_of: config::DeadlineRule { day_offset: 0, minute_of_day: 120 },
-                digest: String::new(),
-            };
+            fallback = Config::fallback(config_dir);
             &fallback
         }
     };

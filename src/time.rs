@@ -164,6 +164,32 @@ impl Period {
         .expect("valid month");
         Period { first, end_day }
     }
+    /// The week (Monday–Sunday) containing `d`.
+    pub fn week_of(d: NaiveDate) -> Self {
+        let first = d - Duration::days(i64::from(d.weekday().num_days_from_monday()));
+        Period { first, end_day: first + Duration::days(7) }
+    }
+    /// The fiscal year (年度, April–March) containing `d`.
+    pub fn fiscal_year_of(d: NaiveDate) -> Self {
+        let y = if d.month() >= 4 { d.year() } else { d.year() - 1 };
+        Period {
+            first: NaiveDate::from_ymd_opt(y, 4, 1).expect("valid"),
+            end_day: NaiveDate::from_ymd_opt(y + 1, 4, 1).expect("valid"),
+        }
+    }
+    /// Parse `YYYY-MM` into that month.
+    pub fn parse_month(s: &str) -> Result<Self, String> {
+        let d = NaiveDate::parse_from_str(&format!("{}-01", s.trim()), "%Y-%m-%d").map_err(|_| format!("not a month: {s:?} (expected YYYY-MM)"))?;
+        Ok(Period::month_of(d))
+    }
+    /// The month before this period's first day.
+    pub fn previous_month(&self) -> Self {
+        Period::month_of(self.first - Duration::days(1))
+    }
+    /// `YYYY-MM` of the first day.
+    pub fn month_label(&self) -> String {
+        format!("{:04}-{:02}", self.first.year(), self.first.month())
+    }
     /// Start as naive JST ms.
     pub fn start_ms(&self) -> i64 {
         day_start_ms(self.first)
@@ -288,6 +314,20 @@ mod tests {
         for s in ["", "2026-13-01 09:00", "2026/2/30 9:00", "2026-10-01", "10/01/2026 09:00", "2026-10-01 25:00", "2026-10-01T09:00:00+09:00x", "yesterday"] {
             assert!(parse_datetime_ms(s).is_err(), "{s}");
         }
+    }
+
+    #[test]
+    fn periods() {
+        let d = NaiveDate::from_ymd_opt(2026, 10, 15).unwrap(); // Thursday
+        let w = Period::week_of(d);
+        assert_eq!((w.first.to_string(), w.end_day.to_string()), ("2026-10-12".into(), "2026-10-19".into()));
+        let fy = Period::fiscal_year_of(NaiveDate::from_ymd_opt(2027, 3, 31).unwrap());
+        assert_eq!((fy.first.to_string(), fy.end_day.to_string()), ("2026-04-01".into(), "2027-04-01".into()));
+        assert_eq!(Period::fiscal_year_of(d).first.to_string(), "2026-04-01");
+        let m = Period::parse_month("2026-01").unwrap();
+        assert_eq!(m.previous_month().month_label(), "2025-12");
+        assert_eq!(m.days(), 31);
+        assert!(Period::parse_month("2026-13").is_err());
     }
 
     #[test]

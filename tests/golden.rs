@@ -20,8 +20,11 @@ fn workbook_xml_and_pdf_text() {
     assert!(t.status.success());
     let text = String::from_utf8(t.stdout).unwrap();
     assert!(text.contains("対象日 令和8年10月15日（木）"));
-    // The footer "n / N" (pdftotext drops the spaces around the slash).
-    assert!(text.contains("1/6") && text.contains("6/6"));
+    // The footer "n / N" (pdftotext drops the spaces around the slash) on
+    // every page: page 1 and the last page N/N.
+    let pages = text.matches('\u{c}').count();
+    assert!(pages >= 6, "{pages} pages");
+    assert!(text.contains(&format!("1/{pages}")) && text.contains(&format!("{pages}/{pages}")), "footer n / {pages}");
     golden("daily-fixture/pdf.txt", text.as_bytes());
     let fonts = std::process::Command::new("pdffonts").arg(dir.join("daily-2026-10-15.pdf")).output().unwrap();
     let fonts = String::from_utf8(fonts.stdout).unwrap();

@@ -16,6 +16,7 @@ pub mod csv_reader;
 pub mod encoding;
 pub mod job_runs;
 pub mod schema;
+pub mod ticket_status_history;
 pub mod tickets;
 
 use crate::config::Config;
@@ -32,15 +33,18 @@ pub struct Source {
     pub spec: &'static SourceSpec,
     /// Applied to the concatenated typed rows of all its files.
     pub finish: Option<fn(DataFrame) -> PolarsResult<DataFrame>>,
+    /// A companion source whose absence is normal (not a data-quality note).
+    pub optional: bool,
 }
 
 /// Every source, in report order.
 pub static SOURCES: &[Source] = &[
-    Source { spec: &tickets::SPEC, finish: Some(tickets::finish) },
-    Source { spec: &job_runs::SPEC, finish: None },
-    Source { spec: &backups::SPEC, finish: None },
-    Source { spec: &capacity::SPEC, finish: None },
-    Source { spec: &calls::SPEC, finish: Some(calls::finish) },
+    Source { spec: &tickets::SPEC, finish: Some(tickets::finish), optional: false },
+    Source { spec: &ticket_status_history::SPEC, finish: None, optional: true },
+    Source { spec: &job_runs::SPEC, finish: None, optional: false },
+    Source { spec: &backups::SPEC, finish: None, optional: false },
+    Source { spec: &capacity::SPEC, finish: None, optional: false },
+    Source { spec: &calls::SPEC, finish: Some(calls::finish), optional: false },
 ];
 
 /// The canonical table of one source.

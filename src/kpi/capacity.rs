@@ -2,6 +2,13 @@
 //! p95 (nearest-rank), max and sample count; samples strictly above the warn
 //! and critical thresholds and the time above them (samples × the series'
 //! median sampling step).
+//!
+//! Trend: least-squares slope per day of every sample of the series in the
+//! 30 days before the period end (history read with the period), fitted on
+//! (days, value). It needs samples spanning at least 7 days, else データなし.
+//! For disk metrics (`disk*`) with a positive slope: days until 100 % and
+//! until the critical threshold, from the fitted value at the period end
+//! (0 when already there).
 
 use super::{mean, median, nearest_rank, Figures};
 use crate::config::CapacityConfig;
@@ -28,7 +35,17 @@ pub struct SeriesStats {
     /// None when the step is unknown (a single sample).
     pub warn_minutes: Option<f64>,
     pub crit_minutes: Option<f64>,
+    /// Least-squares slope per day over the last 30 days (None: < 7 days of history).
+    pub slope_per_day: Option<f64>,
+    /// Disk only, positive slope: days until 100 %.
+    pub days_to_full: Option<f64>,
+    /// Disk only, positive slope: days until the critical threshold.
+    pub days_to_crit: Option<f64>,
 }
+
+/// Days of history the trend uses, and the least span it needs.
+pub const TREND_DAYS: i64 = 30;
+const TREND_MIN_SPAN_DAYS: f64 = 7.0;
 
 impl SeriesStats {
     /// The figure-key stem `capacity.<host>.<metric>[@<resource>]`.
@@ -66,6 +83,7 @@ pub fn compute(src: Option<&SourceData>, p: Period, cfg: &CapacityConfig) -> Pol
     let (host, metric, res) = (frame::str_ca(&df, "host")?, frame::str_ca(&df, "metric")?, frame::str_ca(&df, "resource")?);
     let at = frame::i64s(&df, "sampled_at")?;
     let val = frame::f64s(&df, "value")?;
+    let trends = trend(s, p)?;
     let mut groups: BTreeMap<(&str, &str, Option<&str>), Vec<usize>> = BTreeMap::new();
     for i in 0..df.height() {
         let (Some(h), Some(m)) = (host.get(i), metric.get(i)) else { continue };
@@ -83,7 +101,16 @@ pub fn compute(src: Option<&SourceData>, p: Period, cfg: &CapacityConfig) -> Pol
         let crit_samples = th.map_or(0, |t| v.iter().filter(|&&x| x > t.crit).count());
         let mu = mean(&v).unwrap_or(f64::NAN);
         v.sort_by(f64::total_cmp);
+        let fit = trends.get(&(h.to_string(), m.to_string(), r.map(str::to_string))).copied();
+        let slope = fit.map(|(b, _)| b);
+        let until = |limit: Option<f64>| -> Option<f64> {
+            let (b, at_end) = fit?;
+            (m.starts_with("disk") && b > 0.0).then_some(((limit? - at_end) / b).max(0.0))
+        };
         series.push(SeriesStats {
+            slope_per_day: slope,
+            days_to_full: until(Some(100.0)),
+            days_to_crit: until(th.map(|t| t.crit)),
             host: h.to_string(),
             metric: m.to_string(),
             resource: r.map(str::to_string),
@@ -113,7 +140,63 @@ pub fn compute(src: Option<&SourceData>, p: Period, cfg: &CapacityConfig) -> Pol
             f.set(format!("{k}.warn_minutes"), st.warn_minutes);
             f.set(format!("{k}.crit_minutes"), st.crit_minutes);
         }
+        f.set(format!("{k}.slope_per_day"), st.slope_per_day);
+        if st.metric.starts_with("disk") {
+            f.set(format!("{k}.days_to_full"), st.days_to_full);
+            f.set(format!("{k}.days_to_crit"), st.days_to_crit);
+        }
     }
     out.series = Some(series);
+    Ok(out)
+}
+
+type SeriesKey = (String, String, Option<String>);
+
+/// Least-squares (slope per day, fitted value at the period end) per series
+/// over the 30 days before the period end.
+fn trend(s: &SourceData, p: Period) -> PolarsResult<BTreeMap<SeriesKey, (f64, f64)>> {
+    let end = p.end_ms();
+    let start = end - TREND_DAYS * 86_400_000;
+    // t in days relative to the period end (≤ 0), so the intercept is the
+    // fitted value at the end.
+    let t = (col("sampled_at").cast(DataType::Int64) - lit(end)).cast(DataType::Float64) / lit(86_400_000.0);
+    let v = col("value");
+    let df = s
+        .frame
+        .clone()
+        .lazy()
+        .filter(super::within("sampled_at", start, end).and(v.clone().is_not_null()))
+        .with_column(t.alias("__t"))
+        .group_by([col("host"), col("metric"), col("resource")])
+        .agg([
+            len().alias("n"),
+            col("__t").sum().alias("st"),
+            v.clone().sum().alias("sv"),
+            (col("__t") * col("__t")).sum().alias("stt"),
+            (col("__t") * v).sum().alias("stv"),
+            col("__t").min().alias("t0"),
+            col("__t").max().alias("t1"),
+        ])
+        .collect()?;
+    let (h, m, r) = (frame::strs(&df, "host")?, frame::strs(&df, "metric")?, frame::strs(&df, "resource")?);
+    let n = frame::f64s(&df, "n")?;
+    let (st, sv, stt, stv) = (frame::f64s(&df, "st")?, frame::f64s(&df, "sv")?, frame::f64s(&df, "stt")?, frame::f64s(&df, "stv")?);
+    let (t0, t1) = (frame::f64s(&df, "t0")?, frame::f64s(&df, "t1")?);
+    let mut out = BTreeMap::new();
+    for i in 0..df.height() {
+        let (Some(host), Some(metric)) = (h[i].clone(), m[i].clone()) else { continue };
+        let vals = (n[i], st[i], sv[i], stt[i], stv[i], t0[i], t1[i]);
+        let (Some(n), Some(st), Some(sv), Some(stt), Some(stv), Some(t0), Some(t1)) = vals else { continue };
+        if t1 - t0 < TREND_MIN_SPAN_DAYS {
+            continue;
+        }
+        let den = n * stt - st * st;
+        if den <= 0.0 {
+            continue;
+        }
+        let b = (n * stv - st * sv) / den;
+        let a = (sv - b * st) / n;
+        out.insert((host, metric, r[i].clone()), (b, a));
+    }
     Ok(out)
 }

@@ -6,6 +6,12 @@
 //! same job attach to the newest instance started before them. A row without
 //! `attempt` counts as attempt 1. Skipped rows are not runs. An instance
 //! belongs to the period of its scheduled_at (else its first start).
+//!
+//! Duration anomaly: an instance whose final attempt succeeded and ran more
+//! than 1.5 × the p95 (nearest-rank) of that job's successful attempt
+//! durations that started in the 30 days before it. At least
+//! [`ANOMALY_MIN_HISTORY`] earlier successful runs are needed; with fewer the
+//! instance is not assessed.
 
 use super::{pct, Figures};
 use crate::config::DeadlineRule;
@@ -29,7 +35,16 @@ pub struct Instance {
     pub attempts: usize,
     pub deadline: Option<i64>,
     pub late: bool,
+    /// Duration of the final attempt in minutes.
+    pub duration_min: Option<f64>,
+    /// p95 of the job's successful durations in the previous 30 days.
+    pub baseline_p95_min: Option<f64>,
+    /// Duration > 1.5 × baseline p95.
+    pub anomaly: bool,
 }
+
+/// Earlier successful runs needed before a duration is judged.
+pub const ANOMALY_MIN_HISTORY: usize = 5;
 
 impl Instance {
     /// Final status is success or warning.
@@ -55,7 +70,7 @@ pub struct JobKpis {
     pub problems: Option<Vec<Instance>>,
 }
 
-const KEYS: [&str; 7] = ["instances", "runs", "reruns", "first_run_success_pct", "final_success_pct", "failed_instances", "late"];
+const KEYS: [&str; 8] = ["instances", "runs", "reruns", "first_run_success_pct", "final_success_pct", "failed_instances", "late", "duration_anomalies"];
 
 struct Row {
     job: String,
@@ -122,7 +137,26 @@ pub fn compute(src: Option<&SourceData>, p: Period, deadlines: &BTreeMap<String,
         instances[slot].push(i);
     }
 
+    // Successful attempt durations per job, in start order.
+    let mut ok_runs: HashMap<&str, Vec<(i64, f64)>> = HashMap::new();
+    for r in &rows {
+        if let (true, Some(e)) = (ok(&r.status), r.end) {
+            ok_runs.entry(r.job.as_str()).or_default().push((r.start, (e - r.start) as f64 / MS_PER_MIN as f64));
+        }
+    }
+    let baseline = |job: &str, before: i64| -> Option<f64> {
+        let runs = ok_runs.get(job)?;
+        let lo = runs.partition_point(|x| x.0 < before - 30 * 86_400_000);
+        let hi = runs.partition_point(|x| x.0 < before);
+        if hi - lo < ANOMALY_MIN_HISTORY {
+            return None;
+        }
+        let mut d: Vec<f64> = runs[lo..hi].iter().map(|x| x.1).collect();
+        d.sort_by(f64::total_cmp);
+        super::nearest_rank(&d, 0.95)
+    };
     let (pstart, pend) = (p.start_ms(), p.end_ms());
+    let mut anomalies = 0;
     let mut list = Vec::new();
     let (mut n_inst, mut runs, mut reruns, mut first_ok, mut final_ok, mut failed, mut late) = (0, 0, 0, 0, 0, 0, 0);
     for idx in &instances {
@@ -144,7 +178,14 @@ pub fn compute(src: Option<&SourceData>, p: Period, deadlines: &BTreeMap<String,
             (Some(d), None) => last.status == "running" && pend > d,
             _ => false,
         };
+        let duration_min = last.end.filter(|_| ok(&last.status)).map(|e| (e - last.start) as f64 / MS_PER_MIN as f64);
+        let baseline_p95_min = duration_min.and_then(|_| baseline(&first.job, last.start));
+        let anomaly = matches!((duration_min, baseline_p95_min), (Some(d), Some(b)) if d > 1.5 * b);
+        anomalies += usize::from(anomaly);
         let inst = Instance {
+            duration_min,
+            baseline_p95_min,
+            anomaly,
             job_name: first.job.clone(),
             jobnet: first.jobnet.clone(),
             scheduled_at: first.sched,
@@ -163,7 +204,7 @@ pub fn compute(src: Option<&SourceData>, p: Period, deadlines: &BTreeMap<String,
         final_ok += usize::from(inst.succeeded());
         failed += usize::from(inst.failed());
         late += usize::from(is_late);
-        if inst.failed() || is_late || idx.len() > 1 {
+        if inst.failed() || is_late || idx.len() > 1 || anomaly {
             list.push(inst);
         }
     }
@@ -175,6 +216,7 @@ pub fn compute(src: Option<&SourceData>, p: Period, deadlines: &BTreeMap<String,
     f.set("jobs.final_success_pct", pct(final_ok, n_inst));
     f.count("jobs.failed_instances", Some(failed));
     f.count("jobs.late", Some(late));
+    f.count("jobs.duration_anomalies", Some(anomalies));
     out.problems = Some(list);
     Ok(out)
 }

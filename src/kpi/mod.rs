@@ -7,11 +7,17 @@
 //! A figure is `None` (データなし) when its source is absent or does not cover
 //! the period, or when its denominator is zero — never 0 or 100 %.
 
+pub mod availability;
 pub mod backups;
 pub mod calls;
 pub mod capacity;
 pub mod jobs;
+pub mod sla;
 pub mod tickets;
+
+use crate::config::Config;
+use crate::ingest::Dataset;
+use crate::time::Period;
 
 use polars::prelude::*;
 use std::collections::BTreeMap;
@@ -37,6 +43,51 @@ impl Figures {
     pub fn extend(&mut self, other: Figures) {
         self.0.extend(other.0);
     }
+}
+
+/// Every KPI of one period (day, week, month or fiscal year).
+#[derive(Debug, Clone)]
+pub struct PeriodKpis {
+    pub period: Period,
+    pub tickets: tickets::TicketKpis,
+    pub sla: sla::SlaKpis,
+    pub availability: availability::AvailabilityKpis,
+    pub jobs: jobs::JobKpis,
+    pub backups: backups::BackupKpis,
+    pub capacity: capacity::CapacityKpis,
+    pub calls: calls::CallKpis,
+}
+
+impl PeriodKpis {
+    /// All figures in one map.
+    pub fn figures(&self) -> Figures {
+        let mut f = Figures::default();
+        for part in [&self.tickets.figures, &self.sla.figures, &self.availability.figures, &self.jobs.figures, &self.backups.figures, &self.capacity.figures, &self.calls.figures] {
+            f.extend(part.clone());
+        }
+        f
+    }
+}
+
+/// The service-level target (%) used for Erlang C staffing.
+pub fn sl_target_pct(cfg: &Config) -> f64 {
+    cfg.site.targets.get("calls.service_level").and_then(|t| t.min).unwrap_or(80.0)
+}
+
+/// Compute every KPI for `p`. `clocks` are the dataset's SLA clocks
+/// ([`sla::clocks_of`]), computed once and shared across periods.
+pub fn compute_period(ds: &Dataset, cfg: &Config, p: Period, clocks: Option<&[sla::Clock]>) -> anyhow::Result<PeriodKpis> {
+    let s = &cfg.site;
+    Ok(PeriodKpis {
+        period: p,
+        tickets: tickets::compute(ds.get("tickets"), p, s.report.top_categories)?,
+        sla: sla::compute(ds.get("tickets"), clocks, p, &cfg.sla_targets),
+        availability: availability::compute(ds.get("tickets"), p, cfg)?,
+        jobs: jobs::compute(ds.get("job_runs"), p, &cfg.deadlines)?,
+        backups: backups::compute(ds.get("backups"), p, &cfg.expected_backups)?,
+        capacity: capacity::compute(ds.get("capacity"), p, &s.capacity)?,
+        calls: calls::compute(ds.get("calls"), p, &s.calls, sl_target_pct(cfg))?,
+    })
 }
 
 /// Round to 6 decimals.

@@ -42,6 +42,7 @@ fn number_format(unit: Unit) -> Format {
     let nf = match unit {
         Unit::Count => "#,##0\"件\"",
         Unit::Percent => "0.0\"%\"",
+        Unit::PercentFine => "0.00\"%\"",
         Unit::Minutes => "#,##0.0\"分\"",
         Unit::Seconds => "#,##0.0\"秒\"",
         Unit::Yen => "#,##0\"円\"",

@@ -4,10 +4,12 @@
 //! marks against the configured targets, tickets, batch, backups, capacity,
 //! calls (with an hourly chart), cost, 特記事項 and データ品質.
 
+pub use super::common::{quality_notes, QualityNote};
+use super::common::{col, figure_table, quality_blocks, table, NONE_TEXT};
 use super::model::*;
 use super::template::Templates;
 use crate::config::{Config, Target};
-use crate::ingest::{tickets::KINDS, Dataset};
+use crate::ingest::tickets::KINDS;
 use crate::kpi::{backups::Outcome, Figures};
 use crate::time::wareki_date_with_weekday;
 use chrono::{NaiveDate, NaiveDateTime};
@@ -34,60 +36,7 @@ impl DailyKpis {
     }
 }
 
-/// A data-quality line shown in the report and written to the JSON.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct QualityNote {
-    pub file: String,
-    pub line: Option<u64>,
-    pub column: Option<String>,
-    pub reason: String,
-}
-
-/// Data-quality notes: rejected rows, then sources without data for the period.
-pub fn quality_notes(ds: &Dataset, start_ms: i64, end_ms: i64) -> Vec<QualityNote> {
-    let mut notes: Vec<QualityNote> = ds
-        .issues
-        .iter()
-        .map(|i| QualityNote { file: i.file.clone(), line: Some(i.line), column: Some(i.column.clone()), reason: i.reason.clone() })
-        .collect();
-    for e in &ds.errors {
-        notes.push(QualityNote { file: String::new(), line: None, column: None, reason: e.to_string() });
-    }
-    for src in crate::ingest::SOURCES {
-        let name = src.spec.name;
-        let reason = match ds.get(name) {
-            None => format!("{}（{name}）の入力ファイルがありません：関連する数値はデータなし", src.spec.title_ja),
-            Some(s) if !s.covers(start_ms, end_ms) => {
-                format!("{}（{name}）のデータが対象期間を含みません：関連する数値はデータなし", src.spec.title_ja)
-            }
-            _ => continue,
-        };
-        notes.push(QualityNote { file: format!("{name}"), line: None, column: None, reason });
-    }
-    notes
-}
-
-fn col(h: &str, w: f32) -> Column {
-    Column { header: h.to_string(), weight: w }
-}
-
-fn table(caption: &str, columns: Vec<Column>, rows: Vec<Vec<Cell>>, empty: &str) -> Block {
-    Block::Table(Table { caption: caption.to_string(), columns, rows, empty_text: empty.to_string() })
-}
-
-const NONE_TEXT: &str = "該当なし";
-
-/// A two-column table of figures: label and value (データなし when missing).
-fn figure_table(caption: &str, header: &str, f: &Figures, items: &[(&str, &str, Unit)]) -> Block {
-    table(
-        caption,
-        vec![col("項目", 3.0), col(header, 1.0)],
-        items.iter().map(|(l, key, u)| vec![Cell::text(*l), Cell::figure(key, f.get(key), *u)]).collect(),
-        NONE_TEXT,
-    )
-}
-
-fn mark(t: &Templates, target: Option<&Target>, v: Option<f64>) -> (Cell, Cell) {
+pub(crate) fn mark(t: &Templates, target: Option<&Target>, v: Option<f64>) -> (Cell, Cell) {
     let Some(tg) = target else { return (Cell::Empty, Cell::Empty) };
     let (goal, ok, warn_ok) = match (tg.min, tg.max) {
         (Some(min), _) => (format!("{min}以上"), v.map(|x| x >= min), v.map(|x| tg.warn.is_some_and(|w| x >= w))),
@@ -413,25 +362,5 @@ fn cost(f: &Figures) -> Vec<Block> {
         ("差異", "cost.variance", Unit::Yen),
     ];
     vec![figure_table("コスト（当日・月累計）", "金額", f, &items)]
-}
-
-fn quality_blocks(q: &[QualityNote]) -> Vec<Block> {
-    let rows = q
-        .iter()
-        .map(|n| {
-            vec![
-                Cell::text(&n.file),
-                n.line.map_or(Cell::Empty, |l| Cell::num(l as f64, Unit::Integer)),
-                Cell::text(n.column.clone().unwrap_or_default()),
-                Cell::text(&n.reason),
-            ]
-        })
-        .collect();
-    vec![table(
-        "除外した行・欠けているデータ",
-        vec![col("ファイル", 2.2), col("行", 0.6), col("列", 1.0), col("内容", 3.2)],
-        rows,
-        "問題なし（除外した行はありません）",
-    )]
 }
 

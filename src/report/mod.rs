@@ -2,6 +2,8 @@
 //! format-neutral [`model::Document`]. A new report kind is one new builder
 //! module plus one entry in [`crate::run::ReportKind`].
 
+pub mod common;
 pub mod daily;
+pub mod sla;
 pub mod model;
 pub mod template;

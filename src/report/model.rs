@@ -14,6 +14,8 @@ pub enum Unit {
     Count,
     /// A percentage 0–100, shown with one decimal and `%`.
     Percent,
+    /// A percentage shown with two decimals (稼働率 99.95%).
+    PercentFine,
     /// Minutes (分), one decimal.
     Minutes,
     /// Seconds (秒), one decimal.
@@ -31,7 +33,7 @@ impl Unit {
     pub fn suffix(self) -> &'static str {
         match self {
             Unit::Count => "件",
-            Unit::Percent => "%",
+            Unit::Percent | Unit::PercentFine => "%",
             Unit::Minutes => "分",
             Unit::Seconds => "秒",
             Unit::Yen => "円",
@@ -42,6 +44,7 @@ impl Unit {
     pub fn decimals(self) -> usize {
         match self {
             Unit::Count | Unit::Yen | Unit::Integer => 0,
+            Unit::PercentFine => 2,
             _ => 1,
         }
     }

@@ -42,6 +42,8 @@ struct DefinitionsFile {
 pub struct Templates {
     pub dir: PathBuf,
     pub daily: ReportTemplate,
+    /// SLA遵守状況報告.
+    pub sla: ReportTemplate,
     /// Label tables: `labels["kinds"]["incident"] = "インシデント"`.
     pub labels: BTreeMap<String, BTreeMap<String, String>>,
     pub definitions: Vec<Definition>,
@@ -60,8 +62,10 @@ impl Templates {
 
 /// Section ids the daily builder knows.
 pub const DAILY_SECTIONS: &[&str] = &["summary", "tickets", "batch", "backups", "capacity", "calls", "cost", "remarks", "data_quality"];
+/// Section ids the SLA builder knows.
+pub const SLA_SECTIONS: &[&str] = &["summary", "trend", "breaches", "remarks", "data_quality"];
 
-/// Load `<dir>/{daily,labels,definitions}.toml` and `<dir>/fonts/ipaexg.ttf`,
+/// Load `<dir>/{daily,sla,labels,definitions}.toml` and `<dir>/fonts/ipaexg.ttf`,
 /// collecting every problem.
 pub fn load(dir: &Path) -> Result<Templates, Vec<String>> {
     let mut errors = Vec::new();
@@ -82,6 +86,7 @@ pub fn load(dir: &Path) -> Result<Templates, Vec<String>> {
         }
     };
     let daily = read("daily.toml");
+    let sla = read("sla.toml");
     let labels = read("labels.toml");
     let defs = read("definitions.toml");
     let font = read("fonts/ipaexg.ttf");
@@ -100,21 +105,24 @@ pub fn load(dir: &Path) -> Result<Templates, Vec<String>> {
             .ok()
     }
     let daily: Option<ReportTemplate> = parse(dir, "daily.toml", daily, &mut errors);
+    let sla: Option<ReportTemplate> = parse(dir, "sla.toml", sla, &mut errors);
     let labels: Option<BTreeMap<String, BTreeMap<String, String>>> = parse(dir, "labels.toml", labels, &mut errors);
     let defs: Option<DefinitionsFile> = parse(dir, "definitions.toml", defs, &mut errors);
-    if let Some(d) = &daily {
+    for (name, tpl, known) in [("daily.toml", &daily, DAILY_SECTIONS), ("sla.toml", &sla, SLA_SECTIONS)] {
+        let Some(d) = tpl else { continue };
         for s in &d.sections {
-            if !DAILY_SECTIONS.contains(&s.as_str()) {
-                errors.push(format!("{}: unknown section {s:?} (known: {})", dir.join("daily.toml").display(), DAILY_SECTIONS.join(", ")));
+            if !known.contains(&s.as_str()) {
+                errors.push(format!("{}: unknown section {s:?} (known: {})", dir.join(name).display(), known.join(", ")));
             } else if !d.section_titles.contains_key(s) {
-                errors.push(format!("{}: section {s:?} has no entry in [section_titles]", dir.join("daily.toml").display()));
+                errors.push(format!("{}: section {s:?} has no entry in [section_titles]", dir.join(name).display()));
             }
         }
     }
-    match (daily, labels, defs, font) {
-        (Some(daily), Some(labels), Some(defs), Some(font)) if errors.is_empty() => Ok(Templates {
+    match (daily, sla, labels, defs, font) {
+        (Some(daily), Some(sla), Some(labels), Some(defs), Some(font)) if errors.is_empty() => Ok(Templates {
             dir: dir.to_path_buf(),
             daily,
+            sla,
             labels,
             definitions: defs.definition,
             font,

@@ -1,0 +1,83 @@
+//! Building blocks shared by the report builders: table helpers, the
+//! data-quality notes and their section.
+
+use super::model::*;
+use crate::ingest::Dataset;
+use crate::kpi::Figures;
+
+/// A data-quality line shown in the report and written to the JSON.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct QualityNote {
+    pub file: String,
+    pub line: Option<u64>,
+    pub column: Option<String>,
+    pub reason: String,
+}
+
+/// Data-quality notes: rejected rows, then sources without data for the period.
+pub fn quality_notes(ds: &Dataset, start_ms: i64, end_ms: i64) -> Vec<QualityNote> {
+    let mut notes: Vec<QualityNote> = ds
+        .issues
+        .iter()
+        .map(|i| QualityNote { file: i.file.clone(), line: Some(i.line), column: Some(i.column.clone()), reason: i.reason.clone() })
+        .collect();
+    for e in &ds.errors {
+        notes.push(QualityNote { file: String::new(), line: None, column: None, reason: e.to_string() });
+    }
+    for src in crate::ingest::SOURCES {
+        let name = src.spec.name;
+        if src.optional {
+            continue; // a companion (status history) may be absent
+        }
+        let reason = match ds.get(name) {
+            None => format!("{}（{name}）の入力ファイルがありません：関連する数値はデータなし", src.spec.title_ja),
+            Some(s) if !s.covers(start_ms, end_ms) => {
+                format!("{}（{name}）のデータが対象期間を含みません：関連する数値はデータなし", src.spec.title_ja)
+            }
+            _ => continue,
+        };
+        notes.push(QualityNote { file: format!("{name}"), line: None, column: None, reason });
+    }
+    notes
+}
+
+pub fn col(h: &str, w: f32) -> Column {
+    Column { header: h.to_string(), weight: w }
+}
+
+pub fn table(caption: &str, columns: Vec<Column>, rows: Vec<Vec<Cell>>, empty: &str) -> Block {
+    Block::Table(Table { caption: caption.to_string(), columns, rows, empty_text: empty.to_string() })
+}
+
+pub const NONE_TEXT: &str = "該当なし";
+
+/// A two-column table of figures: label and value (データなし when missing).
+pub fn figure_table(caption: &str, header: &str, f: &Figures, items: &[(&str, &str, Unit)]) -> Block {
+    table(
+        caption,
+        vec![col("項目", 3.0), col(header, 1.0)],
+        items.iter().map(|(l, key, u)| vec![Cell::text(*l), Cell::figure(key, f.get(key), *u)]).collect(),
+        NONE_TEXT,
+    )
+}
+
+pub fn quality_blocks(q: &[QualityNote]) -> Vec<Block> {
+    let rows = q
+        .iter()
+        .map(|n| {
+            vec![
+                Cell::text(&n.file),
+                n.line.map_or(Cell::Empty, |l| Cell::num(l as f64, Unit::Integer)),
+                Cell::text(n.column.clone().unwrap_or_default()),
+                Cell::text(&n.reason),
+            ]
+        })
+        .collect();
+    vec![table(
+        "除外した行・欠けているデータ",
+        vec![col("ファイル", 2.2), col("行", 0.6), col("列", 1.0), col("内容", 3.2)],
+        rows,
+        "問題なし（除外した行はありません）",
+    )]
+}
+

@@ -1,0 +1,112 @@
+//! `hokoku report sla --month` end to end on the month fixture: the items,
+//! their verdicts (worked out by hand from tests/kpi_month.rs's figures),
+//! previous month and trend, remarks, breach details, workbook = JSON, and
+//! byte-identical reruns.
+
+mod common;
+use common::*;
+use std::path::PathBuf;
+
+fn run(name: &str) -> (PathBuf, std::process::Output) {
+    let out = tmp(name);
+    let o = hokoku(&[
+        "report", "sla", "--month", "2026-10", "--inputs", "tests/fixtures/month/inputs", "--config", "tests/fixtures/month/config", "--out", out.to_str().unwrap(),
+    ]);
+    (out.join("sla/2026"), o)
+}
+
+fn json(path: &std::path::Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+#[test]
+fn sla_report_end_to_end() {
+    let (dir, o) = run("sla");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    for ext in ["xlsx", "pdf", "json", "manifest.json", "rejected.csv"] {
+        assert!(dir.join(format!("sla-2026-10.{ext}")).is_file(), "{ext}");
+    }
+    let j = json(&dir.join("sla-2026-10.json"));
+    assert_eq!(j["report"], "sla");
+    assert_eq!(j["period"], "2026-10");
+    assert_eq!(j["as_of"], "2026-11-01T02:00:00+09:00");
+    let f = j["figures"].as_object().unwrap();
+    // 26 items: 3 systems (SYS_A, SYS_B configured, SYS_C from an outage),
+    // 8 targets × 2 clocks, 応答率 / 放棄率 / SL, backups, 2 job items, one
+    // capacity series.
+    // 達成: SYS_B 99.47 ≥ 99.0; incident P1 resolution, P2 response, P4
+    //   response, inquiry P3 resolution; jobs final 100 ≥ 100, late 0 ≤ 0;
+    //   f1 /data p95 74.5 ≤ 80 → 8.
+    // 未達: SYS_A 99.87 < 99.9, SYS_C 80.1; incident P1 response 0, P2
+    //   resolution 0, P4 resolution 66.7, inquiry P3 response 80 < 90;
+    //   応答率 66.7 < 90, SL 33.3 < 80 → 8.
+    // データなし: incident P3 ×2, inquiry P1, P2, P4 ×2 = 8, backups → 9.
+    // 目標未設定: 放棄率 → 1.
+    assert_eq!(f["sla_report.items"], 26.0);
+    assert_eq!(f["sla_report.met"], 8.0);
+    assert_eq!(f["sla_report.missed"], 8.0);
+    assert_eq!(f["sla_report.no_data"], 9.0);
+    assert_eq!(f["sla_report.no_target"], 1.0);
+    // figures.md keys, previous month (September: no data) and the trend.
+    assert_eq!(f["sla.response.inquiry.p3.compliance_pct"], 80.0);
+    assert_eq!(f["availability.SYS_A.pct"], 99.86541);
+    assert!(f["previous.sla.response.inquiry.p3.compliance_pct"].is_null());
+    assert_eq!(f["trend.2026-10.sla.response.inquiry.p3.compliance_pct"], 80.0);
+    assert!(f["trend.2025-11.availability.SYS_A.pct"].is_null());
+    assert!(f.contains_key("trend.2026-09.calls.answer_rate"));
+
+    // The summary sheet shows each item's verdict; the workbook's 指標一覧
+    // equals the JSON.
+    let xlsx = dir.join("sla-2026-10.xlsx");
+    let summary = sheet_cells(&xlsx, "1.SLA遵守状況");
+    let verdict_of = |label: &str| -> String {
+        let (r, _) = summary.iter().find(|(_, v)| v == label).unwrap_or_else(|| panic!("{label} in {summary:?}"));
+        let row = &r[1..];
+        summary.iter().find(|(c, _)| c == &format!("E{row}")).unwrap().1.clone()
+    };
+    assert_eq!(verdict_of("稼働率 SYS_A"), "未達");
+    assert_eq!(verdict_of("稼働率 SYS_B"), "達成");
+    assert_eq!(verdict_of("インシデント 緊急 応答 遵守率"), "未達");
+    assert_eq!(verdict_of("問い合わせ 緊急 応答 遵守率"), "データなし");
+    assert_eq!(verdict_of("放棄率"), "目標未設定");
+    let cells = sheet_cells(&xlsx, "指標一覧");
+    let mut seen = 0;
+    for pair in cells.chunks(2).skip(2) {
+        let (key, value) = (&pair[0].1, &pair[1].1);
+        let want = &f[key.as_str()];
+        if want.is_null() {
+            assert_eq!(value, "データなし", "{key}");
+        } else {
+            assert_eq!(value.parse::<f64>().unwrap(), want.as_f64().unwrap(), "{key}");
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, f.len());
+
+    // Breach details and remarks in the PDF text.
+    let txt = std::process::Command::new("pdftotext").args(["-layout", dir.join("sla-2026-10.pdf").to_str().unwrap(), "-"]).output().unwrap();
+    let txt = String::from_utf8_lossy(&txt.stdout);
+    for want in ["SLA遵守状況報告", "令和8年10月", "S6", "S7", "O5", "夜間待機者への連絡に時間を要したため。", "終了未記録", "見出し「存在しない項目」"] {
+        assert!(txt.contains(want), "PDF lacks {want:?}");
+    }
+    // 未達 items without a reason are reported for the overnight log.
+    assert!(stderr.contains("未達 without a reason") && stderr.contains("availability.SYS_A.pct"), "{stderr}");
+    assert!(!stderr.contains("sla.response.incident.p1.compliance_pct"), "{stderr}");
+
+    // Byte-identical rerun.
+    let (dir2, o2) = run("sla2");
+    assert_eq!(o2.status.code(), Some(0));
+    for ext in ["xlsx", "pdf", "json"] {
+        let a = std::fs::read(dir.join(format!("sla-2026-10.{ext}"))).unwrap();
+        let b = std::fs::read(dir2.join(format!("sla-2026-10.{ext}"))).unwrap();
+        assert!(a == b, "sla-2026-10.{ext} differs between runs");
+    }
+}
+
+#[test]
+fn bad_month_is_refused() {
+    let o = hokoku(&["report", "sla", "--month", "2026-13"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a month"));
+}
