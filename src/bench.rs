@@ -45,11 +45,15 @@ pub struct KpiBench {
     pub sla_tickets: usize,
     pub sla_clocks: usize,
     pub sla_seconds: f64,
+    /// Seconds per KPI family for the month (measured separately).
+    pub parts: Vec<(&'static str, f64)>,
 }
 
 impl std::fmt::Display for KpiBench {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(f, "all KPIs for {}: {:.3} s", self.month, self.month_seconds)?;
+        let parts: Vec<String> = self.parts.iter().map(|(n, s)| format!("{n} {s:.3}")).collect();
+        writeln!(f, "  by family (s): {}", parts.join(", "))?;
         write!(f, "SLA clocks: {} tickets, {} clocks in {:.3} s", self.sla_tickets, self.sla_clocks, self.sla_seconds)
     }
 }
@@ -79,6 +83,22 @@ pub fn run(inputs: &Path, config: &Path) -> Result<(IngestBench, KpiBench)> {
     let k = crate::kpi::compute_period(&ds, &cfg, month, clocks.as_deref())?;
     let month_seconds = t.elapsed().as_secs_f64();
     std::hint::black_box(k.figures());
+    let mut parts = Vec::new();
+    let mut time = |name: &'static str, f: &mut dyn FnMut() -> Result<()>| -> Result<()> {
+        let t = Instant::now();
+        f()?;
+        parts.push((name, t.elapsed().as_secs_f64()));
+        Ok(())
+    };
+    use crate::kpi;
+    let s = &cfg.site;
+    time("sla clocks", &mut || kpi::sla::clocks_of(Some(tickets), None, &cfg.sla_targets, &cfg.calendars).map(drop))?;
+    time("tickets", &mut || kpi::tickets::compute(Some(tickets), month, s.report.top_categories).map(drop).map_err(Into::into))?;
+    time("availability", &mut || kpi::availability::compute(Some(tickets), month, &cfg).map(drop))?;
+    time("jobs", &mut || kpi::jobs::compute(ds.get("job_runs"), month, &cfg.deadlines).map(drop).map_err(Into::into))?;
+    time("backups", &mut || kpi::backups::compute(ds.get("backups"), month, &cfg.expected_backups).map(drop).map_err(Into::into))?;
+    time("capacity", &mut || kpi::capacity::compute(ds.get("capacity"), month, &s.capacity).map(drop).map_err(Into::into))?;
+    time("calls", &mut || kpi::calls::compute(ds.get("calls"), month, &s.calls, kpi::sl_target_pct(&cfg)).map(drop).map_err(Into::into))?;
     // SLA clocks for at least 100k tickets (the tickets repeated).
     let mut big = tickets.frame.clone();
     while big.height() < 100_000 {
@@ -87,7 +107,7 @@ pub fn run(inputs: &Path, config: &Path) -> Result<(IngestBench, KpiBench)> {
     let t = Instant::now();
     let c = crate::kpi::sla::clocks(&big, None, &cfg.sla_targets, &cfg.calendars)?;
     let sla_seconds = t.elapsed().as_secs_f64();
-    let kpi = KpiBench { month: month.month_label(), month_seconds, sla_tickets: big.height(), sla_clocks: c.len(), sla_seconds };
+    let kpi = KpiBench { month: month.month_label(), month_seconds, sla_tickets: big.height(), sla_clocks: c.len(), sla_seconds, parts };
     Ok((ingest, kpi))
 }
 

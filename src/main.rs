@@ -141,9 +141,6 @@ fn report(req: ReportRequest) -> Result<ExitCode> {
     for p in &out.outputs {
         println!("{}", p.display());
     }
-    for w in &out.warnings {
-        eprintln!("warning: {w}");
-    }
     if out.rejected_rows > 0 {
         eprintln!("{} input rows were set aside: see the .rejected.csv file and the データ品質 section", out.rejected_rows);
         return Ok(ExitCode::from(1));

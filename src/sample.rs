@@ -12,6 +12,8 @@
 //!   UTF-8 without BOM, canonical English headers and codes, ISO datetimes
 //!   with `+09:00`.
 //! - `remarks/daily/YYYY-MM-15.txt`: 特記事項 for the demo day (the 15th).
+//! - `remarks/sla/YYYY-MM.txt`: 未達理由・改善策 for the SLA report, one
+//!   `## <item key>` block per item the planted events make miss.
 //! - `sample.toml`: month, scale, seed, demo day and data rows per file.
 //!
 //! Formats follow the input contract (inputs.md); rows are in time order.
@@ -135,6 +137,7 @@ pub fn generate(month_first_day: NaiveDate, scale: u32, seed: u64, out: &Path) -
 
     let remarks: String = notes.iter().filter(|n| !n.is_empty()).map(|n| format!("{n}\n")).collect();
     put(out, &format!("remarks/daily/{}.txt", m.demo), remarks.as_bytes())?;
+    put(out, &format!("remarks/sla/{tag}.txt"), sla_remarks(m.first.month()).as_bytes())?;
     let seed_toml = if i64::try_from(seed).is_ok() { seed.to_string() } else { format!("\"{seed}\"") };
     let mut toml = format!(
         "# hokoku sample data: the same month, scale and seed regenerate identical files\nmonth = \"{tag}\"\nscale = {scale}\nseed = {seed_toml}\ndemo_date = \"{}\"\n\n[rows]\n",
@@ -145,6 +148,39 @@ pub fn generate(month_first_day: NaiveDate, scale: u32, seed: u64, out: &Path) -
     }
     put(out, "sample.toml", toml.as_bytes())?;
     Ok(SampleSummary { month: m.first, files })
+}
+
+/// 未達理由・改善策 for the items the planted events make miss (the SLA
+/// report matches each `## <item key>` heading to its item).
+fn sla_remarks(month: u32) -> String {
+    format!(
+        "{month}月は15日の共通認証基盤の障害（優先度1）により、稼働率ほか複数の項目が目標を下回りました。各項目の理由と改善策を以下に記します。
+
+## availability.共通認証基盤.pct
+15日 09:05～10:48 に認証サーバへの負荷集中で共通認証基盤が停止しました（103分）。
+改善策：認証サーバのスケールアウトと負荷監視しきい値の見直しを翌月中に実施します。
+
+## sla.response.inquiry.p3.compliance_pct
+メール・FAXで受け付けた問い合わせの一次回答が、受付の集中する時間帯に60分を超えました。
+改善策：メール受付の当番を1名増員し、受付後30分以内の一次回答を徹底します。
+
+## calls.service_level
+15日の障害時に着信が集中し、20秒以内の応答が目標を下回りました。
+改善策：障害時は自動音声案内で障害情報を先に案内し、入電を抑制します。
+
+## backups.success_pct
+15日の file01-incr が失敗し、21日の ap02-snap が実行されませんでした。
+改善策：失敗時の自動再実行と、予定時刻を過ぎても実行されないバックアップの検知を追加します。
+
+## jobs.late
+8日の JOB_BK_OFFSITE と15日の JOB_DOC_STATS が完了期限を過ぎました。
+改善策：オフサイト転送の開始時刻を30分前倒しします。
+
+## capacity.file01.disk_pct@/data.p95
+file01 の /data の使用率が月末に93%まで上昇しました。
+改善策：翌月第2週に不要ファイルを整理し、翌々月にディスクを増設します。
+"
+    )
 }
 
 // ---------------------------------------------------------------- helpers
@@ -1006,6 +1042,7 @@ mod tests {
         let rels = [
             "tickets/tickets-2026-10.csv", "job_runs/job_runs-2026-10.csv", "capacity/capacity-2026-10.csv",
             "backups/backups-2026-10.csv", "calls/calls-2026-10.csv", "remarks/daily/2026-10-15.txt", "sample.toml",
+            "remarks/sla/2026-10.txt",
         ];
         for rel in rels {
             let (x, y) = (std::fs::read(a.join(rel)).unwrap(), std::fs::read(b.join(rel)).unwrap());

@@ -73,26 +73,28 @@ pub fn compute(src: Option<&SourceData>, p: Period, cfg: &CapacityConfig) -> Pol
         out.figures.set("capacity.series", None);
         return Ok(out);
     };
+    // One row per series with its times and values as lists: polars does
+    // the grouping (multi-threaded); each series' statistics are sequential.
     let df = s
         .frame
         .clone()
         .lazy()
         .filter(super::within("sampled_at", p.start_ms(), p.end_ms()))
-        .sort(["host", "metric", "resource", "sampled_at"], SortMultipleOptions::default().with_nulls_last(false))
+        .group_by([col("host"), col("metric"), col("resource")])
+        .agg([col("sampled_at").cast(DataType::Int64).alias("__t"), col("value").alias("__v")])
+        .sort(["host", "metric", "resource"], SortMultipleOptions::default().with_nulls_last(false))
         .collect()?;
-    let (host, metric, res) = (frame::str_ca(&df, "host")?, frame::str_ca(&df, "metric")?, frame::str_ca(&df, "resource")?);
-    let at = frame::i64s(&df, "sampled_at")?;
-    let val = frame::f64s(&df, "value")?;
     let trends = trend(s, p)?;
-    let mut groups: BTreeMap<(&str, &str, Option<&str>), Vec<usize>> = BTreeMap::new();
+    let (host, metric, res) = (frame::str_ca(&df, "host")?, frame::str_ca(&df, "metric")?, frame::str_ca(&df, "resource")?);
+    let (tl, vl) = (df.column("__t")?.list()?, df.column("__v")?.list()?);
+    let mut series = Vec::new();
     for i in 0..df.height() {
         let (Some(h), Some(m)) = (host.get(i), metric.get(i)) else { continue };
-        groups.entry((h, m, res.get(i))).or_default().push(i);
-    }
-    let mut series = Vec::new();
-    for ((h, m, r), idx) in groups {
-        let mut v: Vec<f64> = idx.iter().filter_map(|&i| val[i]).collect();
-        let times: Vec<i64> = idx.iter().filter_map(|&i| at[i]).collect();
+        let r = res.get(i);
+        let (Some(ts), Some(vs)) = (tl.get_as_series(i), vl.get_as_series(i)) else { continue };
+        let mut times: Vec<i64> = ts.i64()?.into_no_null_iter().collect();
+        let mut v: Vec<f64> = vs.cast(&DataType::Float64)?.f64()?.iter().flatten().collect();
+        times.sort_unstable();
         let mut steps: Vec<f64> = times.windows(2).map(|w| (w[1] - w[0]) as f64 / MS_PER_MIN as f64).collect();
         steps.sort_by(f64::total_cmp);
         let step = median(&steps);

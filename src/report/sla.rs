@@ -144,7 +144,7 @@ pub fn items(cfg: &Config, t: &Templates, cur: &PeriodKpis, prev: &Figures) -> V
             ClockKind::Response => "応答",
             ClockKind::Resolution => "解決",
         };
-        let note = format!("{}分以内に{what}（{cal}）", format_number(tg.minutes, Unit::Integer));
+        let note = format!("{}分以内に{what}・{cal}", format_number(tg.minutes, Unit::Integer));
         push(Group::Tickets, format!("{label} 遵守率"), format!("{}.compliance_pct", tg.key()), Unit::Percent, Goal::Min(tg.target_pct), note);
     }
     for (label, key) in [("応答率", "calls.answer_rate"), ("放棄率", "calls.abandon_rate"), ("サービスレベル", "calls.service_level")] {
@@ -318,7 +318,7 @@ fn summary(items: &[Item], t: &Templates) -> Vec<Block> {
         table("判定の内訳", vec![col("判定", 2.0), col("項目数", 1.0)], overview, NONE_TEXT),
         table(
             "SLA項目別 遵守状況",
-            vec![col("区分", 1.3), col("項目", 3.0), col("目標値", 3.0), col("実績値", 1.1), col("判定", 0.9), col("前月値", 1.1)],
+            vec![col("区分", 1.3), col("項目", 3.0), col("目標値", 2.8), col("実績値", 1.1), col("判定", 1.1), col("前月値", 1.1)],
             rows,
             NONE_TEXT,
         ),
