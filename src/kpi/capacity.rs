@@ -16,7 +16,6 @@ use crate::frame;
 use crate::ingest::SourceData;
 use crate::time::{Period, MS_PER_MIN};
 use polars::prelude::*;
-use std::collections::BTreeMap;
 
 /// Statistics of one series.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,18 +72,20 @@ pub fn compute(src: Option<&SourceData>, p: Period, cfg: &CapacityConfig) -> Pol
         out.figures.set("capacity.series", None);
         return Ok(out);
     };
-    // One row per series with its times and values as lists: polars does
-    // the grouping (multi-threaded); each series' statistics are sequential.
+    // One pass: polars groups the samples of the period and of the 30 days
+    // before its end (multi-threaded) into one row per series with its
+    // times and values as lists; each series' statistics are sequential.
+    let (start, end) = (p.start_ms(), p.end_ms());
+    let trend_start = end - TREND_DAYS * 86_400_000;
     let df = s
         .frame
         .clone()
         .lazy()
-        .filter(super::within("sampled_at", p.start_ms(), p.end_ms()))
+        .filter(super::within("sampled_at", start.min(trend_start), end))
         .group_by([col("host"), col("metric"), col("resource")])
         .agg([col("sampled_at").cast(DataType::Int64).alias("__t"), col("value").alias("__v")])
         .sort(["host", "metric", "resource"], SortMultipleOptions::default().with_nulls_last(false))
         .collect()?;
-    let trends = trend(s, p)?;
     let (host, metric, res) = (frame::str_ca(&df, "host")?, frame::str_ca(&df, "metric")?, frame::str_ca(&df, "resource")?);
     let (tl, vl) = (df.column("__t")?.list()?, df.column("__v")?.list()?);
     let mut series = Vec::new();
@@ -92,9 +93,16 @@ pub fn compute(src: Option<&SourceData>, p: Period, cfg: &CapacityConfig) -> Pol
         let (Some(h), Some(m)) = (host.get(i), metric.get(i)) else { continue };
         let r = res.get(i);
         let (Some(ts), Some(vs)) = (tl.get_as_series(i), vl.get_as_series(i)) else { continue };
-        let mut times: Vec<i64> = ts.i64()?.into_no_null_iter().collect();
-        let mut v: Vec<f64> = vs.cast(&DataType::Float64)?.f64()?.iter().flatten().collect();
-        times.sort_unstable();
+        let vs = vs.cast(&DataType::Float64)?;
+        let mut points: Vec<(i64, f64)> = ts.i64()?.iter().zip(vs.f64()?.iter()).filter_map(|(t, v)| Some((t?, v?))).collect();
+        points.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        let fit = fit_trend(&points[points.partition_point(|x| x.0 < trend_start)..], end);
+        let points = &points[points.partition_point(|x| x.0 < start)..];
+        if points.is_empty() {
+            continue; // only history before the period
+        }
+        let times: Vec<i64> = points.iter().map(|x| x.0).collect();
+        let mut v: Vec<f64> = points.iter().map(|x| x.1).collect();
         let mut steps: Vec<f64> = times.windows(2).map(|w| (w[1] - w[0]) as f64 / MS_PER_MIN as f64).collect();
         steps.sort_by(f64::total_cmp);
         let step = median(&steps);
@@ -103,7 +111,6 @@ pub fn compute(src: Option<&SourceData>, p: Period, cfg: &CapacityConfig) -> Pol
         let crit_samples = th.map_or(0, |t| v.iter().filter(|&&x| x > t.crit).count());
         let mu = mean(&v).unwrap_or(f64::NAN);
         v.sort_by(f64::total_cmp);
-        let fit = trends.get(&(h.to_string(), m.to_string(), r.map(str::to_string))).copied();
         let slope = fit.map(|(b, _)| b);
         let until = |limit: Option<f64>| -> Option<f64> {
             let (b, at_end) = fit?;
@@ -152,53 +159,26 @@ pub fn compute(src: Option<&SourceData>, p: Period, cfg: &CapacityConfig) -> Pol
     Ok(out)
 }
 
-type SeriesKey = (String, String, Option<String>);
-
-/// Least-squares (slope per day, fitted value at the period end) per series
-/// over the 30 days before the period end.
-fn trend(s: &SourceData, p: Period) -> PolarsResult<BTreeMap<SeriesKey, (f64, f64)>> {
-    let end = p.end_ms();
-    let start = end - TREND_DAYS * 86_400_000;
-    // t in days relative to the period end (≤ 0), so the intercept is the
-    // fitted value at the end.
-    let t = (col("sampled_at").cast(DataType::Int64) - lit(end)).cast(DataType::Float64) / lit(86_400_000.0);
-    let v = col("value");
-    let df = s
-        .frame
-        .clone()
-        .lazy()
-        .filter(super::within("sampled_at", start, end).and(v.clone().is_not_null()))
-        .with_column(t.alias("__t"))
-        .group_by([col("host"), col("metric"), col("resource")])
-        .agg([
-            len().alias("n"),
-            col("__t").sum().alias("st"),
-            v.clone().sum().alias("sv"),
-            (col("__t") * col("__t")).sum().alias("stt"),
-            (col("__t") * v).sum().alias("stv"),
-            col("__t").min().alias("t0"),
-            col("__t").max().alias("t1"),
-        ])
-        .collect()?;
-    let (h, m, r) = (frame::strs(&df, "host")?, frame::strs(&df, "metric")?, frame::strs(&df, "resource")?);
-    let n = frame::f64s(&df, "n")?;
-    let (st, sv, stt, stv) = (frame::f64s(&df, "st")?, frame::f64s(&df, "sv")?, frame::f64s(&df, "stt")?, frame::f64s(&df, "stv")?);
-    let (t0, t1) = (frame::f64s(&df, "t0")?, frame::f64s(&df, "t1")?);
-    let mut out = BTreeMap::new();
-    for i in 0..df.height() {
-        let (Some(host), Some(metric)) = (h[i].clone(), m[i].clone()) else { continue };
-        let vals = (n[i], st[i], sv[i], stt[i], stv[i], t0[i], t1[i]);
-        let (Some(n), Some(st), Some(sv), Some(stt), Some(stv), Some(t0), Some(t1)) = vals else { continue };
-        if t1 - t0 < TREND_MIN_SPAN_DAYS {
-            continue;
-        }
-        let den = n * stt - st * st;
-        if den <= 0.0 {
-            continue;
-        }
-        let b = (n * stv - st * sv) / den;
-        let a = (sv - b * st) / n;
-        out.insert((host, metric, r[i].clone()), (b, a));
+/// Least squares of value against time in days before `end`: (slope per
+/// day, fitted value at `end`). None with less than 7 days of samples.
+fn fit_trend(points: &[(i64, f64)], end: i64) -> Option<(f64, f64)> {
+    let (first, last) = (points.first()?, points.last()?);
+    if ((last.0 - first.0) as f64 / 86_400_000.0) < TREND_MIN_SPAN_DAYS {
+        return None;
     }
-    Ok(out)
+    let n = points.len() as f64;
+    let (mut st, mut sv, mut stt, mut stv) = (0.0, 0.0, 0.0, 0.0);
+    for &(t, v) in points {
+        let t = (t - end) as f64 / 86_400_000.0;
+        st += t;
+        sv += v;
+        stt += t * t;
+        stv += t * v;
+    }
+    let den = n * stt - st * st;
+    if den <= 0.0 {
+        return None;
+    }
+    let b = (n * stv - st * sv) / den;
+    Some((b, (sv - b * st) / n))
 }
