@@ -103,3 +103,39 @@ T2,incident,2026-10-01 10:00,,new,3\n";
     // updated_at defaults to the newest other timestamp (opened_at here).
     assert_eq!(frame::i64s(&df, "updated_at").unwrap()[1], frame::i64s(&df, "opened_at").unwrap()[1]);
 }
+
+#[test]
+fn large_files_read_in_chunks_give_the_same_rows_lines_and_digest() {
+    use hokoku::ingest::csv_reader::read_chunked;
+    // Chunks of ~40 bytes cut this file at many record boundaries, one of
+    // them right after a record whose quoted title spans two lines.
+    let mut text = String::from("ticket_id,title,kind,opened_at,status,priority\r\n");
+    for i in 0..40 {
+        match i {
+            7 => text.push_str("T7,\"二行の\r\n件名\",問い合わせ,2026/10/15 9:00,新規,P2\r\n"),
+            13 => text.push_str("T13,日付誤り,incident,2026-10-32 09:00,new,2\r\n"),
+            20 => text.push_str("\r\n"),
+            31 => text.push_str("T31,\"引用符\"\"あり\",accident,2026-10-15 10:00,new,9\r\n"),
+            _ => text.push_str(&format!("T{i},件名{i},incident,2026-10-15T09:{:02}:00+09:00,new,3\r\n", i % 60)),
+        }
+    }
+    for (label, bytes) in [("utf-8", text.as_bytes().to_vec()), ("cp932", encoding_rs::SHIFT_JIS.encode(&text).0.into_owned())] {
+        let whole = read_bytes(&tickets::SPEC, &bytes, "t.csv", None).unwrap();
+        let path = std::env::temp_dir().join(format!("hokoku-chunks-{}-{label}.csv", std::process::id()));
+        std::fs::write(&path, &bytes).unwrap();
+        let chunked = read_chunked(&tickets::SPEC, &path, "t.csv", None, 40).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(chunked.report.encoding, label);
+        assert_eq!(chunked.report.sha256, whole.report.sha256, "{label}");
+        assert_eq!((chunked.report.rows, chunked.report.rejected), (whole.report.rows, whole.report.rejected), "{label}");
+        assert!(chunked.frame.equals_missing(&whole.frame), "{label}: frames differ");
+        let a: Vec<String> = chunked.issues.iter().map(ToString::to_string).collect();
+        let b: Vec<String> = whole.issues.iter().map(ToString::to_string).collect();
+        assert_eq!(a, b, "{label}");
+        // Line numbers are physical lines: header 1, T0 line 2, T7's title
+        // takes two lines, so T13 is on line 16; T31 after the blank line 23 → 34.
+        assert_eq!(a[0], "t.csv:16:opened_at: no such date: \"2026-10-32 09:00\"");
+        assert!(a[1].starts_with("t.csv:34:kind:"), "{a:?}");
+        assert_eq!(frame::strs(&chunked.frame, "title").unwrap()[7].as_deref(), Some("二行の\r\n件名"));
+    }
+}

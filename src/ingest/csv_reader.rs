@@ -101,9 +101,20 @@ pub struct FileData {
     pub issues: Vec<RowIssue>,
 }
 
+/// Files larger than this are read in chunks of about [`CHUNK_BYTES`], so
+/// that memory stays bounded by the typed table plus one chunk.
+pub const CHUNK_THRESHOLD: u64 = 64 << 20;
+/// Target size of one chunk of a large file.
+pub const CHUNK_BYTES: u64 = 16 << 20;
+
 /// Read one canonical CSV file of `spec`.
 pub fn read_file(spec: &'static SourceSpec, path: &Path, display: &str, forced: Option<Encoding>) -> Result<FileData, FileError> {
-    let raw = std::fs::read(path).map_err(|e| FileError::Io { file: display.into(), reason: e.to_string() })?;
+    let io = |e: std::io::Error| FileError::Io { file: display.into(), reason: e.to_string() };
+    let len = std::fs::metadata(path).map_err(io)?.len();
+    if len > CHUNK_THRESHOLD {
+        return read_chunked(spec, path, display, forced, CHUNK_BYTES);
+    }
+    let raw = std::fs::read(path).map_err(io)?;
     read_bytes(spec, &raw, display, forced)
 }
 
@@ -113,26 +124,58 @@ pub fn read_bytes(spec: &'static SourceSpec, raw: &[u8], display: &str, forced: 
     let sha256 = hex(&Sha256::digest(raw));
     let (text, encoding) =
         decode(raw, forced).map_err(|(line, reason)| FileError::Encoding { file: file.clone(), line, reason })?;
+    let (header, _) = read_header(&text, &file)?;
+    let cols = map_header(spec, &header, &file)?;
+    let body = if has_second_record(&text) { Some(&text[..]) } else { None };
+    let part = parse_body(spec, &cols, body, true, 0, &file)?;
+    Ok(FileData {
+        report: FileReport {
+            file,
+            sha256,
+            bytes: raw.len() as u64,
+            encoding: encoding.name(),
+            rows: part.rows,
+            accepted: part.rows - part.rejected,
+            rejected: part.rejected,
+            unknown_columns: cols.unknown.clone(),
+        },
+        frame: part.frame,
+        present: part.present,
+        issues: part.issues,
+    })
+}
 
-    // Header.
-    let mut hdr_reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(&text[..]);
+/// The header record (trimmed names) and the byte offset where the data starts.
+fn read_header(text: &[u8], file: &str) -> Result<(Vec<String>, usize), FileError> {
+    let mut hdr_reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text);
     let header: Vec<String> = match hdr_reader.records().next() {
-        None => return Err(FileError::Empty { file }),
-        Some(Err(e)) => return Err(FileError::Malformed { file, reason: e.to_string() }),
+        None => return Err(FileError::Empty { file: file.into() }),
+        Some(Err(e)) => return Err(FileError::Malformed { file: file.into(), reason: e.to_string() }),
         Some(Ok(r)) => r.iter().map(|h| h.trim().to_string()).collect(),
     };
     if header.iter().all(String::is_empty) {
-        return Err(FileError::Empty { file });
+        return Err(FileError::Empty { file: file.into() });
     }
+    Ok((header, hdr_reader.position().byte() as usize))
+}
+
+/// A file's header mapped onto the canonical columns.
+struct Columns {
+    header: Vec<String>,
+    mapping: Vec<Option<&'static ColumnSpec>>,
+    unknown: Vec<String>,
+}
+
+fn map_header(spec: &'static SourceSpec, header: &[String], file: &str) -> Result<Columns, FileError> {
     let mut mapping: Vec<Option<&'static ColumnSpec>> = Vec::with_capacity(header.len());
     let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
     let mut unknown = Vec::new();
-    for h in &header {
+    for h in header {
         match spec.resolve_header(h) {
             Some(c) => {
                 if let Some(first) = seen.insert(c.name, h) {
                     return Err(FileError::DuplicateColumn {
-                        file,
+                        file: file.into(),
                         first: first.to_string(),
                         second: h.clone(),
                         canonical: c.name.to_string(),
@@ -147,43 +190,62 @@ pub fn read_bytes(spec: &'static SourceSpec, raw: &[u8], display: &str, forced: 
         }
     }
     if let Some(missing) = spec.columns.iter().find(|c| c.required && !seen.contains_key(c.name)) {
-        return Err(FileError::MissingColumn { file, column: format!("{} [{}]", missing.name, missing.alias) });
+        return Err(FileError::MissingColumn { file: file.into(), column: format!("{} [{}]", missing.name, missing.alias) });
     }
+    Ok(Columns { header: header.to_vec(), mapping, unknown })
+}
 
+/// The typed rows of one body part (a whole file or one chunk).
+struct Part {
+    frame: DataFrame,
+    present: BTreeSet<&'static str>,
+    rows: usize,
+    rejected: usize,
+    issues: Vec<RowIssue>,
+}
+
+/// Parse and type `text` (None = no data rows). `with_header`: the text
+/// starts with the header record; otherwise it is data only. `lines_before`
+/// is the number of physical lines before `text` in the file.
+fn parse_body(spec: &'static SourceSpec, cols: &Columns, text: Option<&[u8]>, with_header: bool, lines_before: u64, file: &str) -> Result<Part, FileError> {
+    let malformed = |e: PolarsError| FileError::Malformed { file: file.into(), reason: e.to_string() };
+    let header = &cols.header;
+    let mapping = &cols.mapping;
     // Every column as text.
-    let text_df = if !has_second_record(&text) {
-        None
-    } else {
-        let df = CsvReadOptions::default()
-            .with_has_header(true)
-            .with_infer_schema_length(Some(0))
-            .with_raise_if_empty(false)
-            .map_parse_options(|o| o.with_missing_is_null(true))
-            .into_reader_with_file_handle(Cursor::new(&text[..]))
-            .finish()
-            .map_err(|e| FileError::Malformed { file: file.clone(), reason: e.to_string() })?;
-        if df.width() != header.len() {
-            return Err(FileError::Malformed {
-                file,
-                reason: format!("header has {} columns but {} were read", header.len(), df.width()),
-            });
-        }
-        // Blank lines (and records whose every field is empty) carry no data:
-        // polars reads them as all-null rows while the line-accurate reader
-        // skips them, so drop them here to keep both numbering schemes equal.
-        let mut keep: Option<BooleanChunked> = None;
-        for c in df.columns() {
-            let nn = c.is_not_null();
-            keep = Some(match keep {
-                None => nn,
-                Some(k) => &k | &nn,
-            });
-        }
-        match keep {
-            Some(k) if k.sum().unwrap_or(0) as usize != df.height() => {
-                Some(df.filter(&k).map_err(|e| FileError::Malformed { file: file.clone(), reason: e.to_string() })?)
+    let text_df = match text {
+        None => None,
+        Some(text) => {
+            let mut opts = CsvReadOptions::default()
+                .with_has_header(with_header)
+                .with_infer_schema_length(Some(0))
+                .with_raise_if_empty(false)
+                .map_parse_options(|o| o.with_missing_is_null(true));
+            if !with_header {
+                let names: Vec<Field> = (0..header.len()).map(|i| Field::new(format!("c{i}").into(), DataType::String)).collect();
+                opts = opts.with_schema(Some(Arc::new(Schema::from_iter(names))));
             }
-            _ => Some(df),
+            let df = opts.into_reader_with_file_handle(Cursor::new(text)).finish().map_err(malformed)?;
+            if df.width() != header.len() {
+                return Err(FileError::Malformed {
+                    file: file.into(),
+                    reason: format!("header has {} columns but {} were read", header.len(), df.width()),
+                });
+            }
+            // Blank lines (and records whose every field is empty) carry no data:
+            // polars reads them as all-null rows while the line-accurate reader
+            // skips them, so drop them here to keep both numbering schemes equal.
+            let mut keep: Option<BooleanChunked> = None;
+            for c in df.columns() {
+                let nn = c.is_not_null();
+                keep = Some(match keep {
+                    None => nn,
+                    Some(k) => &k | &nn,
+                });
+            }
+            match keep {
+                Some(k) if k.sum().unwrap_or(0) as usize != df.height() => Some(df.filter(&k).map_err(malformed)?),
+                _ => Some(df),
+            }
         }
     };
     let height = text_df.as_ref().map_or(0, DataFrame::height);
@@ -199,7 +261,7 @@ pub fn read_bytes(spec: &'static SourceSpec, raw: &[u8], display: &str, forced: 
             .filter_map(|(i, m)| m.map(|c| (i, c)))
             .map(|(i, c)| Ok((i, c, df.columns()[i].str()?)))
             .collect::<PolarsResult<_>>()
-            .map_err(|e| FileError::Malformed { file: file.clone(), reason: e.to_string() })?;
+            .map_err(malformed)?;
         let results: Vec<(usize, &'static ColumnSpec, Column, Vec<(usize, String)>)> = std::thread::scope(|s| {
             let handles: Vec<_> = jobs
                 .into_iter()
@@ -216,6 +278,7 @@ pub fn read_bytes(spec: &'static SourceSpec, raw: &[u8], display: &str, forced: 
             failures.extend(errs.into_iter().map(|(r, reason)| (r, i, reason)));
         }
     }
+    drop(text_df);
 
     // Assemble all canonical columns in spec order.
     let columns: Vec<Column> = spec
@@ -223,7 +286,7 @@ pub fn read_bytes(spec: &'static SourceSpec, raw: &[u8], display: &str, forced: 
         .iter()
         .map(|c| typed.remove(c.name).unwrap_or_else(|| null_column(c, height)))
         .collect();
-    let mut frame = DataFrame::new(height, columns).map_err(|e| FileError::Malformed { file: file.clone(), reason: e.to_string() })?;
+    let mut frame = DataFrame::new(height, columns).map_err(malformed)?;
 
     let mut issues = Vec::new();
     let mut rejected = 0;
@@ -231,24 +294,136 @@ pub fn read_bytes(spec: &'static SourceSpec, raw: &[u8], display: &str, forced: 
         failures.sort_by_key(|f| (f.0, f.1));
         let bad_rows: BTreeSet<usize> = failures.iter().map(|f| f.0).collect();
         rejected = bad_rows.len();
-        let located = locate_records(&text, &bad_rows, spec, &mapping);
+        let located = locate_records(text.unwrap_or_default(), with_header, lines_before, &bad_rows, spec, mapping);
         for (row, hidx, reason) in failures {
             let (line, record) = located.get(&row).cloned().unwrap_or((0, Vec::new()));
-            issues.push(RowIssue { file: file.clone(), line, column: header[hidx].clone(), reason, record });
+            issues.push(RowIssue { file: file.into(), line, column: header[hidx].clone(), reason, record });
         }
         let mask: BooleanChunked = (0..height).map(|r| !bad_rows.contains(&r)).collect();
-        frame = frame.filter(&mask).map_err(|e| FileError::Malformed { file: file.clone(), reason: e.to_string() })?;
+        frame = frame.filter(&mask).map_err(malformed)?;
     }
+    Ok(Part { frame, present, rows: height, rejected, issues })
+}
+
+/// Read a large file in chunks of about `chunk` bytes, each cut at a record
+/// boundary (a newline outside quotes): pass 1 streams the file once for
+/// its SHA-256, the encoding (UTF-8 unless some line is not) and the chunk
+/// boundaries; pass 2 reads, decodes and types one chunk at a time. Memory
+/// is the typed table plus one chunk, never the whole text.
+pub fn read_chunked(spec: &'static SourceSpec, path: &Path, display: &str, forced: Option<Encoding>, chunk: u64) -> Result<FileData, FileError> {
+    use std::io::{Read, Seek, SeekFrom};
+    let file = display.to_string();
+    let io = |e: std::io::Error| FileError::Io { file: file.clone(), reason: e.to_string() };
+    let mut f = std::fs::File::open(path).map_err(io)?;
+
+    // Pass 1.
+    let mut hasher = Sha256::new();
+    let mut buf: Vec<u8> = vec![0; 8 << 20];
+    let mut filled = 0usize;
+    let mut offset = 0u64; // file offset of buf[0]
+    let mut in_quotes = false;
+    let mut lines = 0u64; // newlines before the current scan position
+    let mut utf8 = true;
+    let mut first_bad_line: Option<u64> = None;
+    // (start, end, lines before start); the first one is the header record.
+    let mut bounds: Vec<(u64, u64, u64)> = Vec::new();
+    let mut start = (0u64, 0u64);
+    let mut total = 0u64;
+    loop {
+        if filled == buf.len() {
+            buf.resize(buf.len() * 2, 0); // a line longer than the buffer
+        }
+        let n = f.read(&mut buf[filled..]).map_err(io)?;
+        hasher.update(&buf[filled..filled + n]);
+        total += n as u64;
+        filled += n;
+        let eof = n == 0;
+        // Scan up to the last newline (or everything at the end of file).
+        let upto = if eof { filled } else { buf[..filled].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1) };
+        let block = &buf[..upto];
+        if utf8 && std::str::from_utf8(block).is_err() {
+            utf8 = false;
+            let valid = std::str::from_utf8(block).err().map_or(0, |e| e.valid_up_to());
+            first_bad_line = Some(lines + block[..valid].iter().filter(|&&b| b == b'\n').count() as u64 + 1);
+        }
+        for i in memchr::memchr2_iter(b'"', b'\n', block) {
+            if block[i] == b'"' {
+                in_quotes = !in_quotes;
+                continue;
+            }
+            lines += 1;
+            let pos = offset + i as u64 + 1;
+            if !in_quotes && (bounds.is_empty() || pos - start.0 >= chunk) {
+                bounds.push((start.0, pos, start.1));
+                start = (pos, lines);
+            }
+        }
+        if eof {
+            break;
+        }
+        buf.copy_within(upto..filled, 0);
+        filled -= upto;
+        offset += upto as u64;
+    }
+    if start.0 < total {
+        bounds.push((start.0, total, start.1));
+    }
+    drop(buf);
+    let encoding = match forced {
+        Some(e) => e,
+        None if utf8 => Encoding::Utf8,
+        None => Encoding::Cp932,
+    };
+    if forced == Some(Encoding::Utf8) && !utf8 {
+        return Err(FileError::Encoding { file, line: first_bad_line.unwrap_or(1), reason: "not valid UTF-8 (encoding forced to utf-8)".into() });
+    }
+
+    // Pass 2.
+    let read_range = |f: &mut std::fs::File, (a, b): (u64, u64)| -> Result<Vec<u8>, FileError> {
+        let mut v = vec![0u8; (b - a) as usize];
+        f.seek(SeekFrom::Start(a)).map_err(io)?;
+        f.read_exact(&mut v).map_err(io)?;
+        Ok(v)
+    };
+    let mut parts = bounds.into_iter();
+    let Some((h0, h1, _)) = parts.next() else { return Err(FileError::Empty { file }) };
+    let raw = read_range(&mut f, (h0, h1))?;
+    let (text, _) = decode(&raw, Some(encoding)).map_err(|(line, reason)| FileError::Encoding { file: file.clone(), line, reason })?;
+    let (header, _) = read_header(&text, &file)?;
+    let cols = map_header(spec, &header, &file)?;
+    let mut frame: Option<DataFrame> = None;
+    let mut present = BTreeSet::new();
+    let (mut rows, mut rejected, mut issues) = (0usize, 0usize, Vec::new());
+    for (a, b, lines_before) in parts {
+        let raw = read_range(&mut f, (a, b))?;
+        let (text, _) = decode(&raw, Some(encoding))
+            .map_err(|(line, reason)| FileError::Encoding { file: file.clone(), line: line + lines_before, reason })?;
+        let part = parse_body(spec, &cols, Some(&text), false, lines_before, &file)?;
+        rows += part.rows;
+        rejected += part.rejected;
+        issues.extend(part.issues);
+        present.extend(part.present);
+        match &mut frame {
+            None => frame = Some(part.frame),
+            Some(df) => {
+                df.vstack_mut(&part.frame).map_err(|e| FileError::Malformed { file: file.clone(), reason: e.to_string() })?;
+            }
+        }
+    }
+    let frame = match frame {
+        Some(df) => df,
+        None => parse_body(spec, &cols, None, false, 0, &file)?.frame,
+    };
     Ok(FileData {
         report: FileReport {
-            file,
-            sha256,
-            bytes: raw.len() as u64,
+            file: file.clone(),
+            sha256: hex(&hasher.finalize()),
+            bytes: total,
             encoding: encoding.name(),
-            rows: height,
-            accepted: height - rejected,
+            rows,
+            accepted: rows - rejected,
             rejected,
-            unknown_columns: unknown,
+            unknown_columns: cols.unknown,
         },
         frame,
         present,
@@ -326,13 +501,15 @@ fn type_column(c: &'static ColumnSpec, ca: &StringChunked) -> (Column, Vec<(usiz
 /// columns masked).
 fn locate_records(
     text: &[u8],
+    with_header: bool,
+    lines_before: u64,
     rows: &BTreeSet<usize>,
     spec: &SourceSpec,
     mapping: &[Option<&'static ColumnSpec>],
 ) -> BTreeMap<usize, (u64, Vec<String>)> {
     let mut out = BTreeMap::new();
     let Some(&last) = rows.iter().next_back() else { return out };
-    let mut r = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(text);
+    let mut r = csv::ReaderBuilder::new().has_headers(with_header).flexible(true).from_reader(text);
     let mut rec = csv::StringRecord::new();
     let mut idx = 0usize;
     while idx <= last {
@@ -352,7 +529,7 @@ fn locate_records(
                 while b < text.len() && (text[b] == b'\n' || text[b] == b'\r') {
                     b += 1;
                 }
-                text[..b].iter().filter(|&&c| c == b'\n').count() as u64 + 1
+                lines_before + text[..b].iter().filter(|&&c| c == b'\n').count() as u64 + 1
             });
             let fields = rec
                 .iter()

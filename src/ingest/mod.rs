@@ -20,7 +20,6 @@ pub mod ticket_status_history;
 pub mod tickets;
 
 use crate::config::Config;
-use crate::frame;
 pub use csv_reader::{FileError, FileReport, RowIssue};
 use polars::prelude::*;
 use schema::SourceSpec;
@@ -156,10 +155,10 @@ pub fn load(inputs: &Path, cfg: &Config) -> Dataset {
             if let Some(fin) = src.finish {
                 df = fin(df)?;
             }
-            let t = frame::i64s(&df, src.spec.time_column)?;
-            let lo = t.iter().flatten().min().copied();
-            let hi = t.iter().flatten().max().copied();
-            Ok(SourceData { frame: df, present, coverage: lo.zip(hi) })
+            // min/max on the physical (i64) column: no copy of a large column.
+            let t = df.column(src.spec.time_column)?.as_materialized_series().to_physical_repr();
+            let t = t.i64()?;
+            Ok(SourceData { coverage: t.min().zip(t.max()), frame: df, present })
         })();
         match built {
             Ok(sd) => {
