@@ -376,7 +376,7 @@ fn breaches(items: &[Item], r: &SlaReport, cfg: &Config, t: &Templates) -> Vec<B
     };
     blocks.push(table(
         "チケット（目標超過）",
-        vec![col("チケット", 1.3), col("種別", 1.2), col("優先度", 0.7), col("時計", 0.6), col("目標", 0.9), col("経過", 0.9), col("期限", 1.4), col("完了", 1.4), col("状態", 0.8)],
+        vec![col("チケット", 1.8), col("種別", 1.1), col("優先度", 0.6), col("時計", 0.6), col("目標", 0.9), col("経過", 0.9), col("期限", 1.5), col("完了", 1.5), col("状態", 0.7)],
         rows,
         empty,
     ));
