@@ -87,13 +87,7 @@ enum ReportCmd {
         #[arg(long)]
         date: NaiveDate,
         #[command(flatten)]
-        dirs: Dirs,
-        /// Output folder (files go to <out>/daily/YYYY/MM/).
-        #[arg(long, default_value = "outputs")]
-        out: PathBuf,
-        /// Fail on the first bad input row instead of setting rows aside.
-        #[arg(long)]
-        strict: bool,
+        run: RunArgs,
     },
     /// SLA遵守状況報告 for one month.
     Sla {
@@ -101,14 +95,27 @@ enum ReportCmd {
         #[arg(long, value_parser = parse_month)]
         month: Period,
         #[command(flatten)]
-        dirs: Dirs,
-        /// Output folder (files go to <out>/sla/YYYY/).
-        #[arg(long, default_value = "outputs")]
-        out: PathBuf,
-        /// Fail on the first bad input row instead of setting rows aside.
-        #[arg(long)]
-        strict: bool,
+        run: RunArgs,
     },
+}
+
+/// Options every report takes.
+#[derive(clap::Args, Clone)]
+struct RunArgs {
+    #[command(flatten)]
+    dirs: Dirs,
+    /// Output folder (files go to <out>/<report>/YYYY/…).
+    #[arg(long, default_value = "outputs")]
+    out: PathBuf,
+    /// Fail on the first bad input row instead of setting rows aside.
+    #[arg(long)]
+    strict: bool,
+}
+
+impl RunArgs {
+    fn request(self, kind: ReportKind) -> ReportRequest {
+        ReportRequest { kind, inputs: self.dirs.inputs, config: self.dirs.config, templates: self.dirs.templates, out: self.out, strict: self.strict }
+    }
 }
 
 fn parse_month(s: &str) -> Result<Period, String> {
@@ -150,22 +157,8 @@ fn report(req: ReportRequest) -> Result<ExitCode> {
 
 fn dispatch(cmd: Cmd) -> Result<ExitCode> {
     match cmd {
-        Cmd::Report { kind: ReportCmd::Daily { date, dirs, out, strict } } => report(ReportRequest {
-            kind: ReportKind::Daily(date),
-            inputs: dirs.inputs,
-            config: dirs.config,
-            templates: dirs.templates,
-            out,
-            strict,
-        }),
-        Cmd::Report { kind: ReportCmd::Sla { month, dirs, out, strict } } => report(ReportRequest {
-            kind: ReportKind::Sla(month),
-            inputs: dirs.inputs,
-            config: dirs.config,
-            templates: dirs.templates,
-            out,
-            strict,
-        }),
+        Cmd::Report { kind: ReportCmd::Daily { date, run } } => report(run.request(ReportKind::Daily(date))),
+        Cmd::Report { kind: ReportCmd::Sla { month, run } } => report(run.request(ReportKind::Sla(month))),
         Cmd::Demo { out } => {
             let text = std::fs::read_to_string("inputs/sample.toml").context("reading inputs/sample.toml (run from the repository root)")?;
             let meta: toml::Table = toml::from_str(&text).context("parsing inputs/sample.toml")?;

@@ -34,6 +34,20 @@ pub struct BackupLine {
     pub started_at: Option<i64>,
 }
 
+impl BackupLine {
+    /// Outcome code for labels: success, failed, running, missing or
+    /// unexpected (a run nobody expected).
+    pub fn outcome_code(&self) -> &'static str {
+        match self.outcome {
+            Some(Outcome::Failed) => "failed",
+            Some(Outcome::Missing) => "missing",
+            Some(Outcome::Running) => "running",
+            Some(Outcome::Success) => "success",
+            None => "unexpected",
+        }
+    }
+}
+
 /// Backup results for a period.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BackupKpis {

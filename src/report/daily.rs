@@ -10,7 +10,7 @@ use super::model::*;
 use super::template::Templates;
 use crate::config::{Config, Target};
 use crate::ingest::tickets::KINDS;
-use crate::kpi::{backups::Outcome, Figures};
+use crate::kpi::Figures;
 use crate::time::wareki_date_with_weekday;
 use chrono::{NaiveDate, NaiveDateTime};
 
@@ -255,13 +255,7 @@ fn backups(f: &Figures, k: &DailyKpis, t: &Templates) -> Vec<Block> {
     ];
     let mut blocks = vec![figure_table("バックアップ結果", "値", f, &items)];
     let line = |b: &crate::kpi::backups::BackupLine| {
-        let outcome = match b.outcome {
-            Some(Outcome::Failed) => "failed",
-            Some(Outcome::Missing) => "missing",
-            Some(Outcome::Running) => "running",
-            Some(Outcome::Success) => "success",
-            None => "unexpected",
-        };
+        let outcome = b.outcome_code();
         vec![
             Cell::text(&b.target),
             Cell::text(b.date.format("%Y/%m/%d").to_string()),

@@ -471,13 +471,7 @@ fn breaches(items: &[Item], r: &SlaReport, cfg: &Config, t: &Templates) -> Vec<B
             .iter()
             .flatten()
             .map(|b| {
-                let outcome = match b.outcome {
-                    Some(crate::kpi::backups::Outcome::Failed) => "failed",
-                    Some(crate::kpi::backups::Outcome::Missing) => "missing",
-                    Some(crate::kpi::backups::Outcome::Running) => "running",
-                    Some(crate::kpi::backups::Outcome::Success) => "success",
-                    None => "unexpected",
-                };
+                let outcome = b.outcome_code();
                 vec![Cell::text(&b.target), Cell::text(b.date.format("%Y/%m/%d").to_string()), Cell::text(t.label("backup_outcomes", outcome)), Cell::datetime(b.started_at)]
             })
             .collect();
