@@ -16,4 +16,5 @@ pub mod render;
 pub mod report;
 pub mod run;
 pub mod sample;
+pub mod store;
 pub mod time;

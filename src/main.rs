@@ -42,6 +42,17 @@ enum Cmd {
         #[command(subcommand)]
         kind: ReportCmd,
     },
+    /// Upsert the input files into the history store (Parquet by source and month).
+    Ingest {
+        #[command(flatten)]
+        dirs: Dirs,
+        /// The store folder.
+        #[arg(long, default_value = "outputs/store")]
+        store: PathBuf,
+        /// Refuse the whole ingest when any row is bad.
+        #[arg(long)]
+        strict: bool,
+    },
     /// Check the configuration, templates and every input file; print all problems.
     Validate {
         #[command(flatten)]
@@ -110,11 +121,22 @@ struct RunArgs {
     /// Fail on the first bad input row instead of setting rows aside.
     #[arg(long)]
     strict: bool,
+    /// Read the history store made by `hokoku ingest` instead of the CSVs in --inputs.
+    #[arg(long)]
+    store: Option<PathBuf>,
 }
 
 impl RunArgs {
     fn request(self, kind: ReportKind) -> ReportRequest {
-        ReportRequest { kind, inputs: self.dirs.inputs, config: self.dirs.config, templates: self.dirs.templates, out: self.out, strict: self.strict }
+        ReportRequest {
+            kind,
+            inputs: self.dirs.inputs,
+            config: self.dirs.config,
+            templates: self.dirs.templates,
+            out: self.out,
+            strict: self.strict,
+            store: self.store,
+        }
     }
 }
 
@@ -178,12 +200,32 @@ fn dispatch(cmd: Cmd) -> Result<ExitCode> {
                     templates: "templates".into(),
                     out: out.clone(),
                     strict: false,
+                    store: None,
                 })?;
                 if code != ExitCode::SUCCESS {
                     worst = code;
                 }
             }
             Ok(worst)
+        }
+        Cmd::Ingest { dirs, store, strict } => {
+            let (cfg, _) = hokoku::run::load_setup(&dirs.config, &dirs.templates)?;
+            anyhow::ensure!(dirs.inputs.is_dir(), "inputs folder {} not found", dirs.inputs.display());
+            let ds = hokoku::ingest::load(&dirs.inputs, &cfg);
+            if !ds.errors.is_empty() {
+                let list: Vec<String> = ds.errors.iter().map(ToString::to_string).collect();
+                anyhow::bail!("input files could not be read (nothing stored):\n  {}", list.join("\n  "));
+            }
+            for i in &ds.issues {
+                eprintln!("{i}");
+            }
+            if strict && !ds.issues.is_empty() {
+                anyhow::bail!("--strict: {} bad rows, nothing stored", ds.rejected_rows());
+            }
+            for c in hokoku::store::ingest(&ds, &store)? {
+                println!("{}/{}\t{} → {} rows{}", c.source, c.month, c.before, c.after, if c.changed { "" } else { "\tunchanged" });
+            }
+            Ok(if ds.issues.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
         Cmd::Validate { dirs } => {
             let problems = hokoku::run::validate(&dirs.inputs, &dirs.config, &dirs.templates);

@@ -78,6 +78,8 @@ pub struct ReportRequest {
     pub out: PathBuf,
     /// A rejected row fails the run instead of being set aside.
     pub strict: bool,
+    /// Read the history store (`hokoku ingest`) instead of the inputs' CSVs.
+    pub store: Option<PathBuf>,
 }
 
 /// What a successful run produced.
@@ -160,10 +162,15 @@ pub fn run_report(req: &ReportRequest) -> Result<RunOutcome> {
     let mut timings = Timings::default();
 
     let t0 = Instant::now();
-    if !req.inputs.is_dir() {
-        bail!("inputs folder {} not found", req.inputs.display());
-    }
-    let ds = ingest::load(&req.inputs, &cfg);
+    let ds = match &req.store {
+        Some(store) => crate::store::load(store)?,
+        None => {
+            if !req.inputs.is_dir() {
+                bail!("inputs folder {} not found", req.inputs.display());
+            }
+            ingest::load(&req.inputs, &cfg)
+        }
+    };
     timings.ingest = t0.elapsed().as_millis();
     if !ds.errors.is_empty() {
         let list: Vec<String> = ds.errors.iter().map(ToString::to_string).collect();

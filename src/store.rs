@@ -1,0 +1,204 @@
+//! History store: the canonical rows of every ingest, normalised into
+//! Parquet files by source and month (`<store>/<source>/<YYYY-MM>.parquet`,
+//! the month of the source's time column), so that monthly and trend
+//! reports read typed history instead of re-parsing raw exports.
+//!
+//! Upserts: tickets keep, per `ticket_id`, the row with the newest
+//! `updated_at` (a tie: the newer ingest wins); other sources are
+//! deduplicated on their natural keys, the newer ingest winning, so the same
+//! file ingested twice changes nothing and a corrected export replaces the
+//! rows it corrects:
+//! - job_runs: job_name + started_at + attempt
+//! - capacity: host + metric + resource + sampled_at
+//! - backups: backup_id, else target + started_at
+//! - calls: call_id
+//! - ticket_status_history: ticket_id + changed_at + to_status
+//!
+//! Every partition is written to a temporary file and renamed into place, so
+//! a crash never leaves a half-written file; a partition is either the old
+//! or the new one, and re-running the ingest completes an interrupted one.
+//! `<source>/columns.json` records which canonical columns the ingested
+//! files had (a rate whose column never appeared stays データなし).
+
+use crate::ingest::{self, csv_reader::hex, Dataset, FileReport, SourceData};
+use crate::output::write_atomic;
+use crate::time::ms_to_dt;
+use anyhow::{Context, Result};
+use chrono::Datelike;
+use polars::prelude::*;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// What one ingest did to one partition.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PartitionChange {
+    pub source: String,
+    pub month: String,
+    /// Rows before and after the upsert.
+    pub before: usize,
+    pub after: usize,
+    /// Whether the file's bytes changed.
+    pub changed: bool,
+}
+
+/// Natural-key columns of a source (tickets are handled by their own rule).
+fn keys(source: &str) -> &'static [&'static str] {
+    match source {
+        "job_runs" => &["job_name", "started_at", "attempt"],
+        "capacity" => &["host", "metric", "resource", "sampled_at"],
+        "calls" => &["call_id"],
+        "ticket_status_history" => &["ticket_id", "changed_at", "to_status"],
+        _ => &[],
+    }
+}
+
+fn time_column(source: &str) -> &'static str {
+    ingest::SOURCES.iter().find(|s| s.spec.name == source).map_or("", |s| s.spec.time_column)
+}
+
+/// Keep one row per natural key, the last one winning, in a canonical order
+/// (time column, then the keys) so the stored bytes are deterministic.
+fn dedupe(source: &str, df: DataFrame) -> PolarsResult<DataFrame> {
+    let df = match source {
+        "tickets" => ingest::tickets::finish(df)?,
+        "backups" => {
+            let with_id = df.column("backup_id")?.is_not_null();
+            let a = df.filter(&with_id)?.unique_stable(Some(&["backup_id".to_string()]), UniqueKeepStrategy::Last, None)?;
+            let b = df.filter(&!&with_id)?.unique_stable(Some(&["target".to_string(), "started_at".to_string()]), UniqueKeepStrategy::Last, None)?;
+            a.vstack(&b)?
+        }
+        s => {
+            let subset: Vec<String> = keys(s).iter().map(|k| (*k).to_string()).collect();
+            df.unique_stable(Some(&subset), UniqueKeepStrategy::Last, None)?
+        }
+    };
+    let mut by: Vec<PlSmallStr> = vec![time_column(source).into()];
+    by.extend(match source {
+        "tickets" => vec!["ticket_id".into()],
+        "backups" => vec!["target".into(), "backup_id".into()],
+        s => keys(s).iter().map(|k| (*k).into()).collect(),
+    });
+    by.dedup();
+    df.sort(by, SortMultipleOptions::default().with_nulls_last(false).with_maintain_order(true))
+}
+
+fn partition_path(store: &Path, source: &str, month: &str) -> PathBuf {
+    store.join(source).join(format!("{month}.parquet"))
+}
+
+fn read_parquet(path: &Path) -> Result<DataFrame> {
+    let f = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    anyhow::Context::with_context(ParquetReader::new(f).finish(), || format!("reading {}", path.display()))
+}
+
+fn parquet_bytes(df: &mut DataFrame) -> Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    ParquetWriter::new(&mut buf).finish(df)?;
+    Ok(buf)
+}
+
+/// Upsert every source of `ds` into the store.
+pub fn ingest(ds: &Dataset, store: &Path) -> Result<Vec<PartitionChange>> {
+    let mut changes = Vec::new();
+    for (&source, data) in &ds.sources {
+        let df = &data.frame;
+        let t = df.column(time_column(source))?.as_materialized_series().to_physical_repr().into_owned();
+        let t = t.i64()?;
+        let mut by_month: BTreeMap<String, Vec<IdxSize>> = BTreeMap::new();
+        for (i, v) in t.iter().enumerate() {
+            let Some(v) = v else { continue };
+            let d = ms_to_dt(v).date();
+            by_month.entry(format!("{:04}-{:02}", d.year(), d.month())).or_default().push(i as IdxSize);
+        }
+        for (month, idx) in by_month {
+            let new = df.take(&IdxCa::from_vec("idx".into(), idx))?;
+            let path = partition_path(store, source, &month);
+            let old = if path.is_file() { Some(read_parquet(&path)?) } else { None };
+            let before = old.as_ref().map_or(0, DataFrame::height);
+            let old_bytes = if path.is_file() { std::fs::read(&path)? } else { Vec::new() };
+            let merged = match old {
+                Some(mut o) => {
+                    o.vstack_mut(&new)?;
+                    o
+                }
+                None => new,
+            };
+            let mut merged = dedupe(source, merged)?;
+            merged.rechunk_mut();
+            let bytes = parquet_bytes(&mut merged)?;
+            let changed = bytes != old_bytes;
+            if changed {
+                write_atomic(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;
+            }
+            changes.push(PartitionChange { source: source.to_string(), month, before, after: merged.height(), changed });
+        }
+        // Columns the ingested files had, merged with earlier ingests.
+        let cpath = store.join(source).join("columns.json");
+        let mut present: BTreeSet<String> = match std::fs::read(&cpath) {
+            Ok(b) => serde_json::from_slice(&b).with_context(|| format!("reading {}", cpath.display()))?,
+            Err(_) => BTreeSet::new(),
+        };
+        present.extend(data.present.iter().map(|s| s.to_string()));
+        let mut b = serde_json::to_vec_pretty(&present)?;
+        b.push(b'\n');
+        if std::fs::read(&cpath).ok().as_deref() != Some(&b[..]) {
+            write_atomic(&cpath, &b)?;
+        }
+    }
+    Ok(changes)
+}
+
+/// Read the whole store back as a dataset (every partition of every
+/// source), as the reports use it. The manifest lists each partition with
+/// its SHA-256.
+pub fn load(store: &Path) -> Result<Dataset> {
+    let mut ds = Dataset::default();
+    if !store.is_dir() {
+        anyhow::bail!("store {} not found (run `hokoku ingest` first)", store.display());
+    }
+    for src in ingest::SOURCES {
+        let name = src.spec.name;
+        let dir = store.join(name);
+        let mut parts: Vec<PathBuf> = match std::fs::read_dir(&dir) {
+            Ok(rd) => rd.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "parquet")).collect(),
+            Err(_) => continue,
+        };
+        parts.sort();
+        let mut frame: Option<DataFrame> = None;
+        for p in &parts {
+            let bytes = std::fs::read(p)?;
+            let df = anyhow::Context::with_context(ParquetReader::new(std::io::Cursor::new(&bytes)).finish(), || format!("reading {}", p.display()))?;
+            ds.files.push(FileReport {
+                file: p.display().to_string(),
+                sha256: hex(&Sha256::digest(&bytes)),
+                bytes: bytes.len() as u64,
+                encoding: "parquet",
+                rows: df.height(),
+                accepted: df.height(),
+                rejected: 0,
+                unknown_columns: Vec::new(),
+            });
+            match &mut frame {
+                None => frame = Some(df),
+                Some(f) => {
+                    f.vstack_mut(&df)?;
+                }
+            }
+        }
+        let Some(mut df) = frame else { continue };
+        if let Some(fin) = src.finish.filter(|_| name == "tickets") {
+            df = fin(df)?; // a ticket whose opened_at moved month: newest wins
+        }
+        let present_names: BTreeSet<String> = std::fs::read(dir.join("columns.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
+        let present = src.spec.columns.iter().map(|c| c.name).filter(|c| present_names.contains(*c)).collect();
+        let t = df.column(src.spec.time_column)?.as_materialized_series().to_physical_repr().into_owned();
+        let t = t.i64()?;
+        let coverage = t.min().zip(t.max());
+        ds.sources.insert(name, SourceData { frame: df, present, coverage });
+    }
+    Ok(ds)
+}

@@ -1,0 +1,93 @@
+//! The history store: idempotent ingest, corrected exports replacing what
+//! they correct, and reports from the store equal to reports from the CSVs.
+
+mod common;
+use common::*;
+use std::path::Path;
+
+const FIX: &str = "tests/fixtures/month";
+
+fn ingest(inputs: &Path, store: &Path) -> String {
+    let o = hokoku(&["ingest", "--inputs", inputs.to_str().unwrap(), "--config", &format!("{FIX}/config"), "--store", store.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout).unwrap()
+}
+
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        if e.path().is_dir() {
+            out.extend(files(&e.path()));
+        } else {
+            out.push((e.path().display().to_string(), std::fs::read(e.path()).unwrap()));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn same_file_twice_changes_nothing_and_reports_match_the_csvs() {
+    let dir = tmp("store-idem");
+    let store = dir.join("store");
+    let first = ingest(&root().join(FIX).join("inputs"), &store);
+    assert!(first.contains("tickets/2026-10\t0 → 13 rows"), "{first}");
+    let before = files(&store);
+    let second = ingest(&root().join(FIX).join("inputs"), &store);
+    assert_eq!(second.lines().filter(|l| l.ends_with("unchanged")).count(), second.lines().count(), "{second}");
+    assert_eq!(files(&store), before, "a second ingest of the same files must not change the store");
+
+    // The SLA report from the store is byte-identical to the one from the CSVs.
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    for (out, extra) in [(&a, None), (&b, Some(store.to_str().unwrap()))] {
+        let mut args = vec!["report", "sla", "--month", "2026-10", "--inputs", "tests/fixtures/month/inputs", "--config", "tests/fixtures/month/config", "--out", out.to_str().unwrap()];
+        if let Some(s) = extra {
+            args.extend(["--store", s]);
+        }
+        let o = hokoku(&args);
+        assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    for ext in ["json", "xlsx", "pdf"] {
+        let x = std::fs::read(a.join(format!("sla/2026/sla-2026-10.{ext}"))).unwrap();
+        let y = std::fs::read(b.join(format!("sla/2026/sla-2026-10.{ext}"))).unwrap();
+        assert!(x == y, "sla-2026-10.{ext}: store and CSVs disagree");
+    }
+}
+
+#[test]
+fn a_corrected_export_replaces_what_it_corrects() {
+    let dir = tmp("store-fix");
+    let store = dir.join("store");
+    ingest(&root().join(FIX).join("inputs"), &store);
+    // A later export: S7 resolved (newer updated_at), and the 08:00
+    // HOURLY_SYNC run corrected to end at 08:10 (same natural key).
+    let inputs = dir.join("in");
+    std::fs::create_dir_all(&inputs).unwrap();
+    std::fs::write(
+        inputs.join("tickets.csv"),
+        "ticket_id,kind,opened_at,updated_at,first_response_at,resolved_at,status,priority\n\
+S7,inquiry,2026-10-30T17:00:00+09:00,2026-11-02T09:30:00+09:00,2026-11-02T09:10:00+09:00,2026-11-02T09:30:00+09:00,resolved,3\n",
+    )
+    .unwrap();
+    std::fs::write(
+        inputs.join("job_runs.csv"),
+        "job_name,jobnet,scheduled_at,started_at,ended_at,status,return_code,attempt\n\
+HOURLY_SYNC,SYNC,2026-10-05T08:00:00+09:00,2026-10-05T08:00:00+09:00,2026-10-05T08:10:00+09:00,success,0,1\n",
+    )
+    .unwrap();
+    let out = ingest(&inputs, &store);
+    // Same row counts: the rows were replaced, not added.
+    assert!(out.contains("tickets/2026-10\t13 → 13 rows"), "{out}");
+    assert!(out.contains("job_runs/2026-10\t10 → 10 rows"), "{out}");
+    let ds = hokoku::store::load(&store).unwrap();
+    let t = &ds.get("tickets").unwrap().frame;
+    let ids = hokoku::frame::strs(t, "ticket_id").unwrap();
+    let status = hokoku::frame::strs(t, "status").unwrap();
+    let s7 = ids.iter().position(|i| i.as_deref() == Some("S7")).unwrap();
+    assert_eq!(status[s7].as_deref(), Some("resolved"));
+    // With the 08:00 run at 10 minutes there is no duration anomaly left.
+    let cfg = hokoku::config::load(&root().join(FIX).join("config")).unwrap();
+    let k = hokoku::kpi::jobs::compute(ds.get("job_runs"), hokoku::time::Period::parse_month("2026-10").unwrap(), &cfg.deadlines).unwrap();
+    assert_eq!(k.figures.get("jobs.duration_anomalies"), Some(0.0));
+    assert_eq!(k.figures.get("jobs.runs"), Some(10.0));
+}
