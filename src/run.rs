@@ -269,7 +269,7 @@ pub fn trailing_months(month: Period, n: usize) -> Vec<Period> {
 }
 
 fn build_sla(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &template::Templates, month: Period) -> Result<Built> {
-    let clocks = kpi::sla::clocks_of(ds.get("tickets"), ds.get("ticket_status_history"), &cfg.sla_targets, &cfg.calendars)?;
+    let (clocks, clock_problems) = kpi::sla::clocks_of(ds.get("tickets"), ds.get("ticket_status_history"), &cfg.sla_targets, &cfg.calendars)?;
     let months = trailing_months(month, 12);
     let mut trend = Vec::new();
     let mut current = None;
@@ -281,10 +281,14 @@ fn build_sla(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &template::Te
         }
     }
     let current = current.expect("the month is among the trailing months");
-    let previous = kpi::compute_period(ds, cfg, month.previous_month(), clocks.as_deref())?.figures();
+    let previous = kpi::compute_period(ds, cfg, month.previous_month(), clocks.as_deref())?;
     let remarks = read_remarks(&req.inputs, &req.kind)?.map(|t| sla::parse_remarks(&t));
     let mut quality = daily::quality_notes(ds, month.start_ms(), month.end_ms());
     let mut warnings = Vec::new();
+    for p in &clock_problems {
+        quality.push(QualityNote { file: "tickets".into(), line: None, column: None, reason: format!("SLA時計を計算できないため除外しました：{p}") });
+        warnings.push(format!("SLA clock left out: {p}"));
+    }
     for id in &current.availability.unmeasurable {
         quality.push(QualityNote { file: "tickets".into(), line: None, column: Some("outage_start".into()), reason: format!("停止チケット {id} に停止開始がないため稼働率に含めていません") });
     }
@@ -309,6 +313,7 @@ fn build_sla(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &template::Te
             warnings.push(format!("未達 without a reason in the remarks file: {} ({})", it.label, it.key));
         }
     }
+    let previous = previous.figures();
     let report = sla::SlaReport {
         month,
         as_of: as_of(cfg, month.end_day),

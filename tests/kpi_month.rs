@@ -27,7 +27,9 @@ fn fixture() -> &'static Fixture {
         let ds = hokoku::ingest::load(&root.join("inputs"), &cfg);
         assert!(ds.errors.is_empty(), "{:?}", ds.errors);
         assert!(ds.issues.is_empty(), "{:?}", ds.issues);
-        let clocks = kpi::sla::clocks_of(ds.get("tickets"), ds.get("ticket_status_history"), &cfg.sla_targets, &cfg.calendars).unwrap().unwrap();
+        let (clocks, problems) = kpi::sla::clocks_of(ds.get("tickets"), ds.get("ticket_status_history"), &cfg.sla_targets, &cfg.calendars).unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        let clocks = clocks.unwrap();
         Fixture { cfg, ds, clocks }
     })
 }
@@ -127,7 +129,8 @@ fn sla_figures_for_october() {
         &[
             // Inquiry P3 response: S1 40, S2 20, S3 10, S4 30 met; S7 (opened
             // Fri 10/30 17:00, never answered) breached at 18:00; S8 cancelled
-            // while running → not counted. 4 / 5 = 80 %.
+            // while running, S11 cancelled with a closed_at (not a response or
+            // resolution) → neither counted. 4 / 5 = 80 %.
             ("sla.response.inquiry.p3.population", Some(5.0)),
             ("sla.response.inquiry.p3.met", Some(4.0)),
             ("sla.response.inquiry.p3.compliance_pct", Some(80.0)),
@@ -257,6 +260,8 @@ fn hourly_jobs_rerun_and_duration_anomaly() {
             // The 09:00 rerun (10 min) vs p95 of 10×7, 20 (rank 8 → 20): no.
             // 01:00–05:00 have < 5 earlier runs: not assessed.
             ("jobs.duration_anomalies", Some(1.0)),
+            // No deadline in the data or config: lateness is unknown.
+            ("jobs.late", None),
         ],
     );
 }
@@ -320,4 +325,38 @@ fn weeks_and_fiscal_years() {
     let months: f64 = ["2026-10", "2026-11", "2026-12"].iter().map(|m| figures(m).get("sla.response.inquiry.p3.population").unwrap()).sum();
     assert_eq!(fy.get("sla.response.inquiry.p3.population"), Some(7.0));
     assert_eq!(months, 7.0);
+}
+
+#[test]
+fn absent_columns_and_uncomputable_clocks_are_no_data_never_guesses() {
+    // A tickets export without first_response_at, service_impact or
+    // outage_start, and one ticket dated 2030 (after the holiday list).
+    let dir = std::env::temp_dir().join(format!("hokoku-cols-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("tickets.csv"),
+        "ticket_id,kind,opened_at,resolved_at,status,priority\n\
+A1,inquiry,2026-10-14T10:00:00+09:00,2026-10-14T11:00:00+09:00,resolved,3\n\
+A2,inquiry,2030-01-07T10:00:00+09:00,,new,3\n",
+    )
+    .unwrap();
+    let cfg = &fixture().cfg;
+    let ds = hokoku::ingest::load(&dir, cfg);
+    let (clocks, problems) = kpi::sla::clocks_of(ds.get("tickets"), None, &cfg.sla_targets, &cfg.calendars).unwrap();
+    assert_eq!(problems.len(), 2, "A2's two clocks are left out and named: {problems:?}");
+    assert!(problems[0].contains("A2") && problems[0].contains("2030"), "{problems:?}");
+    let f = kpi::compute_period(&ds, cfg, month("2026-10"), clocks.as_deref()).unwrap().figures();
+    check(
+        &f,
+        &[
+            // No first_response_at column: response compliance is unknown,
+            // not measured against resolved_at.
+            ("sla.response.inquiry.p3.compliance_pct", None),
+            // A1 resolved in 60 business minutes ≤ 540.
+            ("sla.resolution.inquiry.p3.compliance_pct", Some(100.0)),
+            // No outage columns: 稼働率 is データなし, never 100 %.
+            ("availability.SYS_A.pct", None),
+        ],
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }

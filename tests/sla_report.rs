@@ -36,17 +36,18 @@ fn sla_report_end_to_end() {
     // 8 targets × 2 clocks, 応答率 / 放棄率 / SL, backups, 2 job items, one
     // capacity series.
     // 達成: SYS_B 99.47 ≥ 99.0; incident P1 resolution, P2 response, P4
-    //   response, inquiry P3 resolution; jobs final 100 ≥ 100, late 0 ≤ 0;
-    //   f1 /data p95 74.5 ≤ 80 → 8.
+    //   response, inquiry P3 resolution; jobs final 100 ≥ 100;
+    //   f1 /data p95 74.5 ≤ 80 → 7.
     // 未達: SYS_A 99.87 < 99.9, SYS_C 80.1; incident P1 response 0, P2
     //   resolution 0, P4 resolution 66.7, inquiry P3 response 80 < 90;
     //   応答率 66.7 < 90, SL 33.3 < 80 → 8.
-    // データなし: incident P3 ×2, inquiry P1, P2, P4 ×2 = 8, backups → 9.
+    // データなし: incident P3 ×2, inquiry P1, P2, P4 ×2 = 8, backups, and
+    //   job lateness (no job has a deadline in the data or config) → 10.
     // 目標未設定: 放棄率 → 1.
     assert_eq!(f["sla_report.items"], 26.0);
-    assert_eq!(f["sla_report.met"], 8.0);
+    assert_eq!(f["sla_report.met"], 7.0);
     assert_eq!(f["sla_report.missed"], 8.0);
-    assert_eq!(f["sla_report.no_data"], 9.0);
+    assert_eq!(f["sla_report.no_data"], 10.0);
     assert_eq!(f["sla_report.no_target"], 1.0);
     // figures.md keys, previous month (September: no data) and the trend.
     assert_eq!(f["sla.response.inquiry.p3.compliance_pct"], 80.0);
@@ -70,6 +71,7 @@ fn sla_report_end_to_end() {
     assert_eq!(verdict_of("インシデント 緊急 応答 遵守率"), "未達");
     assert_eq!(verdict_of("問い合わせ 緊急 応答 遵守率"), "データなし");
     assert_eq!(verdict_of("放棄率"), "目標未設定");
+    assert_eq!(verdict_of("ジョブ遅延件数"), "データなし");
     let cells = sheet_cells(&xlsx, "指標一覧");
     let mut seen = 0;
     for pair in cells.chunks(2).skip(2) {

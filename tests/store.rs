@@ -31,7 +31,7 @@ fn same_file_twice_changes_nothing_and_reports_match_the_csvs() {
     let dir = tmp("store-idem");
     let store = dir.join("store");
     let first = ingest(&root().join(FIX).join("inputs"), &store);
-    assert!(first.contains("tickets/2026-10\t0 → 13 rows"), "{first}");
+    assert!(first.contains("tickets/2026-10\t0 → 14 rows"), "{first}");
     let before = files(&store);
     let second = ingest(&root().join(FIX).join("inputs"), &store);
     assert_eq!(second.lines().filter(|l| l.ends_with("unchanged")).count(), second.lines().count(), "{second}");
@@ -77,7 +77,7 @@ HOURLY_SYNC,SYNC,2026-10-05T08:00:00+09:00,2026-10-05T08:00:00+09:00,2026-10-05T
     .unwrap();
     let out = ingest(&inputs, &store);
     // Same row counts: the rows were replaced, not added.
-    assert!(out.contains("tickets/2026-10\t13 → 13 rows"), "{out}");
+    assert!(out.contains("tickets/2026-10\t14 → 14 rows"), "{out}");
     assert!(out.contains("job_runs/2026-10\t10 → 10 rows"), "{out}");
     let ds = hokoku::store::load(&store).unwrap();
     let t = &ds.get("tickets").unwrap().frame;

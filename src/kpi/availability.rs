@@ -5,7 +5,9 @@
 //! P = union of planned outage intervals ∩ service time; U = union of the
 //! other outage intervals ∩ service time, outside P (overlaps merged, never
 //! counted twice). 稼働率 = (S − P − U) / (S − P); S − P = 0 → データなし.
-//! An outage without an end runs to the period end and is flagged.
+//! An outage without an end runs to the period end and is flagged. A tickets
+//! source without the `service_impact` or `outage_start` column gives
+//! データなし, never 100 %.
 //!
 //! Systems reported: every system configured under `[availability.systems]`
 //! plus every system with an outage in the period (those use the default
@@ -67,7 +69,10 @@ const KEYS: [&str; 4] = ["service_min", "planned_min", "unplanned_min", "pct"];
 pub fn compute(src: Option<&SourceData>, p: Period, cfg: &Config) -> Result<AvailabilityKpis> {
     let mut out = AvailabilityKpis::default();
     let configured: BTreeSet<String> = cfg.site.availability.systems.keys().cloned().collect();
-    let Some(s) = src.filter(|s| s.covers(p.start_ms(), p.end_ms())) else {
+    // Outages need both columns: without them no outage can be seen, and
+    // 100 % would be a guess.
+    let measurable = |s: &&SourceData| s.present.contains("service_impact") && s.present.contains("outage_start");
+    let Some(s) = src.filter(|s| s.covers(p.start_ms(), p.end_ms())).filter(measurable) else {
         for sys in &configured {
             for k in KEYS {
                 out.figures.set(format!("availability.{sys}.{k}"), None);

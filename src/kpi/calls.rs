@@ -121,7 +121,7 @@ pub fn agents_needed(calls_per_hour: f64, aht_s: f64, t_s: f64, target: f64) -> 
         return (0, 100.0);
     }
     let a = calls_per_hour * aht_s / 3600.0;
-    let mut n = a.floor() as u32 + 1;
+    let mut n = (a.floor() as u32).saturating_add(1);
     loop {
         let sl = erlang_sl(n, a, aht_s, t_s);
         if sl >= target || n > 10_000 {

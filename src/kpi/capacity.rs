@@ -114,7 +114,7 @@ pub fn compute(src: Option<&SourceData>, p: Period, cfg: &CapacityConfig) -> Pol
         let slope = fit.map(|(b, _)| b);
         let until = |limit: Option<f64>| -> Option<f64> {
             let (b, at_end) = fit?;
-            (m.starts_with("disk") && b > 0.0).then_some(((limit? - at_end) / b).max(0.0))
+            (is_disk_pct(m) && b > 0.0).then_some(((limit? - at_end) / b).max(0.0))
         };
         series.push(SeriesStats {
             slope_per_day: slope,
@@ -150,13 +150,18 @@ pub fn compute(src: Option<&SourceData>, p: Period, cfg: &CapacityConfig) -> Pol
             f.set(format!("{k}.crit_minutes"), st.crit_minutes);
         }
         f.set(format!("{k}.slope_per_day"), st.slope_per_day);
-        if st.metric.starts_with("disk") {
+        if is_disk_pct(&st.metric) {
             f.set(format!("{k}.days_to_full"), st.days_to_full);
             f.set(format!("{k}.days_to_crit"), st.days_to_crit);
         }
     }
     out.series = Some(series);
     Ok(out)
+}
+
+/// A disk usage percentage (`disk_pct`, `disk_used_pct` …): has days-to-full.
+fn is_disk_pct(metric: &str) -> bool {
+    metric.starts_with("disk") && metric.ends_with("_pct")
 }
 
 /// Least squares of value against time in days before `end`: (slope per

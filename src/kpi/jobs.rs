@@ -11,7 +11,9 @@
 //! than 1.5 × the p95 (nearest-rank) of that job's successful attempt
 //! durations that started in the 30 days before it. At least
 //! [`ANOMALY_MIN_HISTORY`] earlier successful runs are needed; with fewer the
-//! instance is not assessed.
+//! instance is not assessed. `jobs.late` is データなし when no instance of
+//! the period has a deadline, `jobs.duration_anomalies` when none could be
+//! assessed.
 
 use super::{pct, Figures};
 use crate::config::DeadlineRule;
@@ -157,6 +159,7 @@ pub fn compute(src: Option<&SourceData>, p: Period, deadlines: &BTreeMap<String,
     };
     let (pstart, pend) = (p.start_ms(), p.end_ms());
     let mut anomalies = 0;
+    let (mut with_deadline, mut assessed) = (0, 0);
     let mut list = Vec::new();
     let (mut n_inst, mut runs, mut reruns, mut first_ok, mut final_ok, mut failed, mut late) = (0, 0, 0, 0, 0, 0, 0);
     for idx in &instances {
@@ -182,6 +185,8 @@ pub fn compute(src: Option<&SourceData>, p: Period, deadlines: &BTreeMap<String,
         let baseline_p95_min = duration_min.and_then(|_| baseline(&first.job, last.start));
         let anomaly = matches!((duration_min, baseline_p95_min), (Some(d), Some(b)) if d > 1.5 * b);
         anomalies += usize::from(anomaly);
+        assessed += usize::from(baseline_p95_min.is_some());
+        with_deadline += usize::from(dl.is_some());
         let inst = Instance {
             duration_min,
             baseline_p95_min,
@@ -204,7 +209,7 @@ pub fn compute(src: Option<&SourceData>, p: Period, deadlines: &BTreeMap<String,
         final_ok += usize::from(inst.succeeded());
         failed += usize::from(inst.failed());
         late += usize::from(is_late);
-        if inst.failed() || is_late || idx.len() > 1 || anomaly {
+        if !inst.succeeded() || is_late || idx.len() > 1 || anomaly {
             list.push(inst);
         }
     }
@@ -215,8 +220,10 @@ pub fn compute(src: Option<&SourceData>, p: Period, deadlines: &BTreeMap<String,
     f.set("jobs.first_run_success_pct", pct(first_ok, n_inst));
     f.set("jobs.final_success_pct", pct(final_ok, n_inst));
     f.count("jobs.failed_instances", Some(failed));
-    f.count("jobs.late", Some(late));
-    f.count("jobs.duration_anomalies", Some(anomalies));
+    // No instance with a deadline (data or config) → lateness unknown; no
+    // instance with enough history → anomalies unknown: データなし, not 0.
+    f.count("jobs.late", (with_deadline > 0).then_some(late));
+    f.count("jobs.duration_anomalies", (assessed > 0).then_some(anomalies));
     out.problems = Some(list);
     Ok(out)
 }

@@ -18,6 +18,8 @@
 //!   Compliance = met / population; population 0 → データなし.
 //! - Times (mean / median / p90 nearest-rank): elapsed of clocks that stopped
 //!   in the period.
+//! - A clock whose event column is absent from every file is データなし; a
+//!   cancelled ticket's `closed_at` is not a resolution.
 
 use super::{mean, median, nearest_rank, pct, Figures};
 use crate::calendar::Calendars;
@@ -95,8 +97,10 @@ pub fn pauses_from_history(df: &DataFrame) -> PolarsResult<Pauses> {
     Ok(out)
 }
 
-/// Compute every clock of every ticket that has a target.
-pub fn clocks(tickets: &DataFrame, history: Option<&Pauses>, targets: &[SlaTarget], cals: &Calendars) -> Result<Vec<Clock>> {
+/// Compute every clock of every ticket that has a target. A ticket whose
+/// clock cannot be computed (a date outside the holiday list's years) is
+/// left out and named in the returned problems, never silently.
+pub fn clocks(tickets: &DataFrame, history: Option<&Pauses>, targets: &[SlaTarget], cals: &Calendars) -> Result<(Vec<Clock>, Vec<String>)> {
     let mut by_key: HashMap<(&str, i64), Vec<usize>> = HashMap::new();
     for (i, t) in targets.iter().enumerate() {
         by_key.entry((t.kind.as_str(), t.priority)).or_default().push(i);
@@ -113,6 +117,7 @@ pub fn clocks(tickets: &DataFrame, history: Option<&Pauses>, targets: &[SlaTarge
     let closed = frame::i64s(tickets, "closed_at")?;
     let pending = frame::i64s(tickets, "pending_minutes")?;
     let mut out = Vec::new();
+    let mut problems = Vec::new();
     for i in 0..tickets.height() {
         let (Some(kind), Some(p), Some(open)) = (kinds.get(i), prio[i], opened[i]) else { continue };
         let Some(tix) = by_key.get(&(kind, p)) else { continue };
@@ -121,63 +126,88 @@ pub fn clocks(tickets: &DataFrame, history: Option<&Pauses>, targets: &[SlaTarge
         let hist = history.and_then(|h| h.get(id));
         for &ti in tix {
             let t = &targets[ti];
-            let cal = cals.get(&t.calendar).ok_or_else(|| anyhow!("calendar {:?} is not defined", t.calendar))?;
-            let event = match t.clock {
-                ClockKind::Response => first[i].or(resolved[i]),
-                ClockKind::Resolution => resolved[i].or(closed[i]),
-            };
-            let need = (t.minutes * MS_PER_MIN as f64).round() as i64;
-            // Pauses as intervals, and the extra allowance of pending_minutes.
-            let (pauses, allowance): (Vec<(i64, Option<i64>)>, i64) = match hist {
-                Some(h) => (h.iter().map(|&(a, b)| (a, b.or(event))).collect(), 0),
-                None if t.clock == ClockKind::Resolution => (Vec::new(), pending[i].unwrap_or(0).max(0) * MS_PER_MIN),
-                None => (Vec::new(), 0),
-            };
-            let ctx = || format!("SLA clock of ticket {id}");
-            let mut c = Clock {
-                ticket_id: id.to_string(),
-                title: titles.get(i).map(str::to_string),
-                kind: kind.to_string(),
-                priority: p,
-                system: systems.get(i).map(str::to_string),
-                status: st.to_string(),
-                clock: t.clock,
-                target: ti,
-                target_min: t.minutes,
-                opened_at: open,
-                stopped_at: event,
-                elapsed_min: None,
-                paused_min: 0.0,
-                deadline: None,
-                decided_at: None,
-                met: false,
-            };
-            if let Some(ev) = event {
-                let gross = cal.business_ms(open, ev).with_context(ctx)?;
-                let mut paused = allowance.min(gross);
-                for &(a, b) in &pauses {
-                    let b = b.unwrap_or(ev).min(ev);
-                    paused += cal.business_ms(a.max(open), b).with_context(ctx)?;
-                }
-                let elapsed = (gross - paused).max(0);
-                c.elapsed_min = Some(elapsed as f64 / MS_PER_MIN as f64);
-                c.paused_min = paused as f64 / MS_PER_MIN as f64;
-                c.met = elapsed <= need;
-                if c.met {
-                    c.decided_at = Some(ev);
-                    out.push(c);
-                    continue;
-                }
-            } else if st == "cancelled" {
-                out.push(c);
-                continue;
+            match one_clock(t, ti, cals, id, st, kind, p, open, titles.get(i), systems.get(i), first[i], resolved[i], closed[i], pending[i], hist) {
+                Ok(c) => out.push(c),
+                Err(e) => problems.push(format!("{e:#}")),
             }
-            c.deadline = cal.deadline(open, need + allowance, &pauses).with_context(ctx)?;
-            c.decided_at = c.deadline;
-            out.push(c);
         }
     }
-    Ok(out)
+    Ok((out, problems))
+}
+
+/// One (ticket, target) clock.
+#[allow(clippy::too_many_arguments)]
+fn one_clock(
+    t: &SlaTarget,
+    ti: usize,
+    cals: &Calendars,
+    id: &str,
+    st: &str,
+    kind: &str,
+    p: i64,
+    open: i64,
+    title: Option<&str>,
+    system: Option<&str>,
+    first: Option<i64>,
+    resolved: Option<i64>,
+    closed: Option<i64>,
+    pending: Option<i64>,
+    hist: Option<&Vec<(i64, Option<i64>)>>,
+) -> Result<Clock> {
+    let cal = cals.get(&t.calendar).ok_or_else(|| anyhow!("calendar {:?} is not defined", t.calendar))?;
+    let event = match t.clock {
+        ClockKind::Response => first.or(resolved),
+        // A cancelled ticket's closed_at is not a resolution.
+        ClockKind::Resolution if st == "cancelled" => resolved,
+        ClockKind::Resolution => resolved.or(closed),
+    };
+    let need = (t.minutes * MS_PER_MIN as f64).round() as i64;
+    // Pauses as intervals, and the extra allowance of pending_minutes.
+    let (pauses, allowance): (Vec<(i64, Option<i64>)>, i64) = match hist {
+        Some(h) => (h.iter().map(|&(a, b)| (a, b.or(event))).collect(), 0),
+        None if t.clock == ClockKind::Resolution => (Vec::new(), pending.unwrap_or(0).max(0).saturating_mul(MS_PER_MIN)),
+        None => (Vec::new(), 0),
+    };
+    let ctx = || format!("SLA clock of ticket {id}");
+    let mut c = Clock {
+        ticket_id: id.to_string(),
+        title: title.map(str::to_string),
+        kind: kind.to_string(),
+        priority: p,
+        system: system.map(str::to_string),
+        status: st.to_string(),
+        clock: t.clock,
+        target: ti,
+        target_min: t.minutes,
+        opened_at: open,
+        stopped_at: event,
+        elapsed_min: None,
+        paused_min: 0.0,
+        deadline: None,
+        decided_at: None,
+        met: false,
+    };
+    if let Some(ev) = event {
+        let gross = cal.business_ms(open, ev).with_context(ctx)?;
+        let mut paused = allowance.min(gross);
+        for &(a, b) in &pauses {
+            let b = b.unwrap_or(ev).min(ev);
+            paused += cal.business_ms(a.max(open), b).with_context(ctx)?;
+        }
+        let elapsed = (gross - paused).max(0);
+        c.elapsed_min = Some(elapsed as f64 / MS_PER_MIN as f64);
+        c.paused_min = paused as f64 / MS_PER_MIN as f64;
+        c.met = elapsed <= need;
+        if c.met {
+            c.decided_at = Some(ev);
+            return Ok(c);
+        }
+    } else if st == "cancelled" {
+        return Ok(c); // never breaches while open
+    }
+    c.deadline = cal.deadline(open, need.saturating_add(allowance), &pauses).with_context(ctx)?;
+    c.decided_at = c.deadline;
+    Ok(c)
 }
 
 /// SLA results for a period.
@@ -239,14 +269,33 @@ pub fn summarise(clocks: Option<&[Clock]>, p: Period, targets: &[SlaTarget]) -> 
 }
 
 /// All clocks of a dataset's tickets (None when tickets are absent).
-pub fn clocks_of(tickets: Option<&SourceData>, history: Option<&SourceData>, targets: &[SlaTarget], cals: &Calendars) -> Result<Option<Vec<Clock>>> {
-    let Some(t) = tickets else { return Ok(None) };
+/// Also returns the tickets left out (see [`clocks`]).
+pub fn clocks_of(tickets: Option<&SourceData>, history: Option<&SourceData>, targets: &[SlaTarget], cals: &Calendars) -> Result<(Option<Vec<Clock>>, Vec<String>)> {
+    let Some(t) = tickets else { return Ok((None, Vec::new())) };
     let pauses = history.map(|h| pauses_from_history(&h.frame)).transpose()?;
-    Ok(Some(clocks(&t.frame, pauses.as_ref(), targets, cals)?))
+    let (c, problems) = clocks(&t.frame, pauses.as_ref(), targets, cals)?;
+    Ok((Some(c), problems))
 }
 
 /// Figures and breaches for a period, データなし when tickets do not cover it.
+/// A clock whose event column is absent from every file is データなし
+/// (never measured against another event): response needs
+/// `first_response_at`; resolution needs `resolved_at` or `closed_at`.
 pub fn compute(tickets: Option<&SourceData>, all: Option<&[Clock]>, p: Period, targets: &[SlaTarget]) -> SlaKpis {
     let covered = tickets.is_some_and(|s| s.covers(p.start_ms(), p.end_ms()));
-    summarise(all.filter(|_| covered), p, targets)
+    let mut out = summarise(all.filter(|_| covered), p, targets);
+    let Some(s) = tickets else { return out };
+    let measurable = |c: ClockKind| match c {
+        ClockKind::Response => s.present.contains("first_response_at"),
+        ClockKind::Resolution => s.present.contains("resolved_at") || s.present.contains("closed_at"),
+    };
+    for t in targets.iter().filter(|t| !measurable(t.clock)) {
+        for st in STATS {
+            out.figures.set(format!("{}.{st}", t.key()), None);
+        }
+    }
+    if let Some(b) = &mut out.breaches {
+        b.retain(|c| measurable(c.clock));
+    }
+    out
 }

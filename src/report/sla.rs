@@ -93,6 +93,15 @@ pub struct Item {
     pub verdict: Verdict,
 }
 
+/// Judge a value against a goal, as the document shows it: the value is
+/// rounded to the unit's displayed decimals first (94.96 % is shown as
+/// 95.0 % and meets a 95 % target), so a verdict never contradicts the
+/// number printed beside it.
+pub fn judge_shown(v: Option<f64>, goal: Goal, unit: Unit) -> Verdict {
+    let scale = 10f64.powi(unit.decimals() as i32);
+    judge(v.map(|x| (x * scale).round() / scale), goal)
+}
+
 /// Judge a value against a goal.
 pub fn judge(v: Option<f64>, goal: Goal) -> Verdict {
     match (v, goal) {
@@ -115,13 +124,14 @@ fn target_goal(cfg: &Config, key: &str) -> Goal {
 }
 
 /// The SLA items of a month, judged, with the previous month's values.
-pub fn items(cfg: &Config, t: &Templates, cur: &PeriodKpis, prev: &Figures) -> Vec<Item> {
+pub fn items(cfg: &Config, t: &Templates, cur: &PeriodKpis, prev_kpis: &PeriodKpis) -> Vec<Item> {
     let f = cur.figures();
+    let prev = prev_kpis.figures();
     let mut out = Vec::new();
     let mut push = |group, label: String, key: String, unit, goal, goal_note: String| {
         let value = f.get(&key);
         let previous = prev.get(&key);
-        out.push(Item { group, label, verdict: judge(value, goal), key, unit, goal, goal_note, value, previous });
+        out.push(Item { group, label, verdict: judge_shown(value, goal, unit), key, unit, goal, goal_note, value, previous });
     };
     // 稼働率 per system: configured systems, plus systems with outages.
     let mut systems: Vec<String> = cfg.site.availability.systems.keys().cloned().collect();
@@ -154,12 +164,21 @@ pub fn items(cfg: &Config, t: &Templates, cur: &PeriodKpis, prev: &Figures) -> V
     push(Group::Backups, "バックアップ成功率".into(), "backups.success_pct".into(), Unit::Percent, target_goal(cfg, "backups.success_pct"), String::new());
     push(Group::Jobs, "ジョブ最終成功率".into(), "jobs.final_success_pct".into(), Unit::Percent, target_goal(cfg, "jobs.final_success_pct"), String::new());
     push(Group::Jobs, "ジョブ遅延件数".into(), "jobs.late".into(), Unit::Count, target_goal(cfg, "jobs.late"), String::new());
-    if let Some(series) = &cur.capacity.series {
-        for s in series.iter().filter(|s| s.warn.is_some()) {
-            let res = s.resource.as_deref().map(|r| format!(" {r}")).unwrap_or_default();
-            let label = format!("{} {}{res} p95", s.host, t.label("metrics", &s.metric));
-            push(Group::Capacity, label, format!("{}.p95", s.key()), Unit::Percent, Goal::Max(s.warn.expect("filtered")), "警告しきい値以下".into());
+    // Capacity: every series with a threshold this month or last month (a
+    // host that stopped reporting shows データなし, it does not vanish).
+    let mut series: BTreeMap<String, &crate::kpi::capacity::SeriesStats> = BTreeMap::new();
+    for s in prev_kpis.capacity.series.iter().flatten().chain(cur.capacity.series.iter().flatten()) {
+        if s.warn.is_some() {
+            series.insert(s.key(), s);
         }
+    }
+    if series.is_empty() && cur.capacity.series.is_none() {
+        push(Group::Capacity, "キャパシティ p95".into(), "capacity.series".into(), Unit::Count, Goal::None, "警告しきい値以下".into());
+    }
+    for s in series.values() {
+        let res = s.resource.as_deref().map(|r| format!(" {r}")).unwrap_or_default();
+        let label = format!("{} {}{res} p95", s.host, t.label("metrics", &s.metric));
+        push(Group::Capacity, label, format!("{}.p95", s.key()), Unit::Percent, Goal::Max(s.warn.expect("filtered")), "警告しきい値以下".into());
     }
     out
 }
@@ -409,7 +428,7 @@ fn breaches(items: &[Item], r: &SlaReport, cfg: &Config, t: &Templates) -> Vec<B
     if missed(items, Group::Calls) {
         let goal = |key: &str| items.iter().find(|i| i.key == key).filter(|i| i.verdict == Verdict::Missed).map(|i| i.goal);
         let (ar, ab, sl) = (goal("calls.answer_rate"), goal("calls.abandon_rate"), goal("calls.service_level"));
-        let misses = |v: Option<f64>, g: Option<Goal>| g.is_some_and(|g| judge(v, g) == Verdict::Missed);
+        let misses = |v: Option<f64>, g: Option<Goal>| g.is_some_and(|g| judge_shown(v, g, Unit::Percent) == Verdict::Missed);
         let rows = k
             .calls
             .intervals
@@ -443,7 +462,7 @@ fn breaches(items: &[Item], r: &SlaReport, cfg: &Config, t: &Templates) -> Vec<B
             .problems
             .iter()
             .flatten()
-            .filter(|i| i.failed() || i.late)
+            .filter(|i| !i.succeeded() || i.late)
             .map(|i| {
                 vec![
                     Cell::text(&i.job_name),
