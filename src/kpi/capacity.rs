@@ -10,7 +10,7 @@
 //! until the critical threshold, from the fitted value at the period end
 //! (0 when already there).
 
-use super::{mean, median, nearest_rank, Figures};
+use super::{mean, Figures};
 use crate::config::CapacityConfig;
 use crate::frame;
 use crate::ingest::SourceData;
@@ -77,11 +77,13 @@ pub fn compute(src: Option<&SourceData>, p: Period, cfg: &CapacityConfig) -> Pol
     // times and values as lists; each series' statistics are sequential.
     let (start, end) = (p.start_ms(), p.end_ms());
     let trend_start = end - TREND_DAYS * 86_400_000;
-    let df = s
-        .frame
-        .clone()
-        .lazy()
-        .filter(super::within("sampled_at", start.min(trend_start), end))
+    let lo = start.min(trend_start);
+    let mut lf = s.frame.clone().lazy();
+    // Filtering copies every column; skip it when all the data is inside.
+    if !s.coverage.is_some_and(|(a, b)| a >= lo && b < end) {
+        lf = lf.filter(super::within("sampled_at", lo, end));
+    }
+    let df = lf
         .group_by([col("host"), col("metric"), col("resource")])
         .agg([col("sampled_at").cast(DataType::Int64).alias("__t"), col("value").alias("__v")])
         .sort(["host", "metric", "resource"], SortMultipleOptions::default().with_nulls_last(false))
@@ -104,13 +106,13 @@ pub fn compute(src: Option<&SourceData>, p: Period, cfg: &CapacityConfig) -> Pol
         let times: Vec<i64> = points.iter().map(|x| x.0).collect();
         let mut v: Vec<f64> = points.iter().map(|x| x.1).collect();
         let mut steps: Vec<f64> = times.windows(2).map(|w| (w[1] - w[0]) as f64 / MS_PER_MIN as f64).collect();
-        steps.sort_by(f64::total_cmp);
-        let step = median(&steps);
+        let step = median_unsorted(&mut steps);
         let th = cfg.for_metric(m);
         let warn_samples = th.map_or(0, |t| v.iter().filter(|&&x| x > t.warn).count());
         let crit_samples = th.map_or(0, |t| v.iter().filter(|&&x| x > t.crit).count());
         let mu = mean(&v).unwrap_or(f64::NAN);
-        v.sort_by(f64::total_cmp);
+        let p95 = nearest_rank_unsorted(&mut v, 0.95);
+        let max = v.iter().copied().fold(f64::NAN, f64::max);
         let slope = fit.map(|(b, _)| b);
         let until = |limit: Option<f64>| -> Option<f64> {
             let (b, at_end) = fit?;
@@ -124,8 +126,8 @@ pub fn compute(src: Option<&SourceData>, p: Period, cfg: &CapacityConfig) -> Pol
             metric: m.to_string(),
             resource: r.map(str::to_string),
             mean: mu,
-            p95: nearest_rank(&v, 0.95).unwrap_or(f64::NAN),
-            max: *v.last().unwrap_or(&f64::NAN),
+            p95: p95.unwrap_or(f64::NAN),
+            max,
             count: v.len(),
             warn: th.map(|t| t.warn),
             crit: th.map(|t| t.crit),
@@ -159,6 +161,30 @@ pub fn compute(src: Option<&SourceData>, p: Period, cfg: &CapacityConfig) -> Pol
     Ok(out)
 }
 
+/// Nearest-rank percentile by selection (O(n), same value as sorting and
+/// [`super::nearest_rank`]).
+fn nearest_rank_unsorted(v: &mut [f64], p: f64) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    let rank = ((p * v.len() as f64).ceil() as usize).clamp(1, v.len());
+    Some(*v.select_nth_unstable_by(rank - 1, f64::total_cmp).1)
+}
+
+/// Median by selection (the mean of the two middle values for an even count).
+fn median_unsorted(v: &mut [f64]) -> Option<f64> {
+    let n = v.len();
+    if n == 0 {
+        return None;
+    }
+    let hi = *v.select_nth_unstable_by(n / 2, f64::total_cmp).1;
+    if n % 2 == 1 {
+        return Some(hi);
+    }
+    let lo = v[..n / 2].iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    Some((lo + hi) / 2.0)
+}
+
 /// A disk usage percentage (`disk_pct`, `disk_used_pct` …): has days-to-full.
 fn is_disk_pct(metric: &str) -> bool {
     metric.starts_with("disk") && metric.ends_with("_pct")
@@ -186,4 +212,27 @@ fn fit_trend(points: &[(i64, f64)], end: i64) -> Option<(f64, f64)> {
     }
     let b = (n * stv - st * sv) / den;
     Some((b, (sv - b * st) / n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selection_equals_sorting() {
+        // Deterministic pseudo-random vectors of every length 1..60.
+        let mut x = 12345u64;
+        for n in 1..60 {
+            let mut v: Vec<f64> = (0..n)
+                .map(|_| {
+                    x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    ((x >> 33) % 1000) as f64 / 10.0
+                })
+                .collect();
+            let mut sorted = v.clone();
+            sorted.sort_by(f64::total_cmp);
+            assert_eq!(nearest_rank_unsorted(&mut v.clone(), 0.95), crate::kpi::nearest_rank(&sorted, 0.95), "n={n}");
+            assert_eq!(median_unsorted(&mut v), crate::kpi::median(&sorted), "n={n}");
+        }
+    }
 }
