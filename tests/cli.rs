@@ -64,19 +64,7 @@ fn demo_on_bundled_sample_workbook_equals_json() {
     let figs = j["figures"].as_object().unwrap();
     assert!(figs.len() > 100);
     // 指標一覧 lists every JSON figure with the same value.
-    let cells = sheet_cells(&dir.join("daily-2026-10-15.xlsx"), "指標一覧");
-    let mut seen = 0;
-    for pair in cells.chunks(2).skip(2) {
-        let (key, value) = (&pair[0].1, &pair[1].1);
-        let want = &figs[key.as_str()];
-        if want.is_null() {
-            assert_eq!(value, "データなし", "{key}");
-        } else {
-            assert_eq!(value.parse::<f64>().unwrap(), want.as_f64().unwrap(), "{key}");
-        }
-        seen += 1;
-    }
-    assert_eq!(seen, figs.len());
+    assert_figures_sheet_equals_json(&dir.join("daily-2026-10-15.xlsx"), figs);
     // The 概況 sheet shows the same numbers as the JSON.
     let summary = sheet_cells(&dir.join("daily-2026-10-15.xlsx"), "1.概況");
     let value_of = |label: &str| -> String {

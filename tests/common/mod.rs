@@ -113,3 +113,21 @@ pub fn golden(name: &str, actual: &[u8]) {
         );
     }
 }
+
+/// The workbook's 指標一覧 sheet lists every JSON figure with the same value
+/// (データなし for null).
+pub fn assert_figures_sheet_equals_json(xlsx: &Path, figs: &serde_json::Map<String, serde_json::Value>) {
+    let cells = sheet_cells(xlsx, "指標一覧");
+    let mut seen = 0;
+    for pair in cells.chunks(2).skip(2) {
+        let (key, value) = (&pair[0].1, &pair[1].1);
+        let want = &figs[key.as_str()];
+        if want.is_null() {
+            assert_eq!(value, "データなし", "{key}");
+        } else {
+            assert_eq!(value.parse::<f64>().unwrap(), want.as_f64().unwrap(), "{key}");
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, figs.len(), "every figure listed once");
+}
