@@ -270,18 +270,21 @@ pub fn trailing_months(month: Period, n: usize) -> Vec<Period> {
 
 fn build_sla(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &template::Templates, month: Period) -> Result<Built> {
     let (clocks, clock_problems) = kpi::sla::clocks_of(ds.get("tickets"), ds.get("ticket_status_history"), &cfg.sla_targets, &cfg.calendars)?;
+    // The 12 trailing months; the last two are this month and the previous
+    // one, whose full results the items need (computed once).
     let months = trailing_months(month, 12);
     let mut trend = Vec::new();
-    let mut current = None;
-    for m in &months {
+    let mut last_two = Vec::new();
+    for (i, m) in months.iter().enumerate() {
         let k = kpi::compute_period(ds, cfg, *m, clocks.as_deref())?;
         trend.push((m.month_label(), k.figures()));
-        if m == &month {
-            current = Some(k);
+        if i + 2 >= months.len() {
+            last_two.push(k);
         }
     }
-    let current = current.expect("the month is among the trailing months");
-    let previous = kpi::compute_period(ds, cfg, month.previous_month(), clocks.as_deref())?;
+    let (Some(current), Some(previous)) = (last_two.pop(), last_two.pop()) else {
+        unreachable!("twelve trailing months");
+    };
     let remarks = read_remarks(&req.inputs, &req.kind)?.map(|t| sla::parse_remarks(&t));
     let mut quality = daily::quality_notes(ds, month.start_ms(), month.end_ms());
     let mut warnings = Vec::new();

@@ -87,9 +87,8 @@ fn partition_path(store: &Path, source: &str, month: &str) -> PathBuf {
     store.join(source).join(format!("{month}.parquet"))
 }
 
-fn read_parquet(path: &Path) -> Result<DataFrame> {
-    let f = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    anyhow::Context::with_context(ParquetReader::new(f).finish(), || format!("reading {}", path.display()))
+fn read_parquet(bytes: &[u8], path: &Path) -> Result<DataFrame> {
+    anyhow::Context::with_context(ParquetReader::new(std::io::Cursor::new(bytes)).finish(), || format!("reading {}", path.display()))
 }
 
 fn parquet_bytes(df: &mut DataFrame) -> Result<Vec<u8>> {
@@ -114,9 +113,13 @@ pub fn ingest(ds: &Dataset, store: &Path) -> Result<Vec<PartitionChange>> {
         for (month, idx) in by_month {
             let new = df.take(&IdxCa::from_vec("idx".into(), idx))?;
             let path = partition_path(store, source, &month);
-            let old = if path.is_file() { Some(read_parquet(&path)?) } else { None };
+            let old_bytes = match std::fs::read(&path) {
+                Ok(b) => b,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+                Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+            };
+            let old = if old_bytes.is_empty() { None } else { Some(read_parquet(&old_bytes, &path)?) };
             let before = old.as_ref().map_or(0, DataFrame::height);
-            let old_bytes = if path.is_file() { std::fs::read(&path)? } else { Vec::new() };
             let merged = match old {
                 Some(mut o) => {
                     o.vstack_mut(&new)?;
@@ -135,14 +138,15 @@ pub fn ingest(ds: &Dataset, store: &Path) -> Result<Vec<PartitionChange>> {
         }
         // Columns the ingested files had, merged with earlier ingests.
         let cpath = store.join(source).join("columns.json");
-        let mut present: BTreeSet<String> = match std::fs::read(&cpath) {
-            Ok(b) => serde_json::from_slice(&b).with_context(|| format!("reading {}", cpath.display()))?,
-            Err(_) => BTreeSet::new(),
+        let old = std::fs::read(&cpath).ok();
+        let mut present: BTreeSet<String> = match &old {
+            Some(b) => serde_json::from_slice(b).with_context(|| format!("reading {}", cpath.display()))?,
+            None => BTreeSet::new(),
         };
         present.extend(data.present.iter().map(|s| s.to_string()));
         let mut b = serde_json::to_vec_pretty(&present)?;
         b.push(b'\n');
-        if std::fs::read(&cpath).ok().as_deref() != Some(&b[..]) {
+        if old.as_deref() != Some(&b[..]) {
             write_atomic(&cpath, &b)?;
         }
     }
@@ -168,7 +172,7 @@ pub fn load(store: &Path) -> Result<Dataset> {
         let mut frame: Option<DataFrame> = None;
         for p in &parts {
             let bytes = std::fs::read(p)?;
-            let df = anyhow::Context::with_context(ParquetReader::new(std::io::Cursor::new(&bytes)).finish(), || format!("reading {}", p.display()))?;
+            let df = read_parquet(&bytes, p)?;
             ds.files.push(FileReport {
                 file: p.display().to_string(),
                 sha256: hex(&Sha256::digest(&bytes)),
@@ -195,10 +199,7 @@ pub fn load(store: &Path) -> Result<Dataset> {
             .and_then(|b| serde_json::from_slice(&b).ok())
             .unwrap_or_default();
         let present = src.spec.columns.iter().map(|c| c.name).filter(|c| present_names.contains(*c)).collect();
-        let t = df.column(src.spec.time_column)?.as_materialized_series().to_physical_repr().into_owned();
-        let t = t.i64()?;
-        let coverage = t.min().zip(t.max());
-        ds.sources.insert(name, SourceData { frame: df, present, coverage });
+        ds.sources.insert(name, SourceData::new(df, present, src.spec.time_column)?);
     }
     Ok(ds)
 }

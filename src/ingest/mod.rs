@@ -57,6 +57,15 @@ pub struct SourceData {
 }
 
 impl SourceData {
+    /// Wrap a canonical frame, measuring its coverage on `time_column`
+    /// (min/max on the physical i64 column: no copy of a large column).
+    pub fn new(frame: DataFrame, present: BTreeSet<&'static str>, time_column: &str) -> PolarsResult<SourceData> {
+        let t = frame.column(time_column)?.as_materialized_series().to_physical_repr();
+        let t = t.i64()?;
+        let coverage = t.min().zip(t.max());
+        Ok(SourceData { frame, present, coverage })
+    }
+
     /// Whether the data reaches into `[start, end)`: the source has data for
     /// the period when its time range overlaps the period's days.
     pub fn covers(&self, start_ms: i64, end_ms: i64) -> bool {
@@ -155,10 +164,7 @@ pub fn load(inputs: &Path, cfg: &Config) -> Dataset {
             if let Some(fin) = src.finish {
                 df = fin(df)?;
             }
-            // min/max on the physical (i64) column: no copy of a large column.
-            let t = df.column(src.spec.time_column)?.as_materialized_series().to_physical_repr();
-            let t = t.i64()?;
-            Ok(SourceData { coverage: t.min().zip(t.max()), frame: df, present })
+            SourceData::new(df, present, src.spec.time_column)
         })();
         match built {
             Ok(sd) => {
