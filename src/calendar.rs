@@ -154,6 +154,21 @@ impl BusinessDays {
         Ok(d)
     }
 
+    /// The business day of `d`'s month at `n` (1 = 第1営業日); a negative
+    /// `n` counts from the end (−1 = 最終営業日). `None` when the month has
+    /// fewer business days.
+    pub fn nth_of_month(&self, d: NaiveDate, n: i32) -> Result<Option<NaiveDate>, CalendarError> {
+        let first = d.with_day(1).expect("day 1");
+        let mut days = Vec::new();
+        for x in first.iter_days().take_while(|x| x.month() == first.month()) {
+            if self.is_business_day(x)? {
+                days.push(x);
+            }
+        }
+        let idx = if n > 0 { usize::try_from(n - 1).ok() } else { days.len().checked_sub(n.unsigned_abs() as usize) };
+        Ok(idx.and_then(|i| days.get(i)).copied())
+    }
+
     /// Business days in `[first, end)`.
     pub fn count(&self, first: NaiveDate, end: NaiveDate) -> Result<usize, CalendarError> {
         let mut n = 0;
@@ -415,6 +430,25 @@ mod tests {
     use super::*;
     use crate::time::dt_to_ms;
     use chrono::NaiveDateTime;
+
+    #[test]
+    fn nth_and_last_business_day_of_month() {
+        let b = bundled();
+        let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+        // November 2026: 11/2 (Mon) is the 1st business day; 11/3 文化の日;
+        // 11/4, 11/5, 11/6 follow, so the 5th is 11/6 (Fri)... counted:
+        // 2, 4, 5, 6 → the 4th is 11/6, the 5th 11/9 (Mon).
+        assert_eq!(b.nth_of_month(d(2026, 11, 20), 1).unwrap(), Some(d(2026, 11, 2)));
+        assert_eq!(b.nth_of_month(d(2026, 11, 1), 5).unwrap(), Some(d(2026, 11, 9)));
+        // Last business day: 11/23 勤労感謝の日 is Monday; 11/30 is Monday.
+        assert_eq!(b.nth_of_month(d(2026, 11, 1), -1).unwrap(), Some(d(2026, 11, 30)));
+        // January 2027: 1/1–1/3 closing days, 1/4 (Mon) is the 1st.
+        assert_eq!(b.nth_of_month(d(2027, 1, 15), 1).unwrap(), Some(d(2027, 1, 4)));
+        // December 2026: 12/28 (Mon) is the last (12/29–31 closed).
+        assert_eq!(b.nth_of_month(d(2026, 12, 1), -1).unwrap(), Some(d(2026, 12, 28)));
+        assert_eq!(b.nth_of_month(d(2026, 12, 1), 40).unwrap(), None);
+        assert_eq!(b.nth_of_month(d(2026, 12, 1), 0).unwrap(), None);
+    }
 
     fn bundled() -> BusinessDays {
         let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/jobs/config/syukujitsu.csv")).unwrap();

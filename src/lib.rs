@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod config;
 pub mod frame;
 pub mod ingest;
+pub mod jobs;
 pub mod kpi;
 pub mod mask;
 pub mod output;

@@ -100,6 +100,22 @@ enum ReportCmd {
         #[command(flatten)]
         run: RunArgs,
     },
+    /// 週次報告 for one ISO week (Monday–Sunday).
+    Weekly {
+        /// The week, YYYY-Www (e.g. 2026-W42).
+        #[arg(long, value_parser = hokoku::run::parse_week)]
+        week: Period,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// 月次報告 for one month (with cover, contents and 13-month trends).
+    Monthly {
+        /// The month, YYYY-MM.
+        #[arg(long, value_parser = parse_month)]
+        month: Period,
+        #[command(flatten)]
+        run: RunArgs,
+    },
     /// SLA遵守状況報告 for one month.
     Sla {
         /// The month, YYYY-MM.
@@ -124,6 +140,9 @@ struct RunArgs {
     /// Read the history store made by `hokoku ingest` instead of the CSVs in --inputs.
     #[arg(long)]
     store: Option<PathBuf>,
+    /// Folder with the job definitions (*.toml), for the monthly report's 翌月の作業予定.
+    #[arg(long, default_value = "jobs")]
+    jobs: PathBuf,
 }
 
 impl RunArgs {
@@ -136,6 +155,7 @@ impl RunArgs {
             out: self.out,
             strict: self.strict,
             store: self.store,
+            jobs: self.jobs,
         }
     }
 }
@@ -181,6 +201,8 @@ fn dispatch(cmd: Cmd) -> Result<ExitCode> {
     match cmd {
         Cmd::Report { kind: ReportCmd::Daily { date, run } } => report(run.request(ReportKind::Daily(date))),
         Cmd::Report { kind: ReportCmd::Sla { month, run } } => report(run.request(ReportKind::Sla(month))),
+        Cmd::Report { kind: ReportCmd::Monthly { month, run } } => report(run.request(ReportKind::Monthly(month))),
+        Cmd::Report { kind: ReportCmd::Weekly { week, run } } => report(run.request(ReportKind::Weekly(week))),
         Cmd::Demo { out } => {
             let text = std::fs::read_to_string("inputs/sample.toml").context("reading inputs/sample.toml (run from the repository root)")?;
             let meta: toml::Table = toml::from_str(&text).context("parsing inputs/sample.toml")?;
@@ -192,7 +214,8 @@ fn dispatch(cmd: Cmd) -> Result<ExitCode> {
                 .context("demo_date")?;
             // Every report kind for the sample: the demo day and its month.
             let mut worst = ExitCode::SUCCESS;
-            for kind in [ReportKind::Daily(date), ReportKind::Sla(Period::month_of(date))] {
+            let month = Period::month_of(date);
+            for kind in [ReportKind::Daily(date), ReportKind::Weekly(Period::week_of(date)), ReportKind::Monthly(month), ReportKind::Sla(month)] {
                 let code = report(ReportRequest {
                     kind,
                     inputs: "inputs".into(),
@@ -201,6 +224,7 @@ fn dispatch(cmd: Cmd) -> Result<ExitCode> {
                     out: out.clone(),
                     strict: false,
                     store: None,
+                    jobs: "jobs".into(),
                 })?;
                 if code != ExitCode::SUCCESS {
                     worst = code;

@@ -9,7 +9,7 @@ use crate::output::{write_atomic, OutputFile, Planned};
 use crate::render;
 use crate::report::common::QualityNote;
 use crate::report::model::Document;
-use crate::report::{daily, sla, template};
+use crate::report::{daily, monthly, sla, template, weekly};
 use crate::time::{day_start_ms, ms_to_dt, Period, MS_PER_MIN};
 use anyhow::{bail, Context, Result};
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
@@ -24,6 +24,25 @@ pub enum ReportKind {
     Daily(NaiveDate),
     /// SLA遵守状況報告 for one month.
     Sla(Period),
+    /// 月次報告 for one month.
+    Monthly(Period),
+    /// 週次報告 for one ISO week (Monday–Sunday).
+    Weekly(Period),
+}
+
+/// Parse an ISO week `YYYY-Www` (`2026-W42`) into its Monday–Sunday period.
+pub fn parse_week(s: &str) -> Result<Period, String> {
+    let bad = || format!("not a week: {s:?} (expected YYYY-Www, e.g. 2026-W42)");
+    let (y, w) = s.trim().split_once("-W").ok_or_else(bad)?;
+    let (y, w): (i32, u32) = (y.parse().map_err(|_| bad())?, w.parse().map_err(|_| bad())?);
+    let monday = NaiveDate::from_isoywd_opt(y, w, chrono::Weekday::Mon).ok_or_else(bad)?;
+    Ok(Period::week_of(monday))
+}
+
+/// The ISO week label of a Monday–Sunday period (`2026-W42`).
+pub fn week_label(p: Period) -> String {
+    let w = p.first.iso_week();
+    format!("{}-W{:02}", w.year(), w.week())
 }
 
 impl ReportKind {
@@ -32,29 +51,37 @@ impl ReportKind {
         match self {
             ReportKind::Daily(_) => "daily",
             ReportKind::Sla(_) => "sla",
+            ReportKind::Monthly(_) => "monthly",
+            ReportKind::Weekly(_) => "weekly",
         }
     }
     /// The reported period.
     pub fn period(&self) -> Period {
         match self {
             ReportKind::Daily(d) => Period::day(*d),
-            ReportKind::Sla(m) => *m,
+            ReportKind::Sla(m) | ReportKind::Monthly(m) | ReportKind::Weekly(m) => *m,
         }
     }
     /// The period as written in file names and remarks (`2026-10-15`, `2026-10`).
     pub fn period_id(&self) -> String {
         match self {
             ReportKind::Daily(d) => d.format("%Y-%m-%d").to_string(),
-            ReportKind::Sla(m) => m.month_label(),
+            ReportKind::Sla(m) | ReportKind::Monthly(m) => m.month_label(),
+            ReportKind::Weekly(w) => week_label(*w),
         }
     }
-    /// Where its files go: `<out>/daily/YYYY/MM/`, `<out>/sla/YYYY/`.
+    /// Where its files go: `<out>/daily/YYYY/MM/`, `<out>/{sla,monthly}/YYYY/`,
+    /// `<out>/weekly/<ISO year>/`.
     pub fn dir(&self, out: &Path) -> PathBuf {
         let first = self.period().first;
-        let base = out.join(self.code()).join(format!("{:04}", first.year()));
+        let year = match self {
+            ReportKind::Weekly(_) => first.iso_week().year(),
+            _ => first.year(),
+        };
+        let base = out.join(self.code()).join(format!("{year:04}"));
         match self {
             ReportKind::Daily(_) => base.join(format!("{:02}", first.month())),
-            ReportKind::Sla(_) => base,
+            _ => base,
         }
     }
 }
@@ -80,6 +107,8 @@ pub struct ReportRequest {
     pub strict: bool,
     /// Read the history store (`hokoku ingest`) instead of the inputs' CSVs.
     pub store: Option<PathBuf>,
+    /// The job definitions (`jobs/`), for the monthly report's 翌月の作業予定.
+    pub jobs: PathBuf,
 }
 
 /// What a successful run produced.
@@ -185,6 +214,8 @@ pub fn run_report(req: &ReportRequest) -> Result<RunOutcome> {
     let built = match req.kind {
         ReportKind::Daily(date) => build_daily(req, &ds, &cfg, &tpl, date)?,
         ReportKind::Sla(month) => build_sla(req, &ds, &cfg, &tpl, month)?,
+        ReportKind::Monthly(month) => build_monthly(req, &ds, &cfg, &tpl, month)?,
+        ReportKind::Weekly(week) => build_weekly(req, &ds, &cfg, &tpl, week)?,
     };
     let Built { doc, figures, quality, mut warnings, file_stem } = built;
     let as_of = doc.as_of;
@@ -268,27 +299,12 @@ pub fn trailing_months(month: Period, n: usize) -> Vec<Period> {
     v
 }
 
-fn build_sla(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &template::Templates, month: Period) -> Result<Built> {
-    let (clocks, clock_problems) = kpi::sla::clocks_of(ds.get("tickets"), ds.get("ticket_status_history"), &cfg.sla_targets, &cfg.calendars)?;
-    // The 12 trailing months; the last two are this month and the previous
-    // one, whose full results the items need (computed once).
-    let months = trailing_months(month, 12);
-    let mut trend = Vec::new();
-    let mut last_two = Vec::new();
-    for (i, m) in months.iter().enumerate() {
-        let k = kpi::compute_period(ds, cfg, *m, clocks.as_deref())?;
-        trend.push((m.month_label(), k.figures()));
-        if i + 2 >= months.len() {
-            last_two.push(k);
-        }
-    }
-    let (Some(current), Some(previous)) = (last_two.pop(), last_two.pop()) else {
-        unreachable!("twelve trailing months");
-    };
-    let remarks = read_remarks(&req.inputs, &req.kind)?.map(|t| sla::parse_remarks(&t));
+/// Data-quality notes of a month's report: rejected rows and missing sources,
+/// SLA clocks left out, outages that cannot be measured or have no end.
+fn month_quality(ds: &Dataset, month: Period, current: &kpi::PeriodKpis, clock_problems: &[String]) -> (Vec<QualityNote>, Vec<String>) {
     let mut quality = daily::quality_notes(ds, month.start_ms(), month.end_ms());
     let mut warnings = Vec::new();
-    for p in &clock_problems {
+    for p in clock_problems {
         quality.push(QualityNote { file: "tickets".into(), line: None, column: None, reason: format!("SLA時計を計算できないため除外しました：{p}") });
         warnings.push(format!("SLA clock left out: {p}"));
     }
@@ -303,6 +319,114 @@ fn build_sla(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &template::Te
             reason: format!("停止チケット {} に停止終了がありません：期間末まで停止として計算しました", o.ticket_id),
         });
     }
+    (quality, warnings)
+}
+
+/// The month `n` trailing months, each month's KPIs, with the last two
+/// (previous, current) kept whole.
+fn month_series(ds: &Dataset, cfg: &Config, month: Period, n: usize, clocks: Option<&[kpi::sla::Clock]>) -> Result<(Vec<(Period, kpi::Figures)>, kpi::PeriodKpis, kpi::PeriodKpis)> {
+    let months = trailing_months(month, n);
+    let mut trend = Vec::new();
+    let mut last_two = Vec::new();
+    for (i, m) in months.iter().enumerate() {
+        let k = kpi::compute_period(ds, cfg, *m, clocks)?;
+        trend.push((*m, k.figures()));
+        if i + 2 >= months.len() {
+            last_two.push(k);
+        }
+    }
+    let (Some(current), Some(previous)) = (last_two.pop(), last_two.pop()) else {
+        bail!("a trend needs at least two months");
+    };
+    Ok((trend, previous, current))
+}
+
+fn build_monthly(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &template::Templates, month: Period) -> Result<Built> {
+    let (clocks, clock_problems) = kpi::sla::clocks_of(ds.get("tickets"), ds.get("ticket_status_history"), &cfg.sla_targets, &cfg.calendars)?;
+    let (trend, previous, current) = month_series(ds, cfg, month, monthly::TREND_MONTHS, clocks.as_deref())?;
+    let itsm = kpi::itsm::compute(ds.get("tickets"), month)?;
+    let items = sla::items(cfg, tpl, &current, &previous);
+    let (mut quality, mut warnings) = month_quality(ds, month, &current, &clock_problems);
+    let next = Period::month_of(month.end_day);
+    let schedule = match crate::jobs::load(&req.jobs) {
+        Ok(jobs) => {
+            let mut out = Vec::new();
+            let mut err = None;
+            for job in jobs.into_iter().filter(|j| j.enabled) {
+                match job.runs_between(next.first, next.end_day, cfg.calendars.rule.as_ref()) {
+                    Ok(runs) => out.push(monthly::ScheduledJob { job, runs }),
+                    Err(e) => err = Some(e),
+                }
+            }
+            match err {
+                Some(e) => Err(e),
+                None => Ok(out),
+            }
+        }
+        Err(e) => Err(e.join("; ")),
+    };
+    if let Err(e) = &schedule {
+        warnings.push(format!("next month's job runs unknown: {e}"));
+        quality.push(QualityNote { file: req.jobs.display().to_string(), line: None, column: None, reason: format!("ジョブ定義を読めません：{e}") });
+    }
+    let submitted = match (tpl.monthly.submit_business_day, cfg.calendars.rule.as_ref()) {
+        (Some(n), Some(rule)) => rule.nth_of_month(next.first, n as i32).map_err(|e| anyhow::anyhow!("提出日: {e}"))?,
+        _ => None,
+    };
+    let remarks = read_remarks(&req.inputs, &req.kind)?;
+    let report = monthly::MonthlyReport {
+        month,
+        as_of: as_of(cfg, month.end_day),
+        submitted,
+        current: &current,
+        previous: &previous,
+        trend: &trend,
+        itsm: &itsm,
+        sla_items: &items,
+        schedule,
+        remarks: remarks.as_deref(),
+        quality: &quality,
+    };
+    let mut figures = current.figures();
+    figures.extend(monthly::extra_figures(&report));
+    let doc = monthly::build(&report, &figures, cfg, tpl);
+    Ok(Built { doc, figures, quality, warnings, file_stem: tpl.monthly.file_stem.clone() })
+}
+
+fn build_weekly(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &template::Templates, week: Period) -> Result<Built> {
+    let current = compute_daily(ds, cfg, week)?;
+    let prev_week = Period::week_of(week.first - chrono::Duration::days(7));
+    let previous = compute_daily(ds, cfg, prev_week)?;
+    let mut days = Vec::new();
+    for d in week.first.iter_days().take_while(|d| *d < week.end_day) {
+        days.push((d, compute_daily(ds, cfg, Period::day(d))?.figures()));
+    }
+    let quality = daily::quality_notes(ds, week.start_ms(), week.end_ms());
+    let remarks = read_remarks(&req.inputs, &req.kind)?;
+    let report = weekly::WeeklyReport {
+        week,
+        label: week_label(week),
+        as_of: as_of(cfg, week.end_day),
+        current: &current,
+        previous: &previous,
+        days: &days,
+        remarks: remarks.as_deref(),
+        quality: &quality,
+    };
+    let mut figures = current.figures();
+    figures.extend(weekly::extra_figures(&report));
+    let doc = weekly::build(&report, &figures, tpl);
+    Ok(Built { doc, figures, quality, warnings: Vec::new(), file_stem: tpl.weekly.file_stem.clone() })
+}
+
+fn build_sla(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &template::Templates, month: Period) -> Result<Built> {
+    let (clocks, clock_problems) = kpi::sla::clocks_of(ds.get("tickets"), ds.get("ticket_status_history"), &cfg.sla_targets, &cfg.calendars)?;
+    // The 12 trailing months; the last two are this month and the previous
+    // one, whose full results the items need (computed once).
+    let (trend, previous, current) = month_series(ds, cfg, month, 12, clocks.as_deref())?;
+    let trend: Vec<(String, kpi::Figures)> = trend.into_iter().map(|(m, f)| (m.month_label(), f)).collect();
+    let remarks = read_remarks(&req.inputs, &req.kind)?.map(|t| sla::parse_remarks(&t));
+    let (mut quality, mut warnings) = month_quality(ds, month, &current, &clock_problems);
     let items = sla::items(cfg, tpl, &current, &previous);
     if let Some(r) = &remarks {
         for h in r.unmatched(&items) {

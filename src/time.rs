@@ -253,6 +253,23 @@ pub fn wareki_month(d: NaiveDate) -> String {
     format!("{}{}月", era_year_label(d), d.month())
 }
 
+/// `令和8年11月9日`.
+pub fn wareki_date(d: NaiveDate) -> String {
+    format!("{}{}月{}日", era_year_label(d), d.month(), d.day())
+}
+
+/// `令和8年10月（2026年10月1日～10月31日）` for a month.
+pub fn month_label_ja(p: Period) -> String {
+    let last = p.end_day.pred_opt().expect("non-empty period");
+    format!("{}（{}年{}月{}日～{}月{}日）", wareki_month(p.first), p.first.year(), p.first.month(), p.first.day(), last.month(), last.day())
+}
+
+/// `令和8年10月12日（月）～10月18日（日）` for a week (or any span of days).
+pub fn span_label_ja(p: Period) -> String {
+    let last = p.end_day.pred_opt().expect("non-empty period");
+    format!("{}～{}月{}日（{}）", wareki_date_with_weekday(p.first), last.month(), last.day(), weekday_ja(last))
+}
+
 /// `2026年10月15日 02:00`.
 pub fn format_datetime_ja(dt: NaiveDateTime) -> String {
     format!(

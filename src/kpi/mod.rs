@@ -11,6 +11,7 @@ pub mod availability;
 pub mod backups;
 pub mod calls;
 pub mod capacity;
+pub mod itsm;
 pub mod jobs;
 pub mod sla;
 pub mod tickets;

@@ -9,7 +9,8 @@
 //!
 //! * every page gets the header band (title, organisation, period label and a
 //!   rule) when it is opened; content flows between `CONTENT_TOP` and
-//!   `CONTENT_BOTTOM` inside 15 mm side margins (180 mm content width);
+//!   the content bottom inside 15 mm side margins (A4 portrait or
+//!   landscape, from the template);
 //! * blocks ask for the height they need (`ensure`) and open a new page when
 //!   it is not there; tables break between rows and repeat their header row,
 //!   a row taller than a page is clipped (its last line ends in "…");
@@ -46,7 +47,7 @@ use printpdf::units::{Mm, Pt};
 use printpdf::{FontId, PdfDocument};
 use sha2::{Digest, Sha256};
 
-use crate::report::model::{Block, Cell, Chart, ChartKind, Column, Document, Table, MISSING};
+use crate::report::model::{Block, Cell, Chart, ChartKind, Column, Cover, Document, Orientation, Table, MISSING};
 
 /// Points per millimetre (the factor printpdf uses for `Mm` → `Pt`).
 const MM: f32 = 2.834_646;
@@ -54,14 +55,8 @@ const fn mm(v: f32) -> f32 {
     v * MM
 }
 
-const PAGE_W: f32 = mm(210.0);
-const PAGE_H: f32 = mm(297.0);
 const MARGIN: f32 = mm(15.0);
-const CONTENT_W: f32 = PAGE_W - 2.0 * MARGIN;
 const CONTENT_TOP: f32 = mm(19.0);
-const CONTENT_BOTTOM: f32 = mm(280.0);
-const FOOTER_RULE: f32 = mm(284.0);
-const FOOTER_BASE: f32 = mm(289.0);
 const BLOCK_GAP: f32 = mm(4.0);
 
 const TABLE_SIZE: f32 = 8.5;
@@ -378,6 +373,63 @@ struct RowLayout {
     cells: Vec<(Vec<String>, Align, Rgb3)>,
     spans: Vec<(f32, f32)>,
     h: f32,
+    /// Per-cell background (heat tables).
+    fills: Vec<Option<Rgb3>>,
+}
+
+/// Per category of a stacked chart: (sum of negatives, sum of positives).
+fn stack_sums(c: &Chart, n: usize) -> Vec<(f64, f64)> {
+    let mut sums = vec![(0.0f64, 0.0f64); n];
+    for s in &c.series {
+        for (k, v) in s.values.iter().take(n).enumerate() {
+            match v {
+                Some(v) if v.is_finite() && *v > 0.0 => sums[k].1 += v,
+                Some(v) if v.is_finite() => sums[k].0 += v,
+                _ => {}
+            }
+        }
+    }
+    sums
+}
+
+/// Smallest and largest number in a table's cells.
+fn heat_range(t: &Table) -> Option<(f64, f64)> {
+    let vals = t.rows.iter().flatten().filter_map(|c| match c {
+        Cell::Number { value, .. } if value.is_finite() => Some(*value),
+        _ => None,
+    });
+    vals.fold(None, |acc, v| match acc {
+        None => Some((v, v)),
+        Some((lo, hi)) => Some((f64::min(lo, v), f64::max(hi, v))),
+    })
+}
+
+fn heat_fill(c: &Cell, lo: f64, hi: f64) -> Option<Rgb3> {
+    match c {
+        Cell::Number { value, .. } if value.is_finite() => Some(heat_color(if hi > lo { (value - lo) / (hi - lo) } else { 0.0 })),
+        _ => None,
+    }
+}
+
+/// A4 in millimetres for the orientation.
+fn page_mm(o: Orientation) -> (f32, f32) {
+    match o {
+        Orientation::Portrait => (210.0, 297.0),
+        Orientation::Landscape => (297.0, 210.0),
+    }
+}
+
+/// A4 in points for the orientation.
+fn page_size(o: Orientation) -> (f32, f32) {
+    let (w, h) = page_mm(o);
+    (mm(w), mm(h))
+}
+
+/// Heat colour for `t` in 0..=1: white to a mid blue that keeps ink legible.
+fn heat_color(t: f64) -> Rgb3 {
+    let t = t.clamp(0.0, 1.0) as f32;
+    let (lo, hi) = ((1.0f32, 1.0f32, 1.0f32), (0.45f32, 0.62f32, 0.88f32));
+    (lo.0 + (hi.0 - lo.0) * t, lo.1 + (hi.1 - lo.1) * t, lo.2 + (hi.2 - lo.2) * t)
 }
 
 fn cell_style(c: &Cell) -> (String, Align, Rgb3) {
@@ -396,20 +448,36 @@ struct Pager<'a> {
     ops: Vec<Op>,
     y: f32,
     missing: BTreeSet<char>,
+    /// Page width and height (A4 portrait or landscape).
+    pw: f32,
+    ph: f32,
+    /// Content width and the lowest content line.
+    cw: f32,
+    cb: f32,
 }
 
 impl<'a> Pager<'a> {
     fn new(font: &'a PdfFont, doc: &'a Document) -> Self {
-        let mut p = Pager {
+        let mut p = Pager::blank(font, doc);
+        p.page_header();
+        p
+    }
+
+    /// A pager whose first page has no header band (the cover).
+    fn blank(font: &'a PdfFont, doc: &'a Document) -> Self {
+        let (pw, ph) = page_size(doc.orientation);
+        Pager {
             font,
             doc,
             pages: Vec::new(),
             ops: Vec::new(),
             y: CONTENT_TOP,
             missing: BTreeSet::new(),
-        };
-        p.page_header();
-        p
+            pw,
+            ph,
+            cw: pw - 2.0 * MARGIN,
+            cb: ph - mm(17.0),
+        }
     }
 
     fn new_page(&mut self) {
@@ -424,7 +492,7 @@ impl<'a> Pager<'a> {
 
     /// Start a new page unless `h` fits below the cursor (or the page is fresh).
     fn ensure(&mut self, h: f32) {
-        if self.y + h > CONTENT_BOTTOM + 0.01 && !self.at_top() {
+        if self.y + h > self.cb + 0.01 && !self.at_top() {
             self.new_page();
         }
     }
@@ -444,7 +512,7 @@ impl<'a> Pager<'a> {
             },
             Op::SetFillColor { col: color(col) },
             Op::SetTextMatrix {
-                matrix: TextMatrix::Translate(Pt(x), Pt(PAGE_H - base)),
+                matrix: TextMatrix::Translate(Pt(x), Pt(self.ph - base)),
             },
             Op::ShowText {
                 items: vec![TextItem::Text(s)],
@@ -467,7 +535,7 @@ impl<'a> Pager<'a> {
         self.ops.push(Op::DrawRectangle {
             rectangle: Rect {
                 x: Pt(x),
-                y: Pt(PAGE_H - top - h),
+                y: Pt(self.ph - top - h),
                 width: Pt(w),
                 height: Pt(h),
                 mode: Some(mode),
@@ -500,7 +568,7 @@ impl<'a> Pager<'a> {
             .map(|&(x, y)| LinePoint {
                 p: Point {
                     x: Pt(x),
-                    y: Pt(PAGE_H - y),
+                    y: Pt(self.ph - y),
                 },
                 bezier: false,
             })
@@ -518,19 +586,19 @@ impl<'a> Pager<'a> {
     fn page_header(&mut self) {
         let (d, f) = (self.doc, self.font);
         let base = mm(11.0);
-        let title = f.ellipsize(&d.title, 10.0, CONTENT_W * 0.5);
+        let title = f.ellipsize(&d.title, 10.0, self.cw * 0.5);
         let title_w = f.text_width_pt(&title, 10.0);
         let period_w = f.text_width_pt(&d.period_label, 8.5);
         self.text(MARGIN, base, 10.0, INK, &title);
         let org_x = MARGIN + title_w + mm(3.0);
-        let org_max = PAGE_W - MARGIN - period_w - mm(3.0) - org_x;
+        let org_max = self.pw - MARGIN - period_w - mm(3.0) - org_x;
         if org_max > mm(5.0) {
             let org = f.ellipsize(&d.organisation, 7.5, org_max);
             self.text(org_x, base, 7.5, GREY, &org);
         }
-        self.text_right(PAGE_W - MARGIN, base, 8.5, INK, &d.period_label);
+        self.text_right(self.pw - MARGIN, base, 8.5, INK, &d.period_label);
         self.line(
-            &[(MARGIN, mm(13.5)), (PAGE_W - MARGIN, mm(13.5))],
+            &[(MARGIN, mm(13.5)), (self.pw - MARGIN, mm(13.5))],
             ACCENT,
             0.6,
         );
@@ -538,14 +606,14 @@ impl<'a> Pager<'a> {
 
     fn footer(&mut self, n: usize, total: usize, stamp: &str) {
         self.line(
-            &[(MARGIN, FOOTER_RULE), (PAGE_W - MARGIN, FOOTER_RULE)],
+            &[(MARGIN, (self.ph - mm(13.0))), (self.pw - MARGIN, (self.ph - mm(13.0)))],
             RULE,
             0.3,
         );
-        self.text(MARGIN, FOOTER_BASE, 7.0, GREY, stamp);
+        self.text(MARGIN, self.ph - mm(8.0), 7.0, GREY, stamp);
         self.text_center(
-            PAGE_W / 2.0,
-            FOOTER_BASE,
+            self.pw / 2.0,
+            self.ph - mm(8.0),
             8.0,
             INK,
             &format!("{n} / {total}"),
@@ -555,7 +623,7 @@ impl<'a> Pager<'a> {
     fn title_block(&mut self) {
         let (d, f) = (self.doc, self.font);
         let mut y = self.y + mm(2.0);
-        let title = f.ellipsize(&d.title, 18.0, CONTENT_W);
+        let title = f.ellipsize(&d.title, 18.0, self.cw);
         self.text(MARGIN, baseline(y, 18.0 * 1.4, 18.0), 18.0, INK, &title);
         y += 18.0 * 1.6;
         let mut lines = vec![
@@ -574,23 +642,23 @@ impl<'a> Pager<'a> {
             if s.trim().is_empty() {
                 continue;
             }
-            let s = f.ellipsize(&s, size, CONTENT_W);
+            let s = f.ellipsize(&s, size, self.cw);
             self.text(MARGIN, baseline(y, size * 1.6, size), size, col, &s);
             y += size * 1.6;
         }
         y += mm(1.5);
-        self.line(&[(MARGIN, y), (PAGE_W - MARGIN, y)], RULE, 0.5);
+        self.line(&[(MARGIN, y), (self.pw - MARGIN, y)], RULE, 0.5);
         self.y = y + mm(6.0);
     }
 
     fn heading(&mut self, label: &str) {
-        if CONTENT_BOTTOM - self.y < mm(40.0) && !self.at_top() {
+        if self.cb - self.y < mm(40.0) && !self.at_top() {
             self.new_page();
         }
         let (top, h) = (self.y, mm(8.0));
-        self.fill_rect(MARGIN, top, CONTENT_W, h, BAR_FILL);
+        self.fill_rect(MARGIN, top, self.cw, h, BAR_FILL);
         self.fill_rect(MARGIN, top, mm(1.5), h, ACCENT);
-        let label = self.font.ellipsize(label, 12.0, CONTENT_W - mm(6.0));
+        let label = self.font.ellipsize(label, 12.0, self.cw - mm(6.0));
         self.text(MARGIN + mm(4.0), baseline(top, h, 12.0), 12.0, INK, &label);
         self.y = top + h + mm(3.0);
     }
@@ -607,7 +675,7 @@ impl<'a> Pager<'a> {
     fn paragraphs(&mut self, paras: &[String]) {
         let f = self.font;
         for p in paras {
-            for line in f.wrap(p, TEXT_SIZE, CONTENT_W) {
+            for line in f.wrap(p, TEXT_SIZE, self.cw) {
                 self.ensure(TEXT_LH);
                 self.flow_line(&line, TEXT_SIZE, TEXT_LH);
             }
@@ -641,6 +709,7 @@ impl<'a> Pager<'a> {
             out.push((lines, align, col));
         }
         RowLayout {
+            fills: Vec::new(),
             cells: out,
             spans: spans.to_vec(),
             h: n_lines as f32 * TABLE_LH + 2.0 * CELL_PAD,
@@ -652,6 +721,11 @@ impl<'a> Pager<'a> {
         if let Some(fill) = fill {
             for &(x, w) in &row.spans {
                 self.fill_rect(x, top, w, row.h, fill);
+            }
+        }
+        for (fill, &(x, w)) in row.fills.iter().zip(&row.spans) {
+            if let Some(c) = fill {
+                self.fill_rect(x, top, w, row.h, *c);
             }
         }
         for ((lines, align, col), &(x, w)) in row.cells.iter().zip(&row.spans) {
@@ -672,15 +746,15 @@ impl<'a> Pager<'a> {
         self.y = top + row.h;
     }
 
-    fn table(&mut self, t: &Table) {
+    fn table(&mut self, t: &Table, heat: bool) {
         let weights: Vec<f32> = t.columns.iter().map(|c| c.weight).collect();
         let mut spans = Vec::with_capacity(weights.len());
         let mut x = MARGIN;
-        for w in column_widths(&weights, CONTENT_W) {
+        for w in column_widths(&weights, self.cw) {
             spans.push((x, w));
             x += w;
         }
-        let body = CONTENT_BOTTOM - CONTENT_TOP;
+        let body = self.cb - CONTENT_TOP;
         let header = (!spans.is_empty()).then(|| {
             let cells = t
                 .columns
@@ -693,11 +767,18 @@ impl<'a> Pager<'a> {
         let row_max = body - header_h;
         let rows: Vec<RowLayout> = if t.rows.is_empty() || spans.is_empty() {
             let cell = vec![(t.empty_text.clone(), Align::Center, GREY)];
-            vec![self.layout_row(cell, &[(MARGIN, CONTENT_W)], row_max)]
+            vec![self.layout_row(cell, &[(MARGIN, self.cw)], row_max)]
         } else {
+            let range = if heat { heat_range(t) } else { None };
             t.rows
                 .iter()
-                .map(|r| self.layout_row(r.iter().map(cell_style).collect(), &spans, row_max))
+                .map(|r| {
+                    let mut l = self.layout_row(r.iter().map(cell_style).collect(), &spans, row_max);
+                    if heat {
+                        l.fills = r.iter().map(|c| range.and_then(|(lo, hi)| heat_fill(c, lo, hi))).collect();
+                    }
+                    l
+                })
                 .collect()
         };
         let caption_h = if t.caption.trim().is_empty() {
@@ -707,14 +788,14 @@ impl<'a> Pager<'a> {
         };
         self.ensure(caption_h + header_h + rows.first().map_or(0.0, |r| r.h));
         if caption_h > 0.0 {
-            let caption = self.font.ellipsize(&t.caption, CAPTION_SIZE, CONTENT_W);
+            let caption = self.font.ellipsize(&t.caption, CAPTION_SIZE, self.cw);
             self.flow_line(&caption, CAPTION_SIZE, CAPTION_LH);
         }
         if let Some(h) = &header {
             self.draw_row(h, Some(HEAD_FILL));
         }
         for row in &rows {
-            if self.y + row.h > CONTENT_BOTTOM + 0.01 {
+            if self.y + row.h > self.cb + 0.01 {
                 self.new_page();
                 if let Some(h) = &header {
                     self.draw_row(h, Some(HEAD_FILL));
@@ -731,9 +812,9 @@ impl<'a> Pager<'a> {
         let mut legend = Vec::new(); // (x offset, row, series index, name)
         let (mut lx, mut row) = (0.0f32, 0usize);
         for (i, s) in c.series.iter().enumerate() {
-            let name = f.ellipsize(&s.name, 7.0, CONTENT_W / 2.0);
+            let name = f.ellipsize(&s.name, 7.0, self.cw / 2.0);
             let w = mm(4.5) + f.text_width_pt(&name, 7.0) + mm(5.0);
-            if lx > 0.0 && lx + w > CONTENT_W {
+            if lx > 0.0 && lx + w > self.cw {
                 row += 1;
                 lx = 0.0;
             }
@@ -746,7 +827,7 @@ impl<'a> Pager<'a> {
         let total_h = mm(65.0) + legend_rows.saturating_sub(1) as f32 * mm(4.0);
         self.ensure(total_h);
         let top = self.y;
-        let title = f.ellipsize(&c.title, 10.0, CONTENT_W);
+        let title = f.ellipsize(&c.title, 10.0, self.cw);
         self.text(MARGIN, top + mm(3.5), 10.0, INK, &title);
 
         let plot_top = top + mm(12.0);
@@ -757,7 +838,7 @@ impl<'a> Pager<'a> {
         };
         let cat_h = mm(4.5);
         let plot_bottom = top + total_h - legend_rows as f32 * mm(4.0) - xlabel_h - cat_h;
-        let right = MARGIN + CONTENT_W - mm(2.0);
+        let right = MARGIN + self.cw - mm(2.0);
         let n = c
             .series
             .iter()
@@ -787,9 +868,14 @@ impl<'a> Pager<'a> {
             return;
         }
 
-        // Y axis: nice ticks from min(0, data) to max(0, data).
-        let lo = values.iter().fold(0.0f64, |a, &b| a.min(b));
-        let hi = values.iter().fold(0.0f64, |a, &b| a.max(b));
+        // Y axis: nice ticks from min(0, data) to max(0, data); stacked
+        // columns range over the per-category sums.
+        let (lo, hi) = if c.kind == ChartKind::StackedColumn {
+            let sums = stack_sums(c, n);
+            (sums.iter().fold(0.0f64, |a, s| a.min(s.0)), sums.iter().fold(0.0f64, |a, s| a.max(s.1)))
+        } else {
+            (values.iter().fold(0.0f64, |a, &b| a.min(b)), values.iter().fold(0.0f64, |a, &b| a.max(b)))
+        };
         let (ticks, step) = nice_ticks(lo, hi, 5);
         let decimals = tick_decimals(step);
         let labels: Vec<String> = ticks.iter().map(|&t| fmt_tick(t, decimals)).collect();
@@ -809,13 +895,15 @@ impl<'a> Pager<'a> {
             self.text_right(left - mm(1.5), y + TICK_SIZE * 0.35, TICK_SIZE, GREY, l);
         }
         if !c.y_label.trim().is_empty() {
-            let y_label = f.ellipsize(&c.y_label, TICK_SIZE, CONTENT_W / 2.0);
+            let y_label = f.ellipsize(&c.y_label, TICK_SIZE, self.cw / 2.0);
             self.text(MARGIN, plot_top - mm(2.5), TICK_SIZE, GREY, &y_label);
         }
 
         // Series.
         let slot = (right - left) / n as f32;
         let y0 = vy(0.0);
+        // Running (negative, positive) stack per category.
+        let mut stack = vec![(0.0f64, 0.0f64); n];
         for (si, s) in c.series.iter().enumerate() {
             let col = PALETTE[si % PALETTE.len()];
             let pts: Vec<Option<(f32, f32)>> = s
@@ -837,6 +925,25 @@ impl<'a> Pager<'a> {
                             let x = left + k as f32 * slot + (slot - group) / 2.0 + si as f32 * bw;
                             self.fill_rect(x, y0.min(y1), bw, (y0 - y1).abs(), col);
                         }
+                    }
+                }
+                ChartKind::StackedColumn => {
+                    let bw = slot * 0.6;
+                    for (k, v) in s.values.iter().take(n).enumerate() {
+                        let Some(v) = v.filter(|v| v.is_finite() && *v != 0.0) else { continue };
+                        let (neg, pos) = &mut stack[k];
+                        let (a, b) = if v > 0.0 {
+                            let a = *pos;
+                            *pos += v;
+                            (a, *pos)
+                        } else {
+                            let a = *neg;
+                            *neg += v;
+                            (a, *neg)
+                        };
+                        let (ya, yb) = (vy(a), vy(b));
+                        let x = left + k as f32 * slot + (slot - bw) / 2.0;
+                        self.fill_rect(x, ya.min(yb), bw, (ya - yb).abs(), col);
                     }
                 }
                 ChartKind::Line => {
@@ -899,19 +1006,70 @@ impl<'a> Pager<'a> {
         self.y = top + total_h;
     }
 
-    /// Close the last page and add footers now that the page count is known.
+    /// The cover page (表紙): submission date, addressee, title, period,
+    /// organisation and author. No header band and no page number.
+    fn cover(&mut self, c: &Cover) {
+        let (d, f) = (self.doc, self.font);
+        let (pw, ph, cw) = (self.pw, self.ph, self.cw);
+        let sub = f.ellipsize(&c.submitted, 11.0, cw);
+        self.text_right(pw - MARGIN, mm(30.0), 11.0, INK, &sub);
+        if !c.recipient.trim().is_empty() {
+            let r = f.ellipsize(&c.recipient, 12.0, cw);
+            self.text(MARGIN, mm(45.0), 12.0, INK, &r);
+        }
+        let mid = ph * 0.40;
+        self.line(&[(MARGIN + mm(10.0), mid - mm(16.0)), (pw - MARGIN - mm(10.0), mid - mm(16.0))], ACCENT, 1.2);
+        let title = f.ellipsize(&d.title, 24.0, cw - mm(20.0));
+        self.text_center(pw / 2.0, mid, 24.0, INK, &title);
+        let period = f.ellipsize(&d.period_label, 12.0, cw - mm(20.0));
+        self.text_center(pw / 2.0, mid + mm(13.0), 12.0, INK, &period);
+        self.line(&[(MARGIN + mm(10.0), mid + mm(20.0)), (pw - MARGIN - mm(10.0), mid + mm(20.0))], ACCENT, 1.2);
+        let mut y = ph * 0.72;
+        for (s, size) in [(d.organisation.as_str(), 12.0), (d.author.as_str(), 12.0)] {
+            if s.trim().is_empty() {
+                continue;
+            }
+            let s = f.ellipsize(s, size, cw - mm(20.0));
+            self.text_center(pw / 2.0, y, size, INK, &s);
+            y += mm(9.0);
+        }
+    }
+
+    /// The table of contents on fresh pages: one line per entry with a dot
+    /// leader and the page number at the right.
+    fn toc(&mut self, title: &str, entries: &[(String, usize)]) {
+        const LH: f32 = mm(8.0);
+        const SIZE: f32 = 10.5;
+        self.new_page();
+        self.heading(title);
+        self.y += mm(2.0);
+        let f = self.font;
+        let right = self.pw - MARGIN - mm(2.0);
+        let dot_w = f.text_width_pt(".", SIZE);
+        for (label, page) in entries {
+            if self.y + LH > self.cb + 0.01 {
+                self.new_page();
+            }
+            let num = page.to_string();
+            let num_w = f.text_width_pt(&num, SIZE);
+            let label = f.ellipsize(label, SIZE, self.cw - mm(30.0));
+            let base = baseline(self.y, LH, SIZE);
+            let x = MARGIN + mm(4.0);
+            self.text(x, base, SIZE, INK, &label);
+            let from = x + f.text_width_pt(&label, SIZE) + mm(2.0);
+            let to = right - num_w - mm(2.0);
+            if to > from && dot_w > 0.0 {
+                let dots = ".".repeat(((to - from) / dot_w).floor() as usize);
+                self.text_right(to, base, SIZE, GREY, &dots);
+            }
+            self.text_right(right, base, SIZE, INK, &num);
+            self.y += LH;
+        }
+    }
+
+    /// Close the last page; returns the pages and the characters the font lacked.
     fn finish(mut self) -> (Vec<Vec<Op>>, BTreeSet<char>) {
         self.pages.push(take(&mut self.ops));
-        let total = self.pages.len();
-        let stamp = format!(
-            "作成日時 {}",
-            crate::time::format_datetime_ja(self.doc.as_of)
-        );
-        for i in 0..total {
-            self.ops = take(&mut self.pages[i]);
-            self.footer(i + 1, total, &stamp);
-            self.pages[i] = take(&mut self.ops);
-        }
         (self.pages, self.missing)
     }
 }
@@ -985,21 +1143,29 @@ fn pin_trailer_id(pdf: &mut [u8], id: &[u8; 32]) -> bool {
 /// Render `doc` as an A4 PDF using `font` (subset-embedded). Deterministic:
 /// the same document gives the same bytes.
 pub fn render(doc: &Document, font: &PdfFont) -> Result<PdfOutput> {
-    let mut pager = Pager::new(font, doc);
-    pager.title_block();
+    // The body first: the 目次 needs the page where each section starts.
+    let mut body = Pager::new(font, doc);
+    if doc.cover.is_none() {
+        body.title_block();
+    }
+    let mut toc: Vec<(String, usize)> = Vec::new();
     for (i, section) in doc.sections.iter().enumerate() {
-        pager.heading(&format!("{}. {}", i + 1, section.title));
+        let label = format!("{}. {}", i + 1, section.title);
+        body.heading(&label);
+        toc.push((label, body.pages.len()));
         for block in &section.blocks {
             match block {
-                Block::Table(t) => pager.table(t),
-                Block::Chart(c) => pager.chart(c),
-                Block::Text(p) => pager.paragraphs(p),
+                Block::Table(t) => body.table(t, false),
+                Block::Heat(t) => body.table(t, true),
+                Block::Chart(c) => body.chart(c),
+                Block::Text(p) => body.paragraphs(p),
             }
-            pager.y += BLOCK_GAP;
+            body.y += BLOCK_GAP;
         }
     }
     if !doc.definitions.is_empty() {
-        pager.heading("定義");
+        body.heading("定義");
+        toc.push(("定義".to_string(), body.pages.len()));
         let table = Table {
             caption: String::new(),
             columns: vec![
@@ -1019,10 +1185,41 @@ pub fn render(doc: &Document, font: &PdfFont) -> Result<PdfOutput> {
                 .collect(),
             empty_text: String::new(),
         };
-        pager.table(&table);
+        body.table(&table, false);
     }
-    let (pages, missing_chars) = pager.finish();
+    let (body_pages, mut missing_chars) = body.finish();
+
+    // Cover and 目次: a dry run counts the contents pages, so the page
+    // numbers it prints are the final ones.
+    let mut pages: Vec<Vec<Op>> = Vec::new();
+    if let Some(cover) = &doc.cover {
+        let mut dry = Pager::blank(font, doc);
+        dry.toc(&cover.toc_title, &toc);
+        let front = dry.finish().0.len(); // the cover page plus the contents pages
+        let entries: Vec<(String, usize)> = toc.iter().map(|(l, p)| (l.clone(), front + p + 1)).collect();
+        let mut f = Pager::blank(font, doc);
+        f.cover(cover);
+        f.toc(&cover.toc_title, &entries);
+        let (front_pages, m) = f.finish();
+        if front_pages.len() != front {
+            bail!("table of contents paginated differently on the second pass");
+        }
+        pages.extend(front_pages);
+        missing_chars.extend(m);
+    }
+    pages.extend(body_pages);
     let page_count = pages.len();
+    let stamp = format!("作成日時 {}", crate::time::format_datetime_ja(doc.as_of));
+    let mut ft = Pager::blank(font, doc);
+    for (i, ops) in pages.iter_mut().enumerate() {
+        if doc.cover.is_some() && i == 0 {
+            continue; // the cover carries no page number
+        }
+        ft.ops = take(ops);
+        ft.footer(i + 1, page_count, &stamp);
+        *ops = take(&mut ft.ops);
+    }
+    missing_chars.extend(ft.missing);
 
     let mut pdf = PdfDocument::new(&format!("{} {}", doc.title, doc.period));
     let date = pdf_date(doc.as_of);
@@ -1041,7 +1238,10 @@ pub fn render(doc: &Document, font: &PdfFont) -> Result<PdfOutput> {
     );
     pdf.pages = pages
         .into_iter()
-        .map(|ops| PdfPage::new(Mm(210.0), Mm(297.0), ops))
+        .map(|ops| {
+            let (w, h) = page_mm(doc.orientation);
+            PdfPage::new(Mm(w), Mm(h), ops)
+        })
         .collect();
 
     let opts = PdfSaveOptions {
@@ -1245,6 +1445,7 @@ mod tests {
             y_label: "件数".into(),
             categories: cats.clone(),
             series: vec![series("受付", 3.0), series("完了", 2.5)],
+            unit: Unit::Count,
         };
         let no_data = Chart {
             series: vec![Series {
@@ -1283,6 +1484,8 @@ mod tests {
                 },
             ],
             definitions: vec![("達成率".into(), "期限内に完了した件数の割合。".into())],
+            cover: None,
+            orientation: Orientation::Portrait,
         }
     }
 

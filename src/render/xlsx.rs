@@ -13,10 +13,10 @@
 //!   inputs give a byte-identical file.
 
 use crate::kpi::Figures;
-use crate::report::model::{Block, Cell, Chart, ChartKind, Document, Table, Unit};
+use crate::report::model::{Block, Cell, Chart, ChartKind, Document, Orientation, Table, Unit};
 use rust_xlsxwriter::{
-    Chart as XChart, ChartType, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, IntoCustomDateTime, Workbook,
-    Worksheet, XlsxError,
+    Chart as XChart, ChartType, ConditionalFormat2ColorScale, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder,
+    IntoCustomDateTime, Url, Workbook, Worksheet, XlsxError,
 };
 use unicode_width::UnicodeWidthStr;
 
@@ -39,7 +39,12 @@ struct Formats {
 }
 
 fn number_format(unit: Unit) -> Format {
-    let nf = match unit {
+    Format::new().set_num_format(unit_format(unit)).set_border(FormatBorder::Thin)
+}
+
+/// Excel number format of a unit (also the chart axes').
+fn unit_format(unit: Unit) -> &'static str {
+    match unit {
         Unit::Count => "#,##0\"件\"",
         Unit::Percent => "0.0\"%\"",
         Unit::PercentFine => "0.00\"%\"",
@@ -48,8 +53,10 @@ fn number_format(unit: Unit) -> Format {
         Unit::Yen => "#,##0\"円\"",
         Unit::Decimal => "#,##0.0",
         Unit::Integer => "0",
-    };
-    Format::new().set_num_format(nf).set_border(FormatBorder::Thin)
+        Unit::CountDelta => "+#,##0\"件\";-#,##0\"件\";0\"件\"",
+        Unit::PointDelta => "+0.0\"pt\";-0.0\"pt\";0.0\"pt\"",
+        Unit::SecondsDelta => "+#,##0.0\"秒\";-#,##0.0\"秒\";0.0\"秒\"",
+    }
 }
 
 /// Render the document as an .xlsx workbook.
@@ -75,9 +82,31 @@ pub fn render(doc: &Document, figures: &Figures) -> Result<Vec<u8>, XlsxError> {
             .set_company(&doc.organisation)
             .set_creation_datetime(&created),
     );
+    let names: Vec<String> = doc.sections.iter().enumerate().map(|(i, s)| sheet_name(&format!("{}.{}", i + 1, s.title))).collect();
+    if let Some(cover) = &doc.cover {
+        // 表紙 with the 目次: one link per sheet.
+        let ws = wb.add_worksheet();
+        ws.set_name("表紙")?;
+        page_setup(ws, doc)?;
+        ws.write_string_with_format(0, 0, &cover.submitted, &f.subtitle)?;
+        ws.write_string_with_format(1, 0, &cover.recipient, &base())?;
+        ws.write_string_with_format(3, 0, &doc.title, &f.title)?;
+        ws.write_string_with_format(4, 0, &doc.period_label, &base())?;
+        ws.write_string_with_format(5, 0, &doc.organisation, &base())?;
+        ws.write_string_with_format(6, 0, &doc.author, &base())?;
+        ws.write_string_with_format(8, 0, &cover.toc_title, &f.caption)?;
+        let mut row = 9;
+        let extra = ["指標一覧".to_string(), "定義".to_string()];
+        for name in names.iter().chain(&extra) {
+            ws.write_url_with_text(row, 0, Url::new(format!("internal:'{name}'!A1")), name)?;
+            row += 1;
+        }
+        let w = [&doc.title, &doc.period_label, &doc.organisation, &cover.recipient].iter().map(|s| s.width()).max().unwrap_or(20);
+        apply_widths(ws, &[w.min(58)])?;
+    }
     for (i, s) in doc.sections.iter().enumerate() {
         let ws = wb.add_worksheet();
-        ws.set_name(sheet_name(&format!("{}.{}", i + 1, s.title)))?;
+        ws.set_name(&names[i])?;
         page_setup(ws, doc)?;
         let mut row = heading(ws, &f, doc, &s.title)?;
         let mut widths: Vec<usize> = Vec::new();
@@ -87,6 +116,15 @@ pub fn render(doc: &Document, figures: &Figures) -> Result<Vec<u8>, XlsxError> {
                 Block::Table(t) => {
                     let (next, hdr) = write_table(ws, &f, t, row, &mut widths)?;
                     first_header.get_or_insert(hdr);
+                    row = next + 1;
+                }
+                Block::Heat(t) => {
+                    let (next, hdr) = write_table(ws, &f, t, row, &mut widths)?;
+                    first_header.get_or_insert(hdr);
+                    if !t.rows.is_empty() && !t.columns.is_empty() {
+                        let scale = ConditionalFormat2ColorScale::new().set_minimum_color("#FFFFFF").set_maximum_color("#7399E0");
+                        ws.add_conditional_format(hdr + 1, 0, next, t.columns.len() as u16 - 1, &scale)?;
+                    }
                     row = next + 1;
                 }
                 Block::Chart(c) => row = write_chart(ws, &f, c, row, &mut widths)? + 1,
@@ -146,7 +184,10 @@ pub fn render(doc: &Document, figures: &Figures) -> Result<Vec<u8>, XlsxError> {
 
 fn page_setup(ws: &mut Worksheet, doc: &Document) -> Result<(), XlsxError> {
     ws.set_paper_size(9); // A4
-    ws.set_portrait();
+    match doc.orientation {
+        Orientation::Portrait => ws.set_portrait(),
+        Orientation::Landscape => ws.set_landscape(),
+    };
     ws.set_print_fit_to_pages(1, 0);
     let esc = |s: &str| s.replace('&', "&&");
     ws.set_header(format!("&L{}&R{}", esc(&doc.title), esc(&doc.period_label)));
@@ -234,7 +275,7 @@ fn write_chart(ws: &mut Worksheet, f: &Formats, c: &Chart, row: u32, widths: &mu
         ws.write_string_with_format(r, 0, cat, &f.text)?;
         for (j, s) in c.series.iter().enumerate() {
             match s.values.get(i).copied().flatten() {
-                Some(v) => ws.write_number_with_format(r, 1 + j as u16, v, &number_format(Unit::Count))?,
+                Some(v) => ws.write_number_with_format(r, 1 + j as u16, v, &number_format(c.unit))?,
                 None => ws.write_string_with_format(r, 1 + j as u16, crate::report::model::MISSING, &f.missing)?,
             };
         }
@@ -243,10 +284,11 @@ fn write_chart(ws: &mut Worksheet, f: &Formats, c: &Chart, row: u32, widths: &mu
     let mut chart = XChart::new(match c.kind {
         ChartKind::Column => ChartType::Column,
         ChartKind::Line => ChartType::Line,
+        ChartKind::StackedColumn => ChartType::ColumnStacked,
     });
     chart.title().set_name(&c.title);
     chart.x_axis().set_name(&c.x_label);
-    chart.y_axis().set_name(&c.y_label);
+    chart.y_axis().set_name(&c.y_label).set_num_format(unit_format(c.unit));
     let sheet = ws.name();
     for (j, s) in c.series.iter().enumerate() {
         let col = 1 + j as u16;

@@ -69,11 +69,11 @@ pub fn build(
         let title = tpl.section_titles.get(id).cloned().unwrap_or_else(|| id.clone());
         let blocks = match id.as_str() {
             "summary" => summary(&fig, cfg, t),
-            "tickets" => tickets(&fig, k, t),
-            "batch" => batch(&fig, k, t),
-            "backups" => backups(&fig, k, t),
-            "capacity" => capacity(&fig, k, t),
-            "calls" => calls(&fig, k),
+            "tickets" => tickets(&fig, &k.tickets, t),
+            "batch" => batch(&fig, &k.jobs, t),
+            "backups" => backups(&fig, &k.backups, t),
+            "capacity" => capacity(&fig, &k.capacity, t),
+            "calls" => calls(&fig, &k.calls),
             "cost" => cost(&fig),
             "remarks" => vec![Block::Text(match remarks {
                 Some(r) if !r.trim().is_empty() => r.lines().map(str::to_string).collect(),
@@ -94,6 +94,8 @@ pub fn build(
         as_of,
         sections,
         definitions: t.definitions.iter().map(|d| (d.term.clone(), d.text.clone())).collect(),
+        cover: None,
+        orientation: tpl.orientation(),
     }
 }
 
@@ -125,7 +127,7 @@ fn summary(f: &Figures, cfg: &Config, t: &Templates) -> Vec<Block> {
     vec![table("主要指標", vec![col("項目", 3.0), col("実績", 1.6), col("目標", 1.4), col("判定", 0.8)], rows, NONE_TEXT)]
 }
 
-fn tickets(f: &Figures, k: &DailyKpis, t: &Templates) -> Vec<Block> {
+pub(crate) fn tickets(f: &Figures, k: &crate::kpi::tickets::TicketKpis, t: &Templates) -> Vec<Block> {
     let mut rows = Vec::new();
     for kind in KINDS.iter().map(|e| e.code).chain(["total"]) {
         let label = if kind == "total" { "合計" } else { t.label("kinds", kind) };
@@ -161,11 +163,11 @@ fn tickets(f: &Figures, k: &DailyKpis, t: &Templates) -> Vec<Block> {
             ),
         }
     };
-    let (rows, empty) = missing_rows(&k.tickets.by_channel, Some("channels"));
+    let (rows, empty) = missing_rows(&k.by_channel, Some("channels"));
     blocks.push(table("受付経路別（受付）", vec![col("受付経路", 2.0), col("件数", 1.0)], rows, empty));
-    let (rows, empty) = missing_rows(&k.tickets.top_categories, None);
+    let (rows, empty) = missing_rows(&k.top_categories, None);
     blocks.push(table("分類別 上位（受付）", vec![col("分類", 3.0), col("件数", 1.0)], rows, empty));
-    let (rows, empty) = match &k.tickets.major_incidents {
+    let (rows, empty) = match &k.major_incidents {
         None => (Vec::new(), MISSING),
         Some(list) => (
             list.iter()
@@ -194,7 +196,7 @@ fn tickets(f: &Figures, k: &DailyKpis, t: &Templates) -> Vec<Block> {
     blocks
 }
 
-fn batch(f: &Figures, k: &DailyKpis, t: &Templates) -> Vec<Block> {
+pub(crate) fn batch(f: &Figures, k: &crate::kpi::jobs::JobKpis, t: &Templates) -> Vec<Block> {
     let items = [
         ("インスタンス数", "jobs.instances", Unit::Count),
         ("実行回数", "jobs.runs", Unit::Count),
@@ -205,7 +207,7 @@ fn batch(f: &Figures, k: &DailyKpis, t: &Templates) -> Vec<Block> {
         ("遅延", "jobs.late", Unit::Count),
     ];
     let mut blocks = vec![figure_table("ジョブ実行状況", "値", f, &items)];
-    let (rows, empty) = match &k.jobs.problems {
+    let (rows, empty) = match &k.problems {
         None => (Vec::new(), MISSING),
         Some(list) => (
             list.iter()
@@ -243,7 +245,7 @@ fn batch(f: &Figures, k: &DailyKpis, t: &Templates) -> Vec<Block> {
     blocks
 }
 
-fn backups(f: &Figures, k: &DailyKpis, t: &Templates) -> Vec<Block> {
+pub(crate) fn backups(f: &Figures, k: &crate::kpi::backups::BackupKpis, t: &Templates) -> Vec<Block> {
     let items = [
         ("予定", "backups.expected", Unit::Count),
         ("成功", "backups.success", Unit::Count),
@@ -265,19 +267,19 @@ fn backups(f: &Figures, k: &DailyKpis, t: &Templates) -> Vec<Block> {
         ]
     };
     let cols = || vec![col("対象", 2.0), col("日付", 1.0), col("判定", 0.8), col("開始", 1.3), col("記録の結果", 1.5)];
-    let (rows, empty) = match &k.backups.problems {
+    let (rows, empty) = match &k.problems {
         None => (Vec::new(), MISSING),
         Some(l) => (l.iter().map(line).collect(), NONE_TEXT),
     };
     blocks.push(table("失敗・未実行", cols(), rows, empty));
-    if let Some(u) = k.backups.unexpected.as_ref().filter(|u| !u.is_empty()) {
+    if let Some(u) = k.unexpected.as_ref().filter(|u| !u.is_empty()) {
         blocks.push(table("予定外の実行（件数に含めない）", cols(), u.iter().map(line).collect(), NONE_TEXT));
     }
     blocks
 }
 
-fn capacity(_f: &Figures, k: &DailyKpis, t: &Templates) -> Vec<Block> {
-    let (rows, empty) = match &k.capacity.series {
+pub(crate) fn capacity(_f: &Figures, k: &crate::kpi::capacity::CapacityKpis, t: &Templates) -> Vec<Block> {
+    let (rows, empty) = match &k.series {
         None => (Vec::new(), MISSING),
         Some(s) => (
             s.iter()
@@ -307,7 +309,7 @@ fn capacity(_f: &Figures, k: &DailyKpis, t: &Templates) -> Vec<Block> {
     )]
 }
 
-fn calls(f: &Figures, k: &DailyKpis) -> Vec<Block> {
+pub(crate) fn calls(f: &Figures, k: &crate::kpi::calls::CallKpis) -> Vec<Block> {
     let items = [
         ("着信数", "calls.offered", Unit::Count),
         ("応答数", "calls.answered", Unit::Count),
@@ -323,7 +325,7 @@ fn calls(f: &Figures, k: &DailyKpis) -> Vec<Block> {
     ];
     let mut blocks = vec![figure_table("コール実績", "値", f, &items)];
     let cats: Vec<String> = (0..24).map(|h| format!("{h}")).collect();
-    let (off, ans): (Vec<Option<f64>>, Vec<Option<f64>>) = match &k.calls.hourly {
+    let (off, ans): (Vec<Option<f64>>, Vec<Option<f64>>) = match &k.hourly {
         Some(h) => h.iter().map(|(o, a)| (Some(*o as f64), Some(*a as f64))).unzip(),
         None => (vec![None; 24], vec![None; 24]),
     };
@@ -334,6 +336,7 @@ fn calls(f: &Figures, k: &DailyKpis) -> Vec<Block> {
         y_label: "件".into(),
         categories: cats.clone(),
         series: vec![Series { name: "着信".into(), values: off.clone() }, Series { name: "応答".into(), values: ans.clone() }],
+        unit: Unit::Count,
     }));
     let rows = (0..24)
         .map(|h| {

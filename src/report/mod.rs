@@ -6,4 +6,6 @@ pub mod common;
 pub mod daily;
 pub mod sla;
 pub mod model;
+pub mod monthly;
+pub mod weekly;
 pub mod template;

@@ -26,6 +26,12 @@ pub enum Unit {
     Decimal,
     /// A whole number without unit or separators (line numbers, attempts).
     Integer,
+    /// A signed change of a count (前月比 `+3件`, `-1件`).
+    CountDelta,
+    /// A signed change of a percentage, in points (`+1.2pt`).
+    PointDelta,
+    /// A signed change in seconds (`-4.0秒`).
+    SecondsDelta,
 }
 
 impl Unit {
@@ -38,12 +44,15 @@ impl Unit {
             Unit::Seconds => "秒",
             Unit::Yen => "円",
             Unit::Decimal | Unit::Integer => "",
+            Unit::CountDelta => "件",
+            Unit::PointDelta => "pt",
+            Unit::SecondsDelta => "秒",
         }
     }
     /// Decimal places shown.
     pub fn decimals(self) -> usize {
         match self {
-            Unit::Count | Unit::Yen | Unit::Integer => 0,
+            Unit::Count | Unit::Yen | Unit::Integer | Unit::CountDelta => 0,
             Unit::PercentFine => 2,
             _ => 1,
         }
@@ -104,6 +113,8 @@ pub const MISSING: &str = "データなし";
 /// unit's decimals and suffix.
 pub fn format_number(v: f64, unit: Unit) -> String {
     let s = format!("{:.*}", unit.decimals(), v);
+    // A value that rounds to zero has no sign ("0.0%", never "-0.0%").
+    let is_zero = s.trim_start_matches('-').chars().all(|c| c == '0' || c == '.');
     let (int, frac) = match s.split_once('.') {
         Some((i, f)) => (i.to_string(), Some(f.to_string())),
         None => (s, None),
@@ -112,6 +123,9 @@ pub fn format_number(v: f64, unit: Unit) -> String {
         return int;
     }
     let (sign, digits) = int.strip_prefix('-').map_or(("", int.as_str()), |d| ("-", d));
+    let signed = matches!(unit, Unit::CountDelta | Unit::PointDelta | Unit::SecondsDelta);
+    // A signed change shows "+" above zero.
+    let sign = if is_zero { "" } else if signed && sign.is_empty() { "+" } else { sign };
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i) % 3 == 0 {
@@ -154,6 +168,8 @@ pub enum ChartKind {
     Column,
     /// Lines.
     Line,
+    /// Stacked columns (parts of a whole per category).
+    StackedColumn,
 }
 
 /// One data series.
@@ -172,6 +188,8 @@ pub struct Chart {
     pub y_label: String,
     pub categories: Vec<String>,
     pub series: Vec<Series>,
+    /// Unit of the values (number format of the chart data and axis).
+    pub unit: Unit,
 }
 
 /// A block of content within a section.
@@ -183,6 +201,9 @@ pub enum Block {
     Chart(Chart),
     /// Paragraphs of text.
     Text(Vec<String>),
+    /// A table whose number cells are shaded by value, lightest at the
+    /// smallest (e.g. calls by hour × weekday).
+    Heat(Table),
 }
 
 /// A section (one sheet in the workbook).
@@ -217,4 +238,46 @@ pub struct Document {
     pub sections: Vec<Section>,
     /// (term, definition) pairs for the 定義 sheet / appendix.
     pub definitions: Vec<(String, String)>,
+    /// A cover page (表紙) and table of contents (目次), for documents that
+    /// are submitted (the monthly report).
+    pub cover: Option<Cover>,
+    /// Page orientation of the PDF and the printed workbook.
+    pub orientation: Orientation,
+}
+
+/// 表紙 and 目次 of a submitted document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cover {
+    /// Addressee (宛先), e.g. `厚生労働省 … 御中`; may be empty.
+    pub recipient: String,
+    /// `提出日 令和8年11月5日`.
+    pub submitted: String,
+    /// Heading of the table of contents (目次).
+    pub toc_title: String,
+}
+
+/// A4 portrait or landscape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Orientation {
+    #[default]
+    Portrait,
+    Landscape,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_format_with_separators_and_signed_changes() {
+        assert_eq!(format_number(1234567.0, Unit::Count), "1,234,567件");
+        assert_eq!(format_number(99.954, Unit::PercentFine), "99.95%");
+        assert_eq!(format_number(-0.04, Unit::Percent), "0.0%");
+        assert_eq!(format_number(3.0, Unit::CountDelta), "+3件");
+        assert_eq!(format_number(-1200.0, Unit::CountDelta), "-1,200件");
+        assert_eq!(format_number(0.0, Unit::CountDelta), "0件");
+        assert_eq!(format_number(1.26, Unit::PointDelta), "+1.3pt");
+        assert_eq!(format_number(-0.04, Unit::PointDelta), "0.0pt");
+        assert_eq!(format_number(-4.0, Unit::SecondsDelta), "-4.0秒");
+    }
 }

@@ -43,7 +43,8 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    fn code(self) -> &'static str {
+    /// Label-table code (`met`, `missed`, …).
+    pub fn code(self) -> &'static str {
         match self {
             Verdict::Met => "met",
             Verdict::Missed => "missed",
@@ -65,7 +66,8 @@ pub enum Group {
 }
 
 impl Group {
-    fn code(self) -> &'static str {
+    /// Label-table code.
+    pub fn code(self) -> &'static str {
         match self {
             Group::Availability => "availability",
             Group::Tickets => "tickets",
@@ -243,12 +245,20 @@ pub struct SlaReport<'a> {
 /// The figures this report adds under its own prefixes: `previous.<key>`,
 /// `trend.<YYYY-MM>.<key>` for every item key, and `sla_report.*` counts.
 pub fn extra_figures(items: &[Item], r: &SlaReport) -> Figures {
-    let mut f = Figures::default();
+    let mut f = item_figures(items);
     for it in items {
-        f.set(format!("previous.{}", it.key), it.previous);
         for (m, fig) in r.trend {
             f.set(format!("trend.{m}.{}", it.key), fig.get(&it.key));
         }
+    }
+    f
+}
+
+/// `previous.<key>` of every item and the verdict counts `sla_report.*`.
+pub fn item_figures(items: &[Item]) -> Figures {
+    let mut f = Figures::default();
+    for it in items {
+        f.set(format!("previous.{}", it.key), it.previous);
     }
     let count = |v: Verdict| items.iter().filter(|i| i.verdict == v).count();
     f.count("sla_report.items", Some(items.len()));
@@ -259,7 +269,8 @@ pub fn extra_figures(items: &[Item], r: &SlaReport) -> Figures {
     f
 }
 
-fn goal_text(it: &Item) -> String {
+/// The goal as shown (`99.50%以上（24x7）`).
+pub(crate) fn goal_text(it: &Item) -> String {
     let base = match it.goal {
         Goal::Min(v) => format!("{}以上", format_number(v, it.unit)),
         Goal::Max(v) => format!("{}以下", format_number(v, it.unit)),
@@ -308,10 +319,13 @@ pub fn build(r: &SlaReport, items: &[Item], cfg: &Config, t: &Templates) -> Docu
         as_of: r.as_of,
         sections,
         definitions: t.definitions.iter().map(|d| (d.term.clone(), d.text.clone())).collect(),
+        cover: None,
+        orientation: tpl.orientation(),
     }
 }
 
-fn summary(items: &[Item], t: &Templates) -> Vec<Block> {
+/// Verdict counts and the item table (also section 2 of the monthly report).
+pub(crate) fn summary(items: &[Item], t: &Templates) -> Vec<Block> {
     let count = |v: Verdict| items.iter().filter(|i| i.verdict == v).count() as f64;
     let overview = vec![
         vec![Cell::text("SLA項目数"), Cell::figure("sla_report.items", Some(items.len() as f64), Unit::Count)],

@@ -21,6 +21,40 @@ pub struct ReportTemplate {
     pub sections: Vec<String>,
     /// Title per section id.
     pub section_titles: BTreeMap<String, String>,
+    /// `portrait` (default) or `landscape`: A4 orientation of the PDF and
+    /// the printed workbook.
+    #[serde(default)]
+    pub orientation: TemplateOrientation,
+    /// Addressee printed on the cover (表紙), e.g. `… 御中`.
+    #[serde(default)]
+    pub recipient: String,
+    /// 提出日 on the cover: the Nth business day (営業日) of the month after
+    /// the period. Only documents with a cover use it.
+    #[serde(default)]
+    pub submit_business_day: Option<u32>,
+}
+
+/// Orientation as written in a template.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum TemplateOrientation {
+    #[default]
+    Portrait,
+    Landscape,
+}
+
+impl ReportTemplate {
+    /// The title of a section id (the id itself when the template has none).
+    pub fn section_title(&self, id: &str) -> String {
+        self.section_titles.get(id).cloned().unwrap_or_else(|| id.to_string())
+    }
+    /// The model's orientation.
+    pub fn orientation(&self) -> super::model::Orientation {
+        match self.orientation {
+            TemplateOrientation::Portrait => super::model::Orientation::Portrait,
+            TemplateOrientation::Landscape => super::model::Orientation::Landscape,
+        }
+    }
 }
 
 /// A term and its definition for the 定義 sheet.
@@ -44,6 +78,10 @@ pub struct Templates {
     pub daily: ReportTemplate,
     /// SLA遵守状況報告.
     pub sla: ReportTemplate,
+    /// 月次報告.
+    pub monthly: ReportTemplate,
+    /// 週次報告.
+    pub weekly: ReportTemplate,
     /// Label tables: `labels["kinds"]["incident"] = "インシデント"`.
     pub labels: BTreeMap<String, BTreeMap<String, String>>,
     pub definitions: Vec<Definition>,
@@ -64,8 +102,15 @@ impl Templates {
 pub const DAILY_SECTIONS: &[&str] = &["summary", "tickets", "batch", "backups", "capacity", "calls", "cost", "remarks", "data_quality"];
 /// Section ids the SLA builder knows.
 pub const SLA_SECTIONS: &[&str] = &["summary", "trend", "breaches", "remarks", "data_quality"];
+/// Section ids the monthly builder knows (reports.md 1–14, remarks, data quality).
+pub const MONTHLY_SECTIONS: &[&str] = &[
+    "summary", "sla", "incidents", "problems", "changes", "releases", "configuration", "calls", "batch", "backups", "capacity",
+    "availability", "cost", "next_month", "remarks", "data_quality",
+];
+/// Section ids the weekly builder knows.
+pub const WEEKLY_SECTIONS: &[&str] = &["summary", "days", "tickets", "batch", "backups", "capacity", "calls", "cost", "remarks", "data_quality"];
 
-/// Load `<dir>/{daily,sla,labels,definitions}.toml` and `<dir>/fonts/ipaexg.ttf`,
+/// Load `<dir>/{daily,weekly,monthly,sla,labels,definitions}.toml` and `<dir>/fonts/ipaexg.ttf`,
 /// collecting every problem.
 pub fn load(dir: &Path) -> Result<Templates, Vec<String>> {
     let mut errors = Vec::new();
@@ -85,8 +130,8 @@ pub fn load(dir: &Path) -> Result<Templates, Vec<String>> {
             }
         }
     };
-    let daily = read("daily.toml");
-    let sla = read("sla.toml");
+    let report_files = ["daily.toml", "sla.toml", "monthly.toml", "weekly.toml"];
+    let raw_reports: Vec<Option<Vec<u8>>> = report_files.iter().map(|n| read(n)).collect();
     let labels = read("labels.toml");
     let defs = read("definitions.toml");
     let font = read("fonts/ipaexg.ttf");
@@ -104,12 +149,15 @@ pub fn load(dir: &Path) -> Result<Templates, Vec<String>> {
             .map_err(|e| errors.push(format!("{}: {}", dir.join(name).display(), e.to_string().trim_end())))
             .ok()
     }
-    let daily: Option<ReportTemplate> = parse(dir, "daily.toml", daily, &mut errors);
-    let sla: Option<ReportTemplate> = parse(dir, "sla.toml", sla, &mut errors);
+    let mut reports: Vec<Option<ReportTemplate>> =
+        report_files.iter().zip(raw_reports).map(|(n, b)| parse(dir, n, b, &mut errors)).collect();
     let labels: Option<BTreeMap<String, BTreeMap<String, String>>> = parse(dir, "labels.toml", labels, &mut errors);
     let defs: Option<DefinitionsFile> = parse(dir, "definitions.toml", defs, &mut errors);
-    for (name, tpl, known) in [("daily.toml", &daily, DAILY_SECTIONS), ("sla.toml", &sla, SLA_SECTIONS)] {
+    for ((name, tpl), known) in report_files.iter().zip(&reports).zip([DAILY_SECTIONS, SLA_SECTIONS, MONTHLY_SECTIONS, WEEKLY_SECTIONS]) {
         let Some(d) = tpl else { continue };
+        if d.submit_business_day.is_some_and(|n| !(1..=20).contains(&n)) {
+            errors.push(format!("{}: submit_business_day must be 1–20", dir.join(name).display()));
+        }
         for s in &d.sections {
             if !known.contains(&s.as_str()) {
                 errors.push(format!("{}: unknown section {s:?} (known: {})", dir.join(name).display(), known.join(", ")));
@@ -118,11 +166,17 @@ pub fn load(dir: &Path) -> Result<Templates, Vec<String>> {
             }
         }
     }
-    match (daily, sla, labels, defs, font) {
-        (Some(daily), Some(sla), Some(labels), Some(defs), Some(font)) if errors.is_empty() => Ok(Templates {
+    let weekly = reports.pop().flatten();
+    let monthly = reports.pop().flatten();
+    let sla = reports.pop().flatten();
+    let daily = reports.pop().flatten();
+    match (daily, sla, monthly, weekly, labels, defs, font) {
+        (Some(daily), Some(sla), Some(monthly), Some(weekly), Some(labels), Some(defs), Some(font)) if errors.is_empty() => Ok(Templates {
             dir: dir.to_path_buf(),
             daily,
             sla,
+            monthly,
+            weekly,
             labels,
             definitions: defs.definition,
             font,

@@ -1,0 +1,760 @@
+//! 月次報告 builder: the month's figures, the previous month, the 13-month
+//! trend, the service-management lists and the next month's schedule →
+//! [`Document`] with a cover (表紙) and table of contents (目次).
+//!
+//! Sections (order and titles from `templates/monthly.toml`) follow
+//! reports.md 1–14, then 特記事項 and データ品質. Every number shown is a
+//! figure key in the JSON: the month's KPIs, `mom.<key>` (前月比, the change
+//! from the previous month), `trend.<YYYY-MM>.<key>` (13-month trends),
+//! `previous.<key>` and `sla_report.*` (section 2), `calls.heat.<HH>.<wd>`,
+//! and the service-management counts of [`crate::kpi::itsm`].
+
+use super::common::{col, figure_table, quality_blocks, table, QualityNote, NONE_TEXT};
+use super::model::*;
+use super::sla::{self, Verdict};
+use super::template::Templates;
+use crate::config::Config;
+use crate::jobs::Job;
+use crate::kpi::itsm::{ItsmKpis, TicketLine, RESULTS};
+use crate::kpi::tickets::CHANGE_CLASSES;
+use crate::kpi::{calls::WEEKDAYS, Figures, PeriodKpis};
+use crate::time::{format_short, month_label_ja, wareki_date, Period, MS_PER_MIN};
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
+
+/// Months in the trend (the month and the twelve before it).
+pub const TREND_MONTHS: usize = 13;
+/// Capacity series drawn in the p95 trend chart (highest p95 first).
+const CAPACITY_TREND_SERIES: usize = 6;
+
+/// The runs of one job in the following month.
+pub struct ScheduledJob {
+    pub job: Job,
+    pub runs: Vec<NaiveDateTime>,
+}
+
+/// Everything the monthly report shows.
+pub struct MonthlyReport<'a> {
+    pub month: Period,
+    pub as_of: NaiveDateTime,
+    /// 提出日 (None: no business-day rule could place it).
+    pub submitted: Option<NaiveDate>,
+    pub current: &'a PeriodKpis,
+    pub previous: &'a PeriodKpis,
+    /// (month, figures) for the 13 months ending with this one, oldest first.
+    pub trend: &'a [(Period, Figures)],
+    pub itsm: &'a ItsmKpis,
+    pub sla_items: &'a [sla::Item],
+    /// hokoku's own jobs in the following month, or why they are unknown.
+    pub schedule: Result<Vec<ScheduledJob>, String>,
+    pub remarks: Option<&'a str>,
+    pub quality: &'a [QualityNote],
+}
+
+/// (label, key, unit, unit of the change) of the 概況 figures with 前月比.
+const KEY_FIGURES: [(&str, &str, Unit, Unit); 14] = [
+    ("受付件数（全種別）", "tickets.received.total", Unit::Count, Unit::CountDelta),
+    ("インシデント受付件数", "tickets.received.incident", Unit::Count, Unit::CountDelta),
+    ("解決件数", "tickets.resolved.total", Unit::Count, Unit::CountDelta),
+    ("未解決件数（月末）", "tickets.backlog.total", Unit::Count, Unit::CountDelta),
+    ("変更件数", "changes.total", Unit::Count, Unit::CountDelta),
+    ("着信数", "calls.offered", Unit::Count, Unit::CountDelta),
+    ("応答率", "calls.answer_rate", Unit::Percent, Unit::PointDelta),
+    ("放棄率", "calls.abandon_rate", Unit::Percent, Unit::PointDelta),
+    ("サービスレベル", "calls.service_level", Unit::Percent, Unit::PointDelta),
+    ("平均応答待ち時間（ASA）", "calls.asa_s", Unit::Seconds, Unit::SecondsDelta),
+    ("ジョブ 最終成功率", "jobs.final_success_pct", Unit::Percent, Unit::PointDelta),
+    ("ジョブ 異常終了", "jobs.failed_instances", Unit::Count, Unit::CountDelta),
+    ("バックアップ 成功率", "backups.success_pct", Unit::Percent, Unit::PointDelta),
+    ("バックアップ 未実行", "backups.missing", Unit::Count, Unit::CountDelta),
+];
+
+/// `2025/10` for chart categories.
+fn short_month(p: Period) -> String {
+    format!("{}/{:02}", p.first.year(), p.first.month())
+}
+
+/// The trend keys the report draws, besides availability and capacity.
+const TREND_KEYS: [&str; 8] = [
+    "tickets.received.incident",
+    "tickets.resolved.incident",
+    "calls.offered",
+    "calls.answered",
+    "calls.answer_rate",
+    "jobs.final_success_pct",
+    "backups.success_pct",
+    "changes.total",
+];
+
+fn availability_systems(r: &MonthlyReport) -> Vec<String> {
+    r.current.availability.systems.as_ref().map(|s| s.iter().map(|a| a.system.clone()).collect()).unwrap_or_default()
+}
+
+/// Capacity series keys (`capacity.<host>.<metric>[@res]`) for the p95
+/// trend: the highest p95 this month first.
+fn capacity_trend_keys(r: &MonthlyReport) -> Vec<(String, String)> {
+    let mut s: Vec<_> = r.current.capacity.series.iter().flatten().collect();
+    s.sort_by(|a, b| b.p95.total_cmp(&a.p95).then(a.key().cmp(&b.key())));
+    s.into_iter()
+        .take(CAPACITY_TREND_SERIES)
+        .map(|x| {
+            let name = match &x.resource {
+                Some(res) => format!("{} {} {}", x.host, x.metric, res),
+                None => format!("{} {}", x.host, x.metric),
+            };
+            (name, x.key())
+        })
+        .collect()
+}
+
+/// The figures this report adds to the month's KPIs (see the module docs).
+pub fn extra_figures(r: &MonthlyReport) -> Figures {
+    let mut f = sla::item_figures(r.sla_items);
+    f.extend(r.itsm.figures.clone());
+    let cur = r.current.figures();
+    let prev = r.previous.figures();
+    for (_, key, _, _) in KEY_FIGURES {
+        f.set(format!("previous.{key}"), prev.get(key));
+        f.set(format!("mom.{key}"), cur.get(key).zip(prev.get(key)).map(|(a, b)| a - b));
+    }
+    let mut keys: Vec<String> = TREND_KEYS.iter().map(|k| k.to_string()).collect();
+    keys.extend(availability_systems(r).iter().map(|s| format!("availability.{s}.pct")));
+    keys.extend(capacity_trend_keys(r).into_iter().map(|(_, k)| format!("{k}.p95")));
+    for (m, fig) in r.trend {
+        for k in &keys {
+            f.set(format!("trend.{}.{k}", m.month_label()), fig.get(k));
+        }
+    }
+    match &r.current.calls.heat {
+        Some(h) => {
+            for (hour, row) in h.iter().enumerate() {
+                for (d, n) in row.iter().enumerate() {
+                    f.count(format!("calls.heat.{hour:02}.{}", WEEKDAYS[d]), Some(*n));
+                }
+            }
+        }
+        None => f.set("calls.heat", None),
+    }
+    if let Ok(jobs) = &r.schedule {
+        for j in jobs {
+            f.count(format!("schedule.next_month.jobs.{}.runs", j.job.id), Some(j.runs.len()));
+        }
+    }
+    f
+}
+
+/// Build the document. `f` holds every figure (KPIs and [`extra_figures`]).
+pub fn build(r: &MonthlyReport, f: &Figures, cfg: &Config, t: &Templates) -> Document {
+    let tpl = &t.monthly;
+    let mut sections = Vec::new();
+    for id in &tpl.sections {
+        let blocks = match id.as_str() {
+            "summary" => summary(r, f),
+            "sla" => sla_summary(r, t),
+            "incidents" => incidents(r, f, t),
+            "problems" => problems(r, f, t),
+            "changes" => changes(r, f, t),
+            "releases" => releases(r, f, t),
+            "configuration" => configuration(r, f, t),
+            "calls" => calls(r, f),
+            "batch" => batch(r, f, t),
+            "backups" => backups(r, f, t),
+            "capacity" => capacity(r, t),
+            "availability" => availability(r, f, cfg),
+            "cost" => cost(f),
+            "next_month" => next_month(r, t),
+            "remarks" => vec![Block::Text(match r.remarks {
+                Some(x) if !x.trim().is_empty() => x.lines().map(str::to_string).collect(),
+                _ => vec!["特記事項なし".to_string()],
+            })],
+            "data_quality" => quality_blocks(r.quality),
+            _ => continue,
+        };
+        sections.push(Section { id: id.clone(), title: tpl.section_title(id), blocks });
+    }
+    Document {
+        kind: "monthly".into(),
+        title: tpl.title.clone(),
+        organisation: tpl.organisation.clone(),
+        author: tpl.author.clone(),
+        period_label: format!("{} {}", tpl.period_prefix, month_label_ja(r.month)),
+        period: r.month.month_label(),
+        as_of: r.as_of,
+        sections,
+        definitions: t.definitions.iter().map(|d| (d.term.clone(), d.text.clone())).collect(),
+        cover: Some(Cover {
+            recipient: tpl.recipient.clone(),
+            submitted: match r.submitted {
+                Some(d) => format!("提出日 {}", wareki_date(d)),
+                None => format!("提出日 {}", wareki_date(r.as_of.date())),
+            },
+            toc_title: "目次".into(),
+        }),
+        orientation: tpl.orientation(),
+    }
+}
+
+/// A chart of trend keys over the 13 months.
+fn trend_chart(r: &MonthlyReport, title: &str, kind: ChartKind, y_label: &str, unit: Unit, series: &[(String, String)]) -> Block {
+    Block::Chart(Chart {
+        title: title.into(),
+        kind,
+        x_label: "年月".into(),
+        y_label: y_label.into(),
+        categories: r.trend.iter().map(|(m, _)| short_month(*m)).collect(),
+        series: series.iter().map(|(name, key)| Series { name: name.clone(), values: r.trend.iter().map(|(_, f)| f.get(key)).collect() }).collect(),
+        unit,
+    })
+}
+
+fn s(name: &str, key: &str) -> (String, String) {
+    (name.to_string(), key.to_string())
+}
+
+/// The same trend as a table (one value per cell, for the ministry's files).
+fn trend_table(r: &MonthlyReport, caption: &str, series: &[(String, String, Unit)]) -> Block {
+    let mut columns = vec![col("年月", 1.0)];
+    columns.extend(series.iter().map(|(n, _, _)| col(n, 1.0)));
+    let rows = r
+        .trend
+        .iter()
+        .map(|(m, fig)| {
+            let mut row = vec![Cell::text(short_month(*m))];
+            row.extend(series.iter().map(|(_, k, u)| Cell::figure(&format!("trend.{}.{k}", m.month_label()), fig.get(k), *u)));
+            row
+        })
+        .collect();
+    table(caption, columns, rows, NONE_TEXT)
+}
+
+fn summary(r: &MonthlyReport, f: &Figures) -> Vec<Block> {
+    let rows = KEY_FIGURES
+        .iter()
+        .map(|(label, key, unit, delta)| {
+            vec![
+                Cell::text(*label),
+                Cell::figure(key, f.get(key), *unit),
+                Cell::figure(&format!("previous.{key}"), f.get(&format!("previous.{key}")), *unit),
+                Cell::figure(&format!("mom.{key}"), f.get(&format!("mom.{key}")), *delta),
+            ]
+        })
+        .collect();
+    let count = |v: Verdict| r.sla_items.iter().filter(|i| i.verdict == v).count() as f64;
+    let sla_rows = vec![
+        vec![Cell::text("SLA項目数"), Cell::figure("sla_report.items", Some(r.sla_items.len() as f64), Unit::Count)],
+        vec![Cell::text("達成"), Cell::figure("sla_report.met", Some(count(Verdict::Met)), Unit::Count)],
+        vec![Cell::text("未達"), Cell::figure("sla_report.missed", Some(count(Verdict::Missed)), Unit::Count)],
+        vec![Cell::text("データなし"), Cell::figure("sla_report.no_data", Some(count(Verdict::NoData)), Unit::Count)],
+    ];
+    vec![
+        table(
+            "主要指標と前月比",
+            vec![col("項目", 3.0), col("当月", 1.2), col("前月", 1.2), col("前月比", 1.2)],
+            rows,
+            NONE_TEXT,
+        ),
+        table("SLA遵守状況（項目数）", vec![col("判定", 3.0), col("項目数", 1.2)], sla_rows, NONE_TEXT),
+    ]
+}
+
+fn sla_summary(r: &MonthlyReport, t: &Templates) -> Vec<Block> {
+    let mut blocks = vec![Block::Text(vec![format!(
+        "SLA項目ごとの目標値・実績値・判定です。未達の明細と未達理由・改善策は別冊「{}」に記載しています。",
+        t.sla.title
+    )])];
+    blocks.extend(sla::summary(r.sla_items, t));
+    blocks
+}
+
+fn ranked_rows(v: &Option<Vec<(String, usize)>>, unset: &str, label: impl Fn(&str) -> String) -> (Vec<Vec<Cell>>, &'static str) {
+    match v {
+        None => (Vec::new(), MISSING),
+        Some(items) => (
+            items
+                .iter()
+                .map(|(c, n)| vec![Cell::text(if c.is_empty() { unset.to_string() } else { label(c) }), Cell::num(*n as f64, Unit::Count)])
+                .collect(),
+            NONE_TEXT,
+        ),
+    }
+}
+
+/// Wall-clock minutes from `a` to `b`.
+fn minutes(a: Option<i64>, b: Option<i64>) -> Cell {
+    match (a, b) {
+        (Some(a), Some(b)) if b >= a => Cell::num((b - a) as f64 / MS_PER_MIN as f64, Unit::Minutes),
+        _ => Cell::Empty,
+    }
+}
+
+fn incidents(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
+    let items = [
+        ("受付", "tickets.received.incident", Unit::Count),
+        ("解決", "tickets.resolved.incident", Unit::Count),
+        ("未解決（月末）", "tickets.backlog.incident", Unit::Count),
+        ("優先度1（緊急）", "incidents.by_priority.p1", Unit::Count),
+        ("優先度2（高）", "incidents.by_priority.p2", Unit::Count),
+        ("優先度3（中）", "incidents.by_priority.p3", Unit::Count),
+        ("優先度4（低）", "incidents.by_priority.p4", Unit::Count),
+    ];
+    let mut blocks = vec![figure_table("インシデント件数", "件数", f, &items)];
+    blocks.push(trend_chart(
+        r,
+        "インシデント件数の推移（13か月）",
+        ChartKind::Column,
+        "件",
+        Unit::Count,
+        &[s("受付", "tickets.received.incident"), s("解決", "tickets.resolved.incident")],
+    ));
+    blocks.push(trend_table(
+        r,
+        "インシデント件数の推移（表）",
+        &[("受付".into(), "tickets.received.incident".into(), Unit::Count), ("解決".into(), "tickets.resolved.incident".into(), Unit::Count)],
+    ));
+    let (rows, empty) = ranked_rows(&r.itsm.incidents_by_category, "（未分類）", str::to_string);
+    blocks.push(table("分類別（受付）", vec![col("分類", 3.0), col("件数", 1.0)], rows, empty));
+    let (rows, empty) = ranked_rows(&r.itsm.incidents_by_system, "（未設定）", str::to_string);
+    blocks.push(table("対象システム別（受付）", vec![col("対象システム", 3.0), col("件数", 1.0)], rows, empty));
+    let (rows, empty) = match &r.current.tickets.major_incidents {
+        None => (Vec::new(), MISSING),
+        Some(list) => (
+            list.iter()
+                .map(|m| {
+                    vec![
+                        Cell::text(&m.ticket_id),
+                        Cell::text(m.title.clone().unwrap_or_default()),
+                        Cell::text(format!("{}（{}）", m.priority, t.label("priorities", &m.priority.to_string()))),
+                        Cell::text(m.system.clone().unwrap_or_default()),
+                        Cell::datetime(Some(m.opened_at)),
+                        Cell::datetime(m.resolved_at),
+                        minutes(Some(m.opened_at), m.resolved_at),
+                        Cell::text(t.label("ticket_statuses", &m.status)),
+                    ]
+                })
+                .collect(),
+            NONE_TEXT,
+        ),
+    };
+    blocks.push(table(
+        "優先度1・2のインシデント（所要時間は受付から解決まで）",
+        vec![
+            col("チケット番号", 1.4),
+            col("件名", 3.0),
+            col("優先度", 0.9),
+            col("対象システム", 1.4),
+            col("受付", 1.3),
+            col("解決", 1.3),
+            col("所要時間", 1.0),
+            col("状態", 0.8),
+        ],
+        rows,
+        empty,
+    ));
+    blocks
+}
+
+fn ticket_rows(list: &Option<Vec<TicketLine>>, row: impl Fn(&TicketLine) -> Vec<Cell>) -> (Vec<Vec<Cell>>, &'static str) {
+    match list {
+        None => (Vec::new(), MISSING),
+        Some(l) => (l.iter().map(row).collect(), NONE_TEXT),
+    }
+}
+
+fn problems(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
+    let items = [
+        ("対応中の問題（当月中に未解決だったもの）", "problems.active", Unit::Count),
+        ("新規", "problems.received", Unit::Count),
+        ("解決", "problems.resolved", Unit::Count),
+        ("未解決（月末）", "problems.open_at_end", Unit::Count),
+    ];
+    let mut blocks = vec![figure_table("問題管理の件数", "件数", f, &items)];
+    let (rows, empty) = ticket_rows(&r.itsm.problems, |p| {
+        vec![
+            Cell::text(&p.ticket_id),
+            Cell::text(p.title.clone().unwrap_or_default()),
+            Cell::text(p.system.clone().unwrap_or_default()),
+            Cell::datetime(p.opened_at),
+            Cell::datetime(p.resolved_at),
+            Cell::text(t.label("ticket_statuses", &p.status)),
+        ]
+    });
+    blocks.push(table(
+        "問題一覧",
+        vec![col("チケット番号", 1.4), col("件名", 3.4), col("対象システム", 1.4), col("登録", 1.3), col("解決", 1.3), col("状態", 0.8)],
+        rows,
+        empty,
+    ));
+    blocks
+}
+
+fn result_label<'a>(t: &'a Templates, r: &'a str) -> &'a str {
+    t.label("results", if r.is_empty() { "none" } else { r })
+}
+
+fn changes(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
+    let mut columns = vec![col("変更区分", 1.4), col("件数", 1.0)];
+    columns.extend(RESULTS.iter().map(|x| col(result_label(t, x), 1.0)));
+    let classes: Vec<&str> = CHANGE_CLASSES.iter().copied().chain(["unset"]).collect();
+    let key = |c: &str, res: &str| format!("changes.by_class_result.{c}.{}", if res.is_empty() { "none" } else { res });
+    let rows = classes
+        .iter()
+        .map(|c| {
+            let label = if *c == "unset" { "（未設定）".to_string() } else { t.label("change_classes", c).to_string() };
+            let total: Option<f64> = RESULTS.iter().map(|x| f.get(&key(c, x))).sum();
+            let total_key = if *c == "unset" { "changes.by_class.unset".to_string() } else { format!("changes.by_class.{c}") };
+            let total_cell = if *c == "unset" { Cell::num(total.unwrap_or(0.0), Unit::Count) } else { Cell::figure(&total_key, f.get(&total_key), Unit::Count) };
+            let mut row = vec![Cell::text(label), if total.is_some() { total_cell } else { Cell::Missing { key: None } }];
+            row.extend(RESULTS.iter().map(|x| Cell::figure(&key(c, x), f.get(&key(c, x)), Unit::Count)));
+            row
+        })
+        .collect();
+    let mut blocks = vec![table("変更区分別の件数と結果（当月に登録された変更）", columns, rows, NONE_TEXT)];
+    blocks.push(figure_table(
+        "変更の指標",
+        "値",
+        f,
+        &[("変更件数", "changes.total", Unit::Count), ("成功率（結果のある変更）", "changes.success_pct", Unit::Percent), ("緊急変更の割合", "changes.emergency_pct", Unit::Percent)],
+    ));
+    blocks.push(Block::Chart(Chart {
+        title: "変更区分別の結果".into(),
+        kind: ChartKind::StackedColumn,
+        x_label: "変更区分".into(),
+        y_label: "件".into(),
+        categories: classes.iter().map(|c| if *c == "unset" { "未設定".to_string() } else { t.label("change_classes", c).to_string() }).collect(),
+        series: RESULTS.iter().map(|x| Series { name: result_label(t, x).to_string(), values: classes.iter().map(|c| f.get(&key(c, x))).collect() }).collect(),
+        unit: Unit::Count,
+    }));
+    let (rows, empty) = ticket_rows(&r.itsm.changes, |c| {
+        vec![
+            Cell::text(&c.ticket_id),
+            Cell::text(c.title.clone().unwrap_or_default()),
+            Cell::text(c.change_class.as_deref().map_or("（未設定）", |x| t.label("change_classes", x))),
+            Cell::text(if c.planned == Some(true) { "有" } else { "" }),
+            Cell::datetime(c.scheduled_at),
+            Cell::text(result_label(t, c.result.as_deref().unwrap_or(""))),
+            Cell::text(t.label("ticket_statuses", &c.status)),
+        ]
+    });
+    blocks.push(table(
+        "変更一覧",
+        vec![col("チケット番号", 1.4), col("件名", 3.0), col("区分", 0.8), col("計画停止", 0.8), col("実施予定", 1.3), col("結果", 1.0), col("状態", 0.8)],
+        rows,
+        empty,
+    ));
+    blocks
+}
+
+fn releases(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
+    let mut items: Vec<(String, String)> = vec![("リリース件数".into(), "releases.total".into())];
+    items.extend(RESULTS.iter().map(|x| (result_label(t, x).to_string(), format!("releases.result.{}", if x.is_empty() { "none" } else { x }))));
+    let rows = items.iter().map(|(l, k)| vec![Cell::text(l), Cell::figure(k, f.get(k), Unit::Count)]).collect();
+    let mut blocks = vec![table("リリースの件数（当月に登録または実施予定のもの）", vec![col("項目", 3.0), col("件数", 1.0)], rows, NONE_TEXT)];
+    let (rows, empty) = ticket_rows(&r.itsm.releases, |x| {
+        vec![
+            Cell::text(&x.ticket_id),
+            Cell::text(x.title.clone().unwrap_or_default()),
+            Cell::text(x.system.clone().unwrap_or_default()),
+            Cell::datetime(x.scheduled_at),
+            Cell::text(result_label(t, x.result.as_deref().unwrap_or(""))),
+            Cell::text(t.label("ticket_statuses", &x.status)),
+        ]
+    });
+    blocks.push(table(
+        "リリース一覧",
+        vec![col("チケット番号", 1.4), col("件名", 3.2), col("対象システム", 1.4), col("実施予定", 1.3), col("結果", 1.0), col("状態", 0.8)],
+        rows,
+        empty,
+    ));
+    blocks
+}
+
+fn configuration(r: &MonthlyReport, f: &Figures, _t: &Templates) -> Vec<Block> {
+    let items = [
+        ("構成管理の受付", "tickets.received.config", Unit::Count),
+        ("構成管理の完了（解決）", "tickets.resolved.config", Unit::Count),
+        ("未完了（月末）", "tickets.backlog.config", Unit::Count),
+    ];
+    let mut blocks = vec![figure_table("構成管理の件数", "件数", f, &items)];
+    let (rows, empty) = ranked_rows(&r.itsm.configuration_by_category, "（未分類）", str::to_string);
+    blocks.push(table("分類別（受付）", vec![col("分類", 3.0), col("件数", 1.0)], rows, empty));
+    blocks
+}
+
+fn calls(r: &MonthlyReport, f: &Figures) -> Vec<Block> {
+    let items = [
+        ("着信数", "calls.offered", Unit::Count),
+        ("応答数", "calls.answered", Unit::Count),
+        ("放棄数（短時間放棄を除く）", "calls.abandoned", Unit::Count),
+        ("短時間放棄", "calls.short_abandons", Unit::Count),
+        ("応答率", "calls.answer_rate", Unit::Percent),
+        ("放棄率", "calls.abandon_rate", Unit::Percent),
+        ("サービスレベル", "calls.service_level", Unit::Percent),
+        ("平均応答待ち時間（ASA）", "calls.asa_s", Unit::Seconds),
+        ("平均処理時間（AHT）", "calls.aht_s", Unit::Seconds),
+    ];
+    let mut blocks = vec![figure_table("コール実績", "値", f, &items)];
+    blocks.push(trend_chart(r, "着信数・応答数の推移（13か月）", ChartKind::Column, "件", Unit::Count, &[s("着信", "calls.offered"), s("応答", "calls.answered")]));
+    blocks.push(trend_chart(r, "応答率の推移（13か月）", ChartKind::Line, "%", Unit::Percent, &[s("応答率", "calls.answer_rate")]));
+    blocks.push(trend_table(
+        r,
+        "コールの推移（表）",
+        &[
+            ("着信".into(), "calls.offered".into(), Unit::Count),
+            ("応答".into(), "calls.answered".into(), Unit::Count),
+            ("応答率".into(), "calls.answer_rate".into(), Unit::Percent),
+        ],
+    ));
+    // Hour × weekday heat table.
+    let days = ["月", "火", "水", "木", "金", "土", "日"];
+    let mut columns = vec![col("時間帯", 1.0)];
+    columns.extend(days.iter().map(|d| col(d, 0.8)));
+    let (rows, empty) = match &r.current.calls.heat {
+        None => (Vec::new(), MISSING),
+        Some(h) => (
+            h.iter()
+                .enumerate()
+                .map(|(hour, row)| {
+                    let mut cells = vec![Cell::text(format!("{hour}時台"))];
+                    cells.extend(row.iter().enumerate().map(|(d, n)| Cell::Number {
+                        value: *n as f64,
+                        unit: Unit::Count,
+                        key: Some(format!("calls.heat.{hour:02}.{}", WEEKDAYS[d])),
+                    }));
+                    cells
+                })
+                .collect(),
+            NONE_TEXT,
+        ),
+    };
+    blocks.push(Block::Heat(Table { caption: "時間帯 × 曜日別 着信数".into(), columns, rows, empty_text: empty.into() }));
+    let (rows, empty) = match &r.current.calls.staffing {
+        None => (Vec::new(), MISSING),
+        Some(st) => (
+            st.iter()
+                .filter(|x| x.calls_per_hour > 0.0)
+                .map(|x| {
+                    vec![
+                        Cell::text(format!("{}時台", x.hour)),
+                        Cell::num(x.calls_per_hour, Unit::Decimal),
+                        Cell::num(x.erlangs, Unit::Decimal),
+                        Cell::figure(&format!("calls.staffing.{:02}.agents", x.hour), Some(f64::from(x.agents)), Unit::Integer),
+                        Cell::num(x.predicted_sl, Unit::Percent),
+                    ]
+                })
+                .collect(),
+            NONE_TEXT,
+        ),
+    };
+    blocks.push(table(
+        "必要オペレーター数（アーランC、営業日平均）",
+        vec![col("時間帯", 1.0), col("着信/時", 1.0), col("呼量（アーラン）", 1.2), col("必要人数", 1.0), col("予測サービスレベル", 1.3)],
+        rows,
+        empty,
+    ));
+    blocks
+}
+
+fn batch(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
+    let mut blocks = super::daily::batch(f, &r.current.jobs, t);
+    blocks.insert(1, figure_table("実行時間の異常", "値", f, &[("実行時間の異常（過去30日p95の1.5倍超）", "jobs.duration_anomalies", Unit::Count)]));
+    blocks.insert(1, trend_chart(r, "ジョブ最終成功率の推移（13か月）", ChartKind::Line, "%", Unit::Percent, &[s("最終成功率", "jobs.final_success_pct")]));
+    blocks
+}
+
+fn backups(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
+    let mut blocks = super::daily::backups(f, &r.current.backups, t);
+    blocks.insert(1, trend_chart(r, "バックアップ成功率の推移（13か月）", ChartKind::Line, "%", Unit::Percent, &[s("成功率", "backups.success_pct")]));
+    blocks
+}
+
+fn capacity(r: &MonthlyReport, t: &Templates) -> Vec<Block> {
+    let (rows, empty) = match &r.current.capacity.series {
+        None => (Vec::new(), MISSING),
+        Some(list) => (
+            list.iter()
+                .map(|x| {
+                    let key = x.key();
+                    let pct = |k: &str, v: f64| Cell::figure(&format!("{key}.{k}"), Some(v), Unit::Percent);
+                    vec![
+                        Cell::text(&x.host),
+                        Cell::text(t.label("metrics", &x.metric)),
+                        Cell::text(x.resource.clone().unwrap_or_default()),
+                        pct("mean", x.mean),
+                        pct("p95", x.p95),
+                        pct("max", x.max),
+                        x.warn_minutes.map_or(Cell::Empty, |m| Cell::figure(&format!("{key}.warn_minutes"), Some(m), Unit::Minutes)),
+                        x.slope_per_day.map_or(Cell::Missing { key: None }, |v| Cell::num(v, Unit::Decimal)),
+                        x.days_to_full.map_or(Cell::Empty, |d| Cell::num(d, Unit::Decimal)),
+                    ]
+                })
+                .collect(),
+            NONE_TEXT,
+        ),
+    };
+    let mut blocks = vec![table(
+        "ホスト別 使用率（平均・p95・最大）と増加傾向",
+        vec![
+            col("ホスト", 1.1),
+            col("項目", 1.5),
+            col("対象", 0.9),
+            col("平均", 0.9),
+            col("p95", 0.9),
+            col("最大", 0.9),
+            col("警告超過時間", 1.1),
+            col("傾き（pt/日）", 1.0),
+            col("満杯まで（日）", 1.0),
+        ],
+        rows,
+        empty,
+    )];
+    let series = capacity_trend_keys(r);
+    let keyed: Vec<(String, String)> = series.iter().map(|(n, k)| (n.clone(), format!("{k}.p95"))).collect();
+    blocks.push(trend_chart(r, "p95使用率の推移（13か月、当月p95上位）", ChartKind::Line, "%", Unit::Percent, &keyed));
+    blocks.push(Block::Text(vec![
+        "傾きは直近30日の最小二乗法による1日あたりの増加（ポイント）、満杯までの日数はディスク使用率が増加傾向の場合のみ示します。".into(),
+    ]));
+    blocks
+}
+
+fn availability(r: &MonthlyReport, f: &Figures, cfg: &Config) -> Vec<Block> {
+    let (rows, empty) = match &r.current.availability.systems {
+        None => (Vec::new(), MISSING),
+        Some(list) => (
+            list.iter()
+                .map(|a| {
+                    let k = |x: &str| format!("availability.{}.{x}", a.system);
+                    let pct = f.get(&k("pct"));
+                    let verdict = sla::judge_shown(pct, sla::Goal::Min(a.target_pct), Unit::PercentFine);
+                    vec![
+                        Cell::text(&a.system),
+                        Cell::text(cfg.system_service(&a.system).calendar),
+                        Cell::figure(&k("service_min"), f.get(&k("service_min")), Unit::Minutes),
+                        Cell::figure(&k("planned_min"), f.get(&k("planned_min")), Unit::Minutes),
+                        Cell::figure(&k("unplanned_min"), f.get(&k("unplanned_min")), Unit::Minutes),
+                        Cell::figure(&k("pct"), pct, Unit::PercentFine),
+                        Cell::num(a.target_pct, Unit::PercentFine),
+                        Cell::text(match verdict {
+                            Verdict::Met => "達成",
+                            Verdict::Missed => "未達",
+                            _ => MISSING,
+                        }),
+                    ]
+                })
+                .collect(),
+            NONE_TEXT,
+        ),
+    };
+    let mut blocks = vec![table(
+        "システム別 稼働率",
+        vec![
+            col("対象システム", 1.6),
+            col("サービス時間帯", 1.1),
+            col("サービス時間", 1.1),
+            col("計画停止", 1.0),
+            col("計画外停止", 1.0),
+            col("稼働率", 0.9),
+            col("目標", 0.9),
+            col("判定", 0.7),
+        ],
+        rows,
+        empty,
+    )];
+    let series: Vec<(String, String)> = availability_systems(r).iter().map(|s| (s.clone(), format!("availability.{s}.pct"))).collect();
+    blocks.push(trend_chart(r, "稼働率の推移（13か月）", ChartKind::Line, "%", Unit::PercentFine, &series));
+    let (rows, empty) = match &r.current.availability.outages {
+        None => (Vec::new(), MISSING),
+        Some(list) => (
+            list.iter()
+                .map(|o| {
+                    vec![
+                        Cell::text(&o.system),
+                        Cell::text(&o.ticket_id),
+                        Cell::text(o.title.clone().unwrap_or_default()),
+                        Cell::text(if o.planned { "計画停止" } else { "計画外" }),
+                        Cell::datetime(Some(o.start)),
+                        o.end.map_or(Cell::text("（終了未記録）"), |e| Cell::datetime(Some(e))),
+                        Cell::num(o.service_min, Unit::Minutes),
+                    ]
+                })
+                .collect(),
+            "停止なし",
+        ),
+    };
+    blocks.push(table(
+        "停止一覧（サービス時間内の停止時間）",
+        vec![col("対象システム", 1.4), col("チケット番号", 1.2), col("件名", 2.6), col("区分", 0.9), col("開始", 1.3), col("終了", 1.3), col("停止時間", 1.0)],
+        rows,
+        empty,
+    ));
+    blocks
+}
+
+fn cost(f: &Figures) -> Vec<Block> {
+    let items = [
+        ("人件費（チケット対応）", "cost.labour_tickets", Unit::Yen),
+        ("人件費（コール対応）", "cost.labour_calls", Unit::Yen),
+        ("通信費", "cost.telephony", Unit::Yen),
+        ("基盤費", "cost.infrastructure", Unit::Yen),
+        ("ストレージ費", "cost.storage", Unit::Yen),
+        ("固定契約費", "cost.contracts", Unit::Yen),
+        ("合計", "cost.total", Unit::Yen),
+        ("予算", "cost.budget", Unit::Yen),
+        ("差異", "cost.variance", Unit::Yen),
+    ];
+    vec![
+        figure_table("コスト概要", "金額", f, &items),
+        Block::Text(vec!["コストモデルが設定されていないため、コストはデータなしです。".into()]),
+    ]
+}
+
+fn next_month(r: &MonthlyReport, t: &Templates) -> Vec<Block> {
+    let next = Period::month_of(r.month.end_day);
+    let (rows, empty) = ticket_rows(&r.itsm.next_month, |x| {
+        vec![
+            Cell::datetime(x.scheduled_at),
+            Cell::text(t.label("kinds", &x.kind)),
+            Cell::text(&x.ticket_id),
+            Cell::text(x.title.clone().unwrap_or_default()),
+            Cell::text(x.change_class.as_deref().map_or("", |c| t.label("change_classes", c))),
+            Cell::text(x.system.clone().unwrap_or_default()),
+            Cell::text(if x.planned == Some(true) { "有" } else { "" }),
+        ]
+    });
+    let mut blocks = vec![table(
+        &format!("{}の変更・リリース予定（実施予定日時の順）", crate::time::wareki_month(next.first)),
+        vec![col("実施予定", 1.3), col("種別", 0.9), col("チケット番号", 1.3), col("件名", 3.0), col("区分", 0.7), col("対象システム", 1.3), col("計画停止", 0.8)],
+        rows,
+        if r.itsm.next_month.is_none() && empty == MISSING { "データなし（実施予定日時の列がないか、チケットのデータがありません）" } else { empty },
+    )];
+    match &r.schedule {
+        Ok(jobs) => {
+            let rows = jobs
+                .iter()
+                .map(|j| {
+                    let when = match j.runs.len() {
+                        0 => "実行なし".to_string(),
+                        1..=4 => j.runs.iter().map(|d| format_short(crate::time::dt_to_ms(*d))).collect::<Vec<_>>().join("、"),
+                        _ => format!(
+                            "{} ～ {}",
+                            format_short(crate::time::dt_to_ms(j.runs[0])),
+                            format_short(crate::time::dt_to_ms(*j.runs.last().expect("non-empty")))
+                        ),
+                    };
+                    vec![
+                        Cell::text(&j.job.title),
+                        Cell::text(j.job.describe()),
+                        Cell::figure(&format!("schedule.next_month.jobs.{}.runs", j.job.id), Some(j.runs.len() as f64), Unit::Count),
+                        Cell::text(when),
+                    ]
+                })
+                .collect();
+            blocks.push(table(
+                "報告書作成・データ取込の実行予定（jobs/ の定義から）",
+                vec![col("ジョブ", 2.6), col("スケジュール", 1.6), col("回数", 0.7), col("実行日時", 3.0)],
+                rows,
+                "定義されたジョブはありません",
+            ));
+        }
+        Err(e) => blocks.push(Block::Text(vec![format!("ジョブ定義を読めないため実行予定はデータなしです：{e}")])),
+    }
+    blocks
+}
