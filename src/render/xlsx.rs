@@ -264,6 +264,11 @@ fn write_cell(ws: &mut Worksheet, f: &Formats, r: u32, c: u16, cell: &Cell) -> R
 /// returns the last row used.
 fn write_chart(ws: &mut Worksheet, f: &Formats, c: &Chart, row: u32, widths: &mut Vec<usize>) -> Result<u32, XlsxError> {
     ws.write_string_with_format(row, 0, format!("{}（グラフデータ）", c.title), &f.caption)?;
+    if c.series.is_empty() || c.categories.is_empty() {
+        // Nothing to draw: say so instead of an empty chart.
+        ws.write_string_with_format(row + 1, 0, crate::report::model::MISSING, &f.missing)?;
+        return Ok(row + 1);
+    }
     let hdr = row + 1;
     ws.write_string_with_format(hdr, 0, &c.x_label, &f.header)?;
     for (j, s) in c.series.iter().enumerate() {

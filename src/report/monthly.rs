@@ -89,19 +89,29 @@ fn availability_systems(r: &MonthlyReport) -> Vec<String> {
     r.current.availability.systems.as_ref().map(|s| s.iter().map(|a| a.system.clone()).collect()).unwrap_or_default()
 }
 
-/// Capacity series keys (`capacity.<host>.<metric>[@res]`) for the p95
-/// trend: the highest p95 this month first.
+/// Capacity series (name, key stem `capacity.<host>.<metric>[@res]`) for
+/// the p95 trend: every series with a p95 in any of the 13 months, ranked by
+/// its latest p95 (highest first), so a host that stopped reporting still
+/// shows its history.
 fn capacity_trend_keys(r: &MonthlyReport) -> Vec<(String, String)> {
-    let mut s: Vec<_> = r.current.capacity.series.iter().flatten().collect();
-    s.sort_by(|a, b| b.p95.total_cmp(&a.p95).then(a.key().cmp(&b.key())));
-    s.into_iter()
+    let mut latest: std::collections::BTreeMap<String, f64> = std::collections::BTreeMap::new();
+    for (_, fig) in r.trend.iter().rev() {
+        for (k, v) in &fig.0 {
+            if let (Some(stem), Some(v)) = (k.strip_prefix("capacity.").and_then(|x| x.strip_suffix(".p95")), v) {
+                latest.entry(stem.to_string()).or_insert(*v);
+            }
+        }
+    }
+    let mut v: Vec<(String, f64)> = latest.into_iter().collect();
+    v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    v.into_iter()
         .take(CAPACITY_TREND_SERIES)
-        .map(|x| {
-            let name = match &x.resource {
-                Some(res) => format!("{} {} {}", x.host, x.metric, res),
-                None => format!("{} {}", x.host, x.metric),
+        .map(|(stem, _)| {
+            let name = match stem.split_once('@') {
+                Some((hm, res)) => format!("{} {res}", hm.replacen('.', " ", 1)),
+                None => stem.replacen('.', " ", 1),
             };
-            (name, x.key())
+            (name, format!("capacity.{stem}"))
         })
         .collect()
 }
