@@ -91,6 +91,55 @@ pub fn compute_period(ds: &Dataset, cfg: &Config, p: Period, clocks: Option<&[sl
     })
 }
 
+/// The unit of a figure key, for the 単位 column of the workbook's 指標一覧
+/// (総務省 machine-readable rules: the value alone in its cell, the unit
+/// beside it). Derived from the key's naming rules (figures.md): `_pct` and
+/// rates are %, `_min` minutes, `_s` seconds, `cost.*` yen; a change of a
+/// percentage (`mom.`, `wow.`) is in points. Anything else is a count (件).
+pub fn figure_unit(key: &str) -> &'static str {
+    let mut k = key;
+    let mut change = false;
+    loop {
+        if let Some(rest) = k.strip_prefix("mom.").or_else(|| k.strip_prefix("wow.")) {
+            change = true;
+            k = rest;
+        } else if let Some(rest) = k.strip_prefix("previous.") {
+            k = rest;
+        } else if let Some(rest) = k.strip_prefix("trend.").or_else(|| k.strip_prefix("days.")) {
+            k = rest.split_once('.').map_or(rest, |x| x.1);
+        } else {
+            break;
+        }
+    }
+    let last = k.rsplit('.').next().unwrap_or(k);
+    let pct = last.ends_with("_pct") || last == "pct" || matches!(k, "calls.answer_rate" | "calls.abandon_rate" | "calls.service_level");
+    if pct {
+        return if change { "pt" } else { "%" };
+    }
+    if k.starts_with("capacity.") && matches!(last, "mean" | "p95" | "max") {
+        let metric = k.rsplitn(2, '.').nth(1).unwrap_or("");
+        let metric = metric.split('@').next().unwrap_or(metric);
+        return if metric.ends_with("_pct") {
+            if change { "pt" } else { "%" }
+        } else if metric.ends_with("_mbps") {
+            "Mbps"
+        } else {
+            ""
+        };
+    }
+    if last.ends_with("_min") || last.ends_with("_minutes") {
+        "分"
+    } else if last.ends_with("_s") {
+        "秒"
+    } else if k.starts_with("cost.") {
+        "円"
+    } else if k.starts_with("calls.staffing.") {
+        "人"
+    } else {
+        "件"
+    }
+}
+
 /// Round to 6 decimals.
 pub fn round6(v: f64) -> f64 {
     (v * 1e6).round() / 1e6
@@ -167,5 +216,23 @@ mod tests {
         assert_eq!(median(&v), Some(5.5));
         assert_eq!(pct(0, 0), None);
         assert_eq!(pct(1, 4), Some(25.0));
+    }
+
+    #[test]
+    fn figure_units_follow_the_key_rules() {
+        assert_eq!(figure_unit("calls.answer_rate"), "%");
+        assert_eq!(figure_unit("mom.calls.answer_rate"), "pt");
+        assert_eq!(figure_unit("trend.2026-03.availability.SYS_A.pct"), "%");
+        assert_eq!(figure_unit("days.2026-04-01.calls.offered"), "件");
+        assert_eq!(figure_unit("previous.calls.asa_s"), "秒");
+        assert_eq!(figure_unit("sla.response.incident.p1.mean_min"), "分");
+        assert_eq!(figure_unit("capacity.db01.disk_pct@/data.p95"), "%");
+        assert_eq!(figure_unit("capacity.web01.net_mbps.max"), "Mbps");
+        assert_eq!(figure_unit("capacity.db01.disk_pct@/data.warn_minutes"), "分");
+        assert_eq!(figure_unit("capacity.db01.disk_pct@/data.count"), "件");
+        assert_eq!(figure_unit("cost.total"), "円");
+        assert_eq!(figure_unit("cost.variance_pct"), "%");
+        assert_eq!(figure_unit("calls.staffing.09.agents"), "人");
+        assert_eq!(figure_unit("jobs.instances"), "件");
     }
 }

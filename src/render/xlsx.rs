@@ -150,9 +150,10 @@ pub fn render(doc: &Document, figures: &Figures) -> Result<Vec<u8>, XlsxError> {
     let mut row = heading(ws, &f, doc, "指標一覧")?;
     ws.write_string_with_format(row, 0, "指標キー", &f.header)?;
     ws.write_string_with_format(row, 1, "値", &f.header)?;
+    ws.write_string_with_format(row, 2, "単位", &f.header)?;
     ws.set_freeze_panes(row + 1, 0)?;
     ws.set_repeat_rows(0, row)?;
-    let mut widths = vec![12, 12];
+    let mut widths = vec![12, 12, 6];
     for (k, v) in &figures.0 {
         row += 1;
         ws.write_string_with_format(row, 0, k, &f.text)?;
@@ -160,6 +161,7 @@ pub fn render(doc: &Document, figures: &Figures) -> Result<Vec<u8>, XlsxError> {
             Some(x) => ws.write_number_with_format(row, 1, *x, &number_format(Unit::Decimal).set_num_format("General"))?,
             None => ws.write_string_with_format(row, 1, crate::report::model::MISSING, &f.missing)?,
         };
+        ws.write_string_with_format(row, 2, crate::kpi::figure_unit(k), &f.text)?;
         widths[0] = widths[0].max(k.width());
     }
     apply_widths(ws, &widths)?;

@@ -731,7 +731,7 @@ fn next_month(r: &MonthlyReport, t: &Templates) -> Vec<Block> {
     });
     let mut blocks = vec![table(
         &format!("{}の変更・リリース予定（実施予定日時の順）", crate::time::wareki_month(next.first)),
-        vec![col("実施予定", 1.3), col("種別", 0.9), col("チケット番号", 1.3), col("件名", 3.0), col("区分", 0.7), col("対象システム", 1.3), col("計画停止", 0.8)],
+        vec![col("実施予定", 1.3), col("種別", 0.8), col("チケット番号", 1.7), col("件名", 2.6), col("区分", 0.6), col("対象システム", 1.6), col("計画停止", 0.7)],
         rows,
         if r.itsm.next_month.is_none() && empty == MISSING { "データなし（実施予定日時の列がないか、チケットのデータがありません）" } else { empty },
     )];

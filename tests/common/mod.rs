@@ -118,15 +118,28 @@ pub fn golden(name: &str, actual: &[u8]) {
 /// (データなし for null).
 pub fn assert_figures_sheet_equals_json(xlsx: &Path, figs: &serde_json::Map<String, serde_json::Value>) {
     let cells = sheet_cells(xlsx, "指標一覧");
+    // Group by row: the digits of the cell reference.
+    let mut rows: Vec<(u32, Vec<String>)> = Vec::new();
+    for (r, v) in cells {
+        let n: u32 = r.trim_start_matches(|c: char| c.is_ascii_alphabetic()).parse().unwrap();
+        match rows.last_mut() {
+            Some((m, vals)) if *m == n => vals.push(v),
+            _ => rows.push((n, vec![v])),
+        }
+    }
+    let header = rows.iter().position(|(_, v)| v.first().map(String::as_str) == Some("指標キー")).expect("header row");
+    assert_eq!(rows[header].1, ["指標キー", "値", "単位"]);
     let mut seen = 0;
-    for pair in cells.chunks(2).skip(2) {
-        let (key, value) = (&pair[0].1, &pair[1].1);
+    for (_, row) in &rows[header + 1..] {
+        let (key, value) = (&row[0], &row[1]);
+        let unit = row.get(2).cloned().unwrap_or_default();
         let want = &figs[key.as_str()];
         if want.is_null() {
             assert_eq!(value, "データなし", "{key}");
         } else {
             assert_eq!(value.parse::<f64>().unwrap(), want.as_f64().unwrap(), "{key}");
         }
+        assert!(!unit.is_empty() || key.starts_with("capacity."), "{key} has a unit");
         seen += 1;
     }
     assert_eq!(seen, figs.len(), "every figure listed once");
