@@ -223,12 +223,18 @@ pub fn run_report(req: &ReportRequest) -> Result<RunOutcome> {
 
     let t2 = Instant::now();
     let font = render::pdf::PdfFont::from_bytes(&tpl.font).context("loading the bundled font")?;
-    let pdf = render::pdf::render(&doc, &font).context("rendering the PDF")?;
+    // The PDF and the workbook are independent: render them side by side.
+    let (pdf, xlsx) = std::thread::scope(|s| {
+        let pdf = s.spawn(|| render::pdf::render(&doc, &font));
+        let xlsx = render::xlsx::render(&doc, &figures);
+        (pdf.join(), xlsx)
+    });
+    let pdf = pdf.map_err(|_| anyhow::anyhow!("the PDF renderer panicked"))?.context("rendering the PDF")?;
+    let xlsx = xlsx.context("rendering the workbook")?;
     if !pdf.missing_chars.is_empty() {
         let chars: String = pdf.missing_chars.iter().collect();
         warnings.push(format!("characters missing from the PDF font, shown as 〓: {chars}"));
     }
-    let xlsx = render::xlsx::render(&doc, &figures).context("rendering the workbook")?;
     let json = render::json::render(&doc, &figures, &quality);
     timings.render = t2.elapsed().as_millis();
 

@@ -119,6 +119,7 @@ fn capacity_trend_keys(r: &MonthlyReport) -> Vec<(String, String)> {
 /// The figures this report adds to the month's KPIs (see the module docs).
 pub fn extra_figures(r: &MonthlyReport) -> Figures {
     let mut f = sla::item_figures(r.sla_items);
+    f.extend(sla_group_figures(r.sla_items));
     f.extend(r.itsm.figures.clone());
     let cur = r.current.figures();
     let prev = r.previous.figures();
@@ -159,7 +160,7 @@ pub fn build(r: &MonthlyReport, f: &Figures, cfg: &Config, t: &Templates) -> Doc
     for id in &tpl.sections {
         let blocks = match id.as_str() {
             "summary" => summary(r, f),
-            "sla" => sla_summary(r, t),
+            "sla" => sla_summary(r, f, t),
             "incidents" => incidents(r, f, t),
             "problems" => problems(r, f, t),
             "changes" => changes(r, f, t),
@@ -266,13 +267,68 @@ fn summary(r: &MonthlyReport, f: &Figures) -> Vec<Block> {
     ]
 }
 
-fn sla_summary(r: &MonthlyReport, t: &Templates) -> Vec<Block> {
-    let mut blocks = vec![Block::Text(vec![format!(
-        "SLA項目ごとの目標値・実績値・判定です。未達の明細と未達理由・改善策は別冊「{}」に記載しています。",
-        t.sla.title
-    )])];
-    blocks.extend(sla::summary(r.sla_items, t));
-    blocks
+/// SLA groups in report order.
+const SLA_GROUPS: [sla::Group; 6] =
+    [sla::Group::Availability, sla::Group::Tickets, sla::Group::Calls, sla::Group::Backups, sla::Group::Jobs, sla::Group::Capacity];
+const VERDICTS: [Verdict; 4] = [Verdict::Met, Verdict::Missed, Verdict::NoData, Verdict::NoTarget];
+
+/// `sla_report.by_group.<group>.<verdict>` counts (section 2).
+fn sla_group_figures(items: &[sla::Item]) -> Figures {
+    let mut f = Figures::default();
+    for g in SLA_GROUPS {
+        for v in VERDICTS {
+            let n = items.iter().filter(|i| i.group == g && i.verdict == v).count();
+            f.count(format!("sla_report.by_group.{}.{}", g.code(), v.code()), Some(n));
+        }
+    }
+    f
+}
+
+/// Section 2 is a summary: verdicts per group, and the items that missed
+/// or have no data. Every item with its 12-month trend and the breach
+/// details are in the separate SLA遵守状況報告.
+fn sla_summary(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
+    let mut columns = vec![col("区分", 1.6), col("項目数", 0.9)];
+    columns.extend(VERDICTS.iter().map(|v| col(t.label("verdicts", v.code()), 0.9)));
+    let rows = SLA_GROUPS
+        .iter()
+        .map(|g| {
+            let total = r.sla_items.iter().filter(|i| i.group == *g).count();
+            let mut row = vec![Cell::text(t.label("sla_groups", g.code())), Cell::num(total as f64, Unit::Count)];
+            row.extend(VERDICTS.iter().map(|v| {
+                let k = format!("sla_report.by_group.{}.{}", g.code(), v.code());
+                Cell::figure(&k, f.get(&k), Unit::Count)
+            }));
+            row
+        })
+        .collect();
+    let listed: Vec<&sla::Item> = r.sla_items.iter().filter(|i| matches!(i.verdict, Verdict::Missed | Verdict::NoData)).collect();
+    let list = listed
+        .iter()
+        .map(|it| {
+            vec![
+                Cell::text(t.label("sla_groups", it.group.code())),
+                Cell::text(&it.label),
+                Cell::text(sla::goal_text(it)),
+                Cell::figure(&it.key, it.value, it.unit),
+                Cell::text(t.label("verdicts", it.verdict.code())),
+                Cell::figure(&format!("previous.{}", it.key), it.previous, it.unit),
+            ]
+        })
+        .collect();
+    vec![
+        Block::Text(vec![format!(
+            "SLA項目の判定を区分ごとに集計し、未達とデータなしの項目を示します。全項目の目標値・実績値、12か月推移、未達の明細と未達理由・改善策は別冊「{}」に記載しています。",
+            t.sla.title
+        )]),
+        table("区分別の判定", columns, rows, NONE_TEXT),
+        table(
+            "未達・データなしの項目",
+            vec![col("区分", 1.3), col("項目", 3.0), col("目標値", 2.8), col("実績値", 1.1), col("判定", 1.1), col("前月値", 1.1)],
+            list,
+            "すべての項目が目標を達成しました",
+        ),
+    ]
 }
 
 fn ranked_rows(v: &Option<Vec<(String, usize)>>, unset: &str, label: impl Fn(&str) -> String) -> (Vec<Vec<Cell>>, &'static str) {

@@ -324,8 +324,8 @@ pub fn build(r: &SlaReport, items: &[Item], cfg: &Config, t: &Templates) -> Docu
     }
 }
 
-/// Verdict counts and the item table (also section 2 of the monthly report).
-pub(crate) fn summary(items: &[Item], t: &Templates) -> Vec<Block> {
+/// Verdict counts and the item table.
+fn summary(items: &[Item], t: &Templates) -> Vec<Block> {
     let count = |v: Verdict| items.iter().filter(|i| i.verdict == v).count() as f64;
     let overview = vec![
         vec![Cell::text("SLA項目数"), Cell::figure("sla_report.items", Some(items.len() as f64), Unit::Count)],
