@@ -79,15 +79,23 @@ pub fn sl_target_pct(cfg: &Config) -> f64 {
 /// ([`sla::clocks_of`]), computed once and shared across periods.
 pub fn compute_period(ds: &Dataset, cfg: &Config, p: Period, clocks: Option<&[sla::Clock]>) -> anyhow::Result<PeriodKpis> {
     let s = &cfg.site;
-    Ok(PeriodKpis {
-        period: p,
-        tickets: tickets::compute(ds.get("tickets"), p, s.report.top_categories)?,
-        sla: sla::compute(ds.get("tickets"), clocks, p, &cfg.sla_targets),
-        availability: availability::compute(ds.get("tickets"), p, cfg)?,
-        jobs: jobs::compute(ds.get("job_runs"), p, &cfg.deadlines)?,
-        backups: backups::compute(ds.get("backups"), p, &cfg.expected_backups)?,
-        capacity: capacity::compute(ds.get("capacity"), p, &s.capacity)?,
-        calls: calls::compute(ds.get("calls"), p, &s.calls, sl_target_pct(cfg))?,
+    // Capacity (millions of samples) dominates; the other families run
+    // beside it on this thread.
+    std::thread::scope(|scope| {
+        let cap = scope.spawn(|| capacity::compute(ds.get("capacity"), p, &s.capacity));
+        let rest = (|| -> anyhow::Result<_> {
+            Ok((
+                tickets::compute(ds.get("tickets"), p, s.report.top_categories)?,
+                sla::compute(ds.get("tickets"), clocks, p, &cfg.sla_targets),
+                availability::compute(ds.get("tickets"), p, cfg)?,
+                jobs::compute(ds.get("job_runs"), p, &cfg.deadlines)?,
+                backups::compute(ds.get("backups"), p, &cfg.expected_backups)?,
+                calls::compute(ds.get("calls"), p, &s.calls, sl_target_pct(cfg))?,
+            ))
+        })();
+        let capacity = cap.join().map_err(|_| anyhow::anyhow!("capacity KPIs panicked"))??;
+        let (tickets, sla, availability, jobs, backups, calls) = rest?;
+        Ok(PeriodKpis { period: p, tickets, sla, availability, jobs, backups, capacity, calls })
     })
 }
 
