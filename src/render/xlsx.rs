@@ -265,7 +265,7 @@ fn write_cell(ws: &mut Worksheet, f: &Formats, r: u32, c: u16, cell: &Cell) -> R
 /// Write the chart's data as a small table and a native chart beside it;
 /// returns the last row used.
 fn write_chart(ws: &mut Worksheet, f: &Formats, c: &Chart, row: u32, widths: &mut Vec<usize>) -> Result<u32, XlsxError> {
-    ws.write_string_with_format(row, 0, format!("{}（グラフデータ）", c.title), &f.caption)?;
+    ws.write_string_with_format(row, 0, format!("{}（グラフデータ、空欄はデータなし）", c.title), &f.caption)?;
     if c.series.is_empty() || c.categories.is_empty() {
         // Nothing to draw: say so instead of an empty chart.
         ws.write_string_with_format(row + 1, 0, crate::report::model::MISSING, &f.missing)?;
@@ -283,7 +283,9 @@ fn write_chart(ws: &mut Worksheet, f: &Formats, c: &Chart, row: u32, widths: &mu
         for (j, s) in c.series.iter().enumerate() {
             match s.values.get(i).copied().flatten() {
                 Some(v) => ws.write_number_with_format(r, 1 + j as u16, v, &number_format(c.unit))?,
-                None => ws.write_string_with_format(r, 1 + j as u16, crate::report::model::MISSING, &f.missing)?,
+                // Blank, not the text データなし: a chart plots a text cell as
+                // 0, and a missing month must be a gap, never a zero.
+                None => ws.write_blank(r, 1 + j as u16, &f.text)?,
             };
         }
     }
