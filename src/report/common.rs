@@ -81,3 +81,39 @@ pub fn quality_blocks(q: &[QualityNote]) -> Vec<Block> {
     )]
 }
 
+
+/// (label, key, unit, unit of the change) of a figure shown with the
+/// previous period and the change (前月比, 前週比).
+pub type Compared = (&'static str, &'static str, Unit, Unit);
+
+/// `previous.<key>` and `<prefix>.<key>` (the change, `mom` or `wow`) of
+/// each compared figure; データなし when either period has no data.
+pub fn compared_figures(cur: &Figures, prev: &Figures, items: &[Compared], prefix: &str) -> Figures {
+    let mut f = Figures::default();
+    for (_, key, _, _) in items {
+        f.set(format!("previous.{key}"), prev.get(key));
+        f.set(format!("{prefix}.{key}"), cur.get(key).zip(prev.get(key)).map(|(a, b)| a - b));
+    }
+    f
+}
+
+/// The table of compared figures: 項目, this period, the previous one, the change.
+pub fn compared_table(caption: &str, headers: [&str; 3], f: &Figures, items: &[Compared], prefix: &str) -> Block {
+    let rows = items
+        .iter()
+        .map(|(label, key, unit, delta)| {
+            let prev = format!("previous.{key}");
+            let change = format!("{prefix}.{key}");
+            vec![Cell::text(*label), Cell::figure(key, f.get(key), *unit), Cell::figure(&prev, f.get(&prev), *unit), Cell::figure(&change, f.get(&change), *delta)]
+        })
+        .collect();
+    table(caption, vec![col("項目", 3.0), col(headers[0], 1.2), col(headers[1], 1.2), col(headers[2], 1.2)], rows, NONE_TEXT)
+}
+
+/// 特記事項 from an optional remarks file.
+pub fn remarks_block(text: Option<&str>) -> Block {
+    Block::Text(match text {
+        Some(x) if !x.trim().is_empty() => x.lines().map(str::to_string).collect(),
+        _ => vec!["特記事項なし".to_string()],
+    })
+}

@@ -75,10 +75,7 @@ pub fn build(
             "capacity" => capacity(&fig, &k.capacity, t),
             "calls" => calls(&fig, &k.calls),
             "cost" => cost(&fig),
-            "remarks" => vec![Block::Text(match remarks {
-                Some(r) if !r.trim().is_empty() => r.lines().map(str::to_string).collect(),
-                _ => vec!["特記事項なし".to_string()],
-            })],
+            "remarks" => vec![super::common::remarks_block(remarks)],
             "data_quality" => quality_blocks(quality),
             _ => continue,
         };
@@ -309,7 +306,8 @@ pub(crate) fn capacity(_f: &Figures, k: &crate::kpi::capacity::CapacityKpis, t: 
     )]
 }
 
-pub(crate) fn calls(f: &Figures, k: &crate::kpi::calls::CallKpis) -> Vec<Block> {
+/// The call figures table (also in the weekly and monthly reports).
+pub(crate) fn call_summary(f: &Figures) -> Block {
     let items = [
         ("着信数", "calls.offered", Unit::Count),
         ("応答数", "calls.answered", Unit::Count),
@@ -323,7 +321,11 @@ pub(crate) fn calls(f: &Figures, k: &crate::kpi::calls::CallKpis) -> Vec<Block> 
         ("平均応答待ち時間（ASA）", "calls.asa_s", Unit::Seconds),
         ("平均処理時間（AHT）", "calls.aht_s", Unit::Seconds),
     ];
-    let mut blocks = vec![figure_table("コール実績", "値", f, &items)];
+    figure_table("コール実績", "値", f, &items)
+}
+
+pub(crate) fn calls(f: &Figures, k: &crate::kpi::calls::CallKpis) -> Vec<Block> {
+    let mut blocks = vec![call_summary(f)];
     let cats: Vec<String> = (0..24).map(|h| format!("{h}")).collect();
     let (off, ans): (Vec<Option<f64>>, Vec<Option<f64>>) = match &k.hourly {
         Some(h) => h.iter().map(|(o, a)| (Some(*o as f64), Some(*a as f64))).unzip(),

@@ -9,7 +9,7 @@
 //! `previous.<key>` and `sla_report.*` (section 2), `calls.heat.<HH>.<wd>`,
 //! and the service-management counts of [`crate::kpi::itsm`].
 
-use super::common::{col, figure_table, quality_blocks, table, QualityNote, NONE_TEXT};
+use super::common::{col, compared_figures, compared_table, figure_table, quality_blocks, remarks_block, table, Compared, QualityNote, NONE_TEXT};
 use super::model::*;
 use super::sla::{self, Verdict};
 use super::template::Templates;
@@ -51,7 +51,7 @@ pub struct MonthlyReport<'a> {
 }
 
 /// (label, key, unit, unit of the change) of the 概況 figures with 前月比.
-const KEY_FIGURES: [(&str, &str, Unit, Unit); 14] = [
+const KEY_FIGURES: [Compared; 14] = [
     ("受付件数（全種別）", "tickets.received.total", Unit::Count, Unit::CountDelta),
     ("インシデント受付件数", "tickets.received.incident", Unit::Count, Unit::CountDelta),
     ("解決件数", "tickets.resolved.total", Unit::Count, Unit::CountDelta),
@@ -121,12 +121,7 @@ pub fn extra_figures(r: &MonthlyReport) -> Figures {
     let mut f = sla::item_figures(r.sla_items);
     f.extend(sla_group_figures(r.sla_items));
     f.extend(r.itsm.figures.clone());
-    let cur = r.current.figures();
-    let prev = r.previous.figures();
-    for (_, key, _, _) in KEY_FIGURES {
-        f.set(format!("previous.{key}"), prev.get(key));
-        f.set(format!("mom.{key}"), cur.get(key).zip(prev.get(key)).map(|(a, b)| a - b));
-    }
+    f.extend(compared_figures(&r.current.figures(), &r.previous.figures(), &KEY_FIGURES, "mom"));
     let mut keys: Vec<String> = TREND_KEYS.iter().map(|k| k.to_string()).collect();
     keys.extend(availability_systems(r).iter().map(|s| format!("availability.{s}.pct")));
     keys.extend(capacity_trend_keys(r).into_iter().map(|(_, k)| format!("{k}.p95")));
@@ -173,10 +168,7 @@ pub fn build(r: &MonthlyReport, f: &Figures, cfg: &Config, t: &Templates) -> Doc
             "availability" => availability(r, f, cfg),
             "cost" => cost(f),
             "next_month" => next_month(r, t),
-            "remarks" => vec![Block::Text(match r.remarks {
-                Some(x) if !x.trim().is_empty() => x.lines().map(str::to_string).collect(),
-                _ => vec!["特記事項なし".to_string()],
-            })],
+            "remarks" => vec![remarks_block(r.remarks)],
             "data_quality" => quality_blocks(r.quality),
             _ => continue,
         };
@@ -238,17 +230,6 @@ fn trend_table(r: &MonthlyReport, caption: &str, series: &[(String, String, Unit
 }
 
 fn summary(r: &MonthlyReport, f: &Figures) -> Vec<Block> {
-    let rows = KEY_FIGURES
-        .iter()
-        .map(|(label, key, unit, delta)| {
-            vec![
-                Cell::text(*label),
-                Cell::figure(key, f.get(key), *unit),
-                Cell::figure(&format!("previous.{key}"), f.get(&format!("previous.{key}")), *unit),
-                Cell::figure(&format!("mom.{key}"), f.get(&format!("mom.{key}")), *delta),
-            ]
-        })
-        .collect();
     let count = |v: Verdict| r.sla_items.iter().filter(|i| i.verdict == v).count() as f64;
     let sla_rows = vec![
         vec![Cell::text("SLA項目数"), Cell::figure("sla_report.items", Some(r.sla_items.len() as f64), Unit::Count)],
@@ -257,12 +238,7 @@ fn summary(r: &MonthlyReport, f: &Figures) -> Vec<Block> {
         vec![Cell::text("データなし"), Cell::figure("sla_report.no_data", Some(count(Verdict::NoData)), Unit::Count)],
     ];
     vec![
-        table(
-            "主要指標と前月比",
-            vec![col("項目", 3.0), col("当月", 1.2), col("前月", 1.2), col("前月比", 1.2)],
-            rows,
-            NONE_TEXT,
-        ),
+        compared_table("主要指標と前月比", ["当月", "前月", "前月比"], f, &KEY_FIGURES, "mom"),
         table("SLA遵守状況（項目数）", vec![col("判定", 3.0), col("項目数", 1.2)], sla_rows, NONE_TEXT),
     ]
 }
@@ -546,18 +522,7 @@ fn configuration(r: &MonthlyReport, f: &Figures, _t: &Templates) -> Vec<Block> {
 }
 
 fn calls(r: &MonthlyReport, f: &Figures) -> Vec<Block> {
-    let items = [
-        ("着信数", "calls.offered", Unit::Count),
-        ("応答数", "calls.answered", Unit::Count),
-        ("放棄数（短時間放棄を除く）", "calls.abandoned", Unit::Count),
-        ("短時間放棄", "calls.short_abandons", Unit::Count),
-        ("応答率", "calls.answer_rate", Unit::Percent),
-        ("放棄率", "calls.abandon_rate", Unit::Percent),
-        ("サービスレベル", "calls.service_level", Unit::Percent),
-        ("平均応答待ち時間（ASA）", "calls.asa_s", Unit::Seconds),
-        ("平均処理時間（AHT）", "calls.aht_s", Unit::Seconds),
-    ];
-    let mut blocks = vec![figure_table("コール実績", "値", f, &items)];
+    let mut blocks = vec![super::daily::call_summary(f)];
     blocks.push(trend_chart(r, "着信数・応答数の推移（13か月）", ChartKind::Column, "件", Unit::Count, &[s("着信", "calls.offered"), s("応答", "calls.answered")]));
     blocks.push(trend_chart(r, "応答率の推移（13か月）", ChartKind::Line, "%", Unit::Percent, &[s("応答率", "calls.answer_rate")]));
     blocks.push(trend_table(

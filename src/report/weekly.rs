@@ -7,7 +7,7 @@
 //! whole week, コスト, 特記事項 and データ品質. Keys it adds: `days.<date>.<key>`
 //! for the day-by-day table, `previous.<key>` and `wow.<key>` (前週比).
 
-use super::common::{col, figure_table, quality_blocks, table, QualityNote, NONE_TEXT};
+use super::common::{col, compared_figures, compared_table, figure_table, quality_blocks, remarks_block, table, Compared, QualityNote, NONE_TEXT};
 use super::daily::{self, DailyKpis};
 use super::model::*;
 use super::template::Templates;
@@ -30,7 +30,7 @@ pub struct WeeklyReport<'a> {
 }
 
 /// (label, key, unit, unit of the change) of the 概況 with 前週比.
-const KEY_FIGURES: [(&str, &str, Unit, Unit); 11] = [
+const KEY_FIGURES: [Compared; 11] = [
     ("受付件数", "tickets.received.total", Unit::Count, Unit::CountDelta),
     ("解決件数", "tickets.resolved.total", Unit::Count, Unit::CountDelta),
     ("未解決件数（週末）", "tickets.backlog.total", Unit::Count, Unit::CountDelta),
@@ -59,13 +59,7 @@ const DAY_COLUMNS: [(&str, &str, Unit); 9] = [
 
 /// The figures this report adds to the week's KPIs.
 pub fn extra_figures(r: &WeeklyReport) -> Figures {
-    let mut f = Figures::default();
-    let cur = r.current.figures();
-    let prev = r.previous.figures();
-    for (_, key, _, _) in KEY_FIGURES {
-        f.set(format!("previous.{key}"), prev.get(key));
-        f.set(format!("wow.{key}"), cur.get(key).zip(prev.get(key)).map(|(a, b)| a - b));
-    }
+    let mut f = compared_figures(&r.current.figures(), &r.previous.figures(), &KEY_FIGURES, "wow");
     for (d, fig) in r.days {
         for (_, key, _) in DAY_COLUMNS {
             f.set(format!("days.{}.{key}", d.format("%Y-%m-%d")), fig.get(key));
@@ -97,10 +91,7 @@ pub fn build(r: &WeeklyReport, f: &Figures, t: &Templates) -> Document {
                 f,
                 &[("週のコスト", "cost.total", Unit::Yen), ("予算（日割）", "cost.budget", Unit::Yen), ("差異", "cost.variance", Unit::Yen)],
             )],
-            "remarks" => vec![Block::Text(match r.remarks {
-                Some(x) if !x.trim().is_empty() => x.lines().map(str::to_string).collect(),
-                _ => vec!["特記事項なし".to_string()],
-            })],
+            "remarks" => vec![remarks_block(r.remarks)],
             "data_quality" => quality_blocks(r.quality),
             _ => continue,
         };
@@ -122,18 +113,7 @@ pub fn build(r: &WeeklyReport, f: &Figures, t: &Templates) -> Document {
 }
 
 fn summary(f: &Figures) -> Vec<Block> {
-    let rows = KEY_FIGURES
-        .iter()
-        .map(|(label, key, unit, delta)| {
-            vec![
-                Cell::text(*label),
-                Cell::figure(key, f.get(key), *unit),
-                Cell::figure(&format!("previous.{key}"), f.get(&format!("previous.{key}")), *unit),
-                Cell::figure(&format!("wow.{key}"), f.get(&format!("wow.{key}")), *delta),
-            ]
-        })
-        .collect();
-    vec![table("主要指標と前週比", vec![col("項目", 3.0), col("今週", 1.2), col("前週", 1.2), col("前週比", 1.2)], rows, NONE_TEXT)]
+    vec![compared_table("主要指標と前週比", ["今週", "前週", "前週比"], f, &KEY_FIGURES, "wow")]
 }
 
 fn days(r: &WeeklyReport, f: &Figures) -> Vec<Block> {
