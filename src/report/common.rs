@@ -117,3 +117,18 @@ pub fn remarks_block(text: Option<&str>) -> Block {
         _ => vec!["特記事項なし".to_string()],
     })
 }
+
+/// Rows of (name, count) pairs, most first; `unset` names the empty key.
+/// `None` (no data) gives no rows and the text データなし.
+pub fn count_rows(v: &Option<Vec<(String, usize)>>, unset: &str, label: impl Fn(&str) -> String) -> (Vec<Vec<Cell>>, &'static str) {
+    match v {
+        None => (Vec::new(), MISSING),
+        Some(items) => (
+            items
+                .iter()
+                .map(|(c, n)| vec![Cell::text(if c.is_empty() { unset.to_string() } else { label(c) }), Cell::num(*n as f64, Unit::Count)])
+                .collect(),
+            NONE_TEXT,
+        ),
+    }
+}

@@ -5,7 +5,7 @@
 //! calls (with an hourly chart), cost, 特記事項 and データ品質.
 
 pub use super::common::{quality_notes, QualityNote};
-use super::common::{col, figure_table, quality_blocks, table, NONE_TEXT};
+use super::common::{col, count_rows, figure_table, quality_blocks, table, NONE_TEXT};
 use super::model::*;
 use super::template::Templates;
 use crate::config::{Config, Target};
@@ -141,56 +141,52 @@ pub(crate) fn tickets(f: &Figures, k: &crate::kpi::tickets::TicketKpis, t: &Temp
         ("再オープン率", "tickets.reopen_pct", Unit::Percent),
     ];
     blocks.push(figure_table("対応品質", "値", f, &rates));
-    let missing_rows = |v: &Option<Vec<(String, usize)>>, table_name: Option<&str>| -> (Vec<Vec<Cell>>, &str) {
-        match v {
-            None => (Vec::new(), MISSING),
-            Some(items) => (
-                items
-                    .iter()
-                    .map(|(c, n)| {
-                        let name = match table_name {
-                            Some(tb) => t.label(tb, if c.is_empty() { "unknown" } else { c }).to_string(),
-                            None if c.is_empty() => "（未分類）".to_string(),
-                            None => c.clone(),
-                        };
-                        vec![Cell::text(name), Cell::num(*n as f64, Unit::Count)]
-                    })
-                    .collect(),
-                NONE_TEXT,
-            ),
-        }
-    };
-    let (rows, empty) = missing_rows(&k.by_channel, Some("channels"));
+    let (rows, empty) = count_rows(&k.by_channel, t.label("channels", "unknown"), |c| t.label("channels", c).to_string());
     blocks.push(table("受付経路別（受付）", vec![col("受付経路", 2.0), col("件数", 1.0)], rows, empty));
-    let (rows, empty) = missing_rows(&k.top_categories, None);
+    let (rows, empty) = count_rows(&k.top_categories, "（未分類）", str::to_string);
     blocks.push(table("分類別 上位（受付）", vec![col("分類", 3.0), col("件数", 1.0)], rows, empty));
-    let (rows, empty) = match &k.major_incidents {
+    blocks.push(major_incidents(&k.major_incidents, t, "優先度1・2のインシデント", false));
+    blocks
+}
+
+/// The priority 1–2 incident list. With `duration`, the 一次回答 column
+/// gives way to 所要時間 (受付 → 解決, wall clock), as in the monthly report.
+pub(crate) fn major_incidents(list: &Option<Vec<crate::kpi::tickets::MajorIncident>>, t: &Templates, caption: &str, duration: bool) -> Block {
+    let (rows, empty) = match list {
         None => (Vec::new(), MISSING),
         Some(list) => (
             list.iter()
                 .map(|m| {
-                    vec![
+                    let mut row = vec![
                         Cell::text(&m.ticket_id),
                         Cell::text(m.title.clone().unwrap_or_default()),
                         Cell::text(format!("{}（{}）", m.priority, t.label("priorities", &m.priority.to_string()))),
                         Cell::text(m.system.clone().unwrap_or_default()),
                         Cell::datetime(Some(m.opened_at)),
-                        Cell::datetime(m.first_response_at),
-                        Cell::datetime(m.resolved_at),
-                        Cell::text(t.label("ticket_statuses", &m.status)),
-                    ]
+                    ];
+                    if duration {
+                        row.push(Cell::datetime(m.resolved_at));
+                        row.push(match m.resolved_at {
+                            Some(r) if r >= m.opened_at => Cell::num((r - m.opened_at) as f64 / crate::time::MS_PER_MIN as f64, Unit::Minutes),
+                            _ => Cell::Empty,
+                        });
+                    } else {
+                        row.push(Cell::datetime(m.first_response_at));
+                        row.push(Cell::datetime(m.resolved_at));
+                    }
+                    row.push(Cell::text(t.label("ticket_statuses", &m.status)));
+                    row
                 })
                 .collect(),
             NONE_TEXT,
         ),
     };
-    blocks.push(table(
-        "優先度1・2のインシデント",
-        vec![col("チケット番号", 1.5), col("件名", 3.0), col("優先度", 0.9), col("対象システム", 1.5), col("受付", 1.3), col("一次回答", 1.3), col("解決", 1.3), col("状態", 0.8)],
-        rows,
-        empty,
-    ));
-    blocks
+    let columns = if duration {
+        vec![col("チケット番号", 1.4), col("件名", 3.0), col("優先度", 0.9), col("対象システム", 1.4), col("受付", 1.3), col("解決", 1.3), col("所要時間", 1.0), col("状態", 0.8)]
+    } else {
+        vec![col("チケット番号", 1.5), col("件名", 3.0), col("優先度", 0.9), col("対象システム", 1.5), col("受付", 1.3), col("一次回答", 1.3), col("解決", 1.3), col("状態", 0.8)]
+    };
+    table(caption, columns, rows, empty)
 }
 
 pub(crate) fn batch(f: &Figures, k: &crate::kpi::jobs::JobKpis, t: &Templates) -> Vec<Block> {

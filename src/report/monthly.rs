@@ -9,7 +9,7 @@
 //! `previous.<key>` and `sla_report.*` (section 2), `calls.heat.<HH>.<wd>`,
 //! and the service-management counts of [`crate::kpi::itsm`].
 
-use super::common::{col, compared_figures, compared_table, figure_table, quality_blocks, remarks_block, table, Compared, QualityNote, NONE_TEXT};
+use super::common::{col, compared_figures, count_rows, compared_table, figure_table, quality_blocks, remarks_block, table, Compared, QualityNote, NONE_TEXT};
 use super::model::*;
 use super::sla::{self, Verdict};
 use super::template::Templates;
@@ -18,7 +18,7 @@ use crate::jobs::Job;
 use crate::kpi::itsm::{ItsmKpis, TicketLine, RESULTS};
 use crate::kpi::tickets::CHANGE_CLASSES;
 use crate::kpi::{calls::WEEKDAYS, Figures, PeriodKpis};
-use crate::time::{format_short, month_label_ja, wareki_date, Period, MS_PER_MIN};
+use crate::time::{format_short, month_label_ja, wareki_date, Period};
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 
 /// Months in the trend (the month and the twelve before it).
@@ -307,27 +307,6 @@ fn sla_summary(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
     ]
 }
 
-fn ranked_rows(v: &Option<Vec<(String, usize)>>, unset: &str, label: impl Fn(&str) -> String) -> (Vec<Vec<Cell>>, &'static str) {
-    match v {
-        None => (Vec::new(), MISSING),
-        Some(items) => (
-            items
-                .iter()
-                .map(|(c, n)| vec![Cell::text(if c.is_empty() { unset.to_string() } else { label(c) }), Cell::num(*n as f64, Unit::Count)])
-                .collect(),
-            NONE_TEXT,
-        ),
-    }
-}
-
-/// Wall-clock minutes from `a` to `b`.
-fn minutes(a: Option<i64>, b: Option<i64>) -> Cell {
-    match (a, b) {
-        (Some(a), Some(b)) if b >= a => Cell::num((b - a) as f64 / MS_PER_MIN as f64, Unit::Minutes),
-        _ => Cell::Empty,
-    }
-}
-
 fn incidents(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
     let items = [
         ("受付", "tickets.received.incident", Unit::Count),
@@ -352,45 +331,11 @@ fn incidents(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
         "インシデント件数の推移（表）",
         &[("受付".into(), "tickets.received.incident".into(), Unit::Count), ("解決".into(), "tickets.resolved.incident".into(), Unit::Count)],
     ));
-    let (rows, empty) = ranked_rows(&r.itsm.incidents_by_category, "（未分類）", str::to_string);
+    let (rows, empty) = count_rows(&r.itsm.incidents_by_category, "（未分類）", str::to_string);
     blocks.push(table("分類別（受付）", vec![col("分類", 3.0), col("件数", 1.0)], rows, empty));
-    let (rows, empty) = ranked_rows(&r.itsm.incidents_by_system, "（未設定）", str::to_string);
+    let (rows, empty) = count_rows(&r.itsm.incidents_by_system, "（未設定）", str::to_string);
     blocks.push(table("対象システム別（受付）", vec![col("対象システム", 3.0), col("件数", 1.0)], rows, empty));
-    let (rows, empty) = match &r.current.tickets.major_incidents {
-        None => (Vec::new(), MISSING),
-        Some(list) => (
-            list.iter()
-                .map(|m| {
-                    vec![
-                        Cell::text(&m.ticket_id),
-                        Cell::text(m.title.clone().unwrap_or_default()),
-                        Cell::text(format!("{}（{}）", m.priority, t.label("priorities", &m.priority.to_string()))),
-                        Cell::text(m.system.clone().unwrap_or_default()),
-                        Cell::datetime(Some(m.opened_at)),
-                        Cell::datetime(m.resolved_at),
-                        minutes(Some(m.opened_at), m.resolved_at),
-                        Cell::text(t.label("ticket_statuses", &m.status)),
-                    ]
-                })
-                .collect(),
-            NONE_TEXT,
-        ),
-    };
-    blocks.push(table(
-        "優先度1・2のインシデント（所要時間は受付から解決まで）",
-        vec![
-            col("チケット番号", 1.4),
-            col("件名", 3.0),
-            col("優先度", 0.9),
-            col("対象システム", 1.4),
-            col("受付", 1.3),
-            col("解決", 1.3),
-            col("所要時間", 1.0),
-            col("状態", 0.8),
-        ],
-        rows,
-        empty,
-    ));
+    blocks.push(super::daily::major_incidents(&r.current.tickets.major_incidents, t, "優先度1・2のインシデント（所要時間は受付から解決まで）", true));
     blocks
 }
 
@@ -516,7 +461,7 @@ fn configuration(r: &MonthlyReport, f: &Figures, _t: &Templates) -> Vec<Block> {
         ("未完了（月末）", "tickets.backlog.config", Unit::Count),
     ];
     let mut blocks = vec![figure_table("構成管理の件数", "件数", f, &items)];
-    let (rows, empty) = ranked_rows(&r.itsm.configuration_by_category, "（未分類）", str::to_string);
+    let (rows, empty) = count_rows(&r.itsm.configuration_by_category, "（未分類）", str::to_string);
     blocks.push(table("分類別（受付）", vec![col("分類", 3.0), col("件数", 1.0)], rows, empty));
     blocks
 }
