@@ -122,6 +122,16 @@ fn monthly_figures_across_the_fiscal_year_boundary() {
         assert!(missing(&f, k), "{k} must be データなし");
     }
     assert_eq!(num(&f, "trend.2026-03.capacity.h1.cpu_pct.p95"), 60.0);
+    // Heat table, April: C3 and C4 at 10:00/10:05 on Wednesday 4/1, C5 at
+    // 14:00 on Monday 4/20; every other cell 0.
+    assert_eq!(num(&f, "calls.heat.10.wed"), 2.0);
+    assert_eq!(num(&f, "calls.heat.14.mon"), 1.0);
+    assert_eq!(num(&f, "calls.heat.10.mon"), 0.0);
+    // SLA summary by group: 稼働率 SYS_A and SYS_B are both 100 % against
+    // 99.9 % → 2 達成, 0 未達. Backups have no data → no 達成 there.
+    assert_eq!(num(&f, "sla_report.by_group.availability.met"), 2.0);
+    assert_eq!(num(&f, "sla_report.by_group.availability.missed"), 0.0);
+    assert_eq!(num(&f, "sla_report.by_group.backups.met"), 0.0);
 
     let text = pdf_text(&dir.join("monthly-2026-04.pdf"));
     // Cover: 和暦 period and the 提出日 on 第5営業日 of May 2026: 5/1, 5/7
