@@ -103,7 +103,8 @@ pub fn compute_period(ds: &Dataset, cfg: &Config, p: Period, clocks: Option<&[sl
 /// (総務省 machine-readable rules: the value alone in its cell, the unit
 /// beside it). Derived from the key's naming rules (figures.md): `_pct` and
 /// rates are %, `_min` minutes, `_s` seconds, `cost.*` yen; a change of a
-/// percentage (`mom.`, `wow.`) is in points. Anything else is a count (件).
+/// percentage (`mom.`, `wow.`) is in points; runs and reruns are 回.
+/// Anything else is a count (件).
 pub fn figure_unit(key: &str) -> &'static str {
     let mut k = key;
     let mut change = false;
@@ -143,6 +144,8 @@ pub fn figure_unit(key: &str) -> &'static str {
         "円"
     } else if k.starts_with("calls.staffing.") {
         "人"
+    } else if matches!(last, "runs" | "reruns") {
+        "回"
     } else {
         "件"
     }
@@ -242,5 +245,7 @@ mod tests {
         assert_eq!(figure_unit("cost.variance_pct"), "%");
         assert_eq!(figure_unit("calls.staffing.09.agents"), "人");
         assert_eq!(figure_unit("jobs.instances"), "件");
+        assert_eq!(figure_unit("jobs.reruns"), "回");
+        assert_eq!(figure_unit("schedule.next_month.jobs.daily.runs"), "回");
     }
 }

@@ -718,14 +718,14 @@ fn next_month(r: &MonthlyReport, t: &Templates) -> Vec<Block> {
                     vec![
                         Cell::text(&j.job.title),
                         Cell::text(j.job.describe()),
-                        Cell::figure(&format!("schedule.next_month.jobs.{}.runs", j.job.id), Some(j.runs.len() as f64), Unit::Count),
+                        Cell::figure(&format!("schedule.next_month.jobs.{}.runs", j.job.id), Some(j.runs.len() as f64), Unit::Integer),
                         Cell::text(when),
                     ]
                 })
                 .collect();
             blocks.push(table(
                 "報告書作成・データ取込の実行予定（jobs/ の定義から）",
-                vec![col("ジョブ", 2.6), col("スケジュール", 1.6), col("回数", 0.7), col("実行日時", 3.0)],
+                vec![col("ジョブ", 2.6), col("スケジュール", 1.6), col("回数（回）", 0.8), col("実行日時", 3.0)],
                 rows,
                 "定義されたジョブはありません",
             ));
