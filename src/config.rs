@@ -6,6 +6,8 @@
 //! Loading collects *all* problems (unknown keys, bad times, bad values) so
 //! that `hokoku validate` can print them at once. See docs/CONFIG.md.
 
+pub mod cost;
+
 use crate::calendar::{BusinessDays, Calendar, Calendars, Days, Holidays, Hours};
 use crate::ingest::encoding::Encoding;
 use chrono::NaiveDate;
@@ -394,6 +396,8 @@ pub struct Config {
     pub calendars: Calendars,
     /// SLA targets, one per (kind, priority, clock), in config order.
     pub sla_targets: Vec<SlaTarget>,
+    /// The cost model (`cost.toml`); None when the file is absent.
+    pub cost: Option<cost::CostModel>,
     /// SHA-256 over every config file (name and bytes), for the manifest.
     pub digest: String,
 }
@@ -410,6 +414,7 @@ impl Config {
             as_of: DeadlineRule { day_offset: 0, minute_of_day: 120 },
             calendars: Calendars::default(),
             sla_targets: Vec::new(),
+            cost: None,
             digest: String::new(),
         }
     }
@@ -524,6 +529,7 @@ pub fn load(dir: &Path) -> Result<Config, Vec<String>> {
             check_pct(&at(&format!("availability.systems.{sys}.target_pct")), t, &mut errors);
         }
     }
+    let cost = load_cost(dir, &mut hasher, &mut errors);
     if errors.is_empty() {
         Ok(Config {
             dir: dir.to_path_buf(),
@@ -533,10 +539,38 @@ pub fn load(dir: &Path) -> Result<Config, Vec<String>> {
             as_of,
             calendars,
             sla_targets,
+            cost,
             digest: crate::ingest::csv_reader::hex(&hasher.finalize()),
         })
     } else {
         Err(errors)
+    }
+}
+
+/// Read `<dir>/cost.toml` when it exists and check it.
+fn load_cost(dir: &Path, hasher: &mut Sha256, errors: &mut Vec<String>) -> Option<cost::CostModel> {
+    let path = dir.join("cost.toml");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => {
+            errors.push(format!("{}: {e}", path.display()));
+            return None;
+        }
+    };
+    hasher.update(b"cost.toml\0");
+    hasher.update(text.as_bytes());
+    match toml::from_str::<cost::CostModel>(&text) {
+        Ok(m) => {
+            let problems = m.check(&|k| format!("{}: {k}", path.display()));
+            let ok = problems.is_empty();
+            errors.extend(problems);
+            ok.then_some(m)
+        }
+        Err(e) => {
+            errors.push(format!("{}: {}", path.display(), e.to_string().trim_end()));
+            None
+        }
     }
 }
 

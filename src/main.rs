@@ -116,6 +116,18 @@ enum ReportCmd {
         #[command(flatten)]
         run: RunArgs,
     },
+    /// コスト管理報告: the day's cost and month-to-date (--date), or the
+    /// month with budget vs actual, 年度累計 and 着地見込み (--month).
+    Cost {
+        /// The day, YYYY-MM-DD.
+        #[arg(long, conflicts_with = "month", required_unless_present = "month")]
+        date: Option<NaiveDate>,
+        /// The month, YYYY-MM.
+        #[arg(long, value_parser = parse_month)]
+        month: Option<Period>,
+        #[command(flatten)]
+        run: RunArgs,
+    },
     /// SLA遵守状況報告 for one month.
     Sla {
         /// The month, YYYY-MM.
@@ -203,6 +215,14 @@ fn dispatch(cmd: Cmd) -> Result<ExitCode> {
         Cmd::Report { kind: ReportCmd::Sla { month, run } } => report(run.request(ReportKind::Sla(month))),
         Cmd::Report { kind: ReportCmd::Monthly { month, run } } => report(run.request(ReportKind::Monthly(month))),
         Cmd::Report { kind: ReportCmd::Weekly { week, run } } => report(run.request(ReportKind::Weekly(week))),
+        Cmd::Report { kind: ReportCmd::Cost { date, month, run } } => {
+            let kind = match (date, month) {
+                (Some(d), None) => ReportKind::CostDaily(d),
+                (None, Some(m)) => ReportKind::CostMonthly(m),
+                _ => anyhow::bail!("give either --date YYYY-MM-DD or --month YYYY-MM"),
+            };
+            report(run.request(kind))
+        }
         Cmd::Demo { out } => {
             let text = std::fs::read_to_string("inputs/sample.toml").context("reading inputs/sample.toml (run from the repository root)")?;
             let meta: toml::Table = toml::from_str(&text).context("parsing inputs/sample.toml")?;
@@ -215,7 +235,14 @@ fn dispatch(cmd: Cmd) -> Result<ExitCode> {
             // Every report kind for the sample: the demo day and its month.
             let mut worst = ExitCode::SUCCESS;
             let month = Period::month_of(date);
-            for kind in [ReportKind::Daily(date), ReportKind::Weekly(Period::week_of(date)), ReportKind::Monthly(month), ReportKind::Sla(month)] {
+            for kind in [
+                ReportKind::Daily(date),
+                ReportKind::Weekly(Period::week_of(date)),
+                ReportKind::Monthly(month),
+                ReportKind::Sla(month),
+                ReportKind::CostDaily(date),
+                ReportKind::CostMonthly(month),
+            ] {
                 let code = report(ReportRequest {
                     kind,
                     inputs: "inputs".into(),

@@ -9,7 +9,7 @@ use crate::output::{write_atomic, OutputFile, Planned};
 use crate::render;
 use crate::report::common::QualityNote;
 use crate::report::model::Document;
-use crate::report::{daily, monthly, sla, template, weekly};
+use crate::report::{cost, daily, monthly, sla, template, weekly};
 use crate::time::{day_start_ms, ms_to_dt, Period, MS_PER_MIN};
 use anyhow::{bail, Context, Result};
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
@@ -28,6 +28,10 @@ pub enum ReportKind {
     Monthly(Period),
     /// 週次報告 for one ISO week (Monday–Sunday).
     Weekly(Period),
+    /// コスト管理報告 for one day.
+    CostDaily(NaiveDate),
+    /// コスト管理報告 for one month.
+    CostMonthly(Period),
 }
 
 /// Parse an ISO week `YYYY-Www` (`2026-W42`) into its Monday–Sunday period.
@@ -53,25 +57,27 @@ impl ReportKind {
             ReportKind::Sla(_) => "sla",
             ReportKind::Monthly(_) => "monthly",
             ReportKind::Weekly(_) => "weekly",
+            ReportKind::CostDaily(_) | ReportKind::CostMonthly(_) => "cost",
         }
     }
     /// The reported period.
     pub fn period(&self) -> Period {
         match self {
-            ReportKind::Daily(d) => Period::day(*d),
-            ReportKind::Sla(m) | ReportKind::Monthly(m) | ReportKind::Weekly(m) => *m,
+            ReportKind::Daily(d) | ReportKind::CostDaily(d) => Period::day(*d),
+            ReportKind::Sla(m) | ReportKind::Monthly(m) | ReportKind::Weekly(m) | ReportKind::CostMonthly(m) => *m,
         }
     }
     /// The period as written in file names and remarks (`2026-10-15`, `2026-10`).
     pub fn period_id(&self) -> String {
         match self {
-            ReportKind::Daily(d) => d.format("%Y-%m-%d").to_string(),
-            ReportKind::Sla(m) | ReportKind::Monthly(m) => m.month_label(),
+            ReportKind::Daily(d) | ReportKind::CostDaily(d) => d.format("%Y-%m-%d").to_string(),
+            ReportKind::Sla(m) | ReportKind::Monthly(m) | ReportKind::CostMonthly(m) => m.month_label(),
             ReportKind::Weekly(w) => week_label(*w),
         }
     }
     /// Where its files go: `<out>/daily/YYYY/MM/`, `<out>/{sla,monthly}/YYYY/`,
-    /// `<out>/weekly/<ISO year>/`.
+    /// `<out>/weekly/<ISO year>/`, `<out>/cost/YYYY/MM/` (daily) and
+    /// `<out>/cost/YYYY/` (monthly).
     pub fn dir(&self, out: &Path) -> PathBuf {
         let first = self.period().first;
         let year = match self {
@@ -80,7 +86,7 @@ impl ReportKind {
         };
         let base = out.join(self.code()).join(format!("{year:04}"));
         match self {
-            ReportKind::Daily(_) => base.join(format!("{:02}", first.month())),
+            ReportKind::Daily(_) | ReportKind::CostDaily(_) => base.join(format!("{:02}", first.month())),
             _ => base,
         }
     }
@@ -216,6 +222,8 @@ pub fn run_report(req: &ReportRequest) -> Result<RunOutcome> {
         ReportKind::Sla(month) => build_sla(req, &ds, &cfg, &tpl, month)?,
         ReportKind::Monthly(month) => build_monthly(req, &ds, &cfg, &tpl, month)?,
         ReportKind::Weekly(week) => build_weekly(req, &ds, &cfg, &tpl, week)?,
+        ReportKind::CostDaily(date) => build_cost_daily(req, &ds, &cfg, &tpl, date)?,
+        ReportKind::CostMonthly(month) => build_cost_monthly(req, &ds, &cfg, &tpl, month)?,
     };
     let Built { doc, figures, quality, mut warnings, file_stem } = built;
     let as_of = doc.as_of;
@@ -286,9 +294,11 @@ pub fn run_report(req: &ReportRequest) -> Result<RunOutcome> {
 
 fn build_daily(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &template::Templates, date: NaiveDate) -> Result<Built> {
     let p = Period::day(date);
-    let k = compute_daily(ds, cfg, p)?;
+    let mut k = compute_daily(ds, cfg, p)?;
+    k.month_to_date = kpi::cost::month_to_date(cfg.cost.as_ref(), ds.get("tickets"), ds.get("calls"), ds.get("backups"), date)?;
     let figures = k.figures();
-    let quality = daily::quality_notes(ds, p.start_ms(), p.end_ms());
+    let mut quality = daily::quality_notes(ds, p.start_ms(), p.end_ms());
+    quality.extend(cost_quality(req, cfg, &k.cost));
     let remarks = read_remarks(&req.inputs, &req.kind)?;
     let doc = daily::build(date, as_of(cfg, p.end_day), &k, cfg, tpl, remarks.as_deref(), &quality);
     Ok(Built { doc, figures, quality, warnings: Vec::new(), file_stem: tpl.daily.file_stem.clone() })
@@ -379,6 +389,8 @@ fn build_monthly(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &template
         (Some(n), Some(rule)) => rule.nth_of_month(next.first, n as i32).map_err(|e| anyhow::anyhow!("提出日: {e}"))?,
         _ => None,
     };
+    quality.extend(cost_quality(req, cfg, &current.cost));
+    let (_, fy_figures) = fiscal_year_cost(ds, cfg, month, &current.cost)?;
     let remarks = read_remarks(&req.inputs, &req.kind)?;
     let report = monthly::MonthlyReport {
         month,
@@ -395,6 +407,7 @@ fn build_monthly(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &template
     };
     let mut figures = current.figures();
     figures.extend(monthly::extra_figures(&report));
+    figures.extend(fy_figures);
     let doc = monthly::build(&report, &figures, cfg, tpl);
     Ok(Built { doc, figures, quality, warnings, file_stem: tpl.monthly.file_stem.clone() })
 }
@@ -407,7 +420,8 @@ fn build_weekly(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &template:
     for d in week.first.iter_days().take_while(|d| *d < week.end_day) {
         days.push((d, compute_daily(ds, cfg, Period::day(d))?.figures()));
     }
-    let quality = daily::quality_notes(ds, week.start_ms(), week.end_ms());
+    let mut quality = daily::quality_notes(ds, week.start_ms(), week.end_ms());
+    quality.extend(cost_quality(req, cfg, &current.cost));
     let remarks = read_remarks(&req.inputs, &req.kind)?;
     let report = weekly::WeeklyReport {
         week,
@@ -462,22 +476,92 @@ fn build_sla(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &template::Te
     Ok(Built { doc, figures, quality, warnings, file_stem: tpl.sla.file_stem.clone() })
 }
 
+/// Data-quality notes of a cost (no model, rows without a quantity).
+fn cost_quality(req: &ReportRequest, cfg: &Config, k: &kpi::cost::CostKpis) -> Vec<QualityNote> {
+    cost::quality_notes(k, cfg.cost.is_some(), &req.config.display().to_string())
+}
+
+/// The fiscal year of `month` up to it: each month's cost (the report
+/// month's is `current`), then the year's figures ([`kpi::cost::fiscal_year`]).
+fn fiscal_year_cost(ds: &Dataset, cfg: &Config, month: Period, current: &kpi::cost::CostKpis) -> Result<(Vec<kpi::cost::FyMonth>, kpi::Figures)> {
+    let mut actuals = Vec::new();
+    let mut m = Period::month_of(Period::fiscal_year_of(month.first).first);
+    while m.first < month.first {
+        let k = kpi::cost::compute(cfg.cost.as_ref(), ds.get("tickets"), ds.get("calls"), ds.get("backups"), m)?;
+        actuals.push((m, k.category_actuals(), k.confirmed));
+        m = Period::month_of(m.end_day);
+    }
+    actuals.push((month, current.category_actuals(), current.confirmed));
+    Ok(kpi::cost::fiscal_year(cfg.cost.as_ref(), month, &actuals))
+}
+
+fn build_cost_daily(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &template::Templates, date: NaiveDate) -> Result<Built> {
+    let p = Period::day(date);
+    let model = cfg.cost.as_ref();
+    let (tickets, calls, backups) = (ds.get("tickets"), ds.get("calls"), ds.get("backups"));
+    let day = kpi::cost::compute(model, tickets, calls, backups, p)?;
+    let mut figures = day.figures.clone();
+    figures.extend(kpi::cost::month_to_date(model, tickets, calls, backups, date)?);
+    let mut quality = daily::quality_notes(ds, Period::month_of(date).start_ms(), p.end_ms());
+    quality.extend(cost_quality(req, cfg, &day));
+    let remarks = read_remarks(&req.inputs, &req.kind)?;
+    let report = cost::CostDailyReport { date, as_of: as_of(cfg, p.end_day), day: &day, remarks: remarks.as_deref(), quality: &quality };
+    let doc = cost::build_daily(&report, &figures, tpl);
+    Ok(Built { doc, figures, quality, warnings: Vec::new(), file_stem: tpl.cost_daily.file_stem.clone() })
+}
+
+fn build_cost_monthly(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &template::Templates, month: Period) -> Result<Built> {
+    let model = cfg.cost.as_ref();
+    let current = kpi::cost::compute(model, ds.get("tickets"), ds.get("calls"), ds.get("backups"), month)?;
+    // The unit costs' denominators.
+    let others = [
+        kpi::tickets::compute(ds.get("tickets"), month, cfg.site.report.top_categories)?.figures,
+        kpi::calls::compute(ds.get("calls"), month, &cfg.site.calls, kpi::sl_target_pct(cfg))?.figures,
+        kpi::jobs::compute(ds.get("job_runs"), month, &cfg.deadlines)?.figures,
+    ];
+    let mut figures = current.figures.clone();
+    let mut all = kpi::Figures::default();
+    for o in &others {
+        all.extend(o.clone());
+    }
+    figures.extend(kpi::cost::unit_costs(&current.figures, &all));
+    for k in ["tickets.resolved.total", "calls.answered", "jobs.runs"] {
+        figures.set(k, all.get(k));
+    }
+    let (fy, fy_figures) = fiscal_year_cost(ds, cfg, month, &current)?;
+    figures.extend(fy_figures);
+    let mut quality = daily::quality_notes(ds, month.start_ms(), month.end_ms());
+    quality.extend(cost_quality(req, cfg, &current));
+    for m in &fy {
+        if m.month.first < month.first && m.actual.as_ref().is_some_and(|a| a.values().any(Option::is_none)) {
+            quality.push(QualityNote {
+                file: String::new(),
+                line: None,
+                column: None,
+                reason: format!("{} のコスト実績にデータなしの区分があるため、年度累計・着地見込みはデータなしです（過去月の実績は入力データか cost.toml の [actuals] から）", m.month.month_label()),
+            });
+        }
+    }
+    let remarks = read_remarks(&req.inputs, &req.kind)?;
+    let report = cost::CostMonthlyReport { month, as_of: as_of(cfg, month.end_day), cost: &current, fiscal_year: &fy, remarks: remarks.as_deref(), quality: &quality };
+    let doc = cost::build_monthly(&report, &figures, tpl);
+    Ok(Built { doc, figures, quality, warnings: Vec::new(), file_stem: tpl.cost_monthly.file_stem.clone() })
+}
+
 /// Every KPI the daily report needs (pure: no I/O).
 pub fn compute_daily(ds: &Dataset, cfg: &Config, p: Period) -> Result<daily::DailyKpis> {
     let s = &cfg.site;
-    let mut cost = kpi::Figures::default();
-    for k in ["labour", "telephony", "infrastructure", "storage", "contracts", "total", "budget", "variance", "variance_pct"] {
-        cost.set(format!("cost.{k}"), None);
-    }
-    cost.set("cost.mtd.total", None);
-    Ok(daily::DailyKpis {
+    let mut k = daily::DailyKpis {
         tickets: kpi::tickets::compute(ds.get("tickets"), p, s.report.top_categories)?,
         jobs: kpi::jobs::compute(ds.get("job_runs"), p, &cfg.deadlines)?,
         backups: kpi::backups::compute(ds.get("backups"), p, &cfg.expected_backups)?,
         capacity: kpi::capacity::compute(ds.get("capacity"), p, &s.capacity)?,
         calls: kpi::calls::compute(ds.get("calls"), p, &s.calls, kpi::sl_target_pct(cfg))?,
-        cost,
-    })
+        cost: Default::default(),
+        month_to_date: kpi::Figures::default(),
+    };
+    k.cost = kpi::period_cost(ds, cfg, p, [&k.tickets.figures, &k.calls.figures, &k.jobs.figures])?;
+    Ok(k)
 }
 
 /// The optional remarks file `inputs/remarks/<kind>/<period>.txt`

@@ -72,10 +72,17 @@ fn demo_on_bundled_sample_workbook_equals_json() {
         let row = &r[1..];
         summary.iter().find(|(c, _)| c == &format!("B{row}")).unwrap().1.clone()
     };
-    for (label, key) in [("受付件数", "tickets.received.total"), ("応答率", "calls.answer_rate"), ("バックアップ 成功率", "backups.success_pct"), ("ジョブ 遅延", "jobs.late")] {
+    for (label, key) in [("受付件数", "tickets.received.total"), ("応答率", "calls.answer_rate"), ("バックアップ 成功率", "backups.success_pct"), ("ジョブ 遅延", "jobs.late"), ("当日コスト", "cost.total")] {
         assert_eq!(value_of(label).parse::<f64>().unwrap(), figs[key].as_f64().unwrap(), "{label}");
     }
-    assert_eq!(value_of("当日コスト"), "データなし");
+    // The demo writes the cost reports of the sample's cost model too.
+    let cost = out.join("cost/2026/cost-monthly-2026-10.json");
+    let cj = json(&cost);
+    let cf = cj["figures"].as_object().unwrap();
+    assert!(cf["cost.total"].as_f64().is_some_and(|v| v > 0.0));
+    assert!(cf["cost.fy.forecast"].as_f64().is_some(), "the sample's closed months give a 着地見込み");
+    assert_figures_sheet_equals_json(&cost.with_extension("xlsx"), cf);
+    assert!(out.join("cost/2026/10/cost-daily-2026-10-15.pdf").is_file());
 }
 
 #[test]

@@ -11,6 +11,7 @@ pub mod availability;
 pub mod backups;
 pub mod calls;
 pub mod capacity;
+pub mod cost;
 pub mod itsm;
 pub mod jobs;
 pub mod sla;
@@ -57,13 +58,15 @@ pub struct PeriodKpis {
     pub backups: backups::BackupKpis,
     pub capacity: capacity::CapacityKpis,
     pub calls: calls::CallKpis,
+    /// Cost of the period, with unit costs (`cost.*`).
+    pub cost: cost::CostKpis,
 }
 
 impl PeriodKpis {
     /// All figures in one map.
     pub fn figures(&self) -> Figures {
         let mut f = Figures::default();
-        for part in [&self.tickets.figures, &self.sla.figures, &self.availability.figures, &self.jobs.figures, &self.backups.figures, &self.capacity.figures, &self.calls.figures] {
+        for part in [&self.tickets.figures, &self.sla.figures, &self.availability.figures, &self.jobs.figures, &self.backups.figures, &self.capacity.figures, &self.calls.figures, &self.cost.figures] {
             f.extend(part.clone());
         }
         f
@@ -95,8 +98,21 @@ pub fn compute_period(ds: &Dataset, cfg: &Config, p: Period, clocks: Option<&[sl
         })();
         let capacity = cap.join().map_err(|_| anyhow::anyhow!("capacity KPIs panicked"))??;
         let (tickets, sla, availability, jobs, backups, calls) = rest?;
-        Ok(PeriodKpis { period: p, tickets, sla, availability, jobs, backups, capacity, calls })
+        let cost = period_cost(ds, cfg, p, [&tickets.figures, &calls.figures, &jobs.figures])?;
+        Ok(PeriodKpis { period: p, tickets, sla, availability, jobs, backups, capacity, calls, cost })
     })
+}
+
+/// The cost of `p` with its unit costs; `others` are the period's ticket,
+/// call and job figures (the denominators).
+pub fn period_cost(ds: &Dataset, cfg: &Config, p: Period, others: [&Figures; 3]) -> anyhow::Result<cost::CostKpis> {
+    let mut k = cost::compute(cfg.cost.as_ref(), ds.get("tickets"), ds.get("calls"), ds.get("backups"), p)?;
+    let mut all = Figures::default();
+    for o in others {
+        all.extend(o.clone());
+    }
+    k.figures.extend(cost::unit_costs(&k.figures, &all));
+    Ok(k)
 }
 
 /// The unit of a figure key, for the 単位 column of the workbook's 指標一覧
@@ -135,6 +151,31 @@ pub fn figure_unit(key: &str) -> &'static str {
         } else {
             ""
         };
+    }
+    if k.starts_with("cost.quantity.") {
+        return match last {
+            "gib" => "GiB",
+            "days" => "日",
+            _ => "分",
+        };
+    }
+    if k.starts_with("cost.") && last == "days" {
+        return "日";
+    }
+    if k.starts_with("cost.fy.months_actual") || k.starts_with("cost.fy.forecast_basis_months") {
+        return "か月";
+    }
+    if k.starts_with("cost.inputs.") {
+        return "件";
+    }
+    if k.starts_with("cost.unit.per_ticket_resolved") {
+        return "円/件";
+    }
+    if k.starts_with("cost.unit.per_call_answered") {
+        return "円/呼";
+    }
+    if k.starts_with("cost.unit.per_job_run") {
+        return "円/回";
     }
     if last.ends_with("_min") || last.ends_with("_minutes") {
         "分"
@@ -243,6 +284,13 @@ mod tests {
         assert_eq!(figure_unit("capacity.db01.disk_pct@/data.count"), "件");
         assert_eq!(figure_unit("cost.total"), "円");
         assert_eq!(figure_unit("cost.variance_pct"), "%");
+        assert_eq!(figure_unit("cost.fy.by_category.labour.forecast_variance_pct"), "%");
+        assert_eq!(figure_unit("cost.quantity.labour_tickets.incident.work_min"), "分");
+        assert_eq!(figure_unit("cost.quantity.storage.backups.gib"), "GiB");
+        assert_eq!(figure_unit("cost.quantity.contracts.保守.days"), "日");
+        assert_eq!(figure_unit("cost.unit.per_call_answered"), "円/呼");
+        assert_eq!(figure_unit("cost.inputs.tickets_without_work_minutes"), "件");
+        assert_eq!(figure_unit("cost.fy.months.2026-04.actual"), "円");
         assert_eq!(figure_unit("calls.staffing.09.agents"), "人");
         assert_eq!(figure_unit("jobs.instances"), "件");
         assert_eq!(figure_unit("jobs.reruns"), "回");

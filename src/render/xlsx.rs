@@ -56,6 +56,11 @@ fn unit_format(unit: Unit) -> &'static str {
         Unit::CountDelta => "+#,##0\"件\";-#,##0\"件\";0\"件\"",
         Unit::PointDelta => "+0.0\"pt\";-0.0\"pt\";0.0\"pt\"",
         Unit::SecondsDelta => "+#,##0.0\"秒\";-#,##0.0\"秒\";0.0\"秒\"",
+        Unit::YenDelta => "+#,##0\"円\";-#,##0\"円\";0\"円\"",
+        Unit::PercentDelta => "+0.0\"%\";-0.0\"%\";0.0\"%\"",
+        Unit::Hours => "#,##0.0\"時間\"",
+        Unit::Gib => "#,##0.0\"GiB\"",
+        Unit::Days => "#,##0\"日\"",
     }
 }
 

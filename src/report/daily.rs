@@ -21,15 +21,17 @@ pub struct DailyKpis {
     pub backups: crate::kpi::backups::BackupKpis,
     pub capacity: crate::kpi::capacity::CapacityKpis,
     pub calls: crate::kpi::calls::CallKpis,
-    /// Cost figures (`cost.*`); データなし until a cost model is configured.
-    pub cost: Figures,
+    /// Cost of the period (`cost.*`); データなし without a cost model.
+    pub cost: crate::kpi::cost::CostKpis,
+    /// Month-to-date cost of a day (`cost.mtd.*`); empty for a week.
+    pub month_to_date: Figures,
 }
 
 impl DailyKpis {
     /// All figures in one map.
     pub fn figures(&self) -> Figures {
         let mut f = Figures::default();
-        for part in [&self.tickets.figures, &self.jobs.figures, &self.backups.figures, &self.capacity.figures, &self.calls.figures, &self.cost] {
+        for part in [&self.tickets.figures, &self.jobs.figures, &self.backups.figures, &self.capacity.figures, &self.calls.figures, &self.cost.figures, &self.month_to_date] {
             f.extend(part.clone());
         }
         f
@@ -74,7 +76,7 @@ pub fn build(
             "backups" => backups(&fig, &k.backups, t),
             "capacity" => capacity(&fig, &k.capacity, t),
             "calls" => calls(&fig, &k.calls),
-            "cost" => cost(&fig),
+            "cost" => super::cost::daily_section(&fig),
             "remarks" => vec![super::common::remarks_block(remarks)],
             "data_quality" => quality_blocks(quality),
             _ => continue,
@@ -349,13 +351,4 @@ pub(crate) fn calls(f: &Figures, k: &crate::kpi::calls::CallKpis) -> Vec<Block> 
     blocks
 }
 
-fn cost(f: &Figures) -> Vec<Block> {
-    let items = [
-        ("当日コスト", "cost.total", Unit::Yen),
-        ("月累計", "cost.mtd.total", Unit::Yen),
-        ("月予算（日割・累計）", "cost.budget", Unit::Yen),
-        ("差異", "cost.variance", Unit::Yen),
-    ];
-    vec![figure_table("コスト（当日・月累計）", "金額", f, &items)]
-}
 

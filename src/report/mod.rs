@@ -3,6 +3,7 @@
 //! module plus one entry in [`crate::run::ReportKind`].
 
 pub mod common;
+pub mod cost;
 pub mod daily;
 pub mod sla;
 pub mod model;

@@ -32,6 +32,16 @@ pub enum Unit {
     PointDelta,
     /// A signed change in seconds (`-4.0秒`).
     SecondsDelta,
+    /// A signed change of a percentage, in percent (差異率 `+5.2%`).
+    PercentDelta,
+    /// A signed amount of yen (差異 `+12,345円`, `-800円`).
+    YenDelta,
+    /// Hours (時間), one decimal.
+    Hours,
+    /// Gibibytes (GiB), one decimal.
+    Gib,
+    /// Calendar days (日), whole.
+    Days,
 }
 
 impl Unit {
@@ -47,12 +57,17 @@ impl Unit {
             Unit::CountDelta => "件",
             Unit::PointDelta => "pt",
             Unit::SecondsDelta => "秒",
+            Unit::YenDelta => "円",
+            Unit::PercentDelta => "%",
+            Unit::Hours => "時間",
+            Unit::Gib => "GiB",
+            Unit::Days => "日",
         }
     }
     /// Decimal places shown.
     pub fn decimals(self) -> usize {
         match self {
-            Unit::Count | Unit::Yen | Unit::Integer | Unit::CountDelta => 0,
+            Unit::Count | Unit::Yen | Unit::Integer | Unit::CountDelta | Unit::YenDelta | Unit::Days => 0,
             Unit::PercentFine => 2,
             _ => 1,
         }
@@ -123,7 +138,7 @@ pub fn format_number(v: f64, unit: Unit) -> String {
         return int;
     }
     let (sign, digits) = int.strip_prefix('-').map_or(("", int.as_str()), |d| ("-", d));
-    let signed = matches!(unit, Unit::CountDelta | Unit::PointDelta | Unit::SecondsDelta);
+    let signed = matches!(unit, Unit::CountDelta | Unit::PointDelta | Unit::SecondsDelta | Unit::YenDelta | Unit::PercentDelta);
     // A signed change shows "+" above zero.
     let sign = if is_zero { "" } else if signed && sign.is_empty() { "+" } else { sign };
     let mut grouped = String::new();
@@ -279,5 +294,8 @@ mod tests {
         assert_eq!(format_number(1.26, Unit::PointDelta), "+1.3pt");
         assert_eq!(format_number(-0.04, Unit::PointDelta), "0.0pt");
         assert_eq!(format_number(-4.0, Unit::SecondsDelta), "-4.0秒");
+        assert_eq!(format_number(12345.0, Unit::YenDelta), "+12,345円");
+        assert_eq!(format_number(-800.0, Unit::YenDelta), "-800円");
+        assert_eq!(format_number(1234.56, Unit::Hours), "1,234.6時間");
     }
 }

@@ -166,7 +166,7 @@ pub fn build(r: &MonthlyReport, f: &Figures, cfg: &Config, t: &Templates) -> Doc
             "backups" => backups(r, f, t),
             "capacity" => capacity(r, t),
             "availability" => availability(r, f, cfg),
-            "cost" => cost(f),
+            "cost" => super::cost::monthly_section(f, t),
             "next_month" => next_month(r, t),
             "remarks" => vec![remarks_block(r.remarks)],
             "data_quality" => quality_blocks(r.quality),
@@ -662,24 +662,6 @@ fn availability(r: &MonthlyReport, f: &Figures, cfg: &Config) -> Vec<Block> {
         empty,
     ));
     blocks
-}
-
-fn cost(f: &Figures) -> Vec<Block> {
-    let items = [
-        ("人件費（チケット対応）", "cost.labour_tickets", Unit::Yen),
-        ("人件費（コール対応）", "cost.labour_calls", Unit::Yen),
-        ("通信費", "cost.telephony", Unit::Yen),
-        ("基盤費", "cost.infrastructure", Unit::Yen),
-        ("ストレージ費", "cost.storage", Unit::Yen),
-        ("固定契約費", "cost.contracts", Unit::Yen),
-        ("合計", "cost.total", Unit::Yen),
-        ("予算", "cost.budget", Unit::Yen),
-        ("差異", "cost.variance", Unit::Yen),
-    ];
-    vec![
-        figure_table("コスト概要", "金額", f, &items),
-        Block::Text(vec!["コストモデルが設定されていないため、コストはデータなしです。".into()]),
-    ]
 }
 
 fn next_month(r: &MonthlyReport, t: &Templates) -> Vec<Block> {

@@ -82,6 +82,10 @@ pub struct Templates {
     pub monthly: ReportTemplate,
     /// 週次報告.
     pub weekly: ReportTemplate,
+    /// コスト管理報告（日次）.
+    pub cost_daily: ReportTemplate,
+    /// コスト管理報告（月次）.
+    pub cost_monthly: ReportTemplate,
     /// Label tables: `labels["kinds"]["incident"] = "インシデント"`.
     pub labels: BTreeMap<String, BTreeMap<String, String>>,
     pub definitions: Vec<Definition>,
@@ -110,7 +114,12 @@ pub const MONTHLY_SECTIONS: &[&str] = &[
 /// Section ids the weekly builder knows.
 pub const WEEKLY_SECTIONS: &[&str] = &["summary", "days", "tickets", "batch", "backups", "capacity", "calls", "cost", "remarks", "data_quality"];
 
-/// Load `<dir>/{daily,weekly,monthly,sla,labels,definitions}.toml` and `<dir>/fonts/ipaexg.ttf`,
+/// Section ids the daily cost builder knows.
+pub const COST_DAILY_SECTIONS: &[&str] = &["summary", "month_to_date", "detail", "remarks", "data_quality"];
+/// Section ids the monthly cost builder knows.
+pub const COST_MONTHLY_SECTIONS: &[&str] = &["summary", "by_source", "detail", "unit_costs", "fiscal_year", "remarks", "data_quality"];
+
+/// Load `<dir>/{daily,weekly,monthly,sla,cost_daily,cost_monthly,labels,definitions}.toml` and `<dir>/fonts/ipaexg.ttf`,
 /// collecting every problem.
 pub fn load(dir: &Path) -> Result<Templates, Vec<String>> {
     let mut errors = Vec::new();
@@ -130,7 +139,7 @@ pub fn load(dir: &Path) -> Result<Templates, Vec<String>> {
             }
         }
     };
-    let report_files = ["daily.toml", "sla.toml", "monthly.toml", "weekly.toml"];
+    let report_files = ["daily.toml", "sla.toml", "monthly.toml", "weekly.toml", "cost_daily.toml", "cost_monthly.toml"];
     let raw_reports: Vec<Option<Vec<u8>>> = report_files.iter().map(|n| read(n)).collect();
     let labels = read("labels.toml");
     let defs = read("definitions.toml");
@@ -153,7 +162,7 @@ pub fn load(dir: &Path) -> Result<Templates, Vec<String>> {
         report_files.iter().zip(raw_reports).map(|(n, b)| parse(dir, n, b, &mut errors)).collect();
     let labels: Option<BTreeMap<String, BTreeMap<String, String>>> = parse(dir, "labels.toml", labels, &mut errors);
     let defs: Option<DefinitionsFile> = parse(dir, "definitions.toml", defs, &mut errors);
-    for ((name, tpl), known) in report_files.iter().zip(&reports).zip([DAILY_SECTIONS, SLA_SECTIONS, MONTHLY_SECTIONS, WEEKLY_SECTIONS]) {
+    for ((name, tpl), known) in report_files.iter().zip(&reports).zip([DAILY_SECTIONS, SLA_SECTIONS, MONTHLY_SECTIONS, WEEKLY_SECTIONS, COST_DAILY_SECTIONS, COST_MONTHLY_SECTIONS]) {
         let Some(d) = tpl else { continue };
         if d.submit_business_day.is_some_and(|n| !(1..=20).contains(&n)) {
             errors.push(format!("{}: submit_business_day must be 1–20", dir.join(name).display()));
@@ -166,17 +175,21 @@ pub fn load(dir: &Path) -> Result<Templates, Vec<String>> {
             }
         }
     }
+    let cost_monthly = reports.pop().flatten();
+    let cost_daily = reports.pop().flatten();
     let weekly = reports.pop().flatten();
     let monthly = reports.pop().flatten();
     let sla = reports.pop().flatten();
     let daily = reports.pop().flatten();
-    match (daily, sla, monthly, weekly, labels, defs, font) {
-        (Some(daily), Some(sla), Some(monthly), Some(weekly), Some(labels), Some(defs), Some(font)) if errors.is_empty() => Ok(Templates {
+    match (daily, sla, monthly, weekly, (cost_daily, cost_monthly), labels, defs, font) {
+        (Some(daily), Some(sla), Some(monthly), Some(weekly), (Some(cost_daily), Some(cost_monthly)), Some(labels), Some(defs), Some(font)) if errors.is_empty() => Ok(Templates {
             dir: dir.to_path_buf(),
             daily,
             sla,
             monthly,
             weekly,
+            cost_daily,
+            cost_monthly,
             labels,
             definitions: defs.definition,
             font,

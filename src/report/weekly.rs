@@ -7,7 +7,7 @@
 //! whole week, コスト, 特記事項 and データ品質. Keys it adds: `days.<date>.<key>`
 //! for the day-by-day table, `previous.<key>` and `wow.<key>` (前週比).
 
-use super::common::{col, compared_figures, compared_table, figure_table, quality_blocks, remarks_block, table, Compared, QualityNote, NONE_TEXT};
+use super::common::{col, compared_figures, compared_table, quality_blocks, remarks_block, table, Compared, QualityNote, NONE_TEXT};
 use super::daily::{self, DailyKpis};
 use super::model::*;
 use super::template::Templates;
@@ -85,12 +85,7 @@ pub fn build(r: &WeeklyReport, f: &Figures, t: &Templates) -> Document {
             "backups" => daily::backups(f, &r.current.backups, t),
             "capacity" => daily::capacity(f, &r.current.capacity, t),
             "calls" => daily::calls(f, &r.current.calls),
-            "cost" => vec![figure_table(
-                "コスト（週）",
-                "金額",
-                f,
-                &[("週のコスト", "cost.total", Unit::Yen), ("予算（日割）", "cost.budget", Unit::Yen), ("差異", "cost.variance", Unit::Yen)],
-            )],
+            "cost" => super::cost::weekly_section(f, t),
             "remarks" => vec![remarks_block(r.remarks)],
             "data_quality" => quality_blocks(r.quality),
             _ => continue,

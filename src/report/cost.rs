@@ -1,0 +1,425 @@
+//! コスト管理報告 builders (reports.md): the daily report (the day's cost by
+//! category, month-to-date against the budget pro-rated by calendar days)
+//! and the monthly report (cost by category and by source, every cost line
+//! with its input, unit costs, budget vs actual by month of the fiscal year,
+//! 年度累計, 着地見込み and the cumulative chart), plus the cost blocks the
+//! daily, weekly and monthly operations reports show.
+//!
+//! Every number shown is a `cost.*` figure key of the JSON
+//! ([`crate::kpi::cost`] documents them).
+
+use super::common::{col, quality_blocks, remarks_block, table, QualityNote, NONE_TEXT};
+use super::model::*;
+use super::template::{ReportTemplate, Templates};
+use crate::config::cost::CATEGORIES;
+use crate::kpi::cost::{CostKpis, CostLine, FyMonth, Measure};
+use crate::kpi::Figures;
+use crate::time::{month_label_ja, wareki_date_with_weekday, Period};
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
+
+/// The daily cost report.
+pub struct CostDailyReport<'a> {
+    pub date: NaiveDate,
+    pub as_of: NaiveDateTime,
+    pub day: &'a CostKpis,
+    pub remarks: Option<&'a str>,
+    pub quality: &'a [QualityNote],
+}
+
+/// The monthly cost report.
+pub struct CostMonthlyReport<'a> {
+    pub month: Period,
+    pub as_of: NaiveDateTime,
+    pub cost: &'a CostKpis,
+    /// The twelve months of the fiscal year.
+    pub fiscal_year: &'a [FyMonth],
+    pub remarks: Option<&'a str>,
+    pub quality: &'a [QualityNote],
+}
+
+/// Data-quality notes of a cost: no model, and rows that carried no quantity.
+pub fn quality_notes(k: &CostKpis, model_present: bool, config_dir: &str) -> Vec<QualityNote> {
+    let mut out = Vec::new();
+    if !model_present {
+        out.push(QualityNote {
+            file: format!("{config_dir}/cost.toml"),
+            line: None,
+            column: None,
+            reason: "コストモデル（cost.toml）がないため、コストはすべてデータなしです".into(),
+        });
+    }
+    for (src, column, n) in &k.gaps {
+        if *n == 0 {
+            continue;
+        }
+        let what = match *src {
+            "tickets" => format!("対象期間に解決したチケット{n}件に作業時間がないため、人件費に含めていません"),
+            "calls" => format!("応答したコール{n}件に通話秒がないため、人件費・通信費に含めていません"),
+            _ => format!("成功したバックアップ{n}件にサイズがないため、ストレージ費に含めていません"),
+        };
+        out.push(QualityNote { file: src.to_string(), line: None, column: Some(column.to_string()), reason: what });
+    }
+    out
+}
+
+fn document(tpl: &ReportTemplate, t: &Templates, period_label: String, period: String, as_of: NaiveDateTime, sections: Vec<Section>) -> Document {
+    Document {
+        kind: "cost".into(),
+        title: tpl.title.clone(),
+        organisation: tpl.organisation.clone(),
+        author: tpl.author.clone(),
+        period_label,
+        period,
+        as_of,
+        sections,
+        definitions: t.definitions.iter().map(|d| (d.term.clone(), d.text.clone())).collect(),
+        cover: None,
+        orientation: tpl.orientation(),
+    }
+}
+
+/// Build the daily cost report. `f` holds the day's and the month-to-date figures.
+pub fn build_daily(r: &CostDailyReport, f: &Figures, t: &Templates) -> Document {
+    let tpl = &t.cost_daily;
+    let mut sections = Vec::new();
+    for id in &tpl.sections {
+        let blocks = match id.as_str() {
+            "summary" => vec![category_table("区分別（当日）", ["当日実績", "当日予算（日割）"], f, t, "cost")],
+            "month_to_date" => month_to_date(r.date, f, t),
+            "detail" => vec![lines_table(&r.day.lines, t)],
+            "remarks" => vec![remarks_block(r.remarks)],
+            "data_quality" => quality_blocks(r.quality),
+            _ => continue,
+        };
+        sections.push(Section { id: id.clone(), title: tpl.section_title(id), blocks });
+    }
+    let label = format!("{} {}", tpl.period_prefix, wareki_date_with_weekday(r.date));
+    document(tpl, t, label, r.date.format("%Y-%m-%d").to_string(), r.as_of, sections)
+}
+
+/// Build the monthly cost report. `f` holds the month's and the fiscal year's figures.
+pub fn build_monthly(r: &CostMonthlyReport, f: &Figures, t: &Templates) -> Document {
+    let tpl = &t.cost_monthly;
+    let mut sections = Vec::new();
+    for id in &tpl.sections {
+        let blocks = match id.as_str() {
+            "summary" => monthly_summary(f, t),
+            "by_source" => by_source(f, t),
+            "detail" => vec![lines_table(&r.cost.lines, t)],
+            "unit_costs" => unit_costs(f),
+            "fiscal_year" => fiscal_year(r, f, t),
+            "remarks" => vec![remarks_block(r.remarks)],
+            "data_quality" => quality_blocks(r.quality),
+            _ => continue,
+        };
+        sections.push(Section { id: id.clone(), title: tpl.section_title(id), blocks });
+    }
+    let label = format!("{} {}", tpl.period_prefix, month_label_ja(r.month));
+    document(tpl, t, label, r.month.month_label(), r.as_of, sections)
+}
+
+/// 区分 | actual | budget | 差異 | 差異率 for the five categories and the
+/// total, from `<prefix>.by_category.*` and `<prefix>.{total,budget,variance}`.
+fn category_table(caption: &str, heads: [&str; 2], f: &Figures, t: &Templates, prefix: &str) -> Block {
+    let mut rows: Vec<Vec<Cell>> = CATEGORIES
+        .iter()
+        .map(|c| {
+            let k = |w: &str| format!("{prefix}.by_category.{c}.{w}");
+            let cell = |w: &str, u: Unit| Cell::figure(&k(w), f.get(&k(w)), u);
+            vec![Cell::text(t.label("cost_categories", c)), cell("actual", Unit::Yen), cell("budget", Unit::Yen), cell("variance", Unit::YenDelta), cell("variance_pct", Unit::PercentDelta)]
+        })
+        .collect();
+    let k = |w: &str| format!("{prefix}.{w}");
+    let cell = |w: &str, u: Unit| Cell::figure(&k(w), f.get(&k(w)), u);
+    rows.push(vec![Cell::text("合計"), cell("total", Unit::Yen), cell("budget", Unit::Yen), cell("variance", Unit::YenDelta), cell("variance_pct", Unit::PercentDelta)]);
+    table(caption, vec![col("区分", 1.6), col(heads[0], 1.3), col(heads[1], 1.3), col("差異（実績−予算）", 1.3), col("差異率", 0.9)], rows, NONE_TEXT)
+}
+
+fn month_to_date(date: NaiveDate, f: &Figures, t: &Templates) -> Vec<Block> {
+    let dim = Period::month_of(date).days();
+    vec![
+        category_table("区分別（月累計）", ["月累計実績", "月予算（日割・累計）"], f, t, "cost.mtd"),
+        Block::Text(vec![format!(
+            "月予算（日割・累計）は各月の予算を暦日で日割りし、{}日から{}日まで（{}日分／{}日）を合計した額です。",
+            1,
+            date.day(),
+            date.day(),
+            dim
+        )]),
+    ]
+}
+
+/// The label of a cost line's item.
+fn item_label<'a>(l: &'a CostLine, t: &'a Templates) -> &'a str {
+    match l.part {
+        "labour_tickets" if l.item != "tickets" => t.label("kinds", &l.item),
+        "infrastructure" | "contracts" if l.measure == Measure::Days => &l.item,
+        "telephony" if l.measure == Measure::Days => &l.item,
+        _ => t.label("cost_items", &l.item),
+    }
+}
+
+/// Every cost line with its input, quantity, rate and amount.
+pub fn lines_table(lines: &[CostLine], t: &Templates) -> Block {
+    let rows = lines
+        .iter()
+        .map(|l| {
+            let (unit, rate_unit) = match l.measure {
+                Measure::Hours => (Unit::Hours, "円/時"),
+                Measure::Minutes => (Unit::Minutes, "円/分"),
+                Measure::Gib => (Unit::Gib, "円/GiB月"),
+                Measure::Days => (Unit::Days, "円/月"),
+                Measure::Confirmed => (Unit::Count, ""),
+            };
+            let quantity = match (l.measure, l.quantity) {
+                (Measure::Confirmed, _) => Cell::Empty,
+                (_, Some(q)) => Cell::num(q, unit),
+                (_, None) => Cell::Missing { key: None },
+            };
+            let rate = if l.measure == Measure::Confirmed { Cell::Empty } else { Cell::num(l.rate, Unit::Yen) };
+            vec![
+                Cell::text(t.label("cost_parts", l.part)),
+                Cell::text(item_label(l, t)),
+                Cell::text(t.label("cost_inputs", l.source)),
+                quantity,
+                rate,
+                Cell::text(rate_unit),
+                Cell::figure(&l.key(), l.amount, Unit::Yen),
+            ]
+        })
+        .collect();
+    table(
+        "コスト明細（入力・数量・単価・金額）",
+        vec![col("区分", 1.9), col("明細", 2.0), col("入力", 1.7), col("数量", 1.1), col("単価", 1.0), col("単価の単位", 0.8), col("金額", 1.2)],
+        rows,
+        "コストモデルが設定されていません",
+    )
+}
+
+fn monthly_summary(f: &Figures, t: &Templates) -> Vec<Block> {
+    let parts = ["labour_tickets", "labour_calls", "telephony", "infrastructure", "storage", "contracts"];
+    let rows = parts
+        .iter()
+        .map(|p| {
+            let k = format!("cost.{p}");
+            vec![Cell::text(t.label("cost_parts", p)), Cell::figure(&k, f.get(&k), Unit::Yen)]
+        })
+        .chain([vec![Cell::text("合計"), Cell::figure("cost.total", f.get("cost.total"), Unit::Yen)]])
+        .collect();
+    vec![
+        category_table("区分別の実績と予算", ["実績", "予算"], f, t, "cost"),
+        Block::Chart(Chart {
+            title: "区分別の実績と予算".into(),
+            kind: ChartKind::Column,
+            x_label: "区分".into(),
+            y_label: "円".into(),
+            categories: CATEGORIES.iter().map(|c| t.label("cost_categories", c).to_string()).collect(),
+            series: ["actual", "budget"]
+                .iter()
+                .map(|w| Series {
+                    name: if *w == "actual" { "実績".into() } else { "予算".into() },
+                    values: CATEGORIES.iter().map(|c| f.get(&format!("cost.by_category.{c}.{w}"))).collect(),
+                })
+                .collect(),
+            unit: Unit::Yen,
+        }),
+        table("費目別の実績", vec![col("費目", 2.4), col("実績", 1.3)], rows, NONE_TEXT),
+    ]
+}
+
+fn by_source(f: &Figures, t: &Templates) -> Vec<Block> {
+    let total = f.get("cost.total");
+    let rows = ["tickets", "calls", "backups", "fixed"]
+        .iter()
+        .map(|s| {
+            let k = format!("cost.by_source.{s}");
+            let v = f.get(&k);
+            let share = v.zip(total).and_then(|(v, t)| (t > 0.0).then(|| 100.0 * v / t));
+            vec![Cell::text(t.label("cost_sources", s)), Cell::figure(&k, v, Unit::Yen), share.map_or(Cell::Missing { key: None }, |s| Cell::num(s, Unit::Percent))]
+        })
+        .collect();
+    vec![table("データ源別のコスト", vec![col("データ源", 2.4), col("金額", 1.3), col("構成比", 0.9)], rows, NONE_TEXT)]
+}
+
+fn unit_costs(f: &Figures) -> Vec<Block> {
+    let items = [
+        ("解決チケット1件あたり人件費", "cost.unit.per_ticket_resolved", "人件費（チケット対応）÷ 解決件数", "tickets.resolved.total"),
+        ("応答コール1件あたりコスト", "cost.unit.per_call_answered", "（人件費（コール対応）＋通信費）÷ 応答数", "calls.answered"),
+        ("ジョブ実行1回あたり基盤費", "cost.unit.per_job_run", "基盤費 ÷ ジョブ実行回数", "jobs.runs"),
+    ];
+    let rows = items
+        .iter()
+        .map(|(label, key, formula, den)| {
+            let den_unit = if *den == "jobs.runs" { Unit::Integer } else { Unit::Count };
+            vec![Cell::text(*label), Cell::figure(key, f.get(key), Unit::Yen), Cell::text(*formula), Cell::figure(den, f.get(den), den_unit)]
+        })
+        .collect();
+    vec![table("単位コスト", vec![col("指標", 2.2), col("値", 1.1), col("算式", 2.8), col("分母", 1.0)], rows, NONE_TEXT)]
+}
+
+fn short_month(m: Period) -> String {
+    format!("{}/{:02}", m.first.year(), m.first.month())
+}
+
+fn fiscal_year(r: &CostMonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    // The year per category and in total.
+    let heads = [
+        ("年度予算", "budget", Unit::Yen),
+        ("予算（累計）", "budget_to_date", Unit::Yen),
+        ("実績（年度累計）", "actual_to_date", Unit::Yen),
+        ("差異", "variance_to_date", Unit::YenDelta),
+        ("差異率", "variance_to_date_pct", Unit::PercentDelta),
+        ("着地見込み", "forecast", Unit::Yen),
+        ("着地差異", "forecast_variance", Unit::YenDelta),
+        ("着地差異率", "forecast_variance_pct", Unit::PercentDelta),
+    ];
+    let mut columns = vec![col("区分", 1.3)];
+    columns.extend(heads.iter().map(|(h, _, _)| col(h, 1.2)));
+    let rows = CATEGORIES
+        .iter()
+        .map(|c| (t.label("cost_categories", c).to_string(), format!("cost.fy.by_category.{c}")))
+        .chain([("合計".to_string(), "cost.fy".to_string())])
+        .map(|(label, prefix)| {
+            let mut row = vec![Cell::text(label)];
+            row.extend(heads.iter().map(|(_, w, u)| {
+                let k = format!("{prefix}.{w}");
+                Cell::figure(&k, f.get(&k), *u)
+            }));
+            row
+        })
+        .collect();
+    blocks.push(table("年度累計と着地見込み（区分別）", columns, rows, NONE_TEXT));
+    let n = f.get("cost.fy.forecast_basis_months").unwrap_or(0.0) as usize;
+    let remaining = r.fiscal_year.iter().filter(|m| m.actual.is_none()).count();
+    blocks.push(Block::Text(vec![format!(
+        "着地見込み＝年度累計実績＋残り{remaining}か月×直近{n}か月の実績平均（同じ年度の月だけを使い、年度の初めで3か月に満たないときはある月の平均）。予算・実績は税抜の円、明細ごとに円未満四捨五入です。"
+    )]));
+    // Month by month.
+    let rows = r
+        .fiscal_year
+        .iter()
+        .map(|m| {
+            let label = m.month.month_label();
+            let k = |w: &str| format!("cost.fy.months.{label}.{w}");
+            let c = |w: &str, u: Unit| Cell::figure(&k(w), f.get(&k(w)), u);
+            let status = if m.actual.is_some() {
+                if m.confirmed { "確定実績" } else { "実績" }
+            } else {
+                "見込み"
+            };
+            let shown = if m.actual.is_some() { "actual" } else { "forecast" };
+            let var = f.get(&k(shown)).zip(f.get(&k("budget"))).map(|(a, b)| a - b);
+            let cum = if m.actual.is_some() { "cumulative_actual" } else { "cumulative_forecast" };
+            vec![
+                Cell::text(short_month(m.month)),
+                Cell::text(status),
+                c("budget", Unit::Yen),
+                c(shown, Unit::Yen),
+                var.map_or(Cell::Missing { key: None }, |v| Cell::num(v, Unit::YenDelta)),
+                c("cumulative_budget", Unit::Yen),
+                c(cum, Unit::Yen),
+            ]
+        })
+        .collect();
+    blocks.push(table(
+        "月別の予算と実績・見込み",
+        vec![col("年月", 1.0), col("種別", 0.9), col("予算", 1.3), col("実績・見込み", 1.3), col("差異", 1.3), col("累計予算", 1.4), col("累計実績・見込み", 1.4)],
+        rows,
+        NONE_TEXT,
+    ));
+    let months: Vec<String> = r.fiscal_year.iter().map(|m| short_month(m.month)).collect();
+    let series = |name: &str, w: &str| Series {
+        name: name.into(),
+        values: r.fiscal_year.iter().map(|m| f.get(&format!("cost.fy.months.{}.{w}", m.month.month_label()))).collect(),
+    };
+    blocks.push(Block::Chart(Chart {
+        title: "月別の予算と実績・見込み".into(),
+        kind: ChartKind::Column,
+        x_label: "年月".into(),
+        y_label: "円".into(),
+        categories: months.clone(),
+        series: vec![series("予算", "budget"), series("実績", "actual"), series("見込み", "forecast")],
+        unit: Unit::Yen,
+    }));
+    blocks.push(Block::Chart(Chart {
+        title: "累計予算と累計実績・着地見込み".into(),
+        kind: ChartKind::Line,
+        x_label: "年月".into(),
+        y_label: "円".into(),
+        categories: months,
+        series: vec![series("累計予算", "cumulative_budget"), series("累計実績", "cumulative_actual"), series("累計見込み", "cumulative_forecast")],
+        unit: Unit::Yen,
+    }));
+    // Actuals by category and month (the months ahead have none).
+    let mut columns = vec![col("年月", 1.0)];
+    columns.extend(CATEGORIES.iter().map(|c| col(t.label("cost_categories", c), 1.2)));
+    columns.push(col("合計", 1.3));
+    let rows = r
+        .fiscal_year
+        .iter()
+        .filter(|m| m.actual.is_some())
+        .map(|m| {
+            let label = m.month.month_label();
+            let mut row = vec![Cell::text(short_month(m.month))];
+            row.extend(CATEGORIES.iter().map(|c| {
+                let k = format!("cost.fy.months.{label}.{c}.actual");
+                Cell::figure(&k, f.get(&k), Unit::Yen)
+            }));
+            let k = format!("cost.fy.months.{label}.actual");
+            row.push(Cell::figure(&k, f.get(&k), Unit::Yen));
+            row
+        })
+        .collect();
+    blocks.push(table("区分別の月次実績", columns, rows, NONE_TEXT));
+    blocks
+}
+
+/// The cost section of the 日次報告: the day and month-to-date against the
+/// pro-rated budget.
+pub fn daily_section(f: &Figures) -> Vec<Block> {
+    let items: [(&str, &str, Unit); 8] = [
+        ("当日コスト", "cost.total", Unit::Yen),
+        ("当日予算（日割）", "cost.budget", Unit::Yen),
+        ("当日差異", "cost.variance", Unit::YenDelta),
+        ("月累計コスト", "cost.mtd.total", Unit::Yen),
+        ("月予算（日割・累計）", "cost.mtd.budget", Unit::Yen),
+        ("月累計差異", "cost.mtd.variance", Unit::YenDelta),
+        ("月累計差異率", "cost.mtd.variance_pct", Unit::PercentDelta),
+        ("月予算", "cost.mtd.month_budget", Unit::Yen),
+    ];
+    vec![table(
+        "コスト（当日・月累計）",
+        vec![col("項目", 3.0), col("金額", 1.3)],
+        items.iter().map(|(l, k, u)| vec![Cell::text(*l), Cell::figure(k, f.get(k), *u)]).collect(),
+        NONE_TEXT,
+    )]
+}
+
+/// The cost section of the 週次報告: the week against its pro-rated budget, by category.
+pub fn weekly_section(f: &Figures, t: &Templates) -> Vec<Block> {
+    vec![category_table("コスト（週・区分別）", ["週の実績", "予算（日割）"], f, t, "cost")]
+}
+
+/// The cost section (13 コスト概要) of the 月次報告: by category against the
+/// budget, and the fiscal year to date with the forecast.
+pub fn monthly_section(f: &Figures, t: &Templates) -> Vec<Block> {
+    let items: [(&str, &str, Unit); 6] = [
+        ("年度予算", "cost.fy.budget", Unit::Yen),
+        ("予算（年度累計）", "cost.fy.budget_to_date", Unit::Yen),
+        ("実績（年度累計）", "cost.fy.actual_to_date", Unit::Yen),
+        ("差異（年度累計）", "cost.fy.variance_to_date", Unit::YenDelta),
+        ("着地見込み", "cost.fy.forecast", Unit::Yen),
+        ("着地差異", "cost.fy.forecast_variance", Unit::YenDelta),
+    ];
+    vec![
+        category_table("区分別の実績と予算（当月）", ["実績", "予算"], f, t, "cost"),
+        table(
+            "年度累計と着地見込み",
+            vec![col("項目", 3.0), col("金額", 1.3)],
+            items.iter().map(|(l, k, u)| vec![Cell::text(*l), Cell::figure(k, f.get(k), *u)]).collect(),
+            NONE_TEXT,
+        ),
+        Block::Text(vec!["明細・単位コスト・月別の予実はコスト管理報告（月次）に記載しています。".into()]),
+    ]
+}
