@@ -19,8 +19,11 @@
 //!   amount ÷ days of that day's month: a whole month is the amount, day D
 //!   of October is amount ÷ 31, a week across two months takes each day from
 //!   its own month.
-//! - Every line is rounded to whole yen (四捨五入) and every total is the sum
-//!   of its rounded lines, so the tables always add up.
+//! - Each part (`cost.<part>`) is its exact amount rounded to whole yen
+//!   (四捨五入); its lines are rounded so that they add up to it (largest
+//!   remainder, [`apportion`]), and every total is the sum of its parts, so
+//!   the tables always add up and a fixed amount pro-rated over many hosts
+//!   matches its pro-rated budget.
 //! - A line whose source is absent or does not cover the period is データなし,
 //!   and so is every total it is part of: a missing source is never 0 円.
 //!   Rows of a covered source that lack the quantity (a resolved ticket
@@ -204,6 +207,15 @@ pub fn compute(model: Option<&CostModel>, tickets: Option<&SourceData>, calls: O
             out.lines.push(fixed("contracts", name, p, *monthly));
         }
         for part in PARTS {
+            let idx: Vec<usize> = (0..out.lines.len()).filter(|i| out.lines[*i].part == part).collect();
+            let exact: Vec<Option<f64>> = idx.iter().map(|i| out.lines[*i].amount).collect();
+            let rounded = match exact.iter().copied().collect::<Option<Vec<f64>>>() {
+                Some(v) => apportion(&v).into_iter().map(Some).collect(),
+                None => exact.iter().map(|v| v.map(f64::round)).collect::<Vec<_>>(),
+            };
+            for (i, r) in idx.iter().zip(rounded) {
+                out.lines[*i].amount = r;
+            }
             // A part with no lines (no hosts or contracts configured) is 0 円
             // by the model, not missing data.
             parts.insert(part, sum(out.lines.iter().filter(|l| l.part == part).map(|l| l.amount)));
@@ -264,6 +276,25 @@ fn set_totals(f: &mut Figures, parts: &BTreeMap<&str, Option<f64>>, actual: &BTr
     f.set("cost.variance_pct", var_pct);
 }
 
+/// Round non-negative amounts to whole yen so that they add up to the
+/// rounded sum (largest remainder; ties go to the earlier line).
+pub fn apportion(v: &[f64]) -> Vec<f64> {
+    let v: Vec<f64> = v.iter().map(|x| super::round6(*x)).collect();
+    let target = v.iter().sum::<f64>().round();
+    let mut out: Vec<f64> = v.iter().map(|x| x.floor()).collect();
+    let mut left = (target - out.iter().sum::<f64>()).max(0.0) as usize;
+    let mut order: Vec<usize> = (0..v.len()).collect();
+    order.sort_by(|a, b| (v[*b] - out[*b]).total_cmp(&(v[*a] - out[*a])).then(a.cmp(b)));
+    for i in order {
+        if left == 0 {
+            break;
+        }
+        out[i] += 1.0;
+        left -= 1;
+    }
+    out
+}
+
 /// Actual − budget and its percentage of the budget (None when the budget is 0).
 pub fn variance(actual: Option<f64>, budget: Option<f64>) -> (Option<f64>, Option<f64>) {
     let v = actual.zip(budget).map(|(a, b)| a - b);
@@ -278,7 +309,7 @@ fn fixed(part: &'static str, item: &str, p: Period, monthly: f64) -> CostLine {
         measure: Measure::Days,
         quantity: Some(p.days() as f64),
         rate: monthly,
-        amount: Some(pro_rate(p, monthly).round()),
+        amount: Some(pro_rate(p, monthly)),
     }
 }
 
@@ -301,7 +332,7 @@ fn labour_tickets(model: &CostModel, src: Option<&SourceData>, p: Period, out: &
         let m = minutes.get(k.code).copied().unwrap_or(0);
         let rate = model.labour.rate(k.code);
         let hours = m as f64 / 60.0;
-        out.lines.push(CostLine { part: "labour_tickets", item: k.code.into(), source: "tickets.work_minutes", measure: Measure::Hours, quantity: Some(hours), rate, amount: Some((hours * rate).round()) });
+        out.lines.push(CostLine { part: "labour_tickets", item: k.code.into(), source: "tickets.work_minutes", measure: Measure::Hours, quantity: Some(hours), rate, amount: Some(hours * rate) });
     }
     let missing: usize = count_by(resolved.filter(col("work_minutes").is_null()), "kind")?.values().sum();
     out.gaps.push(("tickets", "work_minutes", missing));
@@ -334,8 +365,8 @@ fn calls_lines(model: &CostModel, src: Option<&SourceData>, p: Period, out: &mut
     let hours = handled_s as f64 / 3600.0;
     let minutes = talk_s as f64 / 60.0;
     let (hr, pm) = (model.labour.helpdesk_rate, model.telephony.per_minute);
-    out.lines.push(CostLine { part: "labour_calls", item: "calls".into(), source: "calls.talk_seconds+wrap_seconds", measure: Measure::Hours, quantity: Some(hours), rate: hr, amount: Some((hours * hr).round()) });
-    out.lines.push(CostLine { part: "telephony", item: "talk".into(), source: "calls.talk_seconds", measure: Measure::Minutes, quantity: Some(minutes), rate: pm, amount: Some((minutes * pm).round()) });
+    out.lines.push(CostLine { part: "labour_calls", item: "calls".into(), source: "calls.talk_seconds+wrap_seconds", measure: Measure::Hours, quantity: Some(hours), rate: hr, amount: Some(hours * hr) });
+    out.lines.push(CostLine { part: "telephony", item: "talk".into(), source: "calls.talk_seconds", measure: Measure::Minutes, quantity: Some(minutes), rate: pm, amount: Some(minutes * pm) });
     for (name, monthly) in &model.telephony.lines {
         out.lines.push(fixed("telephony", name, p, *monthly));
     }
@@ -354,7 +385,7 @@ fn storage(model: &CostModel, src: Option<&SourceData>, p: Period, out: &mut Cos
     let bytes: i64 = sizes.iter().flatten().sum();
     let missing = sizes.iter().filter(|s| s.is_none()).count();
     let gib = bytes as f64 / (1u64 << 30) as f64;
-    out.lines.push(CostLine { part: "storage", item: "backups".into(), source: "backups.size_bytes", measure: Measure::Gib, quantity: Some(gib), rate, amount: Some((gib * rate).round()) });
+    out.lines.push(CostLine { part: "storage", item: "backups".into(), source: "backups.size_bytes", measure: Measure::Gib, quantity: Some(gib), rate, amount: Some(gib * rate) });
     out.gaps.push(("backups", "size_bytes", missing));
     Ok(())
 }
@@ -505,6 +536,21 @@ mod tests {
         // October (31): 310,000 × 3/30 + 310,000 × 4/31 = 31,000 + 40,000.
         let w = Period::week_of(d("2026-10-01"));
         assert!((pro_rate(w, 310_000.0) - 71_000.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn lines_add_up_to_the_rounded_part() {
+        // 12 hosts pro-rated for one day of October: each ÷ 31.
+        let hosts = [80_000.0, 80_000.0, 80_000.0, 80_000.0, 120_000.0, 90_000.0, 150_000.0, 250_000.0, 250_000.0, 130_000.0, 60_000.0, 60_000.0];
+        let exact: Vec<f64> = hosts.iter().map(|h| h / 31.0).collect();
+        let r = apportion(&exact);
+        // Σ = 1,430,000 ÷ 31 = 46,129.03 → 46,129, where rounding each host
+        // separately gives 46,131.
+        assert_eq!(r.iter().sum::<f64>(), 46_129.0);
+        assert_eq!(exact.iter().map(|x| x.round()).sum::<f64>(), 46_131.0);
+        assert!(r.iter().zip(&exact).all(|(a, e)| (a - e).abs() < 1.0));
+        assert_eq!(apportion(&[1.5, 1.5]), vec![2.0, 1.0], "ties go to the earlier line");
+        assert_eq!(apportion(&[1000.0000000001, 2249.9999999999]), vec![1000.0, 2250.0]);
     }
 
     #[test]

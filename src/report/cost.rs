@@ -190,7 +190,7 @@ pub fn lines_table(lines: &[CostLine], t: &Templates) -> Block {
         .collect();
     table(
         "コスト明細（入力・数量・単価・金額）",
-        vec![col("区分", 1.9), col("明細", 2.0), col("入力", 1.7), col("数量", 1.1), col("単価", 1.0), col("単価の単位", 0.8), col("金額", 1.2)],
+        vec![col("区分", 2.1), col("明細", 1.9), col("入力", 1.8), col("数量", 1.0), col("単価", 1.2), col("単価の単位", 0.8), col("金額", 1.2)],
         rows,
         "コストモデルが設定されていません",
     )
