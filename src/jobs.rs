@@ -77,7 +77,9 @@ fn yes() -> bool {
 }
 
 /// Report kinds a job may name.
-pub const REPORT_KINDS: &[&str] = &["daily", "weekly", "monthly", "sla"];
+/// Report kinds a job may name; `cost` is the daily or the monthly
+/// コスト管理報告 by the job's period (previous_day or previous_month).
+pub const REPORT_KINDS: &[&str] = &["daily", "weekly", "monthly", "sla", "cost"];
 
 /// A parsed job definition.
 #[derive(Debug, Clone)]
@@ -220,6 +222,9 @@ pub fn load(dir: &Path) -> Result<Vec<Job>, Vec<String>> {
             if !REPORT_KINDS.contains(&r.as_str()) {
                 bad(format!("unknown report {r:?} (known: {})", REPORT_KINDS.join(", ")));
             }
+            if r == "cost" && f.period == Some(RelativePeriod::PreviousWeek) {
+                bad("the cost report is daily or monthly: use period = previous_day or previous_month".into());
+            }
         }
         if let Some(n) = f.schedule.business_day {
             if n == 0 || !(-20..=23).contains(&n) {
@@ -314,5 +319,16 @@ mod tests {
     fn bundled_jobs_load() {
         let jobs = load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("jobs")).unwrap();
         assert!(jobs.iter().any(|j| j.reports.iter().any(|r| r == "monthly")));
+        assert!(jobs.iter().any(|j| j.reports.iter().any(|r| r == "cost") && j.period == Some(RelativePeriod::PreviousDay)));
+    }
+
+    #[test]
+    fn a_weekly_cost_report_is_refused() {
+        let dir = std::env::temp_dir().join(format!("hokoku-jobs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("w.toml"), "title = \"w\"\ntask = \"report\"\nreports = [\"cost\"]\nperiod = \"previous_week\"\n[schedule]\ncron = \"0 0 3 * * MON\"\n").unwrap();
+        let e = load(&dir).unwrap_err();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(e.iter().any(|e| e.contains("w.toml") && e.contains("daily or monthly")), "{e:?}");
     }
 }

@@ -344,7 +344,9 @@ fn fiscal_year(r: &CostMonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> 
     }));
     blocks.push(Block::Chart(Chart {
         title: "累計予算と累計実績・着地見込み".into(),
-        kind: ChartKind::Line,
+        // Columns side by side: cumulative lines this close would hide
+        // each other.
+        kind: ChartKind::Column,
         x_label: "年月".into(),
         y_label: "円".into(),
         categories: months,
