@@ -306,6 +306,22 @@ fn validate_lists_every_cost_model_problem() {
     assert!(text.contains("cost.toml") && text.contains("telephony"), "{text}");
 }
 
+/// The cost report from the history store equals the one from the CSVs.
+#[test]
+fn cost_from_the_store_is_identical() {
+    let out = tmp("cost-store");
+    let store = out.join("store");
+    let o = hokoku(&["ingest", FIXTURE[0], FIXTURE[1], FIXTURE[2], FIXTURE[3], "--store", store.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    cost_month("2026-04", &out.join("csv"));
+    run(&["report", "cost", "--month", "2026-04", "--store", store.to_str().unwrap()], &out.join("store-out"));
+    for ext in ["xlsx", "pdf", "json"] {
+        let a = std::fs::read(out.join(format!("csv/cost/2026/cost-monthly-2026-04.{ext}"))).unwrap();
+        let b = std::fs::read(out.join(format!("store-out/cost/2026/cost-monthly-2026-04.{ext}"))).unwrap();
+        assert!(a == b, "cost-monthly-2026-04.{ext} differs between the store and the CSVs");
+    }
+}
+
 #[test]
 fn cost_goldens_and_determinism() {
     let a = tmp("cost-golden-a");
