@@ -295,7 +295,7 @@ pub fn run_report(req: &ReportRequest) -> Result<RunOutcome> {
 fn build_daily(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &template::Templates, date: NaiveDate) -> Result<Built> {
     let p = Period::day(date);
     let mut k = compute_daily(ds, cfg, p)?;
-    k.month_to_date = kpi::cost::month_to_date(cfg.cost.as_ref(), ds.get("tickets"), ds.get("calls"), ds.get("backups"), date)?;
+    k.month_to_date = kpi::cost::month_to_date(cfg.cost.as_ref(), ds.get("tickets"), ds.get("calls"), ds.get("backups"), date)?.0;
     let figures = k.figures();
     let mut quality = daily::quality_notes(ds, p.start_ms(), p.end_ms());
     quality.extend(cost_quality(req, cfg, &k.cost));
@@ -487,7 +487,7 @@ fn fiscal_year_cost(ds: &Dataset, cfg: &Config, month: Period, current: &kpi::co
     let mut actuals = Vec::new();
     let mut m = Period::month_of(Period::fiscal_year_of(month.first).first);
     while m.first < month.first {
-        let k = kpi::cost::compute(cfg.cost.as_ref(), ds.get("tickets"), ds.get("calls"), ds.get("backups"), m)?;
+        let k = kpi::cost::compute_month(cfg.cost.as_ref(), ds.get("tickets"), ds.get("calls"), ds.get("backups"), m)?;
         actuals.push((m, k.category_actuals(), k.confirmed));
         m = Period::month_of(m.end_day);
     }
@@ -501,9 +501,12 @@ fn build_cost_daily(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &templ
     let (tickets, calls, backups) = (ds.get("tickets"), ds.get("calls"), ds.get("backups"));
     let day = kpi::cost::compute(model, tickets, calls, backups, p)?;
     let mut figures = day.figures.clone();
-    figures.extend(kpi::cost::month_to_date(model, tickets, calls, backups, date)?);
+    let (mtd, mtd_gaps) = kpi::cost::month_to_date(model, tickets, calls, backups, date)?;
+    figures.extend(mtd);
     let mut quality = daily::quality_notes(ds, Period::month_of(date).start_ms(), p.end_ms());
-    quality.extend(cost_quality(req, cfg, &day));
+    // Rows without a quantity over the month to date (the day's included).
+    let mtd_kpis = kpi::cost::CostKpis { gaps: mtd_gaps, ..Default::default() };
+    quality.extend(cost_quality(req, cfg, &mtd_kpis));
     let remarks = read_remarks(&req.inputs, &req.kind)?;
     let report = cost::CostDailyReport { date, as_of: as_of(cfg, p.end_day), day: &day, remarks: remarks.as_deref(), quality: &quality };
     let doc = cost::build_daily(&report, &figures, tpl);
@@ -512,7 +515,7 @@ fn build_cost_daily(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &templ
 
 fn build_cost_monthly(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &template::Templates, month: Period) -> Result<Built> {
     let model = cfg.cost.as_ref();
-    let current = kpi::cost::compute(model, ds.get("tickets"), ds.get("calls"), ds.get("backups"), month)?;
+    let current = kpi::cost::compute_month(model, ds.get("tickets"), ds.get("calls"), ds.get("backups"), month)?;
     // The unit costs' denominators.
     let others = [
         kpi::tickets::compute(ds.get("tickets"), month, cfg.site.report.top_categories)?.figures,
@@ -533,6 +536,32 @@ fn build_cost_monthly(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &tem
     let mut quality = daily::quality_notes(ds, month.start_ms(), month.end_ms());
     quality.extend(cost_quality(req, cfg, &current));
     for m in &fy {
+        let has_data = ["tickets", "calls", "backups"].iter().any(|n| ds.get(n).is_some_and(|s| s.covers(m.month.start_ms(), m.month.end_ms())));
+        if m.confirmed && has_data {
+            quality.push(QualityNote {
+                file: format!("{}/cost.toml", req.config.display()),
+                line: None,
+                column: None,
+                reason: format!("{} は [actuals] の確定実績を使っています（入力データからは計算していません）", m.month.month_label()),
+            });
+        }
+        if !m.confirmed && m.actual.is_some() {
+            // A source that covers only part of the month: its cost is the cost of that range.
+            let (start, end) = (m.month.start_ms(), m.month.end_ms());
+            let slack = 2 * 86_400_000;
+            for name in ["tickets", "calls", "backups"] {
+                let Some((lo, hi)) = ds.get(name).filter(|s| s.covers(start, end)).and_then(|s| s.coverage) else { continue };
+                if lo > start + slack || hi < end - slack {
+                    let day = |ms: i64| crate::time::ms_to_dt(ms).date().max(m.month.first).min(m.month.end_day - chrono::Duration::days(1));
+                    quality.push(QualityNote {
+                        file: name.to_string(),
+                        line: None,
+                        column: None,
+                        reason: format!("{} の {name} のデータは {} ～ {} の範囲だけです：この月のコストはその範囲の実績です", m.month.month_label(), day(lo), day(hi)),
+                    });
+                }
+            }
+        }
         if m.month.first < month.first && m.actual.as_ref().is_some_and(|a| a.values().any(Option::is_none)) {
             quality.push(QualityNote {
                 file: String::new(),

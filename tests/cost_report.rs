@@ -271,6 +271,59 @@ fn a_missing_source_is_no_data_not_zero() {
 }
 
 #[test]
+fn a_missing_column_is_no_data_not_zero() {
+    // The fixture with calls.csv lacking wrap_seconds and backups.csv lacking size_bytes.
+    let out = tmp("cost-columns");
+    let inputs = out.join("inputs");
+    std::fs::create_dir_all(&inputs).unwrap();
+    let src = root().join("tests/fixtures/cost/inputs");
+    for f in ["tickets.csv", "job_runs.csv"] {
+        std::fs::copy(src.join(f), inputs.join(f)).unwrap();
+    }
+    let drop_column = |file: &str, column: &str| {
+        let text = std::fs::read_to_string(src.join(file)).unwrap();
+        let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+        let at = header.iter().position(|h| *h == column).unwrap();
+        let body: Vec<String> = text.lines().map(|l| l.split(',').enumerate().filter(|(i, _)| *i != at).map(|(_, v)| v).collect::<Vec<_>>().join(",")).collect();
+        std::fs::write(inputs.join(file), body.join("\n") + "\n").unwrap();
+    };
+    drop_column("calls.csv", "wrap_seconds");
+    drop_column("backups.csv", "size_bytes");
+    let o = hokoku(&["report", "cost", "--month", "2026-04", "--inputs", inputs.to_str().unwrap(), "--config", "tests/fixtures/cost/config", "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let f = figures(&out.join("cost/2026/cost-monthly-2026-04.json"));
+    // Handled time needs wrap; storage needs sizes: both データなし, never 0.
+    for k in ["cost.labour_calls", "cost.labour", "cost.storage", "cost.total"] {
+        assert!(missing(&f, k), "{k} should be データなし");
+    }
+    // Telephony needs talk time only: 34 + 30,000 as before.
+    assert_eq!(num(&f, "cost.telephony"), 30034.0);
+    assert_eq!(num(&f, "cost.labour_tickets"), 20250.0);
+}
+
+#[test]
+fn days_are_computed_from_the_data_even_in_a_confirmed_month() {
+    let out = tmp("cost-confirmed-day");
+    // February 2026 is a confirmed month (440,100), but the month to date of
+    // its last day comes from the data, and there is none before March.
+    run(&["report", "cost", "--date", "2026-02-28"], &out);
+    let f = figures(&out.join("cost/2026/02/cost-daily-2026-02-28.json"));
+    assert!(missing(&f, "cost.mtd.total"), "not the confirmed amount");
+    assert!(missing(&f, "cost.mtd.labour"));
+    assert_eq!(num(&f, "cost.mtd.infrastructure"), 90000.0, "fixed amounts are known");
+    assert_eq!(num(&f, "cost.mtd.budget"), 451000.0);
+    // The month itself uses the confirmed amounts.
+    let feb = figures(&cost_month("2026-02", &out));
+    assert_eq!(num(&feb, "cost.total"), 440100.0);
+    assert_eq!(num(&feb, "cost.labour"), 20000.0);
+    assert!(missing(&feb, "cost.labour_tickets"), "a confirmed month does not split labour");
+    // March's calls are one day only, and its tickets start on 3/10: named in データ品質.
+    cost_month("2026-03", &out);
+    let q = doc(&out.join("cost/2026/cost-monthly-2026-03.json"))["data_quality"].to_string();
+    assert!(q.contains("2026-03 の calls のデータは 2026-03-31 ～ 2026-03-31"), "{q}");
+}
+
+#[test]
 fn the_monthly_operations_report_shows_the_cost() {
     let out = tmp("cost-monthly-ops");
     run(&["report", "monthly", "--month", "2026-04"], &out);

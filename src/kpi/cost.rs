@@ -174,15 +174,26 @@ fn sum(v: impl IntoIterator<Item = Option<f64>>) -> Option<f64> {
     v.into_iter().sum()
 }
 
-/// Compute the cost of `p`. Without a model every figure is データなし.
+/// The cost of a calendar month: the confirmed amounts of `[actuals]` when
+/// the model lists the month, else [`compute`].
+pub fn compute_month(model: Option<&CostModel>, tickets: Option<&SourceData>, calls: Option<&SourceData>, backups: Option<&SourceData>, month: Period) -> PolarsResult<CostKpis> {
+    compute_with(model, tickets, calls, backups, month, true)
+}
+
+/// Compute the cost of `p` from the data (days, weeks, month-to-date and
+/// months without confirmed actuals). Without a model every figure is データなし.
 pub fn compute(model: Option<&CostModel>, tickets: Option<&SourceData>, calls: Option<&SourceData>, backups: Option<&SourceData>, p: Period) -> PolarsResult<CostKpis> {
+    compute_with(model, tickets, calls, backups, p, false)
+}
+
+fn compute_with(model: Option<&CostModel>, tickets: Option<&SourceData>, calls: Option<&SourceData>, backups: Option<&SourceData>, p: Period, confirmed: bool) -> PolarsResult<CostKpis> {
     let mut out = CostKpis::default();
     let Some(model) = model else {
         let none: BTreeMap<&str, Option<f64>> = CATEGORIES.iter().map(|c| (*c, None)).collect();
         set_totals(&mut out.figures, &BTreeMap::new(), &none, &none);
         return Ok(out);
     };
-    let whole_month = Period::month_of(p.first) == p;
+    let whole_month = confirmed && Period::month_of(p.first) == p;
     let mut parts = BTreeMap::new();
     let mut categories = BTreeMap::new();
     if let Some(a) = whole_month.then(|| model.actuals.get(&p.month_label())).flatten() {
@@ -348,6 +359,9 @@ fn calls_lines(model: &CostModel, src: Option<&SourceData>, p: Period, out: &mut
         }
         return Ok(());
     };
+    // Without a wrap column the handled time is unknown: call labour is
+    // データなし rather than talk time alone (telephony needs talk only).
+    let has_wrap = s.present.contains("wrap_seconds");
     // Answered as in the call KPIs: outcome answered, or a transfer after the answer.
     let answered = col("outcome").eq(lit("answered")).or(col("outcome").eq(lit("overflow")).and(col("answered_at").is_not_null()));
     let df = s.frame.clone().lazy().filter(super::within("offered_at", p.start_ms(), p.end_ms()).and(answered)).collect()?;
@@ -362,10 +376,10 @@ fn calls_lines(model: &CostModel, src: Option<&SourceData>, p: Period, out: &mut
             None => missing += 1,
         }
     }
-    let hours = handled_s as f64 / 3600.0;
+    let hours = Some(handled_s as f64 / 3600.0).filter(|_| has_wrap);
     let minutes = talk_s as f64 / 60.0;
     let (hr, pm) = (model.labour.helpdesk_rate, model.telephony.per_minute);
-    out.lines.push(CostLine { part: "labour_calls", item: "calls".into(), source: "calls.talk_seconds+wrap_seconds", measure: Measure::Hours, quantity: Some(hours), rate: hr, amount: Some(hours * hr) });
+    out.lines.push(CostLine { part: "labour_calls", item: "calls".into(), source: "calls.talk_seconds+wrap_seconds", measure: Measure::Hours, quantity: hours, rate: hr, amount: hours.map(|h| h * hr) });
     out.lines.push(CostLine { part: "telephony", item: "talk".into(), source: "calls.talk_seconds", measure: Measure::Minutes, quantity: Some(minutes), rate: pm, amount: Some(minutes * pm) });
     for (name, monthly) in &model.telephony.lines {
         out.lines.push(fixed("telephony", name, p, *monthly));
@@ -376,7 +390,8 @@ fn calls_lines(model: &CostModel, src: Option<&SourceData>, p: Period, out: &mut
 
 fn storage(model: &CostModel, src: Option<&SourceData>, p: Period, out: &mut CostKpis) -> PolarsResult<()> {
     let rate = model.storage.per_gib_month;
-    let Some(s) = src.filter(|s| s.covers(p.start_ms(), p.end_ms())) else {
+    // A backups source without a size column cannot be charged: データなし.
+    let Some(s) = src.filter(|s| s.covers(p.start_ms(), p.end_ms()) && s.present.contains("size_bytes")) else {
         out.lines.push(CostLine { part: "storage", item: "backups".into(), source: "backups.size_bytes", measure: Measure::Gib, quantity: None, rate, amount: None });
         return Ok(());
     };
@@ -405,8 +420,9 @@ pub fn unit_costs(cost: &Figures, other: &Figures) -> Figures {
 }
 
 /// The month-to-date figures of day D: the cost of the month's first day
-/// through D and the budget pro-rated over those days, under `cost.mtd.*`.
-pub fn month_to_date(model: Option<&CostModel>, tickets: Option<&SourceData>, calls: Option<&SourceData>, backups: Option<&SourceData>, day: NaiveDate) -> PolarsResult<Figures> {
+/// through D and the budget pro-rated over those days, under `cost.mtd.*`;
+/// and the rows of those days that added nothing.
+pub fn month_to_date(model: Option<&CostModel>, tickets: Option<&SourceData>, calls: Option<&SourceData>, backups: Option<&SourceData>, day: NaiveDate) -> PolarsResult<(Figures, Vec<(&'static str, &'static str, usize)>)> {
     let p = Period { first: Period::month_of(day).first, end_day: day + chrono::Duration::days(1) };
     let k = compute(model, tickets, calls, backups, p)?;
     let mut f = Figures::default();
@@ -418,7 +434,7 @@ pub fn month_to_date(model: Option<&CostModel>, tickets: Option<&SourceData>, ca
     }
     let month = model.map(|m| budget(m, Period::month_of(day)));
     f.set("cost.mtd.month_budget", month.and_then(|b| sum(b.into_values())));
-    Ok(f)
+    Ok((f, k.gaps))
 }
 
 /// One month of the fiscal year in the budget-vs-actual table.

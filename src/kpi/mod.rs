@@ -106,7 +106,8 @@ pub fn compute_period(ds: &Dataset, cfg: &Config, p: Period, clocks: Option<&[sl
 /// The cost of `p` with its unit costs; `others` are the period's ticket,
 /// call and job figures (the denominators).
 pub fn period_cost(ds: &Dataset, cfg: &Config, p: Period, others: [&Figures; 3]) -> anyhow::Result<cost::CostKpis> {
-    let mut k = cost::compute(cfg.cost.as_ref(), ds.get("tickets"), ds.get("calls"), ds.get("backups"), p)?;
+    let (t, c, b) = (ds.get("tickets"), ds.get("calls"), ds.get("backups"));
+    let mut k = if Period::month_of(p.first) == p { cost::compute_month(cfg.cost.as_ref(), t, c, b, p)? } else { cost::compute(cfg.cost.as_ref(), t, c, b, p)? };
     let mut all = Figures::default();
     for o in others {
         all.extend(o.clone());

@@ -58,6 +58,7 @@ fn unit_format(unit: Unit) -> &'static str {
         Unit::SecondsDelta => "+#,##0.0\"秒\";-#,##0.0\"秒\";0.0\"秒\"",
         Unit::YenDelta => "+#,##0\"円\";-#,##0\"円\";0\"円\"",
         Unit::PercentDelta => "+0.0\"%\";-0.0\"%\";0.0\"%\"",
+        Unit::YenFine => "#,##0.00\"円\"",
         Unit::Hours => "#,##0.0\"時間\"",
         Unit::Gib => "#,##0.0\"GiB\"",
         Unit::Days => "#,##0\"日\"",

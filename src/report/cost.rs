@@ -103,7 +103,7 @@ pub fn build_monthly(r: &CostMonthlyReport, f: &Figures, t: &Templates) -> Docum
     let mut sections = Vec::new();
     for id in &tpl.sections {
         let blocks = match id.as_str() {
-            "summary" => monthly_summary(f, t),
+            "summary" => monthly_summary(f, t, r.cost.confirmed),
             "by_source" => by_source(f, t),
             "detail" => vec![lines_table(&r.cost.lines, t)],
             "unit_costs" => unit_costs(f),
@@ -176,7 +176,8 @@ pub fn lines_table(lines: &[CostLine], t: &Templates) -> Block {
                 (_, Some(q)) => Cell::num(q, unit),
                 (_, None) => Cell::Missing { key: None },
             };
-            let rate = if l.measure == Measure::Confirmed { Cell::Empty } else { Cell::num(l.rate, Unit::Yen) };
+            let rate_unit_fmt = if l.rate.fract() == 0.0 { Unit::Yen } else { Unit::YenFine };
+            let rate = if l.measure == Measure::Confirmed { Cell::Empty } else { Cell::num(l.rate, rate_unit_fmt) };
             vec![
                 Cell::text(t.label("cost_parts", l.part)),
                 Cell::text(item_label(l, t)),
@@ -196,8 +197,14 @@ pub fn lines_table(lines: &[CostLine], t: &Templates) -> Block {
     )
 }
 
-fn monthly_summary(f: &Figures, t: &Templates) -> Vec<Block> {
-    let parts = ["labour_tickets", "labour_calls", "telephony", "infrastructure", "storage", "contracts"];
+fn monthly_summary(f: &Figures, t: &Templates, confirmed: bool) -> Vec<Block> {
+    // A confirmed month (`[actuals]`) has one amount per category: labour is
+    // not split into tickets and calls.
+    let parts: &[&str] = if confirmed {
+        &["labour", "telephony", "infrastructure", "storage", "contracts"]
+    } else {
+        &["labour_tickets", "labour_calls", "telephony", "infrastructure", "storage", "contracts"]
+    };
     let rows = parts
         .iter()
         .map(|p| {
@@ -293,7 +300,7 @@ fn fiscal_year(r: &CostMonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> 
     let n = f.get("cost.fy.forecast_basis_months").unwrap_or(0.0) as usize;
     let remaining = r.fiscal_year.iter().filter(|m| m.actual.is_none()).count();
     blocks.push(Block::Text(vec![format!(
-        "着地見込み＝年度累計実績＋残り{remaining}か月×直近{n}か月の実績平均（同じ年度の月だけを使い、年度の初めで3か月に満たないときはある月の平均）。予算・実績は税抜の円、明細ごとに円未満四捨五入です。"
+        "着地見込み＝年度累計実績＋残り{remaining}か月×直近{n}か月の実績平均（同じ年度の月だけを使い、年度の初めで3か月に満たないときはある月の平均。平均は区分ごとに円未満四捨五入）。金額は費目ごとに円未満を四捨五入し、明細はその合計に一致するよう配分しています。"
     )]));
     // Month by month.
     let rows = r

@@ -34,6 +34,8 @@ pub enum Unit {
     SecondsDelta,
     /// A signed change of a percentage, in percent (差異率 `+5.2%`).
     PercentDelta,
+    /// Yen with two decimals (a unit rate such as 2.50円/分).
+    YenFine,
     /// A signed amount of yen (差異 `+12,345円`, `-800円`).
     YenDelta,
     /// Hours (時間), one decimal.
@@ -57,7 +59,7 @@ impl Unit {
             Unit::CountDelta => "件",
             Unit::PointDelta => "pt",
             Unit::SecondsDelta => "秒",
-            Unit::YenDelta => "円",
+            Unit::YenDelta | Unit::YenFine => "円",
             Unit::PercentDelta => "%",
             Unit::Hours => "時間",
             Unit::Gib => "GiB",
@@ -68,7 +70,7 @@ impl Unit {
     pub fn decimals(self) -> usize {
         match self {
             Unit::Count | Unit::Yen | Unit::Integer | Unit::CountDelta | Unit::YenDelta | Unit::Days => 0,
-            Unit::PercentFine => 2,
+            Unit::PercentFine | Unit::YenFine => 2,
             _ => 1,
         }
     }
@@ -297,5 +299,6 @@ mod tests {
         assert_eq!(format_number(12345.0, Unit::YenDelta), "+12,345円");
         assert_eq!(format_number(-800.0, Unit::YenDelta), "-800円");
         assert_eq!(format_number(1234.56, Unit::Hours), "1,234.6時間");
+        assert_eq!(format_number(2.5, Unit::YenFine), "2.50円");
     }
 }
