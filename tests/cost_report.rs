@@ -16,7 +16,6 @@
 
 mod common;
 use common::*;
-use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 
 const FIXTURE: [&str; 4] = ["--inputs", "tests/fixtures/cost/inputs", "--config", "tests/fixtures/cost/config"];
@@ -34,29 +33,8 @@ fn cost_month(month: &str, out: &Path) -> PathBuf {
     out.join("cost").join(&month[..4]).join(format!("cost-monthly-{month}.json"))
 }
 
-fn doc(json: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(json).unwrap()).unwrap()
-}
-
-fn figures(json: &Path) -> Map<String, Value> {
-    doc(json)["figures"].as_object().unwrap().clone()
-}
-
-fn num(f: &Map<String, Value>, k: &str) -> f64 {
-    f.get(k).unwrap_or_else(|| panic!("no figure {k}")).as_f64().unwrap_or_else(|| panic!("{k} is データなし"))
-}
-
-fn missing(f: &Map<String, Value>, k: &str) -> bool {
-    f.get(k).unwrap_or_else(|| panic!("no figure {k}")).is_null()
-}
-
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() < 1e-6
-}
-
-fn pdf_text(pdf: &Path) -> String {
-    let t = std::process::Command::new("pdftotext").args(["-layout", pdf.to_str().unwrap(), "-"]).output().expect("pdftotext (poppler-utils): run bash .ci/setup");
-    String::from_utf8(t.stdout).unwrap()
 }
 
 #[test]
@@ -113,7 +91,7 @@ fn a_month_with_every_cost_line() {
     assert_eq!(num(&f, "cost.unit.per_job_run"), 30000.0);
 
     let dir = out.join("cost/2026");
-    let q = doc(&dir.join("cost-monthly-2026-04.json"))["data_quality"].to_string();
+    let q = json_doc(&dir.join("cost-monthly-2026-04.json"))["data_quality"].to_string();
     assert!(q.contains("作業時間がない") && q.contains("サイズがない"), "{q}");
     assert_figures_sheet_equals_json(&dir.join("cost-monthly-2026-04.xlsx"), &f);
     let text = pdf_text(&dir.join("cost-monthly-2026-04.pdf"));
@@ -254,7 +232,7 @@ fn a_missing_source_is_no_data_not_zero() {
     assert_eq!(num(&may, "cost.detail.telephony.line"), 30000.0);
     assert_eq!(num(&may, "cost.labour_tickets"), 6000.0);
     assert_eq!(num(&may, "cost.budget"), 461000.0);
-    let q = doc(&out.join("cost/2026/cost-monthly-2026-05.json"))["data_quality"].to_string();
+    let q = json_doc(&out.join("cost/2026/cost-monthly-2026-05.json"))["data_quality"].to_string();
     assert!(q.contains("calls"), "the missing calls are named: {q}");
     let text = pdf_text(&out.join("cost/2026/cost-monthly-2026-05.pdf"));
     assert!(text.contains("データなし"));
@@ -267,7 +245,7 @@ fn a_missing_source_is_no_data_not_zero() {
     for k in ["cost.total", "cost.labour_tickets", "cost.infrastructure", "cost.budget", "cost.fy.forecast"] {
         assert!(missing(&f, k), "{k} without a model");
     }
-    assert!(doc(&json)["data_quality"].to_string().contains("cost.toml"));
+    assert!(json_doc(&json)["data_quality"].to_string().contains("cost.toml"));
 }
 
 #[test]
@@ -319,7 +297,7 @@ fn days_are_computed_from_the_data_even_in_a_confirmed_month() {
     assert!(missing(&feb, "cost.labour_tickets"), "a confirmed month does not split labour");
     // March's calls are one day only, and its tickets start on 3/10: named in データ品質.
     cost_month("2026-03", &out);
-    let q = doc(&out.join("cost/2026/cost-monthly-2026-03.json"))["data_quality"].to_string();
+    let q = json_doc(&out.join("cost/2026/cost-monthly-2026-03.json"))["data_quality"].to_string();
     assert!(q.contains("2026-03 の calls のデータは 2026-03-31 ～ 2026-03-31"), "{q}");
 }
 
@@ -383,18 +361,5 @@ fn cost_goldens_and_determinism() {
         cost_month("2026-04", out);
         run(&["report", "cost", "--date", "2026-04-15"], out);
     }
-    for (rel, name) in [("cost/2026", "cost-monthly-2026-04"), ("cost/2026/04", "cost-daily-2026-04-15")] {
-        for ext in ["xlsx", "pdf", "json"] {
-            let x = std::fs::read(a.join(rel).join(format!("{name}.{ext}"))).unwrap();
-            let y = std::fs::read(b.join(rel).join(format!("{name}.{ext}"))).unwrap();
-            assert!(x == y, "{name}.{ext} differs between two runs");
-        }
-        let dir = a.join(rel);
-        for (part, bytes) in unzip(&dir.join(format!("{name}.xlsx"))) {
-            if part.ends_with(".xml") || part.ends_with(".rels") {
-                golden(&format!("{name}/xlsx/{part}"), &bytes);
-            }
-        }
-        golden(&format!("{name}/pdf.txt"), pdf_text(&dir.join(format!("{name}.pdf"))).as_bytes());
-    }
+    assert_identical_and_golden(&a, &b, &[("cost/2026", "cost-monthly-2026-04"), ("cost/2026/04", "cost-daily-2026-04-15")]);
 }

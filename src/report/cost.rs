@@ -8,7 +8,7 @@
 //! Every number shown is a `cost.*` figure key of the JSON
 //! ([`crate::kpi::cost`] documents them).
 
-use super::common::{col, quality_blocks, remarks_block, table, QualityNote, NONE_TEXT};
+use super::common::{col, figure_table, quality_blocks, remarks_block, table, QualityNote, NONE_TEXT};
 use super::model::*;
 use super::template::{ReportTemplate, Templates};
 use crate::config::cost::CATEGORIES;
@@ -397,12 +397,7 @@ pub fn daily_section(f: &Figures) -> Vec<Block> {
         ("月累計差異率", "cost.mtd.variance_pct", Unit::PercentDelta),
         ("月予算", "cost.mtd.month_budget", Unit::Yen),
     ];
-    vec![table(
-        "コスト（当日・月累計）",
-        vec![col("項目", 3.0), col("金額", 1.3)],
-        items.iter().map(|(l, k, u)| vec![Cell::text(*l), Cell::figure(k, f.get(k), *u)]).collect(),
-        NONE_TEXT,
-    )]
+    vec![figure_table("コスト（当日・月累計）", "金額", f, &items)]
 }
 
 /// The cost section of the 週次報告: the week against its pro-rated budget, by category.
@@ -423,12 +418,7 @@ pub fn monthly_section(f: &Figures, t: &Templates) -> Vec<Block> {
     ];
     vec![
         category_table("区分別の実績と予算（当月）", ["実績", "予算"], f, t, "cost"),
-        table(
-            "年度累計と着地見込み",
-            vec![col("項目", 3.0), col("金額", 1.3)],
-            items.iter().map(|(l, k, u)| vec![Cell::text(*l), Cell::figure(k, f.get(k), *u)]).collect(),
-            NONE_TEXT,
-        ),
+        figure_table("年度累計と着地見込み", "金額", f, &items),
         Block::Text(vec!["明細・単位コスト・月別の予実はコスト管理報告（月次）に記載しています。".into()]),
     ]
 }

@@ -144,3 +144,53 @@ pub fn assert_figures_sheet_equals_json(xlsx: &Path, figs: &serde_json::Map<Stri
     }
     assert_eq!(seen, figs.len(), "every figure listed once");
 }
+
+/// A report's JSON document.
+pub fn json_doc(json: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(json).unwrap()).unwrap()
+}
+
+/// The `figures` object of a report's JSON.
+pub fn figures(json: &Path) -> serde_json::Map<String, serde_json::Value> {
+    json_doc(json)["figures"].as_object().unwrap().clone()
+}
+
+/// A figure's value; panics when it is absent or データなし.
+pub fn num(f: &serde_json::Map<String, serde_json::Value>, k: &str) -> f64 {
+    f.get(k).unwrap_or_else(|| panic!("no figure {k}")).as_f64().unwrap_or_else(|| panic!("{k} is データなし"))
+}
+
+/// Whether a figure is データなし (null); panics when it is absent.
+pub fn missing(f: &serde_json::Map<String, serde_json::Value>, k: &str) -> bool {
+    f.get(k).unwrap_or_else(|| panic!("no figure {k}")).is_null()
+}
+
+/// The text of a PDF (`pdftotext -layout`).
+pub fn pdf_text(pdf: &Path) -> String {
+    let t = Command::new("pdftotext")
+        .args(["-layout", pdf.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils) is needed: run bash .ci/setup");
+    assert!(t.status.success());
+    String::from_utf8(t.stdout).unwrap()
+}
+
+/// Two runs `a` and `b` wrote byte-identical xlsx, pdf and json for each
+/// `(folder, name)`; the first run's workbook XML and PDF text match the
+/// goldens under `tests/golden/<name>/`.
+pub fn assert_identical_and_golden(a: &Path, b: &Path, reports: &[(&str, &str)]) {
+    for (rel, name) in reports {
+        for ext in ["xlsx", "pdf", "json"] {
+            let x = std::fs::read(a.join(rel).join(format!("{name}.{ext}"))).unwrap();
+            let y = std::fs::read(b.join(rel).join(format!("{name}.{ext}"))).unwrap();
+            assert!(x == y, "{name}.{ext} differs between two runs");
+        }
+        let dir = a.join(rel);
+        for (part, bytes) in unzip(&dir.join(format!("{name}.xlsx"))) {
+            if part.ends_with(".xml") || part.ends_with(".rels") {
+                golden(&format!("{name}/xlsx/{part}"), &bytes);
+            }
+        }
+        golden(&format!("{name}/pdf.txt"), pdf_text(&dir.join(format!("{name}.pdf"))).as_bytes());
+    }
+}
