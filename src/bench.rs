@@ -99,6 +99,7 @@ pub fn run(inputs: &Path, config: &Path) -> Result<(IngestBench, KpiBench)> {
     time("backups", &mut || kpi::backups::compute(ds.get("backups"), month, &cfg.expected_backups).map(drop).map_err(Into::into))?;
     time("capacity", &mut || kpi::capacity::compute(ds.get("capacity"), month, &s.capacity).map(drop).map_err(Into::into))?;
     time("calls", &mut || kpi::calls::compute(ds.get("calls"), month, &s.calls, kpi::sl_target_pct(&cfg)).map(drop).map_err(Into::into))?;
+    time("cost", &mut || kpi::cost::compute(cfg.cost.as_ref(), Some(tickets), ds.get("calls"), ds.get("backups"), month).map(drop).map_err(Into::into))?;
     // SLA clocks for at least 100k tickets (the tickets repeated).
     let mut big = tickets.frame.clone();
     while big.height() < 100_000 {

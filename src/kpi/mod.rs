@@ -86,6 +86,7 @@ pub fn compute_period(ds: &Dataset, cfg: &Config, p: Period, clocks: Option<&[sl
     // beside it on this thread.
     std::thread::scope(|scope| {
         let cap = scope.spawn(|| capacity::compute(ds.get("capacity"), p, &s.capacity));
+        let cost = period_cost_lines(ds, cfg, p);
         let rest = (|| -> anyhow::Result<_> {
             Ok((
                 tickets::compute(ds.get("tickets"), p, s.report.top_categories)?,
@@ -98,7 +99,7 @@ pub fn compute_period(ds: &Dataset, cfg: &Config, p: Period, clocks: Option<&[sl
         })();
         let capacity = cap.join().map_err(|_| anyhow::anyhow!("capacity KPIs panicked"))??;
         let (tickets, sla, availability, jobs, backups, calls) = rest?;
-        let cost = period_cost(ds, cfg, p, [&tickets.figures, &calls.figures, &jobs.figures])?;
+        let cost = with_unit_costs(cost?, [&tickets.figures, &calls.figures, &jobs.figures]);
         Ok(PeriodKpis { period: p, tickets, sla, availability, jobs, backups, capacity, calls, cost })
     })
 }
@@ -106,14 +107,27 @@ pub fn compute_period(ds: &Dataset, cfg: &Config, p: Period, clocks: Option<&[sl
 /// The cost of `p` with its unit costs; `others` are the period's ticket,
 /// call and job figures (the denominators).
 pub fn period_cost(ds: &Dataset, cfg: &Config, p: Period, others: [&Figures; 3]) -> anyhow::Result<cost::CostKpis> {
+    Ok(with_unit_costs(period_cost_lines(ds, cfg, p)?, others))
+}
+
+/// The cost of `p` without unit costs (a calendar month may be confirmed).
+fn period_cost_lines(ds: &Dataset, cfg: &Config, p: Period) -> PolarsResult<cost::CostKpis> {
     let (t, c, b) = (ds.get("tickets"), ds.get("calls"), ds.get("backups"));
-    let mut k = if Period::month_of(p.first) == p { cost::compute_month(cfg.cost.as_ref(), t, c, b, p)? } else { cost::compute(cfg.cost.as_ref(), t, c, b, p)? };
+    if Period::month_of(p.first) == p {
+        cost::compute_month(cfg.cost.as_ref(), t, c, b, p)
+    } else {
+        cost::compute(cfg.cost.as_ref(), t, c, b, p)
+    }
+}
+
+/// Add `cost.unit.*` from the period's ticket, call and job figures.
+fn with_unit_costs(mut k: cost::CostKpis, others: [&Figures; 3]) -> cost::CostKpis {
     let mut all = Figures::default();
     for o in others {
         all.extend(o.clone());
     }
     k.figures.extend(cost::unit_costs(&k.figures, &all));
-    Ok(k)
+    k
 }
 
 /// The unit of a figure key, for the 単位 column of the workbook's 指標一覧
