@@ -298,7 +298,7 @@ fn build_daily(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &template::
     k.month_to_date = kpi::cost::month_to_date(cfg.cost.as_ref(), ds.get("tickets"), ds.get("calls"), ds.get("backups"), date)?.0;
     let figures = k.figures();
     let mut quality = daily::quality_notes(ds, p.start_ms(), p.end_ms());
-    quality.extend(cost_quality(req, cfg, &k.cost));
+    quality.extend(cost_quality(req, cfg, &k.cost.gaps));
     let remarks = read_remarks(&req.inputs, &req.kind)?;
     let doc = daily::build(date, as_of(cfg, p.end_day), &k, cfg, tpl, remarks.as_deref(), &quality);
     Ok(Built { doc, figures, quality, warnings: Vec::new(), file_stem: tpl.daily.file_stem.clone() })
@@ -389,7 +389,7 @@ fn build_monthly(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &template
         (Some(n), Some(rule)) => rule.nth_of_month(next.first, n as i32).map_err(|e| anyhow::anyhow!("提出日: {e}"))?,
         _ => None,
     };
-    quality.extend(cost_quality(req, cfg, &current.cost));
+    quality.extend(cost_quality(req, cfg, &current.cost.gaps));
     let (_, fy_figures) = fiscal_year_cost(ds, cfg, month, &current.cost)?;
     let remarks = read_remarks(&req.inputs, &req.kind)?;
     let report = monthly::MonthlyReport {
@@ -421,7 +421,7 @@ fn build_weekly(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &template:
         days.push((d, compute_daily(ds, cfg, Period::day(d))?.figures()));
     }
     let mut quality = daily::quality_notes(ds, week.start_ms(), week.end_ms());
-    quality.extend(cost_quality(req, cfg, &current.cost));
+    quality.extend(cost_quality(req, cfg, &current.cost.gaps));
     let remarks = read_remarks(&req.inputs, &req.kind)?;
     let report = weekly::WeeklyReport {
         week,
@@ -477,8 +477,8 @@ fn build_sla(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &template::Te
 }
 
 /// Data-quality notes of a cost (no model, rows without a quantity).
-fn cost_quality(req: &ReportRequest, cfg: &Config, k: &kpi::cost::CostKpis) -> Vec<QualityNote> {
-    cost::quality_notes(k, cfg.cost.is_some(), &req.config.display().to_string())
+fn cost_quality(req: &ReportRequest, cfg: &Config, gaps: &[kpi::cost::Gap]) -> Vec<QualityNote> {
+    cost::quality_notes(gaps, cfg.cost.is_some(), &req.config.display().to_string())
 }
 
 /// The fiscal year of `month` up to it: each month's cost (the report
@@ -505,8 +505,7 @@ fn build_cost_daily(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &templ
     figures.extend(mtd);
     let mut quality = daily::quality_notes(ds, Period::month_of(date).start_ms(), p.end_ms());
     // Rows without a quantity over the month to date (the day's included).
-    let mtd_kpis = kpi::cost::CostKpis { gaps: mtd_gaps, ..Default::default() };
-    quality.extend(cost_quality(req, cfg, &mtd_kpis));
+    quality.extend(cost_quality(req, cfg, &mtd_gaps));
     let remarks = read_remarks(&req.inputs, &req.kind)?;
     let report = cost::CostDailyReport { date, as_of: as_of(cfg, p.end_day), day: &day, remarks: remarks.as_deref(), quality: &quality };
     let doc = cost::build_daily(&report, &figures, tpl);
@@ -534,7 +533,7 @@ fn build_cost_monthly(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &tem
     let (fy, fy_figures) = fiscal_year_cost(ds, cfg, month, &current)?;
     figures.extend(fy_figures);
     let mut quality = daily::quality_notes(ds, month.start_ms(), month.end_ms());
-    quality.extend(cost_quality(req, cfg, &current));
+    quality.extend(cost_quality(req, cfg, &current.gaps));
     for m in &fy {
         let has_data = ["tickets", "calls", "backups"].iter().any(|n| ds.get(n).is_some_and(|s| s.covers(m.month.start_ms(), m.month.end_ms())));
         if m.confirmed && has_data {

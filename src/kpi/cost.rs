@@ -119,6 +119,10 @@ impl CostLine {
     }
 }
 
+/// Rows of a source that added nothing for lack of a quantity:
+/// (source, column, count).
+pub type Gap = (&'static str, &'static str, usize);
+
 /// Cost of one period.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CostKpis {
@@ -126,8 +130,8 @@ pub struct CostKpis {
     pub figures: Figures,
     /// Every line in report order (empty without a cost model).
     pub lines: Vec<CostLine>,
-    /// Rows that added nothing for lack of a quantity: (source, column, count).
-    pub gaps: Vec<(&'static str, &'static str, usize)>,
+    /// Rows that added nothing for lack of a quantity.
+    pub gaps: Vec<Gap>,
     /// Whether the period's amounts are the confirmed actuals of `cost.toml`.
     pub confirmed: bool,
 }
@@ -422,7 +426,7 @@ pub fn unit_costs(cost: &Figures, other: &Figures) -> Figures {
 /// The month-to-date figures of day D: the cost of the month's first day
 /// through D and the budget pro-rated over those days, under `cost.mtd.*`;
 /// and the rows of those days that added nothing.
-pub fn month_to_date(model: Option<&CostModel>, tickets: Option<&SourceData>, calls: Option<&SourceData>, backups: Option<&SourceData>, day: NaiveDate) -> PolarsResult<(Figures, Vec<(&'static str, &'static str, usize)>)> {
+pub fn month_to_date(model: Option<&CostModel>, tickets: Option<&SourceData>, calls: Option<&SourceData>, backups: Option<&SourceData>, day: NaiveDate) -> PolarsResult<(Figures, Vec<Gap>)> {
     let p = Period { first: Period::month_of(day).first, end_day: day + chrono::Duration::days(1) };
     let k = compute(model, tickets, calls, backups, p)?;
     let mut f = Figures::default();

@@ -12,7 +12,7 @@ use super::common::{col, figure_table, quality_blocks, remarks_block, table, Qua
 use super::model::*;
 use super::template::{ReportTemplate, Templates};
 use crate::config::cost::CATEGORIES;
-use crate::kpi::cost::{CostKpis, CostLine, FyMonth, Measure};
+use crate::kpi::cost::{CostKpis, CostLine, FyMonth, Gap, Measure};
 use crate::kpi::Figures;
 use crate::time::{month_label_ja, wareki_date_with_weekday, Period};
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
@@ -38,7 +38,7 @@ pub struct CostMonthlyReport<'a> {
 }
 
 /// Data-quality notes of a cost: no model, and rows that carried no quantity.
-pub fn quality_notes(k: &CostKpis, model_present: bool, config_dir: &str) -> Vec<QualityNote> {
+pub fn quality_notes(gaps: &[Gap], model_present: bool, config_dir: &str) -> Vec<QualityNote> {
     let mut out = Vec::new();
     if !model_present {
         out.push(QualityNote {
@@ -48,7 +48,7 @@ pub fn quality_notes(k: &CostKpis, model_present: bool, config_dir: &str) -> Vec
             reason: "コストモデル（cost.toml）がないため、コストはすべてデータなしです".into(),
         });
     }
-    for (src, column, n) in &k.gaps {
+    for (src, column, n) in gaps {
         if *n == 0 {
             continue;
         }
