@@ -43,6 +43,54 @@ pub struct SiteConfig {
     pub sla: SlaConfig,
     /// Service calendars and targets per system.
     pub availability: AvailabilityConfig,
+    /// The scheduler daemon (`hokoku serve`, `hokoku run`).
+    pub scheduler: SchedulerConfig,
+    /// The alert of every job that has no `[alert]` of its own.
+    pub alert: crate::jobs::AlertSpec,
+    /// The mail relay for alerts.
+    pub smtp: Option<SmtpConfig>,
+}
+
+/// `[scheduler]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SchedulerConfig {
+    /// Run history (`history.sqlite`) and job locks, relative to the working
+    /// directory.
+    pub state_dir: PathBuf,
+    /// On start, runs missed within this many days are caught up.
+    pub catch_up_days: u32,
+    /// How often the daemon also looks for due runs besides the cron
+    /// triggers (a run skipped because its job was busy is picked up then).
+    pub sweep_minutes: u32,
+}
+
+impl Default for SchedulerConfig {
+    fn default() -> Self {
+        SchedulerConfig { state_dir: "outputs/state".into(), catch_up_days: 7, sweep_minutes: 10 }
+    }
+}
+
+/// `[smtp]`: a plain SMTP relay inside the operations network (no TLS, no
+/// login).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    #[serde(default = "smtp_port")]
+    pub port: u16,
+    /// The sender, e.g. `hokoku@ops.example.go.jp`.
+    pub from: String,
+    #[serde(default = "smtp_timeout")]
+    pub timeout_seconds: u64,
+}
+
+fn smtp_port() -> u16 {
+    25
+}
+
+fn smtp_timeout() -> u64 {
+    30
 }
 
 /// `[business_days]`.
@@ -466,6 +514,17 @@ pub fn load(dir: &Path) -> Result<Config, Vec<String>> {
             }
             Err(e) => errors.push(format!("{}: {e}", at(&format!("jobs.deadlines.{job}")))),
         }
+    }
+    if !site.alert.mail.is_empty() && site.smtp.is_none() {
+        errors.push(format!("{}: alert.mail needs an [smtp] section (host, from)", path.display()));
+    }
+    if let Some(m) = &site.smtp {
+        if m.host.trim().is_empty() || !m.from.contains('@') {
+            errors.push(format!("{}: smtp needs host and a from address", at("smtp")));
+        }
+    }
+    if site.scheduler.sweep_minutes == 0 || site.scheduler.sweep_minutes > 59 {
+        errors.push(format!("{}: use 1…59", at("scheduler.sweep_minutes")));
     }
     let mut expected_backups = Vec::new();
     for (i, b) in site.backups.expected.iter().enumerate() {

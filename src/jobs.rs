@@ -1,10 +1,10 @@
-//! Job definitions (`jobs/*.toml`): what hokoku runs and when.
+//! Job definitions (`jobs/*.toml`): what hokoku runs, when, on which
+//! inputs, into which outputs, how often it retries and whom it alerts.
 //!
-//! One file per job. The schedule is a 6-field cron expression
-//! (`sec min hour day-of-month month day-of-week`, read in Asia/Tokyo) parsed
-//! exactly as tokio-cron-scheduler parses it (seconds required; when both
-//! day fields are restricted a day must match both), optionally narrowed by a
-//! business-day rule:
+//! One file per job; the file stem is the job's id. The schedule is standard
+//! cron, read in Asia/Tokyo (`min hour day-of-month month day-of-week`; a
+//! sixth, leading seconds field is accepted), optionally narrowed by a
+//! business-day rule that cron cannot express:
 //!
 //! ```toml
 //! title = "月次報告・SLA遵守状況報告の作成"
@@ -13,21 +13,25 @@
 //! period = "previous_month"     # previous_day | previous_week | previous_month
 //!
 //! [schedule]
-//! cron = "0 0 6 * * *"          # every day at 06:00 JST …
+//! cron = "0 6 * * *"            # every day at 06:00 JST …
 //! business_day = 1              # … but only on 第1営業日 (−1 = 最終営業日)
 //! # business_days_only = true   # or: on every business day
+//! # after_period = true         # or: on the first business day after the period
 //! ```
 //!
-//! [`Job::runs_between`] lists the runs in a range: the 翌月の作業予定 of
-//! the monthly report uses it, and so does the scheduler.
+//! See docs/JOBS.md for `[inputs]` (readiness), `[outputs]`, `[retry]` and
+//! `[alert]`. [`Job::occurrences`] lists the runs in a range: the scheduler
+//! uses it, and so does the 翌月の作業予定 of the monthly report.
 
 use crate::calendar::BusinessDays;
-use chrono::{NaiveDate, NaiveDateTime};
+use crate::run::{week_label, Formats, ReportKind};
+use crate::time::Period;
+use chrono::{Duration, NaiveDate, NaiveDateTime};
 use chrono_tz::Asia::Tokyo;
 use croner::parser::{CronParser, Seconds};
 use croner::Cron;
 use serde::Deserialize;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// What a job does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -48,6 +52,17 @@ pub enum RelativePeriod {
     PreviousMonth,
 }
 
+impl RelativePeriod {
+    /// As written in a job file.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            RelativePeriod::PreviousDay => "previous_day",
+            RelativePeriod::PreviousWeek => "previous_week",
+            RelativePeriod::PreviousMonth => "previous_month",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ScheduleFile {
@@ -56,6 +71,109 @@ struct ScheduleFile {
     business_day: Option<i32>,
     #[serde(default)]
     business_days_only: bool,
+    #[serde(default)]
+    after_period: bool,
+}
+
+/// What to do when the inputs are not ready by the deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum OnTimeout {
+    /// The run fails and the alert is sent (default).
+    #[default]
+    Fail,
+    /// The run goes on; a missing source is データなし in the reports.
+    Proceed,
+}
+
+/// `[inputs]`: where the run reads and when it may start.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InputsSpec {
+    /// The inputs folder (relative to the working directory).
+    pub dir: PathBuf,
+    /// Read the history store here instead of the CSVs (report jobs), or
+    /// the store to write (ingest jobs).
+    pub store: Option<PathBuf>,
+    /// Globs under `dir` that must each match at least one file.
+    pub ready: Vec<String>,
+    /// A matched file must be unchanged for this long.
+    pub settle_seconds: u64,
+    /// How long after the scheduled time to wait for the inputs.
+    pub wait_minutes: u64,
+    /// Fail (and alert), or proceed with データなし, when the wait ends.
+    pub on_timeout: OnTimeout,
+    /// A bad input row fails the run instead of being set aside.
+    pub strict: bool,
+}
+
+impl Default for InputsSpec {
+    fn default() -> Self {
+        InputsSpec { dir: "inputs".into(), store: None, ready: Vec::new(), settle_seconds: 60, wait_minutes: 60, on_timeout: OnTimeout::Fail, strict: false }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct OutputsFile {
+    dir: PathBuf,
+    formats: Vec<String>,
+}
+
+impl Default for OutputsFile {
+    fn default() -> Self {
+        OutputsFile { dir: "outputs".into(), formats: vec!["xlsx".into(), "pdf".into(), "json".into()] }
+    }
+}
+
+/// `[outputs]`.
+#[derive(Debug, Clone)]
+pub struct OutputsSpec {
+    /// Files go to `<dir>/<report>/YYYY/…`.
+    pub dir: PathBuf,
+    pub formats: Formats,
+}
+
+/// `[retry]`: tries and the wait between them.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetrySpec {
+    /// Tries in all (1 = no retry).
+    pub attempts: u32,
+    /// Wait before the second try; each later wait doubles.
+    pub backoff_seconds: u64,
+}
+
+impl Default for RetrySpec {
+    fn default() -> Self {
+        RetrySpec { attempts: 3, backoff_seconds: 300 }
+    }
+}
+
+impl RetrySpec {
+    /// The wait after failed try `n` (1-based): backoff × 2^(n−1).
+    pub fn wait_after(&self, n: u32) -> std::time::Duration {
+        std::time::Duration::from_secs(self.backoff_seconds.saturating_mul(1u64 << (n.saturating_sub(1)).min(16)))
+    }
+}
+
+/// `[alert]`: who hears about a run that failed after its last try.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertSpec {
+    /// A command and its arguments; hokoku appends the job id, the period
+    /// and the error, and sets `HOKOKU_JOB`, `HOKOKU_PERIOD`,
+    /// `HOKOKU_ERROR`, `HOKOKU_SCHEDULED_AT` and `HOKOKU_ATTEMPTS`.
+    pub command: Vec<String>,
+    /// Mail recipients, sent through `[smtp]` of site.toml.
+    pub mail: Vec<String>,
+}
+
+impl AlertSpec {
+    /// Neither a command nor mail.
+    pub fn is_empty(&self) -> bool {
+        self.command.is_empty() && self.mail.is_empty()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -70,13 +188,20 @@ struct JobFile {
     #[serde(default = "yes")]
     enabled: bool,
     schedule: ScheduleFile,
+    #[serde(default)]
+    inputs: InputsSpec,
+    #[serde(default)]
+    outputs: OutputsFile,
+    #[serde(default)]
+    retry: RetrySpec,
+    #[serde(default)]
+    alert: Option<AlertSpec>,
 }
 
 fn yes() -> bool {
     true
 }
 
-/// Report kinds a job may name.
 /// Report kinds a job may name; `cost` is the daily or the monthly
 /// コスト管理報告 by the job's period (previous_day or previous_month).
 pub const REPORT_KINDS: &[&str] = &["daily", "weekly", "monthly", "sla", "cost"];
@@ -98,36 +223,151 @@ pub struct Job {
     pub business_day: Option<i32>,
     /// Only on business days.
     pub business_days_only: bool,
+    /// On the first business day after each period (翌営業日).
+    pub after_period: bool,
+    pub inputs: InputsSpec,
+    pub outputs: OutputsSpec,
+    pub retry: RetrySpec,
+    /// The job's own `[alert]`; `None` uses `[alert]` of site.toml.
+    pub alert: Option<AlertSpec>,
 }
 
-/// Parse a 6-field cron expression the way tokio-cron-scheduler does.
-pub fn parse_cron(expr: &str) -> Result<Cron, String> {
-    if expr.split_whitespace().count() != 6 {
-        return Err(format!("cron {expr:?} must have 6 fields: sec min hour day-of-month month day-of-week"));
+/// One period a run reports on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum JobPeriod {
+    Day(NaiveDate),
+    Week(NaiveDate),
+    Month(NaiveDate),
+}
+
+impl JobPeriod {
+    /// The period containing `d`, of the job's kind.
+    pub fn containing(kind: RelativePeriod, d: NaiveDate) -> JobPeriod {
+        match kind {
+            RelativePeriod::PreviousDay => JobPeriod::Day(d),
+            RelativePeriod::PreviousWeek => JobPeriod::Week(Period::week_of(d).first),
+            RelativePeriod::PreviousMonth => JobPeriod::Month(Period::month_of(d).first),
+        }
     }
-    CronParser::builder().seconds(Seconds::Required).dom_and_dow(true).build().parse(expr).map_err(|e| format!("cron {expr:?}: {e}"))
+    /// As a half-open period.
+    pub fn period(&self) -> Period {
+        match *self {
+            JobPeriod::Day(d) => Period::day(d),
+            JobPeriod::Week(d) => Period::week_of(d),
+            JobPeriod::Month(d) => Period::month_of(d),
+        }
+    }
+    /// The period before this one.
+    pub fn previous(&self) -> JobPeriod {
+        let d = self.period().first - Duration::days(1);
+        match self {
+            JobPeriod::Day(_) => JobPeriod::Day(d),
+            JobPeriod::Week(_) => JobPeriod::Week(Period::week_of(d).first),
+            JobPeriod::Month(_) => JobPeriod::Month(Period::month_of(d).first),
+        }
+    }
+    /// `2026-10-15`, `2026-W42`, `2026-10`.
+    pub fn label(&self) -> String {
+        match *self {
+            JobPeriod::Day(d) => d.format("%Y-%m-%d").to_string(),
+            JobPeriod::Week(_) => week_label(self.period()),
+            JobPeriod::Month(_) => self.period().month_label(),
+        }
+    }
+    /// The report of `code` for this period (`cost` is daily or monthly by
+    /// the period); `None` for a combination the job check refuses.
+    pub fn report(&self, code: &str) -> Option<ReportKind> {
+        let p = self.period();
+        Some(match (code, *self) {
+            ("daily", JobPeriod::Day(d)) => ReportKind::Daily(d),
+            ("cost", JobPeriod::Day(d)) => ReportKind::CostDaily(d),
+            ("weekly", JobPeriod::Week(_)) => ReportKind::Weekly(p),
+            ("monthly", JobPeriod::Month(_)) => ReportKind::Monthly(p),
+            ("sla", JobPeriod::Month(_)) => ReportKind::Sla(p),
+            ("cost", JobPeriod::Month(_)) => ReportKind::CostMonthly(p),
+            _ => return None,
+        })
+    }
+}
+
+/// Labels joined with `,` (`2026-11-21,2026-11-22`); `-` for none.
+pub fn periods_label(periods: &[JobPeriod]) -> String {
+    if periods.is_empty() {
+        return "-".into();
+    }
+    periods.iter().map(JobPeriod::label).collect::<Vec<_>>().join(",")
+}
+
+/// One scheduled run of a job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Occurrence {
+    pub job: String,
+    /// Scheduled time, JST.
+    pub at: NaiveDateTime,
+    /// What it reports on, oldest first (empty for an ingest job).
+    pub periods: Vec<JobPeriod>,
+}
+
+fn cron_parser() -> CronParser {
+    CronParser::builder().seconds(Seconds::Optional).year(croner::parser::Year::Disallowed).dom_and_dow(false).build()
+}
+
+/// Parse a cron expression: standard 5 fields (`min hour day-of-month month
+/// day-of-week`) or 6 with seconds first. As in standard cron, when both day
+/// fields are restricted a day matching either runs.
+pub fn parse_cron(expr: &str) -> Result<Cron, String> {
+    let n = expr.split_whitespace().count();
+    if !(5..=6).contains(&n) {
+        return Err(format!("cron {expr:?} has {n} fields: write 5 (minute hour day-of-month month day-of-week), e.g. \"30 2 * * *\" for 02:30 every day"));
+    }
+    cron_parser().parse(expr).map_err(|e| format!("cron {expr:?}: {e} (fields: minute hour day-of-month month day-of-week)"))
+}
+
+/// The same schedule as tokio-cron-scheduler 0.15 expressions: seconds
+/// first, and split in two when both day fields are restricted, because
+/// tokio-cron-scheduler combines them with AND where cron uses OR.
+pub fn scheduler_exprs(expr: &str) -> Vec<String> {
+    let mut f: Vec<&str> = expr.split_whitespace().collect();
+    if f.len() == 5 {
+        f.insert(0, "0");
+    }
+    let free = |x: &str| x == "*" || x == "?";
+    if f.len() == 6 && !free(f[3]) && !free(f[5]) {
+        let mut a = f.clone();
+        a[5] = "*";
+        let mut b = f.clone();
+        b[3] = "*";
+        return vec![a.join(" "), b.join(" ")];
+    }
+    vec![f.join(" ")]
 }
 
 impl Job {
     /// Runs in `[first, end_day)` (JST), in order. A business-day rule needs
     /// the holiday list; a date outside it is an error.
     pub fn runs_between(&self, first: NaiveDate, end_day: NaiveDate, days: Option<&BusinessDays>) -> Result<Vec<NaiveDateTime>, String> {
-        let start = first.and_hms_opt(0, 0, 0).expect("midnight");
-        let end = end_day.and_hms_opt(0, 0, 0).expect("midnight");
-        let Some(from) = start.and_local_timezone(Tokyo).single() else { return Err("invalid start".into()) };
+        let start = first.and_hms_opt(0, 0, 0).expect("midnight") - Duration::seconds(1);
+        let end = end_day.and_hms_opt(0, 0, 0).expect("midnight") - Duration::seconds(1);
+        Ok(self.occurrences(start, end, days)?.into_iter().map(|o| o.at).collect())
+    }
+
+    /// Runs with `after < at <= until` (JST), in order, with the periods
+    /// each reports on.
+    pub fn occurrences(&self, after: NaiveDateTime, until: NaiveDateTime, days: Option<&BusinessDays>) -> Result<Vec<Occurrence>, String> {
+        let Some(from) = after.and_local_timezone(Tokyo).single() else { return Err("invalid start".into()) };
         let mut out = Vec::new();
-        let needs_days = self.business_day.is_some() || self.business_days_only;
+        let needs_days = self.business_day.is_some() || self.business_days_only || self.after_period;
         if needs_days && days.is_none() {
             return Err(format!("job {}: a business-day rule needs the holiday list", self.id));
         }
-        for t in self.cron.iter_from(from, croner::Direction::Forward) {
+        for t in self.cron.iter_after(from) {
             let t = t.naive_local();
-            if t >= end {
+            if t > until {
                 break;
             }
             let d = t.date();
             if let Some(b) = days {
-                if self.business_days_only && !b.is_business_day(d).map_err(|e| e.to_string())? {
+                if (self.business_days_only || self.after_period) && !b.is_business_day(d).map_err(|e| e.to_string())? {
                     continue;
                 }
                 if let Some(n) = self.business_day {
@@ -136,20 +376,56 @@ impl Job {
                     }
                 }
             }
-            out.push(t);
+            let periods = self.periods_at(d, days)?;
+            if self.after_period && periods.is_empty() {
+                continue;
+            }
+            out.push(Occurrence { job: self.id.clone(), at: t, periods });
         }
         Ok(out)
+    }
+
+    /// The periods a run on `d` reports on: the one before `d`, or with
+    /// `after_period` every period whose first business day after it is `d`
+    /// (a Tuesday after a Monday holiday reports Friday to Monday).
+    pub fn periods_at(&self, d: NaiveDate, days: Option<&BusinessDays>) -> Result<Vec<JobPeriod>, String> {
+        let Some(kind) = self.period else { return Ok(Vec::new()) };
+        let yesterday = d - Duration::days(1);
+        let mut p = JobPeriod::containing(kind, yesterday);
+        if p.period().end_day > d {
+            p = p.previous();
+        }
+        if !self.after_period {
+            return Ok(vec![p]);
+        }
+        let b = days.ok_or_else(|| format!("job {}: after_period needs the holiday list", self.id))?;
+        let mut out = Vec::new();
+        while b.next_business_day(p.period().end_day).map_err(|e| e.to_string())? == d {
+            out.push(p);
+            p = p.previous();
+        }
+        out.reverse();
+        Ok(out)
+    }
+
+    /// The reports of one run, in the order of `reports`, oldest period first.
+    pub fn report_kinds(&self, periods: &[JobPeriod]) -> Vec<ReportKind> {
+        periods.iter().flat_map(|p| self.reports.iter().filter_map(|r| p.report(r))).collect()
     }
 
     /// The schedule in words: `毎日 02:30`, `第1営業日 06:00`, `営業日 07:00`,
     /// or the cron expression when it is not a daily time.
     pub fn describe(&self) -> String {
-        let f: Vec<&str> = self.cron_text.split_whitespace().collect();
+        let mut f: Vec<&str> = self.cron_text.split_whitespace().collect();
+        if f.len() == 5 {
+            f.insert(0, "0");
+        }
         let simple_time = f.len() == 6 && f[3] == "*" && f[4] == "*" && [f[0], f[1], f[2]].iter().all(|x| x.parse::<u32>().is_ok());
         let time = simple_time.then(|| format!("{:02}:{:02}", f[2].parse::<u32>().unwrap_or(0), f[1].parse::<u32>().unwrap_or(0)));
         let weekday = f.get(5).copied().unwrap_or("*");
         let day = match (self.business_day, self.business_days_only) {
-            (Some(n), _) if n < 0 && n == -1 => "最終営業日".to_string(),
+            _ if self.after_period => "翌営業日".to_string(),
+            (Some(-1), _) => "最終営業日".to_string(),
             (Some(n), _) if n < 0 => format!("最終営業日の{}営業日前", -n - 1),
             (Some(n), _) => format!("第{n}営業日"),
             (None, true) => "営業日".to_string(),
@@ -231,6 +507,40 @@ pub fn load(dir: &Path) -> Result<Vec<Job>, Vec<String>> {
                 bad(format!("business_day = {n}: use 1…23 (第N営業日) or −1…−20 (from the last)"));
             }
         }
+        if f.schedule.after_period && (f.schedule.business_day.is_some() || f.period.is_none()) {
+            bad("after_period = true runs on the first business day after each period: it needs period = … and no business_day".into());
+        }
+        let formats = match Formats::parse(&f.outputs.formats) {
+            Ok(x) => x,
+            Err(e) => {
+                bad(format!("outputs.formats: {e}"));
+                Formats::ALL
+            }
+        };
+        if f.retry.attempts == 0 || f.retry.attempts > 10 {
+            bad(format!("retry.attempts = {}: use 1…10 (1 = no retry)", f.retry.attempts));
+        }
+        for g in &f.inputs.ready {
+            if let Err(e) = glob::Pattern::new(g) {
+                bad(format!("inputs.ready {g:?}: {e}"));
+            }
+            if Path::new(g).is_absolute() || g.split('/').any(|c| c == "..") {
+                bad(format!("inputs.ready {g:?}: write a pattern under inputs.dir (no absolute path, no ..)"));
+            }
+        }
+        if f.task == Task::Ingest && f.inputs.store.is_none() {
+            bad("task = \"ingest\" needs inputs.store = \"<folder>\" (the history store to write)".into());
+        }
+        if let Some(a) = &f.alert {
+            if a.command.first().is_some_and(|c| c.trim().is_empty()) {
+                bad("alert.command starts with an empty program name".into());
+            }
+            for m in &a.mail {
+                if !m.contains('@') {
+                    bad(format!("alert.mail {m:?} is not a mail address"));
+                }
+            }
+        }
         if let Some(cron) = cron {
             jobs.push(Job {
                 id,
@@ -243,6 +553,11 @@ pub fn load(dir: &Path) -> Result<Vec<Job>, Vec<String>> {
                 cron,
                 business_day: f.schedule.business_day,
                 business_days_only: f.schedule.business_days_only,
+                after_period: f.schedule.after_period,
+                inputs: f.inputs,
+                outputs: OutputsSpec { dir: f.outputs.dir, formats },
+                retry: f.retry,
+                alert: f.alert,
             });
         }
     }
@@ -251,6 +566,36 @@ pub fn load(dir: &Path) -> Result<Vec<Job>, Vec<String>> {
     } else {
         Err(errors)
     }
+}
+
+/// Checks that need the site configuration: a business-day rule needs the
+/// holiday list, alert mail needs `[smtp]`, and every job needs an alert
+/// (its own or the site's), so a failure at night reaches a person.
+pub fn check_with_site(jobs: &[Job], cfg: &crate::config::Config) -> Vec<String> {
+    let mut out = Vec::new();
+    for j in jobs.iter().filter(|j| j.enabled) {
+        if (j.business_day.is_some() || j.business_days_only || j.after_period) && cfg.calendars.rule.is_none() {
+            out.push(format!("job {}: a business-day rule needs the holiday list of site.toml", j.id));
+        }
+        let alert = j.alert.as_ref().unwrap_or(&cfg.site.alert);
+        if alert.is_empty() {
+            out.push(format!("job {}: no alert (neither [alert] in the job nor in site.toml): a failed night run would reach nobody", j.id));
+        }
+        if !alert.mail.is_empty() && cfg.site.smtp.is_none() {
+            out.push(format!("job {}: alert.mail needs [smtp] in site.toml", j.id));
+        }
+        if let Some(prog) = alert.command.first() {
+            if prog.contains('/') && !Path::new(prog).exists() {
+                out.push(format!("job {}: alert command {prog} not found", j.id));
+            }
+        }
+        if let Some(arg) = alert.command.get(1).filter(|_| alert.command.first().is_some_and(|p| p == "sh" || p == "bash")) {
+            if !arg.starts_with('-') && !Path::new(arg).exists() {
+                out.push(format!("job {}: alert script {arg} not found", j.id));
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -269,6 +614,11 @@ mod tests {
             cron: parse_cron(cron).unwrap(),
             business_day,
             business_days_only: only,
+            after_period: false,
+            inputs: InputsSpec::default(),
+            outputs: OutputsSpec { dir: "outputs".into(), formats: Formats::ALL },
+            retry: RetrySpec::default(),
+            alert: None,
         }
     }
 
@@ -311,8 +661,10 @@ mod tests {
         assert_eq!(job("0 0 6 * * *", Some(-1), false).describe(), "最終営業日 06:00");
         assert_eq!(job("0 0 7 * * *", None, true).describe(), "営業日 07:00");
         assert_eq!(job("0 0 3 * * MON", None, false).describe(), "曜日 月 03:00");
-        assert!(parse_cron("30 2 * * *").is_err(), "5 fields are refused");
+        assert_eq!(job("30 2 * * *", None, false).describe(), "毎日 02:30");
         assert!(parse_cron("0 61 2 * * *").is_err());
+        assert!(parse_cron("2 * * *").is_err(), "4 fields are refused");
+        assert!(parse_cron("0 0 2 * * * 2027").is_err(), "a year field is refused");
     }
 
     #[test]

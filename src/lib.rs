@@ -17,5 +17,6 @@ pub mod render;
 pub mod report;
 pub mod run;
 pub mod sample;
+pub mod schedule;
 pub mod store;
 pub mod time;

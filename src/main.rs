@@ -6,7 +6,10 @@
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
-use hokoku::run::{run_report, ReportKind, ReportRequest};
+use hokoku::run::{run_report, Formats, ReportKind, ReportRequest};
+use hokoku::schedule::clock::{Cancel, Clock, SystemClock};
+use hokoku::schedule::history::{History, Status};
+use hokoku::schedule::{Ctx, Outcome, RunSpec, Setup, Trigger};
 use hokoku::time::Period;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -18,8 +21,37 @@ struct Cli {
     /// More log output (-v info, -vv debug).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     verbose: u8,
+    /// Log format on stderr: human (default) or json (one object per line).
+    #[arg(long, value_enum, default_value_t = LogFormat::Human, global = true)]
+    log_format: LogFormat,
     #[command(subcommand)]
     cmd: Cmd,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
+enum LogFormat {
+    Human,
+    Json,
+}
+
+/// Where the scheduler finds its jobs, configuration and templates.
+#[derive(clap::Args, Clone)]
+struct SchedDirs {
+    /// Folder with the job definitions (*.toml).
+    #[arg(long, default_value = "jobs")]
+    jobs: PathBuf,
+    /// Folder with site.toml.
+    #[arg(long, default_value = "jobs/config")]
+    config: PathBuf,
+    /// Folder with the report templates and font.
+    #[arg(long, default_value = "templates")]
+    templates: PathBuf,
+}
+
+impl SchedDirs {
+    fn setup(&self) -> Result<Setup> {
+        Setup::load(&self.jobs, &self.config, &self.templates)
+    }
 }
 
 #[derive(clap::Args, Clone)]
@@ -57,6 +89,9 @@ enum Cmd {
     Validate {
         #[command(flatten)]
         dirs: Dirs,
+        /// Folder with the job definitions (*.toml).
+        #[arg(long, default_value = "jobs")]
+        jobs: PathBuf,
     },
     /// Write a deterministic sample month of all five sources.
     Sample {
@@ -78,6 +113,57 @@ enum Cmd {
         /// Output folder.
         #[arg(long, default_value = "outputs")]
         out: PathBuf,
+    },
+    /// The scheduler daemon: runs jobs/*.toml at their times, catches up runs
+    /// missed while it was down, until SIGTERM/SIGINT.
+    Serve {
+        #[command(flatten)]
+        dirs: SchedDirs,
+        /// Run what is due (and missed) now, then exit: for a systemd timer
+        /// instead of the daemon.
+        #[arg(long)]
+        once: bool,
+        /// Rehearsal: act as if it were this JST time (YYYY-MM-DDTHH:MM);
+        /// the clock runs on from there.
+        #[arg(long)]
+        pretend_now: Option<chrono::NaiveDateTime>,
+    },
+    /// One run of a job, through exactly the daemon's path (readiness,
+    /// retries, alert, history); by default the period(s) it would report on
+    /// if it ran today.
+    Run {
+        /// Job id (file stem in jobs/).
+        job: String,
+        /// The day, for a previous_day job.
+        #[arg(long, conflicts_with_all = ["week", "month"])]
+        date: Option<NaiveDate>,
+        /// The ISO week (YYYY-Www), for a previous_week job.
+        #[arg(long, value_parser = hokoku::run::parse_week, conflicts_with = "month")]
+        week: Option<Period>,
+        /// The month (YYYY-MM), for a previous_month job.
+        #[arg(long, value_parser = parse_month)]
+        month: Option<Period>,
+        #[command(flatten)]
+        dirs: SchedDirs,
+    },
+    /// Each job with its schedule and next run times.
+    Jobs {
+        #[command(flatten)]
+        dirs: SchedDirs,
+        /// How many next runs to show per job.
+        #[arg(long, default_value_t = 3)]
+        next: usize,
+    },
+    /// Past runs, newest first: period, start, end, status, outputs, error.
+    History {
+        #[command(flatten)]
+        dirs: SchedDirs,
+        /// Only this job.
+        #[arg(long)]
+        job: Option<String>,
+        /// How many runs.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
     },
     /// Measure typed ingest (speed, peak memory) and the KPI engine on an inputs folder.
     Bench {
@@ -168,6 +254,7 @@ impl RunArgs {
             strict: self.strict,
             store: self.store,
             jobs: self.jobs,
+            formats: Formats::ALL,
         }
     }
 }
@@ -183,11 +270,24 @@ fn main() -> ExitCode {
         1 => "info",
         _ => "debug",
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level)))
+    // The scheduler commands log at info by default: their log is the
+    // night's record.
+    let level = match (&cli.cmd, cli.verbose) {
+        (Cmd::Serve { .. } | Cmd::Run { .. }, 0) => "info",
+        _ => level,
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let timed = matches!(cli.cmd, Cmd::Serve { .. } | Cmd::Run { .. });
+    let fmt = tracing_subscriber::fmt()
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .without_time()
-        .init();
+        .with_timer(JstTime)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    match (cli.log_format, timed) {
+        (LogFormat::Json, _) => fmt.json().init(),
+        (LogFormat::Human, true) => fmt.init(),
+        (LogFormat::Human, false) => fmt.without_time().init(),
+    }
     match dispatch(cli.cmd) {
         Ok(code) => code,
         Err(e) => {
@@ -252,6 +352,7 @@ fn dispatch(cmd: Cmd) -> Result<ExitCode> {
                     strict: false,
                     store: None,
                     jobs: "jobs".into(),
+                    formats: Formats::ALL,
                 })?;
                 if code != ExitCode::SUCCESS {
                     worst = code;
@@ -260,26 +361,17 @@ fn dispatch(cmd: Cmd) -> Result<ExitCode> {
             Ok(worst)
         }
         Cmd::Ingest { dirs, store, strict } => {
-            let (cfg, _) = hokoku::run::load_setup(&dirs.config, &dirs.templates)?;
-            anyhow::ensure!(dirs.inputs.is_dir(), "inputs folder {} not found", dirs.inputs.display());
-            let ds = hokoku::ingest::load(&dirs.inputs, &cfg);
-            if !ds.errors.is_empty() {
-                let list: Vec<String> = ds.errors.iter().map(ToString::to_string).collect();
-                anyhow::bail!("input files could not be read (nothing stored):\n  {}", list.join("\n  "));
-            }
-            for i in &ds.issues {
+            let o = hokoku::run::run_ingest(&dirs.inputs, &dirs.config, &dirs.templates, &store, strict)?;
+            for i in &o.issues {
                 eprintln!("{i}");
             }
-            if strict && !ds.issues.is_empty() {
-                anyhow::bail!("--strict: {} bad rows, nothing stored", ds.rejected_rows());
+            for c in &o.changes {
+                println!("{c}");
             }
-            for c in hokoku::store::ingest(&ds, &store)? {
-                println!("{}/{}\t{} → {} rows{}", c.source, c.month, c.before, c.after, if c.changed { "" } else { "\tunchanged" });
-            }
-            Ok(if ds.issues.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if o.issues.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
-        Cmd::Validate { dirs } => {
-            let problems = hokoku::run::validate(&dirs.inputs, &dirs.config, &dirs.templates);
+        Cmd::Validate { dirs, jobs } => {
+            let problems = hokoku::run::validate(&dirs.inputs, &dirs.config, &dirs.templates, &jobs);
             for p in &problems.fatal {
                 println!("error: {p}");
             }
@@ -303,11 +395,172 @@ fn dispatch(cmd: Cmd) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::Serve { dirs, once, pretend_now } => {
+            let setup = dirs.setup()?;
+            let clock = match pretend_now {
+                Some(t) => SystemClock::pretending(hokoku::schedule::clock::from_jst(t)),
+                None => SystemClock::default(),
+            };
+            let cancel = stop_on_signals()?;
+            if once {
+                let ctx = Ctx { setup: &setup, clock: &clock, cancel: &cancel };
+                let done = hokoku::schedule::tick(&ctx)?;
+                let mut worst = ExitCode::SUCCESS;
+                for (o, outcome) in &done {
+                    let (code, line) = describe_outcome(outcome);
+                    println!("{}\t{}\t{}", o.job, o.at.format("%Y-%m-%d %H:%M"), line);
+                    // Busy: another process is making this run.
+                    if code != ExitCode::SUCCESS && *outcome != Outcome::Busy {
+                        worst = code;
+                    }
+                }
+                return Ok(worst);
+            }
+            tracing::info!(jobs = setup.jobs.len(), state = %setup.state_dir().display(), "hokoku serve starting");
+            hokoku::schedule::daemon::serve(setup, std::sync::Arc::new(clock), cancel)?;
+            tracing::info!("hokoku serve stopped");
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Run { job, date, week, month, dirs } => {
+            let setup = dirs.setup()?;
+            let j = setup.job(&job)?;
+            let clock = SystemClock::default();
+            let today = clock.now_jst().date();
+            let periods = manual_periods(j, date, week, month, today, &setup)?;
+            let cancel = stop_on_signals()?;
+            let ctx = Ctx { setup: &setup, clock: &clock, cancel: &cancel };
+            let outcome = hokoku::schedule::run_job(&ctx, &RunSpec { job: job.clone(), at: None, periods, trigger: Trigger::Manual })?;
+            if let Outcome::Ran { outputs, .. } = &outcome {
+                for p in outputs {
+                    println!("{}", p.display());
+                }
+            }
+            let (code, line) = describe_outcome(&outcome);
+            eprintln!("{job}: {line}");
+            Ok(code)
+        }
+        Cmd::Jobs { dirs, next } => {
+            let setup = dirs.setup()?;
+            let now = SystemClock::default().now_jst();
+            for j in &setup.jobs {
+                let what = match j.task {
+                    hokoku::jobs::Task::Ingest => "ingest".to_string(),
+                    hokoku::jobs::Task::Report => j.reports.join("+"),
+                };
+                println!("{}\t{}\t{}\tcron \"{}\"{}", j.id, j.title, what, j.cron_text, if j.enabled { "" } else { "\t(disabled)" });
+                println!("    {}", j.describe());
+                println!("    {}", cron_fields(&j.cron_text));
+                if j.enabled {
+                    for o in setup.next_runs(j, now, next)? {
+                        println!("    next {} {}  → {}", o.at.format("%Y-%m-%d %H:%M"), hokoku::time::weekday_ja(o.at.date()), hokoku::jobs::periods_label(&o.periods));
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::History { dirs, job, limit } => {
+            let (cfg, _) = hokoku::run::load_setup(&dirs.config, &dirs.templates)?;
+            let h = History::open(&cfg.site.scheduler.state_dir)?;
+            let rows = h.list(job.as_deref(), limit)?;
+            if rows.is_empty() {
+                println!("no runs in {}", h.path.display());
+            }
+            for r in rows {
+                println!(
+                    "#{}\t{}\t{}\t{}\t{}\t{} → {}\ttries {}\t{}",
+                    r.id,
+                    r.job,
+                    r.periods,
+                    r.status.as_str(),
+                    r.trigger,
+                    r.started_at,
+                    r.ended_at.as_deref().unwrap_or("…"),
+                    r.attempts,
+                    r.scheduled_at.as_deref().map_or("manual".to_string(), |s| format!("scheduled {s}")),
+                );
+                for o in &r.outputs {
+                    println!("    {o}");
+                }
+                if let Some(e) = &r.error {
+                    for line in e.lines() {
+                        println!("    ! {line}");
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Cmd::Bench { inputs, config } => {
             let (ingest, kpi) = hokoku::bench::run(&inputs, &config)?;
             println!("{ingest}");
             println!("{kpi}");
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// SIGTERM and SIGINT set the returned flag instead of killing the process.
+fn stop_on_signals() -> Result<Cancel> {
+    let cancel = Cancel::new();
+    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(sig, cancel.flag()).context("installing the signal handler")?;
+    }
+    Ok(cancel)
+}
+
+/// Exit code and one line for a run's outcome: 0 succeeded, 1 done with
+/// warnings, 2 failed or interrupted, 3 busy (another run of the job).
+fn describe_outcome(o: &Outcome) -> (ExitCode, String) {
+    match o {
+        Outcome::Ran { id, status, error, .. } => {
+            let code = match status {
+                Status::Succeeded => ExitCode::SUCCESS,
+                Status::Warning => ExitCode::from(1),
+                _ => ExitCode::from(2),
+            };
+            (code, format!("run #{id} {}{}", status.as_str(), error.as_deref().map_or(String::new(), |e| format!(": {e}"))))
+        }
+        Outcome::Busy => (ExitCode::from(3), "another run of this job is in progress; not started".into()),
+        Outcome::AlreadyDone => (ExitCode::SUCCESS, "already done".into()),
+    }
+}
+
+/// The periods of `hokoku run`: the one given, or those of a run today.
+fn manual_periods(job: &hokoku::jobs::Job, date: Option<NaiveDate>, week: Option<Period>, month: Option<Period>, today: NaiveDate, setup: &Setup) -> Result<Vec<hokoku::jobs::JobPeriod>> {
+    use hokoku::jobs::{JobPeriod, RelativePeriod};
+    let given = match (date, week, month) {
+        (Some(d), _, _) => Some((RelativePeriod::PreviousDay, JobPeriod::Day(d), "--date")),
+        (_, Some(w), _) => Some((RelativePeriod::PreviousWeek, JobPeriod::Week(w.first), "--week")),
+        (_, _, Some(m)) => Some((RelativePeriod::PreviousMonth, JobPeriod::Month(m.first), "--month")),
+        _ => None,
+    };
+    match (given, job.period) {
+        (None, _) => job.periods_at(today, setup.cfg.calendars.rule.as_ref()).map_err(anyhow::Error::msg),
+        (Some((kind, p, _)), Some(jp)) if kind == jp => Ok(vec![p]),
+        (Some((_, _, flag)), Some(jp)) => {
+            let want = match jp {
+                RelativePeriod::PreviousDay => "--date YYYY-MM-DD",
+                RelativePeriod::PreviousWeek => "--week YYYY-Www",
+                RelativePeriod::PreviousMonth => "--month YYYY-MM",
+            };
+            anyhow::bail!("job {} reports on {}; give {want}, not {flag}", job.id, jp.as_str())
+        }
+        (Some((_, _, flag)), None) => anyhow::bail!("job {} is an ingest job: it takes no {flag}", job.id),
+    }
+}
+
+/// What each cron field means, for `hokoku jobs`.
+fn cron_fields(expr: &str) -> String {
+    let f: Vec<&str> = expr.split_whitespace().collect();
+    let names: &[&str] = if f.len() == 6 { &["秒", "分", "時", "日", "月", "曜日"] } else { &["分", "時", "日", "月", "曜日"] };
+    let parts: Vec<String> = names.iter().zip(&f).map(|(n, v)| format!("{n}={v}")).collect();
+    format!("cron (Asia/Tokyo): {}", parts.join(" "))
+}
+
+/// Log timestamps in JST, the time every schedule is written in.
+struct JstTime;
+
+impl tracing_subscriber::fmt::time::FormatTime for JstTime {
+    fn format_time(&self, w: &mut tracing_subscriber::fmt::format::Writer<'_>) -> std::fmt::Result {
+        write!(w, "{}", chrono::Utc::now().with_timezone(&chrono_tz::Asia::Tokyo).format("%Y-%m-%dT%H:%M:%S%.3f%:z"))
     }
 }

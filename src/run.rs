@@ -115,6 +115,39 @@ pub struct ReportRequest {
     pub store: Option<PathBuf>,
     /// The job definitions (`jobs/`), for the monthly report's 翌月の作業予定.
     pub jobs: PathBuf,
+    /// Which documents to write (the manifest and the rejected-rows file are
+    /// always written).
+    pub formats: Formats,
+}
+
+/// The document formats of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Formats {
+    pub xlsx: bool,
+    pub pdf: bool,
+    pub json: bool,
+}
+
+impl Formats {
+    /// Workbook, PDF and JSON.
+    pub const ALL: Formats = Formats { xlsx: true, pdf: true, json: true };
+
+    /// From names (`xlsx`, `pdf`, `json`); an unknown name is an error.
+    pub fn parse(names: &[String]) -> Result<Formats, String> {
+        let mut f = Formats { xlsx: false, pdf: false, json: false };
+        for n in names {
+            match n.as_str() {
+                "xlsx" => f.xlsx = true,
+                "pdf" => f.pdf = true,
+                "json" => f.json = true,
+                other => return Err(format!("unknown output format {other:?} (known: xlsx, pdf, json)")),
+            }
+        }
+        if names.is_empty() {
+            return Err("formats is empty: name at least one of xlsx, pdf, json".into());
+        }
+        Ok(f)
+    }
 }
 
 /// What a successful run produced.
@@ -129,22 +162,59 @@ pub struct RunOutcome {
 }
 
 #[derive(Serialize)]
-struct Manifest<'a> {
+struct Manifest {
     tool: &'static str,
     version: &'static str,
-    report: &'a str,
-    period: &'a str,
+    report: &'static str,
+    period: String,
     as_of: String,
     inputs_dir: String,
-    inputs: &'a [ingest::FileReport],
+    inputs: Vec<ingest::FileReport>,
     rejected_rows: usize,
     rejected_file: String,
     config: Provenance,
     templates: Provenance,
     options: Options,
     outputs: Vec<OutputFile>,
-    warnings: &'a [String],
+    warnings: Vec<String>,
     timings_ms: Timings,
+}
+
+/// A report rendered in memory and not yet written: [`run_report`] is
+/// [`plan_report`] then [`PlannedReport::commit`]. A scheduled job plans all
+/// of its reports first and writes only when every one of them succeeded,
+/// so a failed run leaves the previous outputs untouched.
+pub struct PlannedReport {
+    files: Vec<Planned>,
+    manifest: Manifest,
+    manifest_path: PathBuf,
+}
+
+impl PlannedReport {
+    /// The files this report will write (documents, rejected rows, manifest).
+    pub fn paths(&self) -> Vec<PathBuf> {
+        self.files.iter().map(|p| p.path.clone()).chain([self.manifest_path.clone()]).collect()
+    }
+
+    /// Write every file (each atomically), the manifest last.
+    pub fn commit(mut self) -> Result<RunOutcome> {
+        let t3 = Instant::now();
+        let mut outputs = Vec::new();
+        for p in &self.files {
+            write_atomic(&p.path, &p.bytes).with_context(|| format!("writing {}", p.path.display()))?;
+            self.manifest.outputs.push(OutputFile::new(&p.path, &p.bytes));
+            outputs.push(p.path.clone());
+        }
+        self.manifest.timings_ms.write = t3.elapsed().as_millis();
+        for w in &self.manifest.warnings {
+            tracing::warn!("{w}");
+        }
+        let mut mbytes = serde_json::to_vec_pretty(&self.manifest)?;
+        mbytes.push(b'\n');
+        write_atomic(&self.manifest_path, &mbytes).with_context(|| format!("writing {}", self.manifest_path.display()))?;
+        outputs.push(self.manifest_path);
+        Ok(RunOutcome { outputs, rejected_rows: self.manifest.rejected_rows, warnings: self.manifest.warnings })
+    }
 }
 
 #[derive(Serialize)]
@@ -193,6 +263,11 @@ pub fn as_of(cfg: &Config, end_day: NaiveDate) -> NaiveDateTime {
 
 /// Produce one report end to end.
 pub fn run_report(req: &ReportRequest) -> Result<RunOutcome> {
+    plan_report(req)?.commit()
+}
+
+/// Ingest, compute and render one report in memory; nothing is written.
+pub fn plan_report(req: &ReportRequest) -> Result<PlannedReport> {
     let (cfg, tpl) = load_setup(&req.config, &req.templates)?;
     let mut timings = Timings::default();
 
@@ -230,66 +305,59 @@ pub fn run_report(req: &ReportRequest) -> Result<RunOutcome> {
     timings.kpi = t1.elapsed().as_millis();
 
     let t2 = Instant::now();
-    let font = render::pdf::PdfFont::from_bytes(&tpl.font).context("loading the bundled font")?;
+    let font = if req.formats.pdf { Some(render::pdf::PdfFont::from_bytes(&tpl.font).context("loading the bundled font")?) } else { None };
     // The PDF and the workbook are independent: render them side by side.
     let (pdf, xlsx) = std::thread::scope(|s| {
-        let pdf = s.spawn(|| render::pdf::render(&doc, &font));
-        let xlsx = render::xlsx::render(&doc, &figures);
-        (pdf.join(), xlsx)
+        let pdf = font.as_ref().map(|font| s.spawn(|| render::pdf::render(&doc, font)));
+        let xlsx = req.formats.xlsx.then(|| render::xlsx::render(&doc, &figures));
+        (pdf.map(|h| h.join()), xlsx)
     });
-    let pdf = pdf.map_err(|_| anyhow::anyhow!("the PDF renderer panicked"))?.context("rendering the PDF")?;
-    let xlsx = xlsx.context("rendering the workbook")?;
-    if !pdf.missing_chars.is_empty() {
-        let chars: String = pdf.missing_chars.iter().collect();
-        warnings.push(format!("characters missing from the PDF font, shown as 〓: {chars}"));
+    let pdf = match pdf {
+        Some(p) => Some(p.map_err(|_| anyhow::anyhow!("the PDF renderer panicked"))?.context("rendering the PDF")?),
+        None => None,
+    };
+    let xlsx = xlsx.transpose().context("rendering the workbook")?;
+    if let Some(pdf) = &pdf {
+        if !pdf.missing_chars.is_empty() {
+            let chars: String = pdf.missing_chars.iter().collect();
+            warnings.push(format!("characters missing from the PDF font, shown as 〓: {chars}"));
+        }
     }
-    let json = render::json::render(&doc, &figures, &quality);
+    let json = req.formats.json.then(|| render::json::render(&doc, &figures, &quality));
     timings.render = t2.elapsed().as_millis();
 
-    let t3 = Instant::now();
     let dir = req.kind.dir(&req.out);
     let stem = format!("{file_stem}-{}", doc.period);
     let rejected_path = dir.join(format!("{stem}.rejected.csv"));
-    let planned = vec![
-        Planned { path: dir.join(format!("{stem}.xlsx")), bytes: xlsx },
-        Planned { path: dir.join(format!("{stem}.pdf")), bytes: pdf.bytes },
-        Planned { path: dir.join(format!("{stem}.json")), bytes: json },
-        Planned { path: rejected_path.clone(), bytes: rejected_csv(&ds)? },
-    ];
-    let mut outputs = Vec::new();
-    let mut described = Vec::new();
-    for p in &planned {
-        write_atomic(&p.path, &p.bytes).with_context(|| format!("writing {}", p.path.display()))?;
-        described.push(OutputFile::new(&p.path, &p.bytes));
-        outputs.push(p.path.clone());
+    let mut files = Vec::new();
+    if let Some(bytes) = xlsx {
+        files.push(Planned { path: dir.join(format!("{stem}.xlsx")), bytes });
     }
-    timings.write = t3.elapsed().as_millis();
-    for w in &warnings {
-        tracing::warn!("{w}");
+    if let Some(pdf) = pdf {
+        files.push(Planned { path: dir.join(format!("{stem}.pdf")), bytes: pdf.bytes });
     }
+    if let Some(bytes) = json {
+        files.push(Planned { path: dir.join(format!("{stem}.json")), bytes });
+    }
+    files.push(Planned { path: rejected_path.clone(), bytes: rejected_csv(&ds)? });
     let manifest = Manifest {
         tool: "hokoku",
         version: env!("CARGO_PKG_VERSION"),
         report: req.kind.code(),
-        period: &doc.period,
+        period: doc.period.clone(),
         as_of: crate::time::format_iso_jst(as_of),
         inputs_dir: req.inputs.display().to_string(),
-        inputs: &ds.files,
+        inputs: ds.files.clone(),
         rejected_rows: ds.rejected_rows(),
         rejected_file: rejected_path.display().to_string(),
         config: Provenance { dir: req.config.display().to_string(), sha256: cfg.digest.clone() },
         templates: Provenance { dir: req.templates.display().to_string(), sha256: tpl.digest.clone() },
         options: Options { strict: req.strict, short_abandon_s: cfg.site.calls.short_abandon_s, service_level_s: cfg.site.calls.service_level_s },
-        outputs: described,
-        warnings: &warnings,
+        outputs: Vec::new(),
+        warnings,
         timings_ms: timings,
     };
-    let mpath = dir.join(format!("{stem}.manifest.json"));
-    let mut mbytes = serde_json::to_vec_pretty(&manifest)?;
-    mbytes.push(b'\n');
-    write_atomic(&mpath, &mbytes).with_context(|| format!("writing {}", mpath.display()))?;
-    outputs.push(mpath);
-    Ok(RunOutcome { outputs, rejected_rows: ds.rejected_rows(), warnings })
+    Ok(PlannedReport { files, manifest, manifest_path: dir.join(format!("{stem}.manifest.json")) })
 }
 
 fn build_daily(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &template::Templates, date: NaiveDate) -> Result<Built> {
@@ -638,8 +706,9 @@ impl Problems {
     }
 }
 
-/// Check config, templates and every input file; collect every problem.
-pub fn validate(inputs: &Path, config_dir: &Path, templates_dir: &Path) -> Problems {
+/// Check config, templates, job definitions and every input file; collect
+/// every problem.
+pub fn validate(inputs: &Path, config_dir: &Path, templates_dir: &Path, jobs_dir: &Path) -> Problems {
     let mut p = Problems::default();
     let cfg = match config::load(config_dir) {
         Ok(c) => Some(c),
@@ -648,6 +717,14 @@ pub fn validate(inputs: &Path, config_dir: &Path, templates_dir: &Path) -> Probl
             None
         }
     };
+    match crate::jobs::load(jobs_dir) {
+        Ok(jobs) => {
+            if let Some(cfg) = &cfg {
+                p.fatal.extend(crate::jobs::check_with_site(&jobs, cfg));
+            }
+        }
+        Err(e) => p.fatal.extend(e),
+    }
     if let Err(e) = template::load(templates_dir) {
         p.fatal.extend(e);
     }
@@ -668,4 +745,39 @@ pub fn validate(inputs: &Path, config_dir: &Path, templates_dir: &Path) -> Probl
     p.fatal.extend(ds.errors.iter().map(ToString::to_string));
     p.rows.extend(ds.issues.iter().map(ToString::to_string));
     p
+}
+
+/// What `ingest` did.
+#[derive(Debug)]
+pub struct IngestOutcome {
+    /// One line per source and month: `tickets/2026-10  120 → 130 rows`.
+    pub changes: Vec<String>,
+    /// Rows set aside (named on stderr and by `validate`).
+    pub rejected_rows: usize,
+    /// The bad rows, `file:line:column: reason`.
+    pub issues: Vec<String>,
+}
+
+/// Upsert every input file into the history store: the path of both
+/// `hokoku ingest` and a scheduled `task = "ingest"` job. A file that cannot
+/// be read stores nothing.
+pub fn run_ingest(inputs: &Path, config_dir: &Path, templates_dir: &Path, store: &Path, strict: bool) -> Result<IngestOutcome> {
+    let (cfg, _) = load_setup(config_dir, templates_dir)?;
+    if !inputs.is_dir() {
+        bail!("inputs folder {} not found", inputs.display());
+    }
+    let ds = ingest::load(inputs, &cfg);
+    if !ds.errors.is_empty() {
+        let list: Vec<String> = ds.errors.iter().map(ToString::to_string).collect();
+        bail!("input files could not be read (nothing stored):\n  {}", list.join("\n  "));
+    }
+    let issues: Vec<String> = ds.issues.iter().map(ToString::to_string).collect();
+    if strict && !issues.is_empty() {
+        bail!("--strict: {} bad rows, nothing stored:\n  {}", ds.rejected_rows(), issues.join("\n  "));
+    }
+    let changes = crate::store::ingest(&ds, store)?
+        .into_iter()
+        .map(|c| format!("{}/{}\t{} → {} rows{}", c.source, c.month, c.before, c.after, if c.changed { "" } else { "\tunchanged" }))
+        .collect();
+    Ok(IngestOutcome { changes, rejected_rows: ds.rejected_rows(), issues })
 }

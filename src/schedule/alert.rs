@@ -1,0 +1,118 @@
+//! Alerts for a run that failed after its last try: a command and/or mail
+//! through a plain SMTP relay. An alert that cannot be delivered is logged
+//! and written into the run's history, never swallowed.
+
+use crate::config::SmtpConfig;
+use crate::jobs::AlertSpec;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// What the alert says.
+#[derive(Debug, Clone)]
+pub struct AlertMessage {
+    pub job: String,
+    pub title: String,
+    /// `2026-10` or `2026-11-21,2026-11-22`; `-` for an ingest job.
+    pub periods: String,
+    /// JST, or `manual`.
+    pub scheduled_at: String,
+    pub attempts: u32,
+    pub error: String,
+}
+
+impl AlertMessage {
+    fn subject(&self) -> String {
+        format!("[hokoku] 失敗: {} ({} {})", self.title, self.job, self.periods)
+    }
+    fn body(&self) -> String {
+        format!(
+            "hokoku のジョブが失敗しました。\n\nジョブ: {} ({})\n対象期間: {}\n予定時刻: {}\n試行回数: {}\n\nエラー:\n{}\n\n前回までの正常な出力ファイルは変更していません。\n再実行: hokoku run {} {}\n",
+            self.title,
+            self.job,
+            self.periods,
+            self.scheduled_at,
+            self.attempts,
+            self.error,
+            self.job,
+            rerun_hint(&self.periods),
+        )
+    }
+}
+
+fn rerun_hint(periods: &str) -> String {
+    let Some(p) = periods.split(',').next().filter(|p| *p != "-") else { return String::new() };
+    if p.contains("-W") {
+        format!("--week {p}")
+    } else if p.len() == 7 {
+        format!("--month {p}")
+    } else {
+        format!("--date {p}")
+    }
+}
+
+/// How long an alert command may take before it is killed.
+pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Send the alert; returns one line per delivery that failed.
+pub fn send(spec: &AlertSpec, smtp: Option<&SmtpConfig>, msg: &AlertMessage) -> Vec<String> {
+    let mut problems = Vec::new();
+    if spec.is_empty() {
+        problems.push("no alert is configured ([alert] in the job or in site.toml): the failure is only in the log and the history".into());
+    }
+    if let Some((program, args)) = spec.command.split_first() {
+        if let Err(e) = run_command(program, args, msg) {
+            problems.push(format!("alert command {program}: {e}"));
+        }
+    }
+    if !spec.mail.is_empty() {
+        match smtp {
+            Some(s) => {
+                if let Err(e) = send_mail(s, &spec.mail, msg) {
+                    problems.push(format!("alert mail via {}:{}: {e}", s.host, s.port));
+                }
+            }
+            None => problems.push("alert mail needs [smtp] in site.toml".into()),
+        }
+    }
+    problems
+}
+
+fn run_command(program: &str, args: &[String], msg: &AlertMessage) -> Result<(), String> {
+    let mut child = Command::new(program)
+        .args(args)
+        .args([&msg.job, &msg.periods, &msg.error])
+        .env("HOKOKU_JOB", &msg.job)
+        .env("HOKOKU_TITLE", &msg.title)
+        .env("HOKOKU_PERIOD", &msg.periods)
+        .env("HOKOKU_SCHEDULED_AT", &msg.scheduled_at)
+        .env("HOKOKU_ATTEMPTS", msg.attempts.to_string())
+        .env("HOKOKU_ERROR", &msg.error)
+        .stdin(Stdio::null())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let start = Instant::now();
+    loop {
+        match child.try_wait().map_err(|e| e.to_string())? {
+            Some(s) if s.success() => return Ok(()),
+            Some(s) => return Err(format!("ended with {s}")),
+            None if start.elapsed() > COMMAND_TIMEOUT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("did not finish in {} s and was killed", COMMAND_TIMEOUT.as_secs()));
+            }
+            None => std::thread::sleep(Duration::from_millis(50)),
+        }
+    }
+}
+
+fn send_mail(smtp: &SmtpConfig, to: &[String], msg: &AlertMessage) -> Result<(), String> {
+    use lettre::message::header::ContentType;
+    use lettre::{Message, SmtpTransport, Transport};
+    let mut b = Message::builder().from(smtp.from.parse().map_err(|e| format!("from {:?}: {e}", smtp.from))?).subject(msg.subject());
+    for t in to {
+        b = b.to(t.parse().map_err(|e| format!("to {t:?}: {e}"))?);
+    }
+    let mail = b.header(ContentType::TEXT_PLAIN).body(msg.body()).map_err(|e| e.to_string())?;
+    let transport = SmtpTransport::builder_dangerous(&smtp.host).port(smtp.port).timeout(Some(Duration::from_secs(smtp.timeout_seconds))).build();
+    transport.send(&mail).map(|_| ()).map_err(|e| e.to_string())
+}
