@@ -434,6 +434,7 @@ impl Job {
         };
         match time {
             Some(t) => format!("{day} {t}"),
+            None if day == "毎日" => format!("cron {}", self.cron_text),
             None => format!("{day}（cron {}）", self.cron_text),
         }
     }

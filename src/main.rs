@@ -276,7 +276,8 @@ fn main() -> ExitCode {
         (Cmd::Serve { .. } | Cmd::Run { .. }, 0) => "info",
         _ => level,
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    // tokio-cron-scheduler's own info lines ("Job creator created") are noise.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{level},tokio_cron_scheduler=warn")));
     let timed = matches!(cli.cmd, Cmd::Serve { .. } | Cmd::Run { .. });
     let fmt = tracing_subscriber::fmt()
         .with_env_filter(filter)

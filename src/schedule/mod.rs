@@ -165,6 +165,7 @@ pub fn run_job(ctx: &Ctx, spec: &RunSpec) -> Result<Outcome> {
         match status {
             Status::Failed => tracing::error!(error = error.as_deref().unwrap_or(""), "run failed"),
             Status::Interrupted => tracing::warn!(error = error.as_deref().unwrap_or(""), "run interrupted; nothing written"),
+            Status::Warning => tracing::warn!(outputs = outputs.len(), note = error.as_deref().unwrap_or(""), "run ended with warnings"),
             _ => tracing::info!(status = status.as_str(), outputs = outputs.len(), "run ended"),
         }
         if status == Status::Failed {
