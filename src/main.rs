@@ -404,18 +404,23 @@ fn dispatch(cmd: Cmd) -> Result<ExitCode> {
             };
             let cancel = stop_on_signals()?;
             if once {
+                hokoku::schedule::recover(&setup, clock.now_jst())?;
                 let ctx = Ctx { setup: &setup, clock: &clock, cancel: &cancel };
                 let done = hokoku::schedule::tick(&ctx)?;
-                let mut worst = ExitCode::SUCCESS;
+                // The worst run decides the exit code: 2 when any failed.
+                let mut worst = 0u8;
                 for (o, outcome) in &done {
-                    let (code, line) = describe_outcome(outcome);
+                    let (code, line) = match outcome {
+                        Ok(outcome) => describe_outcome(outcome),
+                        Err(e) => (2, format!("error: {e:#}")),
+                    };
                     println!("{}\t{}\t{}", o.job, o.at.format("%Y-%m-%d %H:%M"), line);
-                    // Busy: another process is making this run.
-                    if code != ExitCode::SUCCESS && *outcome != Outcome::Busy {
-                        worst = code;
+                    // Busy (3): another process is making this run.
+                    if code != 3 {
+                        worst = worst.max(code);
                     }
                 }
-                return Ok(worst);
+                return Ok(ExitCode::from(worst));
             }
             tracing::info!(jobs = setup.jobs.len(), state = %setup.state_dir().display(), "hokoku serve starting");
             hokoku::schedule::daemon::serve(setup, std::sync::Arc::new(clock), cancel)?;
@@ -438,7 +443,7 @@ fn dispatch(cmd: Cmd) -> Result<ExitCode> {
             }
             let (code, line) = describe_outcome(&outcome);
             eprintln!("{job}: {line}");
-            Ok(code)
+            Ok(ExitCode::from(code))
         }
         Cmd::Jobs { dirs, next } => {
             let setup = dirs.setup()?;
@@ -510,18 +515,18 @@ fn stop_on_signals() -> Result<Cancel> {
 
 /// Exit code and one line for a run's outcome: 0 succeeded, 1 done with
 /// warnings, 2 failed or interrupted, 3 busy (another run of the job).
-fn describe_outcome(o: &Outcome) -> (ExitCode, String) {
+fn describe_outcome(o: &Outcome) -> (u8, String) {
     match o {
         Outcome::Ran { id, status, error, .. } => {
             let code = match status {
-                Status::Succeeded => ExitCode::SUCCESS,
-                Status::Warning => ExitCode::from(1),
-                _ => ExitCode::from(2),
+                Status::Succeeded => 0,
+                Status::Warning => 1,
+                _ => 2,
             };
             (code, format!("run #{id} {}{}", status.as_str(), error.as_deref().map_or(String::new(), |e| format!(": {e}"))))
         }
-        Outcome::Busy => (ExitCode::from(3), "another run of this job is in progress; not started".into()),
-        Outcome::AlreadyDone => (ExitCode::SUCCESS, "already done".into()),
+        Outcome::Busy => (3, "another run of this job is in progress; not started".into()),
+        Outcome::AlreadyDone => (0, "already done".into()),
     }
 }
 
@@ -535,7 +540,19 @@ fn manual_periods(job: &hokoku::jobs::Job, date: Option<NaiveDate>, week: Option
         _ => None,
     };
     match (given, job.period) {
-        (None, _) => job.periods_at(today, setup.cfg.calendars.rule.as_ref()).map_err(anyhow::Error::msg),
+        (None, None) => Ok(Vec::new()),
+        (None, Some(jp)) => {
+            let p = job.periods_at(today, setup.cfg.calendars.rule.as_ref()).map_err(anyhow::Error::msg)?;
+            if p.is_empty() {
+                let flag = match jp {
+                    RelativePeriod::PreviousDay => "--date YYYY-MM-DD",
+                    RelativePeriod::PreviousWeek => "--week YYYY-Www",
+                    RelativePeriod::PreviousMonth => "--month YYYY-MM",
+                };
+                anyhow::bail!("job {} runs on the first business day after each period, and no period ends before today ({today}): give {flag}", job.id);
+            }
+            Ok(p)
+        }
         (Some((kind, p, _)), Some(jp)) if kind == jp => Ok(vec![p]),
         (Some((_, _, flag)), Some(jp)) => {
             let want = match jp {

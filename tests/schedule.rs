@@ -8,7 +8,7 @@ mod common;
 use chrono::{NaiveDate, NaiveDateTime};
 use common::{root, tmp};
 use hokoku::jobs::{self, JobPeriod};
-use hokoku::schedule::clock::{Cancel, FakeClock};
+use hokoku::schedule::clock::{Cancel, Clock, FakeClock};
 use hokoku::schedule::history::{History, Status};
 use hokoku::schedule::{self, Ctx, Outcome, RunSpec, Setup, Trigger};
 use std::path::PathBuf;
@@ -193,7 +193,7 @@ fn catch_up_after_three_days_down_runs_each_missed_run_once_oldest_first() {
             (t(2026, 10, 18, 2, 30), "2026-10-17".to_string()),
         ]
     );
-    assert!(done.iter().all(|(_, o)| matches!(o, Outcome::Ran { status: Status::Succeeded | Status::Warning, .. })), "{done:?}");
+    assert!(done.iter().all(|(_, o)| matches!(o, Ok(Outcome::Ran { status: Status::Succeeded | Status::Warning, .. }))), "{done:?}");
     // Each once: a second start finds nothing to do.
     assert!(schedule::tick(&ctx).unwrap().is_empty());
     let rows = site.history().list(Some("daily"), 10).unwrap();
@@ -229,7 +229,27 @@ fn a_run_left_running_by_a_crash_is_marked_interrupted_and_run_again() {
     let old = h.get(dead).unwrap().unwrap();
     assert_eq!(old.status, Status::Interrupted);
     assert!(old.error.unwrap().contains("crash"));
-    assert!(matches!(done[0].1, Outcome::Ran { status: Status::Warning, .. }));
+    assert!(matches!(done[0].1, Ok(Outcome::Ran { status: Status::Warning, .. })));
+}
+
+#[test]
+fn a_job_beyond_the_holiday_list_does_not_stop_the_others() {
+    let monthly = DAILY.replace("reports = [\"daily\"]", "reports = [\"monthly\"]").replace("previous_day", "previous_month").replace("cron = \"30 2 * * *\"", "cron = \"0 6 * * *\"\nbusiness_day = 1");
+    let site = Site::new("beyond", &[("daily", DAILY), ("monthly", &monthly)]);
+    let setup = site.setup();
+    // The holiday list ends in 2027; in January 2028 the 第1営業日 rule
+    // cannot be decided, but the daily job still runs.
+    let h = site.history();
+    for j in ["daily", "monthly"] {
+        h.first_seen(j, t(2028, 1, 5, 0, 0)).unwrap();
+    }
+    let (clock, cancel) = (FakeClock::at_jst(t(2028, 1, 5, 7, 0)), Cancel::new());
+    let schedule::Due { runs: due, problems } = schedule::due(&setup, &h, clock.now_jst()).unwrap();
+    assert_eq!(due.iter().map(|o| o.job.as_str()).collect::<Vec<_>>(), ["daily"]);
+    assert_eq!(problems.len(), 1);
+    assert!(problems[0].0 == "monthly" && problems[0].1.contains("2028"), "{problems:?}");
+    let done = schedule::tick(&Ctx { setup: &setup, clock: &clock, cancel: &cancel }).unwrap();
+    assert_eq!(done.len(), 1);
 }
 
 #[test]
@@ -292,15 +312,20 @@ fn a_final_failure_calls_the_alert_and_leaves_the_previous_outputs_untouched() {
 
 #[test]
 fn a_broken_alert_is_recorded_in_the_history() {
-    let job = DAILY.replace("attempts = 3", "attempts = 1").replace(r#"command = ["sh""#, r#"command = ["{tmp}/no-such-alert""#);
-    let site = Site::new("bad-alert", &[("daily", &job)]);
+    // An alert command that is not there: the scheduler refuses to start.
+    let missing = DAILY.replace(r#"command = ["sh""#, r#"command = ["{tmp}/no-such-alert""#);
+    let site = Site::new("bad-alert", &[("daily", &missing)]);
+    let e = Setup::load(&site.path("jobs"), &site.path("config"), &root().join("templates")).err().unwrap();
+    assert!(format!("{e:#}").contains("no-such-alert not found"), "{e:#}");
+    // One that is there but fails: the run's history says so.
+    site.write_job("daily", &DAILY.replace("attempts = 3", "attempts = 1").replace(r#"command = ["sh", "-c", "printf"#, r#"command = ["sh", "-c", "exit 7; printf"#));
     std::fs::remove_dir_all(site.path("inputs")).unwrap();
     let setup = site.setup();
     let (clock, cancel) = (FakeClock::at_jst(t(2026, 10, 16, 2, 30)), Cancel::new());
     let out = schedule::run_job(&Ctx { setup: &setup, clock: &clock, cancel: &cancel }, &run_spec("daily", None, d(2026, 10, 15))).unwrap();
     let Outcome::Ran { id, status: Status::Failed, .. } = out else { panic!("{out:?}") };
     let e = site.history().get(id).unwrap().unwrap().error.unwrap();
-    assert!(e.contains("inputs folder") && e.contains("alert: alert command") && e.contains("no-such-alert"), "{e}");
+    assert!(e.contains("inputs folder") && e.contains("alert: alert command sh: ended with exit status: 7"), "{e}");
 }
 
 #[test]
@@ -320,6 +345,13 @@ fn readiness_times_out_then_fails_or_proceeds_as_the_job_says() {
     assert_eq!(clock.sleeps().iter().sum::<Duration>(), Duration::from_secs(30 * 60));
     assert!(std::fs::read_to_string(site.path("alert.txt")).unwrap().contains("inputs not ready"));
     assert!(!site.path("out").exists(), "nothing written");
+    // The deadline counts from the scheduled time: a run caught up at 09:00
+    // for 02:30 checks once and does not wait again.
+    let late = FakeClock::at_jst(t(2026, 10, 17, 9, 0));
+    let ctx_late = Ctx { setup: &setup, clock: &late, cancel: &cancel };
+    let out = schedule::run_job(&ctx_late, &run_spec("daily", Some(t(2026, 10, 17, 2, 30)), d(2026, 10, 16))).unwrap();
+    assert!(matches!(out, Outcome::Ran { status: Status::Failed, .. }), "{out:?}");
+    assert!(late.sleeps().is_empty());
     // on_timeout = "proceed": the report is made, and the run says why it is
     // a warning.
     let out = schedule::run_job(&ctx, &run_spec("daily_proceed", Some(t(2026, 10, 16, 2, 30)), d(2026, 10, 15))).unwrap();
@@ -532,7 +564,7 @@ fn alert_mail_goes_through_the_smtp_relay() {
     use base64::Engine;
     let b64: String = data.split("\r\n\r\n").nth(1).unwrap().split_whitespace().collect();
     let body = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(b64).unwrap()).unwrap();
-    for want in ["ジョブ: 月次報告 (monthly)", "対象期間: 2026-10", "試行回数: 3", "inputs not ready", "再実行: hokoku run monthly --month 2026-10"] {
+    for want in ["ジョブ: 月次報告 (monthly)", "対象期間: 2026-10", "試行回数: 3", "inputs not ready", "前回までの正常な出力ファイルは変更していません", "  hokoku run monthly --month 2026-10"] {
         assert!(body.contains(want), "{want} in {body}");
     }
 }

@@ -25,29 +25,40 @@ impl AlertMessage {
         format!("[hokoku] 失敗: {} ({} {})", self.title, self.job, self.periods)
     }
     fn body(&self) -> String {
+        let outputs = if self.error.contains(super::PARTIAL) {
+            "一部の出力ファイルは書込み途中で置き換わっています（エラー欄の一覧）。再実行してください。"
+        } else {
+            "前回までの正常な出力ファイルは変更していません。"
+        };
+        let rerun: Vec<String> = rerun_hints(&self.periods).iter().map(|h| format!("  hokoku run {} {h}", self.job)).collect();
         format!(
-            "hokoku のジョブが失敗しました。\n\nジョブ: {} ({})\n対象期間: {}\n予定時刻: {}\n試行回数: {}\n\nエラー:\n{}\n\n前回までの正常な出力ファイルは変更していません。\n再実行: hokoku run {} {}\n",
+            "hokoku のジョブが失敗しました。\n\nジョブ: {} ({})\n対象期間: {}\n予定時刻: {}\n試行回数: {}\n\nエラー:\n{}\n\n{outputs}\n再実行:\n{}\n",
             self.title,
             self.job,
             self.periods,
             self.scheduled_at,
             self.attempts,
             self.error,
-            self.job,
-            rerun_hint(&self.periods),
+            if rerun.is_empty() { format!("  hokoku run {}", self.job) } else { rerun.join("\n") },
         )
     }
 }
 
-fn rerun_hint(periods: &str) -> String {
-    let Some(p) = periods.split(',').next().filter(|p| *p != "-") else { return String::new() };
-    if p.contains("-W") {
-        format!("--week {p}")
-    } else if p.len() == 7 {
-        format!("--month {p}")
-    } else {
-        format!("--date {p}")
-    }
+/// `--date 2026-11-20`, `--week 2026-W47`, `--month 2026-10`: one per period.
+fn rerun_hints(periods: &str) -> Vec<String> {
+    periods
+        .split(',')
+        .filter(|p| *p != "-" && !p.is_empty())
+        .map(|p| {
+            if p.contains("-W") {
+                format!("--week {p}")
+            } else if p.len() == 7 {
+                format!("--month {p}")
+            } else {
+                format!("--date {p}")
+            }
+        })
+        .collect()
 }
 
 /// How long an alert command may take before it is killed.

@@ -11,9 +11,11 @@
 //! happen on hokoku's own worker thread, which the daemon joins).
 
 use super::clock::{Cancel, Clock};
-use super::{tick, Ctx, Setup};
+use super::history::History;
+use super::{by_job, due, recover, run_occurrences, Ctx, Setup};
 use anyhow::{Context, Result};
 use chrono_tz::Asia::Tokyo;
+use std::collections::BTreeMap;
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,15 +25,18 @@ use tokio_cron_scheduler::{Job as CronJob, JobScheduler};
 /// completes; a run waiting (inputs, retry) stops as `interrupted` with
 /// nothing written, and is run again on the next start.
 pub fn serve(setup: Setup, clock: Arc<dyn Clock>, cancel: Cancel) -> Result<()> {
-    // Fail closed: no daemon without a working history.
-    super::history::History::open(setup.state_dir())?;
+    // Fail closed: no daemon without a working history; runs left
+    // `running` by a crash are marked before anything else.
+    History::open(setup.state_dir())?;
+    recover(&setup, clock.now_jst())?;
     let (wake_tx, wake_rx) = mpsc::channel::<&'static str>();
     let setup = Arc::new(setup);
     let worker = {
         let setup = setup.clone();
         let clock = clock.clone();
         let cancel = cancel.clone();
-        std::thread::Builder::new().name("hokoku-runs".into()).spawn(move || worker(&setup, clock.as_ref(), &cancel, &wake_rx))?
+        let done_tx = wake_tx.clone();
+        std::thread::Builder::new().name("hokoku-scheduler".into()).spawn(move || worker(setup, clock, cancel, &wake_rx, done_tx))?
     };
 
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().context("starting the async runtime")?;
@@ -74,18 +79,35 @@ pub fn serve(setup: Setup, clock: Arc<dyn Clock>, cancel: Cancel) -> Result<()> 
     joined
 }
 
-/// Catch up at start, then run what is due at each wake, until cancelled.
-fn worker(setup: &Setup, clock: &dyn Clock, cancel: &Cancel, wake: &mpsc::Receiver<&'static str>) -> Result<()> {
-    let ctx = Ctx { setup, clock, cancel };
+/// Catch up at start, then start what is due at each wake, until cancelled:
+/// each job's runs on their own thread, so a job waiting for its inputs does
+/// not hold up another; a job already running is left to finish first.
+fn worker(setup: Arc<Setup>, clock: Arc<dyn Clock>, cancel: Cancel, wake: &mpsc::Receiver<&'static str>, done_tx: mpsc::Sender<&'static str>) -> Result<()> {
+    let mut running: BTreeMap<String, std::thread::JoinHandle<()>> = BTreeMap::new();
     let mut first = true;
-    loop {
-        if cancel.is_cancelled() {
-            return Ok(());
-        }
-        match tick(&ctx) {
-            Ok(done) => {
-                if first && !done.is_empty() {
-                    tracing::info!(runs = done.len(), "caught up");
+    while !cancel.is_cancelled() {
+        running.retain(|_, h| !h.is_finished());
+        let found = History::open(setup.state_dir()).and_then(|h| due(&setup, &h, clock.now_jst()));
+        match found {
+            Ok(super::Due { runs: due, problems }) => {
+                for (job, e) in problems {
+                    tracing::error!(job = %job, "cannot list the runs of this job: {e}");
+                }
+                if first && !due.is_empty() {
+                    tracing::info!(runs = due.len(), "catching up");
+                }
+                for (job, occ) in by_job(due) {
+                    if running.contains_key(&job) {
+                        continue;
+                    }
+                    let (setup, clock, cancel, done) = (setup.clone(), clock.clone(), cancel.clone(), done_tx.clone());
+                    let h = std::thread::Builder::new().name(format!("job-{job}")).spawn(move || {
+                        let ctx = Ctx { setup: &setup, clock: clock.as_ref(), cancel: &cancel };
+                        run_occurrences(&ctx, &occ);
+                        // Look again: runs of this job that came due meanwhile.
+                        let _ = done.send("done");
+                    })?;
+                    running.insert(job, h);
                 }
             }
             // The history could not be read or written: log it loudly and
@@ -96,12 +118,19 @@ fn worker(setup: &Setup, clock: &dyn Clock, cancel: &Cancel, wake: &mpsc::Receiv
         loop {
             match wake.recv_timeout(Duration::from_millis(200)) {
                 Ok(_) => break,
-                Err(mpsc::RecvTimeoutError::Timeout) if cancel.is_cancelled() => return Ok(()),
+                Err(mpsc::RecvTimeoutError::Timeout) if cancel.is_cancelled() => break,
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
-                Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
             }
         }
         // Several triggers at the same minute wake us once.
         while wake.try_recv().is_ok() {}
     }
+    // Stop: runs in progress finish (a waiting one stops at once).
+    for (job, h) in running {
+        if h.join().is_err() {
+            tracing::error!(job = %job, "the job thread panicked");
+        }
+    }
+    Ok(())
 }

@@ -135,17 +135,11 @@ impl History {
         Ok(())
     }
 
-    /// Append to a run's error (an alert that could not be sent).
-    pub fn append_error(&self, id: i64, text: &str) -> Result<()> {
-        self.conn.execute("UPDATE runs SET error = COALESCE(error || char(10), '') || ?2 WHERE id = ?1", params![id, text])?;
-        Ok(())
-    }
-
     /// Mark `running` rows of `job` as interrupted: call this only while
     /// holding the job's lock, when no run of it can be alive.
     pub fn interrupt_stale(&self, job: &str, now: NaiveDateTime) -> Result<usize> {
         Ok(self.conn.execute(
-            "UPDATE runs SET status = 'interrupted', ended_at = ?2, error = COALESCE(error || char(10), '') || 'the process ended during the run (crash or kill); nothing was written' WHERE job = ?1 AND status = 'running'",
+            "UPDATE runs SET status = 'interrupted', ended_at = ?2, error = COALESCE(error || char(10), '') || 'the process ended during the run (crash or kill); reports of this run may be missing or incomplete' WHERE job = ?1 AND status = 'running'",
             params![job, ts(now)],
         )?)
     }

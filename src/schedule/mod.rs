@@ -46,8 +46,10 @@ impl Setup {
     pub fn load(jobs_dir: &Path, config_dir: &Path, templates_dir: &Path) -> Result<Setup> {
         let (cfg, _) = run::load_setup(config_dir, templates_dir)?;
         let jobs = jobs::load(jobs_dir).map_err(|e| anyhow::anyhow!("job definitions:\n  {}", e.join("\n  ")))?;
-        if cfg.calendars.rule.is_none() && jobs.iter().any(|j| j.business_day.is_some() || j.business_days_only || j.after_period) {
-            bail!("a job has a business-day rule but the holiday list could not be loaded");
+        // Fail closed: a job whose failure would reach nobody does not start.
+        let problems = jobs::check_with_site(&jobs, &cfg);
+        if !problems.is_empty() {
+            bail!("job definitions:\n  {}", problems.join("\n  "));
         }
         Ok(Setup { jobs_dir: jobs_dir.to_path_buf(), config_dir: config_dir.to_path_buf(), templates_dir: templates_dir.to_path_buf(), jobs, cfg })
     }
@@ -160,36 +162,48 @@ pub fn run_job(ctx: &Ctx, spec: &RunSpec) -> Result<Outcome> {
     let _enter = span.enter();
     tracing::info!(trigger = spec.trigger.as_str(), scheduled = ?spec.at, "run started");
 
+    let attempts = std::cell::Cell::new(0u32);
+    // The alert goes out before the history is written, and a history
+    // error does not stop it: a failure must reach a person even when the
+    // disk is full.
     let finish = |status: Status, outputs: &[PathBuf], error: Option<String>| -> Result<Outcome> {
-        history.finish(id, status, outputs, error.as_deref(), ctx.clock.now_jst())?;
         match status {
             Status::Failed => tracing::error!(error = error.as_deref().unwrap_or(""), "run failed"),
             Status::Interrupted => tracing::warn!(error = error.as_deref().unwrap_or(""), "run interrupted; nothing written"),
             Status::Warning => tracing::warn!(outputs = outputs.len(), note = error.as_deref().unwrap_or(""), "run ended with warnings"),
             _ => tracing::info!(status = status.as_str(), outputs = outputs.len(), "run ended"),
         }
+        let mut alert_problems = Vec::new();
         if status == Status::Failed {
             let msg = alert::AlertMessage {
                 job: job.id.clone(),
                 title: job.title.clone(),
                 periods: periods.clone(),
                 scheduled_at: spec.at.map_or_else(|| "manual".to_string(), |t| t.format("%Y-%m-%d %H:%M").to_string()),
-                attempts: history.get(id)?.map_or(0, |r| r.attempts),
+                attempts: attempts.get(),
                 error: error.clone().unwrap_or_default(),
             };
             let spec = job.alert.as_ref().unwrap_or(&ctx.setup.cfg.site.alert);
-            for p in alert::send(spec, ctx.setup.cfg.site.smtp.as_ref(), &msg) {
+            alert_problems = alert::send(spec, ctx.setup.cfg.site.smtp.as_ref(), &msg);
+            for p in &alert_problems {
                 tracing::error!("{p}");
-                history.append_error(id, &format!("alert: {p}"))?;
             }
         }
+        let mut text = error.clone();
+        for p in &alert_problems {
+            text = Some(format!("{}alert: {p}", text.map_or(String::new(), |t| format!("{t}\n"))));
+        }
+        history.finish(id, status, outputs, text.as_deref(), ctx.clock.now_jst())?;
         Ok(Outcome::Ran { id, status, outputs: outputs.to_vec(), error })
     };
 
     // Readiness.
     let mut proceed_note = None;
     if !job.inputs.ready.is_empty() {
-        let deadline = ctx.clock.now() + Duration::minutes(i64::try_from(job.inputs.wait_minutes).unwrap_or(i64::MAX / 120_000));
+        // From the scheduled time (a manual run: from now), so a run caught
+        // up long after its time checks once and does not wait again.
+        let from = spec.at.map_or_else(|| ctx.clock.now(), clock::from_jst);
+        let deadline = from + Duration::minutes(i64::try_from(job.inputs.wait_minutes).unwrap_or(i64::MAX / 120_000));
         let settle = std::time::Duration::from_secs(job.inputs.settle_seconds);
         loop {
             match readiness::check(&job.inputs.dir, &job.inputs.ready, settle, ctx.clock.now().into()) {
@@ -219,6 +233,7 @@ pub fn run_job(ctx: &Ctx, spec: &RunSpec) -> Result<Outcome> {
     let mut n = 0;
     loop {
         n += 1;
+        attempts.set(n);
         history.set_attempt(id, n)?;
         match execute(ctx.setup, job, &spec.periods) {
             Ok((outputs, set_aside)) => {
@@ -280,54 +295,135 @@ fn execute(setup: &Setup, job: &Job, periods: &[JobPeriod]) -> Result<(Vec<PathB
                 let p = run::plan_report(&req).with_context(|| format!("{} {}", kind.code(), kind.period_id()))?;
                 planned.push(p);
             }
-            let mut outputs = Vec::new();
+            let mut outputs: Vec<PathBuf> = Vec::new();
             let mut set_aside = 0;
             for p in planned {
-                let o = p.commit()?;
-                outputs.extend(o.outputs);
-                set_aside += o.rejected_rows;
+                match p.commit() {
+                    Ok(o) => {
+                        outputs.extend(o.outputs);
+                        set_aside += o.rejected_rows;
+                    }
+                    Err(e) if outputs.is_empty() => return Err(e),
+                    Err(e) => {
+                        let done: Vec<String> = outputs.iter().map(|p| p.display().to_string()).collect();
+                        return Err(e.context(format!("{PARTIAL}: {}", done.join(", "))));
+                    }
+                }
             }
             Ok((outputs, set_aside))
         }
     }
 }
 
+/// How an error says that some files of the run were already replaced.
+pub const PARTIAL: &str = "writing stopped after these files were replaced";
+
 /// Grace after the scheduled time before a run counts as caught up.
 const LATE: Duration = Duration::minutes(5);
 
 /// Scheduled runs due at `now` that the history does not have as ended,
 /// oldest first: those after the job was first seen and within
-/// `catch_up_days`.
-pub fn due(setup: &Setup, history: &History, now: NaiveDateTime) -> Result<Vec<Occurrence>> {
+/// `catch_up_days`. A job whose runs cannot be listed (a date beyond the
+/// holiday list) is returned in the second list and does not stop the
+/// others.
+pub fn due(setup: &Setup, history: &History, now: NaiveDateTime) -> Result<Due> {
     let window = Duration::days(i64::from(setup.cfg.site.scheduler.catch_up_days));
     let mut out = Vec::new();
+    let mut problems = Vec::new();
     for job in setup.jobs.iter().filter(|j| j.enabled) {
         let seen = history.first_seen(&job.id, now)?;
         let after = (now - window).max(seen - Duration::seconds(1));
         // Two seconds of slack: a cron trigger may wake us a moment early.
-        for o in job.occurrences(after, now + Duration::seconds(2), setup.cfg.calendars.rule.as_ref()).map_err(anyhow::Error::msg)? {
-            if !history.settled(&job.id, o.at)? {
-                out.push(o);
+        match job.occurrences(after, now + Duration::seconds(2), setup.cfg.calendars.rule.as_ref()) {
+            Ok(list) => {
+                for o in list {
+                    if !history.settled(&job.id, o.at)? {
+                        out.push(o);
+                    }
+                }
             }
+            Err(e) => problems.push((job.id.clone(), e)),
         }
     }
     out.sort_by(|a, b| (a.at, &a.job).cmp(&(b.at, &b.job)));
-    Ok(out)
+    Ok(Due { runs: out, problems })
 }
 
-/// Run everything due now, oldest first; stop early when cancelled.
-pub fn tick(ctx: &Ctx) -> Result<Vec<(Occurrence, Outcome)>> {
-    let now = ctx.clock.now_jst();
-    let due = due(ctx.setup, &History::open(ctx.setup.state_dir())?, now)?;
+/// What [`due`] found.
+#[derive(Debug)]
+pub struct Due {
+    /// Runs to make, oldest first.
+    pub runs: Vec<Occurrence>,
+    /// Jobs whose runs could not be listed: (job id, why).
+    pub problems: Vec<(String, String)>,
+}
+
+/// Mark the `running` rows of every job whose lock is free as interrupted
+/// (their process died): at start, before anything runs.
+pub fn recover(setup: &Setup, now: NaiveDateTime) -> Result<()> {
+    let history = History::open(setup.state_dir())?;
+    for job in &setup.jobs {
+        if let Some(_lock) = lock::try_lock(setup.state_dir(), &job.id)? {
+            let n = history.interrupt_stale(&job.id, now)?;
+            if n > 0 {
+                tracing::warn!(job = %job.id, runs = n, "runs ended without finishing (crash or kill); marked interrupted");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The due runs of one job, oldest first, each with how it ended; stops
+/// early when cancelled.
+pub fn run_occurrences(ctx: &Ctx, occurrences: &[Occurrence]) -> Vec<(Occurrence, Result<Outcome>)> {
     let mut done = Vec::new();
-    for o in due {
+    for o in occurrences {
         if ctx.cancel.is_cancelled() {
             break;
         }
         let trigger = if ctx.clock.now_jst() - o.at > LATE { Trigger::CatchUp } else { Trigger::Schedule };
         let spec = RunSpec { job: o.job.clone(), at: Some(o.at), periods: o.periods.clone(), trigger };
-        let outcome = run_job(ctx, &spec)?;
-        done.push((o, outcome));
+        let outcome = run_job(ctx, &spec);
+        if let Err(e) = &outcome {
+            tracing::error!(job = %o.job, "run could not be made: {e:#}");
+        }
+        done.push((o.clone(), outcome));
     }
+    done
+}
+
+/// Due runs grouped by job, in the order of their first run.
+pub fn by_job(due: Vec<Occurrence>) -> Vec<(String, Vec<Occurrence>)> {
+    let mut groups: Vec<(String, Vec<Occurrence>)> = Vec::new();
+    for o in due {
+        match groups.iter_mut().find(|(j, _)| *j == o.job) {
+            Some((_, v)) => v.push(o),
+            None => groups.push((o.job.clone(), vec![o])),
+        }
+    }
+    groups
+}
+
+/// Run everything due now: each job on its own thread (so one job waiting
+/// for its inputs does not hold up another), its runs oldest first. Jobs
+/// whose runs cannot be listed are logged as errors and skipped.
+pub fn tick(ctx: &Ctx) -> Result<Vec<(Occurrence, Result<Outcome>)>> {
+    let now = ctx.clock.now_jst();
+    let Due { runs: due, problems } = due(ctx.setup, &History::open(ctx.setup.state_dir())?, now)?;
+    for (job, e) in problems {
+        tracing::error!(job = %job, "cannot list the runs of this job: {e}");
+    }
+    let groups = by_job(due);
+    let mut done = Vec::new();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = groups.iter().map(|(_, occ)| s.spawn(|| run_occurrences(ctx, occ))).collect();
+        for h in handles {
+            match h.join() {
+                Ok(v) => done.extend(v),
+                Err(_) => tracing::error!("a job thread panicked"),
+            }
+        }
+    });
+    done.sort_by(|a, b| (a.0.at, &a.0.job).cmp(&(b.0.at, &b.0.job)));
     Ok(done)
 }
