@@ -53,6 +53,14 @@ pub enum RelativePeriod {
 }
 
 impl RelativePeriod {
+    /// The option of `hokoku run` that names such a period.
+    pub fn flag(&self) -> &'static str {
+        match self {
+            RelativePeriod::PreviousDay => "--date YYYY-MM-DD",
+            RelativePeriod::PreviousWeek => "--week YYYY-Www",
+            RelativePeriod::PreviousMonth => "--month YYYY-MM",
+        }
+    }
     /// As written in a job file.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -544,24 +544,12 @@ fn manual_periods(job: &hokoku::jobs::Job, date: Option<NaiveDate>, week: Option
         (None, Some(jp)) => {
             let p = job.periods_at(today, setup.cfg.calendars.rule.as_ref()).map_err(anyhow::Error::msg)?;
             if p.is_empty() {
-                let flag = match jp {
-                    RelativePeriod::PreviousDay => "--date YYYY-MM-DD",
-                    RelativePeriod::PreviousWeek => "--week YYYY-Www",
-                    RelativePeriod::PreviousMonth => "--month YYYY-MM",
-                };
-                anyhow::bail!("job {} runs on the first business day after each period, and no period ends before today ({today}): give {flag}", job.id);
+                anyhow::bail!("job {} runs on the first business day after each period, and no period ends before today ({today}): give {}", job.id, jp.flag());
             }
             Ok(p)
         }
         (Some((kind, p, _)), Some(jp)) if kind == jp => Ok(vec![p]),
-        (Some((_, _, flag)), Some(jp)) => {
-            let want = match jp {
-                RelativePeriod::PreviousDay => "--date YYYY-MM-DD",
-                RelativePeriod::PreviousWeek => "--week YYYY-Www",
-                RelativePeriod::PreviousMonth => "--month YYYY-MM",
-            };
-            anyhow::bail!("job {} reports on {}; give {want}, not {flag}", job.id, jp.as_str())
-        }
+        (Some((_, _, flag)), Some(jp)) => anyhow::bail!("job {} reports on {}; give {}, not {flag}", job.id, jp.as_str(), jp.flag()),
         (Some((_, _, flag)), None) => anyhow::bail!("job {} is an ingest job: it takes no {flag}", job.id),
     }
 }

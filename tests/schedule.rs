@@ -390,9 +390,12 @@ fn a_job_never_runs_twice_at_once() {
     assert!(matches!(schedule::run_job(&ctx, &run_spec("daily", None, d(2026, 10, 15))).unwrap(), Outcome::Ran { .. }));
 }
 
-fn serve_once(site: &Site, now: &str) -> std::process::Child {
+/// `hokoku serve [--once] --pretend-now NOW` on the scratch site.
+fn serve_with(site: &Site, once: bool, now: &str) -> std::process::Child {
     Command::new(env!("CARGO_BIN_EXE_hokoku"))
-        .args(["serve", "--once", "--pretend-now", now, "--jobs"])
+        .arg("serve")
+        .args(once.then_some("--once"))
+        .args(["--pretend-now", now, "--jobs"])
         .arg(site.path("jobs"))
         .arg("--config")
         .arg(site.path("config"))
@@ -409,8 +412,8 @@ fn serve_once(site: &Site, now: &str) -> std::process::Child {
 fn two_processes_racing_for_the_same_run_make_it_once() {
     let site = Site::new("race", &[("daily", DAILY)]);
     site.history().first_seen("daily", t(2026, 10, 15, 12, 0)).unwrap();
-    let a = serve_once(&site, "2026-10-16T02:31:00");
-    let b = serve_once(&site, "2026-10-16T02:31:00");
+    let a = serve_with(&site, true, "2026-10-16T02:31:00");
+    let b = serve_with(&site, true, "2026-10-16T02:31:00");
     let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
     for o in [&a, &b] {
         assert!(o.status.code().is_some_and(|c| c <= 1), "{}", String::from_utf8_lossy(&o.stderr));
@@ -419,21 +422,6 @@ fn two_processes_racing_for_the_same_run_make_it_once() {
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0].scheduled_at.as_deref(), Some("2026-10-16T02:30:00"));
     assert_eq!(rows[0].status, Status::Warning);
-}
-
-fn serve(site: &Site, now: &str) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_hokoku"))
-        .args(["serve", "--pretend-now", now, "--jobs"])
-        .arg(site.path("jobs"))
-        .arg("--config")
-        .arg(site.path("config"))
-        .arg("--templates")
-        .arg(root().join("templates"))
-        .current_dir(&site.dir)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap()
 }
 
 fn sigterm(child: &std::process::Child) {
@@ -461,7 +449,7 @@ fn sigterm_while_waiting_for_inputs_stops_cleanly_and_writes_nothing() {
     let job = DAILY.replace("[outputs]", "ready = [\"late/*.csv\"]\nsettle_seconds = 0\nwait_minutes = 120\n[outputs]");
     let site = Site::new("sigterm-wait", &[("daily", &job)]);
     site.history().first_seen("daily", t(2026, 10, 15, 12, 0)).unwrap();
-    let child = serve(&site, "2026-10-16T02:31:00");
+    let child = serve_with(&site, false, "2026-10-16T02:31:00");
     wait_for(&site, "the run to start", |r| r.iter().any(|r| r.status == Status::Running));
     sigterm(&child);
     let out = child.wait_with_output().unwrap();
@@ -479,7 +467,7 @@ fn sigterm_during_a_report_either_completes_it_or_leaves_nothing() {
     let job = DAILY.replace("formats = [\"json\"]", "formats = [\"xlsx\", \"pdf\", \"json\"]");
     let site = Site::new("sigterm-run", &[("daily", &job)]);
     site.history().first_seen("daily", t(2026, 10, 15, 12, 0)).unwrap();
-    let child = serve(&site, "2026-10-16T02:31:00");
+    let child = serve_with(&site, false, "2026-10-16T02:31:00");
     wait_for(&site, "the run to start", |r| r.iter().any(|r| r.attempts >= 1));
     sigterm(&child);
     let out = child.wait_with_output().unwrap();
