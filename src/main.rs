@@ -465,7 +465,8 @@ fn dispatch(cmd: Cmd) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::History { dirs, job, limit } => {
-            let (cfg, _) = hokoku::run::load_setup(&dirs.config, &dirs.templates)?;
+            // Only site.toml is needed to find the history.
+            let cfg = hokoku::config::load(&dirs.config).map_err(|e| anyhow::anyhow!("configuration problems:\n  {}", e.join("\n  ")))?;
             let h = History::open(&cfg.site.scheduler.state_dir)?;
             let rows = h.list(job.as_deref(), limit)?;
             if rows.is_empty() {
