@@ -29,7 +29,12 @@ impl std::fmt::Display for IngestBench {
             self.rows as f64 / self.seconds / 1e6
         )?;
         if let Some(p) = self.peak_rss_bytes {
-            write!(f, "; peak RSS {:.1} MiB = {:.2}× input size", mib(p), p as f64 / self.bytes.max(1) as f64)?;
+            write!(
+                f,
+                "; peak RSS {:.1} MiB = {:.2}× input size",
+                mib(p),
+                p as f64 / self.bytes.max(1) as f64
+            )?;
         }
         Ok(())
     }
@@ -51,10 +56,22 @@ pub struct KpiBench {
 
 impl std::fmt::Display for KpiBench {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "all KPIs for {}: {:.3} s", self.month, self.month_seconds)?;
-        let parts: Vec<String> = self.parts.iter().map(|(n, s)| format!("{n} {s:.3}")).collect();
+        writeln!(
+            f,
+            "all KPIs for {}: {:.3} s",
+            self.month, self.month_seconds
+        )?;
+        let parts: Vec<String> = self
+            .parts
+            .iter()
+            .map(|(n, s)| format!("{n} {s:.3}"))
+            .collect();
         writeln!(f, "  by family (s): {}", parts.join(", "))?;
-        write!(f, "SLA clocks: {} tickets, {} clocks in {:.3} s", self.sla_tickets, self.sla_clocks, self.sla_seconds)
+        write!(
+            f,
+            "SLA clocks: {} tickets, {} clocks in {:.3} s",
+            self.sla_tickets, self.sla_clocks, self.sla_seconds
+        )
     }
 }
 
@@ -74,12 +91,21 @@ pub fn run(inputs: &Path, config: &Path) -> Result<(IngestBench, KpiBench)> {
         seconds,
         peak_rss_bytes: peak_rss(),
     };
-    let tickets = ds.get("tickets").ok_or_else(|| anyhow::anyhow!("no tickets in {}", inputs.display()))?;
-    let (lo, _) = tickets.coverage.ok_or_else(|| anyhow::anyhow!("no ticket rows"))?;
+    let tickets = ds
+        .get("tickets")
+        .ok_or_else(|| anyhow::anyhow!("no tickets in {}", inputs.display()))?;
+    let (lo, _) = tickets
+        .coverage
+        .ok_or_else(|| anyhow::anyhow!("no ticket rows"))?;
     let month = crate::time::Period::month_of(crate::time::ms_to_dt(lo).date());
     // Every KPI of the month, as the monthly reports compute them.
     let t = Instant::now();
-    let (clocks, _) = crate::kpi::sla::clocks_of(Some(tickets), ds.get("ticket_status_history"), &cfg.sla_targets, &cfg.calendars)?;
+    let (clocks, _) = crate::kpi::sla::clocks_of(
+        Some(tickets),
+        ds.get("ticket_status_history"),
+        &cfg.sla_targets,
+        &cfg.calendars,
+    )?;
     let k = crate::kpi::compute_period(&ds, &cfg, month, clocks.as_deref())?;
     let month_seconds = t.elapsed().as_secs_f64();
     std::hint::black_box(k.figures());
@@ -92,14 +118,48 @@ pub fn run(inputs: &Path, config: &Path) -> Result<(IngestBench, KpiBench)> {
     };
     use crate::kpi;
     let s = &cfg.site;
-    time("sla clocks", &mut || kpi::sla::clocks_of(Some(tickets), None, &cfg.sla_targets, &cfg.calendars).map(drop))?;
-    time("tickets", &mut || kpi::tickets::compute(Some(tickets), month, s.report.top_categories).map(drop).map_err(Into::into))?;
-    time("availability", &mut || kpi::availability::compute(Some(tickets), month, &cfg).map(drop))?;
-    time("jobs", &mut || kpi::jobs::compute(ds.get("job_runs"), month, &cfg.deadlines).map(drop).map_err(Into::into))?;
-    time("backups", &mut || kpi::backups::compute(ds.get("backups"), month, &cfg.expected_backups).map(drop).map_err(Into::into))?;
-    time("capacity", &mut || kpi::capacity::compute(ds.get("capacity"), month, &s.capacity).map(drop).map_err(Into::into))?;
-    time("calls", &mut || kpi::calls::compute(ds.get("calls"), month, &s.calls, kpi::sl_target_pct(&cfg)).map(drop).map_err(Into::into))?;
-    time("cost", &mut || kpi::cost::compute(cfg.cost.as_ref(), Some(tickets), ds.get("calls"), ds.get("backups"), month).map(drop).map_err(Into::into))?;
+    time("sla clocks", &mut || {
+        kpi::sla::clocks_of(Some(tickets), None, &cfg.sla_targets, &cfg.calendars).map(drop)
+    })?;
+    time("tickets", &mut || {
+        kpi::tickets::compute(Some(tickets), month, s.report.top_categories)
+            .map(drop)
+            .map_err(Into::into)
+    })?;
+    time("availability", &mut || {
+        kpi::availability::compute(Some(tickets), month, &cfg).map(drop)
+    })?;
+    time("jobs", &mut || {
+        kpi::jobs::compute(ds.get("job_runs"), month, &cfg.deadlines)
+            .map(drop)
+            .map_err(Into::into)
+    })?;
+    time("backups", &mut || {
+        kpi::backups::compute(ds.get("backups"), month, &cfg.expected_backups)
+            .map(drop)
+            .map_err(Into::into)
+    })?;
+    time("capacity", &mut || {
+        kpi::capacity::compute(ds.get("capacity"), month, &s.capacity)
+            .map(drop)
+            .map_err(Into::into)
+    })?;
+    time("calls", &mut || {
+        kpi::calls::compute(ds.get("calls"), month, &s.calls, kpi::sl_target_pct(&cfg))
+            .map(drop)
+            .map_err(Into::into)
+    })?;
+    time("cost", &mut || {
+        kpi::cost::compute(
+            cfg.cost.as_ref(),
+            Some(tickets),
+            ds.get("calls"),
+            ds.get("backups"),
+            month,
+        )
+        .map(drop)
+        .map_err(Into::into)
+    })?;
     // SLA clocks for at least 100k tickets (the tickets repeated).
     let mut big = tickets.frame.clone();
     while big.height() < 100_000 {
@@ -108,7 +168,14 @@ pub fn run(inputs: &Path, config: &Path) -> Result<(IngestBench, KpiBench)> {
     let t = Instant::now();
     let c = crate::kpi::sla::clocks(&big, None, &cfg.sla_targets, &cfg.calendars)?;
     let sla_seconds = t.elapsed().as_secs_f64();
-    let kpi = KpiBench { month: month.month_label(), month_seconds, sla_tickets: big.height(), sla_clocks: c.0.len(), sla_seconds, parts };
+    let kpi = KpiBench {
+        month: month.month_label(),
+        month_seconds,
+        sla_tickets: big.height(),
+        sla_clocks: c.0.len(),
+        sla_seconds,
+        parts,
+    };
     Ok((ingest, kpi))
 }
 

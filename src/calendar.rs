@@ -28,7 +28,11 @@ const DAY_MS: i64 = 86_400_000;
 pub enum CalendarError {
     /// The date lies outside the years of the holiday list.
     #[error("no public-holiday data for {date}: the holiday list covers {first}–{last}; update the holiday CSV (docs/CONFIG.md, 祝日データの更新)")]
-    OutOfRange { date: NaiveDate, first: i32, last: i32 },
+    OutOfRange {
+        date: NaiveDate,
+        first: i32,
+        last: i32,
+    },
 }
 
 /// The public holidays of the Cabinet Office list.
@@ -47,7 +51,8 @@ impl Holidays {
     /// header line, then `YYYY/M/D,name` per line. `file` names the source in
     /// messages. Returns every bad line.
     pub fn parse(bytes: &[u8], file: &str) -> Result<Holidays, Vec<String>> {
-        let (text, _) = crate::ingest::encoding::decode(bytes, None).map_err(|(l, r)| vec![format!("{file}:{l}: {r}")])?;
+        let (text, _) = crate::ingest::encoding::decode(bytes, None)
+            .map_err(|(l, r)| vec![format!("{file}:{l}: {r}")])?;
         let text = String::from_utf8_lossy(&text).into_owned();
         let mut names = BTreeMap::new();
         let mut errors = Vec::new();
@@ -61,7 +66,10 @@ impl Holidays {
                 Ok(date) => {
                     names.insert(date, name.trim().to_string());
                 }
-                Err(_) => errors.push(format!("{file}:{}: not a date in YYYY/M/D form: {d:?}", i + 1)),
+                Err(_) => errors.push(format!(
+                    "{file}:{}: not a date in YYYY/M/D form: {d:?}",
+                    i + 1
+                )),
             }
         }
         let (Some(first), Some(last)) = (names.keys().next(), names.keys().next_back()) else {
@@ -70,7 +78,11 @@ impl Holidays {
         };
         let (first_year, last_year) = (first.year(), last.year());
         if errors.is_empty() {
-            Ok(Holidays { first_year, last_year, names })
+            Ok(Holidays {
+                first_year,
+                last_year,
+                names,
+            })
         } else {
             Err(errors)
         }
@@ -84,7 +96,11 @@ impl Holidays {
 
     fn check(&self, d: NaiveDate) -> Result<(), CalendarError> {
         if d.year() < self.first_year || d.year() > self.last_year {
-            return Err(CalendarError::OutOfRange { date: d, first: self.first_year, last: self.last_year });
+            return Err(CalendarError::OutOfRange {
+                date: d,
+                first: self.first_year,
+                last: self.last_year,
+            });
         }
         Ok(())
     }
@@ -117,7 +133,12 @@ pub struct BusinessDays {
 impl BusinessDays {
     /// Default rule over a holiday list (closing days on, no extras).
     pub fn new(holidays: Holidays) -> Self {
-        BusinessDays { holidays, year_end_closing: true, extra_closed: BTreeSet::new(), extra_working: BTreeSet::new() }
+        BusinessDays {
+            holidays,
+            year_end_closing: true,
+            extra_closed: BTreeSet::new(),
+            extra_working: BTreeSet::new(),
+        }
     }
 
     /// `None` for a business day, else why it is closed.
@@ -129,7 +150,9 @@ impl BusinessDays {
         if self.extra_closed.contains(&d) {
             return Ok(Some(Closed::Extra));
         }
-        if self.year_end_closing && ((d.month() == 12 && d.day() >= 29) || (d.month() == 1 && d.day() <= 3)) {
+        if self.year_end_closing
+            && ((d.month() == 12 && d.day() >= 29) || (d.month() == 1 && d.day() <= 3))
+        {
             return Ok(Some(Closed::YearEnd));
         }
         if let Some(n) = self.holidays.names.get(&d) {
@@ -165,7 +188,11 @@ impl BusinessDays {
                 days.push(x);
             }
         }
-        let idx = if n > 0 { usize::try_from(n - 1).ok() } else { days.len().checked_sub(n.unsigned_abs() as usize) };
+        let idx = if n > 0 {
+            usize::try_from(n - 1).ok()
+        } else {
+            days.len().checked_sub(n.unsigned_abs() as usize)
+        };
         Ok(idx.and_then(|i| days.get(i)).copied())
     }
 
@@ -197,16 +224,22 @@ pub struct Hours {
 
 impl Hours {
     /// The whole day.
-    pub const ALL_DAY: Hours = Hours { start_min: 0, end_min: 1440 };
+    pub const ALL_DAY: Hours = Hours {
+        start_min: 0,
+        end_min: 1440,
+    };
 
     /// Parse `"09:00-18:00"` (end may be `24:00`).
     pub fn parse(s: &str) -> Result<Hours, String> {
-        let bad = || format!("bad hours {s:?}: expected \"HH:MM-HH:MM\" with start before end, e.g. \"09:00-18:00\" or \"00:00-24:00\"");
+        let bad = || {
+            format!("bad hours {s:?}: expected \"HH:MM-HH:MM\" with start before end, e.g. \"09:00-18:00\" or \"00:00-24:00\"")
+        };
         let (a, b) = s.split_once('-').ok_or_else(bad)?;
         let hm = |t: &str| -> Option<i64> {
             let (h, m) = t.trim().split_once(':')?;
             let (h, m) = (h.parse::<i64>().ok()?, m.parse::<i64>().ok()?);
-            ((0..=24).contains(&h) && (0..60).contains(&m) && h * 60 + m <= 1440).then_some(h * 60 + m)
+            ((0..=24).contains(&h) && (0..60).contains(&m) && h * 60 + m <= 1440)
+                .then_some(h * 60 + m)
         };
         let (start_min, end_min) = (hm(a).ok_or_else(bad)?, hm(b).ok_or_else(bad)?);
         if start_min >= end_min {
@@ -217,7 +250,13 @@ impl Hours {
 
     /// Display form `09:00–18:00`.
     pub fn label(&self) -> String {
-        format!("{:02}:{:02}–{:02}:{:02}", self.start_min / 60, self.start_min % 60, self.end_min / 60, self.end_min % 60)
+        format!(
+            "{:02}:{:02}–{:02}:{:02}",
+            self.start_min / 60,
+            self.start_min % 60,
+            self.end_min / 60,
+            self.end_min % 60
+        )
     }
 }
 
@@ -256,7 +295,17 @@ impl Calendar {
             let last = *cum.last().expect("non-empty");
             cum.push(last + if is_open { per_day } else { 0 });
         }
-        Calendar { name: name.to_string(), days, hours, first_day, day0_ms: day_start_ms(first_day), cum, open, first_year: fy, last_year: ly }
+        Calendar {
+            name: name.to_string(),
+            days,
+            hours,
+            first_day,
+            day0_ms: day_start_ms(first_day),
+            cum,
+            open,
+            first_year: fy,
+            last_year: ly,
+        }
     }
 
     /// A 24x7 calendar (every day, all day).
@@ -274,7 +323,11 @@ impl Calendar {
     }
 
     fn out_of_range(&self, t_ms: i64) -> CalendarError {
-        CalendarError::OutOfRange { date: ms_to_dt(t_ms).date(), first: self.first_year, last: self.last_year }
+        CalendarError::OutOfRange {
+            date: ms_to_dt(t_ms).date(),
+            first: self.first_year,
+            last: self.last_year,
+        }
     }
 
     /// Whether the calendar is open on `d`.
@@ -300,7 +353,10 @@ impl Calendar {
         }
         let within = if self.open[i] {
             let m = rel.rem_euclid(DAY_MS);
-            m.clamp(self.hours.start_min * MS_PER_MIN, self.hours.end_min * MS_PER_MIN) - self.hours.start_min * MS_PER_MIN
+            m.clamp(
+                self.hours.start_min * MS_PER_MIN,
+                self.hours.end_min * MS_PER_MIN,
+            ) - self.hours.start_min * MS_PER_MIN
         } else {
             0
         };
@@ -333,14 +389,22 @@ impl Calendar {
         }
         // Largest i with cum[i] < pos: day i holds the instant.
         let i = self.cum.partition_point(|&c| c < pos) - 1;
-        Ok(self.day0_ms + i as i64 * DAY_MS + self.hours.start_min * MS_PER_MIN + (pos - self.cum[i]))
+        Ok(self.day0_ms
+            + i as i64 * DAY_MS
+            + self.hours.start_min * MS_PER_MIN
+            + (pos - self.cum[i]))
     }
 
     /// The instant at which a clock started at `start` has run `need_ms`
     /// business milliseconds, not counting the `pauses` (sorted, disjoint
     /// `[a, b)` intervals; `b = None` = never resumed). `None` when a pause
     /// never ends before the clock runs out.
-    pub fn deadline(&self, start: i64, need_ms: i64, pauses: &[(i64, Option<i64>)]) -> Result<Option<i64>, CalendarError> {
+    pub fn deadline(
+        &self,
+        start: i64,
+        need_ms: i64,
+        pauses: &[(i64, Option<i64>)],
+    ) -> Result<Option<i64>, CalendarError> {
         let mut remaining = need_ms.max(0);
         let mut cur = start;
         for &(a, b) in pauses {
@@ -358,11 +422,18 @@ impl Calendar {
                 None => return Ok(None),
             }
         }
-        Ok(Some(self.instant_at(self.position(cur)? + remaining)?.max(cur)))
+        Ok(Some(
+            self.instant_at(self.position(cur)? + remaining)?.max(cur),
+        ))
     }
 
     /// Business milliseconds of the union of `intervals` clipped to `[lo, hi)`.
-    pub fn measure_union(&self, intervals: &[(i64, i64)], lo: i64, hi: i64) -> Result<i64, CalendarError> {
+    pub fn measure_union(
+        &self,
+        intervals: &[(i64, i64)],
+        lo: i64,
+        hi: i64,
+    ) -> Result<i64, CalendarError> {
         let mut total = 0;
         for (a, b) in merge(intervals) {
             total += self.business_ms(a.max(lo), b.min(hi))?;
@@ -438,20 +509,39 @@ mod tests {
         // November 2026: 11/2 (Mon) is the 1st business day; 11/3 文化の日;
         // 11/4, 11/5, 11/6 follow, so the 5th is 11/6 (Fri)... counted:
         // 2, 4, 5, 6 → the 4th is 11/6, the 5th 11/9 (Mon).
-        assert_eq!(b.nth_of_month(d(2026, 11, 20), 1).unwrap(), Some(d(2026, 11, 2)));
-        assert_eq!(b.nth_of_month(d(2026, 11, 1), 5).unwrap(), Some(d(2026, 11, 9)));
+        assert_eq!(
+            b.nth_of_month(d(2026, 11, 20), 1).unwrap(),
+            Some(d(2026, 11, 2))
+        );
+        assert_eq!(
+            b.nth_of_month(d(2026, 11, 1), 5).unwrap(),
+            Some(d(2026, 11, 9))
+        );
         // Last business day: 11/23 勤労感謝の日 is Monday; 11/30 is Monday.
-        assert_eq!(b.nth_of_month(d(2026, 11, 1), -1).unwrap(), Some(d(2026, 11, 30)));
+        assert_eq!(
+            b.nth_of_month(d(2026, 11, 1), -1).unwrap(),
+            Some(d(2026, 11, 30))
+        );
         // January 2027: 1/1–1/3 closing days, 1/4 (Mon) is the 1st.
-        assert_eq!(b.nth_of_month(d(2027, 1, 15), 1).unwrap(), Some(d(2027, 1, 4)));
+        assert_eq!(
+            b.nth_of_month(d(2027, 1, 15), 1).unwrap(),
+            Some(d(2027, 1, 4))
+        );
         // December 2026: 12/28 (Mon) is the last (12/29–31 closed).
-        assert_eq!(b.nth_of_month(d(2026, 12, 1), -1).unwrap(), Some(d(2026, 12, 28)));
+        assert_eq!(
+            b.nth_of_month(d(2026, 12, 1), -1).unwrap(),
+            Some(d(2026, 12, 28))
+        );
         assert_eq!(b.nth_of_month(d(2026, 12, 1), 40).unwrap(), None);
         assert_eq!(b.nth_of_month(d(2026, 12, 1), 0).unwrap(), None);
     }
 
     fn bundled() -> BusinessDays {
-        let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/jobs/config/syukujitsu.csv")).unwrap();
+        let bytes = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/jobs/config/syukujitsu.csv"
+        ))
+        .unwrap();
         BusinessDays::new(Holidays::parse(&bytes, "syukujitsu.csv").unwrap())
     }
 
@@ -468,7 +558,10 @@ mod tests {
         let r = bundled();
         assert_eq!((r.holidays.first_year, r.holidays.last_year), (1955, 2027));
         // スポーツの日 2026-10-12 (Mon); 2026-10-13 is a normal Tuesday.
-        assert_eq!(r.closed(d(2026, 10, 12)).unwrap(), Some(Closed::Holiday("スポーツの日".into())));
+        assert_eq!(
+            r.closed(d(2026, 10, 12)).unwrap(),
+            Some(Closed::Holiday("スポーツの日".into()))
+        );
         assert!(r.is_business_day(d(2026, 10, 13)).unwrap());
         // 振替休日 2027-03-22 (春分の日 falls on Sunday 3/21).
         assert!(!r.is_business_day(d(2027, 3, 22)).unwrap());
@@ -481,7 +574,10 @@ mod tests {
         // Business days in December 2026: 23 weekdays − 12/29, 12/30, 12/31 = 20.
         assert_eq!(r.count(d(2026, 12, 1), d(2027, 1, 1)).unwrap(), 20);
         // A year the list does not cover is an error.
-        assert!(matches!(r.is_business_day(d(2028, 1, 5)), Err(CalendarError::OutOfRange { .. })));
+        assert!(matches!(
+            r.is_business_day(d(2028, 1, 5)),
+            Err(CalendarError::OutOfRange { .. })
+        ));
         assert!(r.is_business_day(d(1954, 6, 1)).is_err());
     }
 
@@ -497,39 +593,81 @@ mod tests {
     #[test]
     fn business_minutes_across_a_holiday_weekend() {
         let r = bundled();
-        let cal = Calendar::compile("business", Days::Business, Hours::parse("09:00-18:00").unwrap(), &r);
+        let cal = Calendar::compile(
+            "business",
+            Days::Business,
+            Hours::parse("09:00-18:00").unwrap(),
+            &r,
+        );
         // Fri 2026-10-09 17:50 → Tue 10-13 09:30: 10 min on Friday; Sat, Sun
         // and Mon 10/12 (スポーツの日) closed; 30 min on Tuesday = 40.
-        assert_eq!(cal.minutes(ms("2026-10-09 17:50"), ms("2026-10-13 09:30")).unwrap(), 40.0);
+        assert_eq!(
+            cal.minutes(ms("2026-10-09 17:50"), ms("2026-10-13 09:30"))
+                .unwrap(),
+            40.0
+        );
         // Night-time intervals count nothing.
-        assert_eq!(cal.minutes(ms("2026-10-13 19:00"), ms("2026-10-14 08:59")).unwrap(), 0.0);
+        assert_eq!(
+            cal.minutes(ms("2026-10-13 19:00"), ms("2026-10-14 08:59"))
+                .unwrap(),
+            0.0
+        );
         // A 60-minute target started Fri 17:50 runs out Tue 09:50 (10 + 50).
         let start = ms("2026-10-09 17:50");
-        assert_eq!(cal.deadline(start, 60 * MS_PER_MIN, &[]).unwrap(), Some(ms("2026-10-13 09:50")));
+        assert_eq!(
+            cal.deadline(start, 60 * MS_PER_MIN, &[]).unwrap(),
+            Some(ms("2026-10-13 09:50"))
+        );
         // 10 business minutes run out exactly at Friday 18:00.
-        assert_eq!(cal.deadline(start, 10 * MS_PER_MIN, &[]).unwrap(), Some(ms("2026-10-09 18:00")));
+        assert_eq!(
+            cal.deadline(start, 10 * MS_PER_MIN, &[]).unwrap(),
+            Some(ms("2026-10-09 18:00"))
+        );
         // A pause Tue 09:00–09:20 moves that deadline 20 minutes.
         let pause = [(ms("2026-10-13 09:00"), Some(ms("2026-10-13 09:20")))];
-        assert_eq!(cal.deadline(start, 60 * MS_PER_MIN, &pause).unwrap(), Some(ms("2026-10-13 10:10")));
+        assert_eq!(
+            cal.deadline(start, 60 * MS_PER_MIN, &pause).unwrap(),
+            Some(ms("2026-10-13 10:10"))
+        );
         // A pause that never ends: no deadline.
-        assert_eq!(cal.deadline(start, 60 * MS_PER_MIN, &[(ms("2026-10-09 17:55"), None)]).unwrap(), None);
+        assert_eq!(
+            cal.deadline(start, 60 * MS_PER_MIN, &[(ms("2026-10-09 17:55"), None)])
+                .unwrap(),
+            None
+        );
         let a = Calendar::always("24x7", &r);
         // 24x7: 370 min to Saturday 00:00 + 3 × 1440 + 570 on Tuesday = 5260.
-        assert_eq!(a.minutes(ms("2026-10-09 17:50"), ms("2026-10-13 09:30")).unwrap(), 5_260.0);
+        assert_eq!(
+            a.minutes(ms("2026-10-09 17:50"), ms("2026-10-13 09:30"))
+                .unwrap(),
+            5_260.0
+        );
         assert_eq!(a.describe(), "毎日 00:00–24:00");
     }
 
     #[test]
     fn intervals() {
-        assert_eq!(merge(&[(5, 8), (1, 3), (2, 4), (8, 9), (10, 10)]), vec![(1, 4), (5, 9)]);
-        assert_eq!(subtract(&[(0, 10), (20, 30)], &[(2, 4), (8, 22)]), vec![(0, 2), (4, 8), (22, 30)]);
+        assert_eq!(
+            merge(&[(5, 8), (1, 3), (2, 4), (8, 9), (10, 10)]),
+            vec![(1, 4), (5, 9)]
+        );
+        assert_eq!(
+            subtract(&[(0, 10), (20, 30)], &[(2, 4), (8, 22)]),
+            vec![(0, 2), (4, 8), (22, 30)]
+        );
         assert_eq!(subtract(&[(0, 10)], &[]), vec![(0, 10)]);
         assert_eq!(subtract(&[(0, 10)], &[(0, 10)]), Vec::<(i64, i64)>::new());
     }
 
     #[test]
     fn hours_parse() {
-        assert_eq!(Hours::parse("08:30-19:30"), Ok(Hours { start_min: 510, end_min: 1170 }));
+        assert_eq!(
+            Hours::parse("08:30-19:30"),
+            Ok(Hours {
+                start_min: 510,
+                end_min: 1170
+            })
+        );
         assert_eq!(Hours::parse("00:00-24:00"), Ok(Hours::ALL_DAY));
         for bad in ["18:00-09:00", "9-18", "09:00-24:30", "09:00-09:00", "ab"] {
             assert!(Hours::parse(bad).is_err(), "{bad}");

@@ -67,7 +67,11 @@ pub struct SchedulerConfig {
 
 impl Default for SchedulerConfig {
     fn default() -> Self {
-        SchedulerConfig { state_dir: "outputs/state".into(), catch_up_days: 7, sweep_minutes: 10 }
+        SchedulerConfig {
+            state_dir: "outputs/state".into(),
+            catch_up_days: 7,
+            sweep_minutes: 10,
+        }
     }
 }
 
@@ -109,7 +113,12 @@ pub struct BusinessDaysConfig {
 
 impl Default for BusinessDaysConfig {
     fn default() -> Self {
-        BusinessDaysConfig { holidays: "syukujitsu.csv".into(), year_end_closing: true, extra_closed: Vec::new(), extra_working: Vec::new() }
+        BusinessDaysConfig {
+            holidays: "syukujitsu.csv".into(),
+            year_end_closing: true,
+            extra_closed: Vec::new(),
+            extra_working: Vec::new(),
+        }
     }
 }
 
@@ -135,7 +144,10 @@ pub struct SlaConfig {
 
 impl Default for SlaConfig {
     fn default() -> Self {
-        SlaConfig { target_pct: 95.0, targets: Vec::new() }
+        SlaConfig {
+            target_pct: 95.0,
+            targets: Vec::new(),
+        }
     }
 }
 
@@ -175,7 +187,11 @@ pub struct AvailabilityConfig {
 
 impl Default for AvailabilityConfig {
     fn default() -> Self {
-        AvailabilityConfig { calendar: "24x7".into(), target_pct: 99.9, systems: BTreeMap::new() }
+        AvailabilityConfig {
+            calendar: "24x7".into(),
+            target_pct: 99.9,
+            systems: BTreeMap::new(),
+        }
     }
 }
 
@@ -263,7 +279,13 @@ pub struct CapacityConfig {
 
 impl Default for CapacityConfig {
     fn default() -> Self {
-        CapacityConfig { default: Thresholds { warn: 80.0, crit: 90.0 }, metrics: BTreeMap::new() }
+        CapacityConfig {
+            default: Thresholds {
+                warn: 80.0,
+                crit: 90.0,
+            },
+            metrics: BTreeMap::new(),
+        }
     }
 }
 
@@ -289,7 +311,10 @@ pub struct CallsConfig {
 
 impl Default for CallsConfig {
     fn default() -> Self {
-        CallsConfig { short_abandon_s: 5, service_level_s: 20 }
+        CallsConfig {
+            short_abandon_s: 5,
+            service_level_s: 20,
+        }
     }
 }
 
@@ -316,18 +341,33 @@ pub fn parse_deadline(s: &str) -> Result<DeadlineRule, String> {
     let t = s.trim();
     let (day_offset, hm) = match t.strip_prefix('+') {
         Some(rest) => {
-            let (d, hm) = rest.split_once(' ').ok_or_else(|| format!("bad deadline {s:?}: expected \"+1 HH:MM\""))?;
-            (d.parse::<i64>().map_err(|_| format!("bad deadline {s:?}: day offset"))?, hm.trim())
+            let (d, hm) = rest
+                .split_once(' ')
+                .ok_or_else(|| format!("bad deadline {s:?}: expected \"+1 HH:MM\""))?;
+            (
+                d.parse::<i64>()
+                    .map_err(|_| format!("bad deadline {s:?}: day offset"))?,
+                hm.trim(),
+            )
         }
         None => (0, t),
     };
-    let (h, m) = hm.split_once(':').ok_or_else(|| format!("bad deadline {s:?}: expected HH:MM"))?;
+    let (h, m) = hm
+        .split_once(':')
+        .ok_or_else(|| format!("bad deadline {s:?}: expected HH:MM"))?;
     let (h, m) = (h.parse::<i64>(), m.parse::<i64>());
     match (h, m) {
-        (Ok(h), Ok(m)) if (0..24).contains(&h) && (0..60).contains(&m) && (0..=7).contains(&day_offset) => {
-            Ok(DeadlineRule { day_offset, minute_of_day: h * 60 + m })
+        (Ok(h), Ok(m))
+            if (0..24).contains(&h) && (0..60).contains(&m) && (0..=7).contains(&day_offset) =>
+        {
+            Ok(DeadlineRule {
+                day_offset,
+                minute_of_day: h * 60 + m,
+            })
         }
-        _ => Err(format!("bad deadline {s:?}: expected \"HH:MM\" or \"+1 HH:MM\"")),
+        _ => Err(format!(
+            "bad deadline {s:?}: expected \"HH:MM\" or \"+1 HH:MM\""
+        )),
     }
 }
 
@@ -373,7 +413,10 @@ impl Schedule {
             return Ok(Schedule::Weekdays);
         }
         if let Some(d) = t.strip_prefix("weekly:") {
-            return d.parse::<chrono::Weekday>().map(Schedule::Weekly).map_err(|_| format!("bad schedule {s:?}: weekday"));
+            return d
+                .parse::<chrono::Weekday>()
+                .map(Schedule::Weekly)
+                .map_err(|_| format!("bad schedule {s:?}: weekday"));
         }
         if let Some(d) = t.strip_prefix("monthly:") {
             return match d.parse::<u32>() {
@@ -381,7 +424,9 @@ impl Schedule {
                 _ => Err(format!("bad schedule {s:?}: day of month 1–31")),
             };
         }
-        Err(format!("bad schedule {s:?}: expected daily, weekdays, weekly:Sun or monthly:1"))
+        Err(format!(
+            "bad schedule {s:?}: expected daily, weekdays, weekly:Sun or monthly:1"
+        ))
     }
 
     /// Whether a backup is expected on `d`.
@@ -423,7 +468,10 @@ pub struct ReportOptions {
 
 impl Default for ReportOptions {
     fn default() -> Self {
-        ReportOptions { as_of: "+0 02:00".into(), top_categories: 10 }
+        ReportOptions {
+            as_of: "+0 02:00".into(),
+            top_categories: 10,
+        }
     }
 }
 
@@ -459,7 +507,10 @@ impl Config {
             site: SiteConfig::default(),
             deadlines: BTreeMap::new(),
             expected_backups: Vec::new(),
-            as_of: DeadlineRule { day_offset: 0, minute_of_day: 120 },
+            as_of: DeadlineRule {
+                day_offset: 0,
+                minute_of_day: 120,
+            },
             calendars: Calendars::default(),
             sla_targets: Vec::new(),
             cost: None,
@@ -472,7 +523,9 @@ impl Config {
         let a = &self.site.availability;
         let def = a.systems.get(system);
         SystemService {
-            calendar: def.and_then(|d| d.calendar.clone()).unwrap_or_else(|| a.calendar.clone()),
+            calendar: def
+                .and_then(|d| d.calendar.clone())
+                .unwrap_or_else(|| a.calendar.clone()),
             target_pct: def.and_then(|d| d.target_pct).unwrap_or(a.target_pct),
         }
     }
@@ -516,11 +569,17 @@ pub fn load(dir: &Path) -> Result<Config, Vec<String>> {
         }
     }
     if !site.alert.mail.is_empty() && site.smtp.is_none() {
-        errors.push(format!("{}: alert.mail needs an [smtp] section (host, from)", path.display()));
+        errors.push(format!(
+            "{}: alert.mail needs an [smtp] section (host, from)",
+            path.display()
+        ));
     }
     if let Some(m) = &site.smtp {
         if m.host.trim().is_empty() || !m.from.contains('@') {
-            errors.push(format!("{}: smtp needs host and a from address", at("smtp")));
+            errors.push(format!(
+                "{}: smtp needs host and a from address",
+                at("smtp")
+            ));
         }
     }
     if site.scheduler.sweep_minutes == 0 || site.scheduler.sweep_minutes > 59 {
@@ -532,13 +591,23 @@ pub fn load(dir: &Path) -> Result<Config, Vec<String>> {
             Ok(s) => expected_backups.push((b.target.clone(), s)),
             Err(e) => errors.push(format!("{}: {e}", at(&format!("backups.expected[{i}]")))),
         }
-        if site.backups.expected[..i].iter().any(|o| o.target == b.target) {
-            errors.push(format!("{}: target {:?} listed twice", at(&format!("backups.expected[{i}]")), b.target));
+        if site.backups.expected[..i]
+            .iter()
+            .any(|o| o.target == b.target)
+        {
+            errors.push(format!(
+                "{}: target {:?} listed twice",
+                at(&format!("backups.expected[{i}]")),
+                b.target
+            ));
         }
     }
     let mut check_thresholds = |key: String, t: &Thresholds| {
         if !(0.0..=100.0).contains(&t.warn) || !(0.0..=100.0).contains(&t.crit) || t.warn > t.crit {
-            errors.push(format!("{}: warn and crit must be percentages with warn ≤ crit", at(&key)));
+            errors.push(format!(
+                "{}: warn and crit must be percentages with warn ≤ crit",
+                at(&key)
+            ));
         }
     };
     check_thresholds("capacity.default".into(), &site.capacity.default);
@@ -553,7 +622,10 @@ pub fn load(dir: &Path) -> Result<Config, Vec<String>> {
             _ => true,
         };
         if !ok {
-            errors.push(format!("{}: give exactly one of min or max; warn must be on the failing side of it", at(&format!("targets.{k}"))));
+            errors.push(format!(
+                "{}: give exactly one of min or max; warn must be on the failing side of it",
+                at(&format!("targets.{k}"))
+            ));
         }
     }
     if site.calls.short_abandon_s < 0 || site.calls.service_level_s < 0 {
@@ -568,24 +640,40 @@ pub fn load(dir: &Path) -> Result<Config, Vec<String>> {
         Ok(r) => r,
         Err(e) => {
             errors.push(format!("{}: {e}", at("report.as_of")));
-            DeadlineRule { day_offset: 0, minute_of_day: 120 }
+            DeadlineRule {
+                day_offset: 0,
+                minute_of_day: 120,
+            }
         }
     };
     let calendars = load_calendars(dir, &site, &mut hasher, &mut errors);
     let sla_targets = resolve_sla(&site, &calendars, &at, &mut errors);
     let a = &site.availability;
     if !calendars.by_name.contains_key(&a.calendar) && calendars.rule.is_some() {
-        errors.push(format!("{}: unknown calendar {:?} (defined: {})", at("availability.calendar"), a.calendar, names(&calendars)));
+        errors.push(format!(
+            "{}: unknown calendar {:?} (defined: {})",
+            at("availability.calendar"),
+            a.calendar,
+            names(&calendars)
+        ));
     }
     check_pct(&at("availability.target_pct"), a.target_pct, &mut errors);
     for (sys, d) in &a.systems {
         if let Some(c) = &d.calendar {
             if !calendars.by_name.contains_key(c) && calendars.rule.is_some() {
-                errors.push(format!("{}: unknown calendar {c:?} (defined: {})", at(&format!("availability.systems.{sys}.calendar")), names(&calendars)));
+                errors.push(format!(
+                    "{}: unknown calendar {c:?} (defined: {})",
+                    at(&format!("availability.systems.{sys}.calendar")),
+                    names(&calendars)
+                ));
             }
         }
         if let Some(t) = d.target_pct {
-            check_pct(&at(&format!("availability.systems.{sys}.target_pct")), t, &mut errors);
+            check_pct(
+                &at(&format!("availability.systems.{sys}.target_pct")),
+                t,
+                &mut errors,
+            );
         }
     }
     let cost = load_cost(dir, &mut hasher, &mut errors);
@@ -645,7 +733,12 @@ fn check_pct(at: &str, v: f64, errors: &mut Vec<String>) {
 
 /// Read the holiday list, apply `[business_days]`, compile `[calendars]`
 /// (plus the built-in `business` and `24x7`).
-fn load_calendars(dir: &Path, site: &SiteConfig, hasher: &mut Sha256, errors: &mut Vec<String>) -> Calendars {
+fn load_calendars(
+    dir: &Path,
+    site: &SiteConfig,
+    hasher: &mut Sha256,
+    errors: &mut Vec<String>,
+) -> Calendars {
     let bd = &site.business_days;
     let path = dir.join(&bd.holidays);
     let holidays = match std::fs::read(&path) {
@@ -653,10 +746,15 @@ fn load_calendars(dir: &Path, site: &SiteConfig, hasher: &mut Sha256, errors: &m
             hasher.update(bd.holidays.as_bytes());
             hasher.update([0]);
             hasher.update(&bytes);
-            Holidays::parse(&bytes, &path.display().to_string()).map_err(|e| errors.extend(e)).ok()
+            Holidays::parse(&bytes, &path.display().to_string())
+                .map_err(|e| errors.extend(e))
+                .ok()
         }
         Err(e) => {
-            errors.push(format!("{}: holiday list: {e} (business_days.holidays)", path.display()));
+            errors.push(format!(
+                "{}: holiday list: {e} (business_days.holidays)",
+                path.display()
+            ));
             None
         }
     };
@@ -676,17 +774,31 @@ fn load_calendars(dir: &Path, site: &SiteConfig, hasher: &mut Sha256, errors: &m
     let extra_closed = dates(&bd.extra_closed, "business_days.extra_closed");
     let extra_working = dates(&bd.extra_working, "business_days.extra_working");
     for d in extra_closed.intersection(&extra_working) {
-        errors.push(format!("{}: {d} is both an extra closed and an extra working day", at("business_days")));
+        errors.push(format!(
+            "{}: {d} is both an extra closed and an extra working day",
+            at("business_days")
+        ));
     }
     let mut defs: Vec<(String, Result<(Days, Hours), String>)> = vec![
-        ("business".into(), Ok((Days::Business, Hours { start_min: 540, end_min: 1080 }))),
+        (
+            "business".into(),
+            Ok((
+                Days::Business,
+                Hours {
+                    start_min: 540,
+                    end_min: 1080,
+                },
+            )),
+        ),
         ("24x7".into(), Ok((Days::All, Hours::ALL_DAY))),
     ];
     for (name, d) in &site.calendars {
         let days = match d.days.as_str() {
             "business" => Ok(Days::Business),
             "all" => Ok(Days::All),
-            other => Err(format!("days must be \"business\" or \"all\", got {other:?}")),
+            other => Err(format!(
+                "days must be \"business\" or \"all\", got {other:?}"
+            )),
         };
         let parsed = days.and_then(|days| Hours::parse(&d.hours).map(|h| (days, h)));
         defs.retain(|(n, _)| n != name);
@@ -695,7 +807,12 @@ fn load_calendars(dir: &Path, site: &SiteConfig, hasher: &mut Sha256, errors: &m
     let Some(holidays) = holidays else {
         return Calendars::default();
     };
-    let rule = BusinessDays { holidays, year_end_closing: bd.year_end_closing, extra_closed, extra_working };
+    let rule = BusinessDays {
+        holidays,
+        year_end_closing: bd.year_end_closing,
+        extra_closed,
+        extra_working,
+    };
     let mut by_name = BTreeMap::new();
     for (name, parsed) in defs {
         match parsed {
@@ -705,11 +822,19 @@ fn load_calendars(dir: &Path, site: &SiteConfig, hasher: &mut Sha256, errors: &m
             Err(e) => errors.push(format!("{}: {e}", at(&format!("calendars.{name}")))),
         }
     }
-    Calendars { by_name, rule: Some(rule) }
+    Calendars {
+        by_name,
+        rule: Some(rule),
+    }
 }
 
 /// Check `[[sla.targets]]` and resolve each into one target per clock.
-fn resolve_sla(site: &SiteConfig, cals: &Calendars, at: &dyn Fn(&str) -> String, errors: &mut Vec<String>) -> Vec<SlaTarget> {
+fn resolve_sla(
+    site: &SiteConfig,
+    cals: &Calendars,
+    at: &dyn Fn(&str) -> String,
+    errors: &mut Vec<String>,
+) -> Vec<SlaTarget> {
     use crate::ingest::tickets::KINDS;
     let sla = &site.sla;
     check_pct(&at("sla.target_pct"), sla.target_pct, errors);
@@ -719,13 +844,19 @@ fn resolve_sla(site: &SiteConfig, cals: &Calendars, at: &dyn Fn(&str) -> String,
         let here = at(&format!("sla.targets[{i}] ({} P{})", t.kind, t.priority));
         if !KINDS.iter().any(|k| k.code == t.kind) {
             let known: Vec<&str> = KINDS.iter().map(|k| k.code).collect();
-            errors.push(format!("{here}: unknown kind {:?} (known: {})", t.kind, known.join(", ")));
+            errors.push(format!(
+                "{here}: unknown kind {:?} (known: {})",
+                t.kind,
+                known.join(", ")
+            ));
         }
         if !(1..=4).contains(&t.priority) {
             errors.push(format!("{here}: priority must be 1–4"));
         }
         if let Some(prev) = seen.insert((t.kind.clone(), t.priority), i) {
-            errors.push(format!("{here}: duplicate target (also sla.targets[{prev}])"));
+            errors.push(format!(
+                "{here}: duplicate target (also sla.targets[{prev}])"
+            ));
         }
         if t.response_min.is_none() && t.resolution_min.is_none() {
             errors.push(format!("{here}: give response_min, resolution_min or both"));
@@ -735,15 +866,25 @@ fn resolve_sla(site: &SiteConfig, cals: &Calendars, at: &dyn Fn(&str) -> String,
         }
         for (clock, minutes, specific) in [
             (ClockKind::Response, t.response_min, &t.response_calendar),
-            (ClockKind::Resolution, t.resolution_min, &t.resolution_calendar),
+            (
+                ClockKind::Resolution,
+                t.resolution_min,
+                &t.resolution_calendar,
+            ),
         ] {
             let Some(minutes) = minutes else { continue };
             if !(minutes > 0.0) {
                 errors.push(format!("{here}: {}_min must be positive", clock.code()));
             }
-            let cal = specific.clone().or_else(|| t.calendar.clone()).unwrap_or_else(|| "business".to_string());
+            let cal = specific
+                .clone()
+                .or_else(|| t.calendar.clone())
+                .unwrap_or_else(|| "business".to_string());
             if cals.rule.is_some() && cals.get(&cal).is_none() {
-                errors.push(format!("{here}: unknown calendar {cal:?} (defined: {})", names(cals)));
+                errors.push(format!(
+                    "{here}: unknown calendar {cal:?} (defined: {})",
+                    names(cals)
+                ));
             }
             out.push(SlaTarget {
                 kind: t.kind.clone(),
@@ -760,7 +901,10 @@ fn resolve_sla(site: &SiteConfig, cals: &Calendars, at: &dyn Fn(&str) -> String,
     for k in kinds {
         for p in 1..=4 {
             if !seen.contains_key(&(k.clone(), p)) {
-                errors.push(format!("{}: missing target for {k} P{p} (each kind with targets needs priorities 1–4)", at("sla.targets")));
+                errors.push(format!(
+                    "{}: missing target for {k} P{p} (each kind with targets needs priorities 1–4)",
+                    at("sla.targets")
+                ));
             }
         }
     }
@@ -773,8 +917,20 @@ mod tests {
 
     #[test]
     fn deadlines() {
-        assert_eq!(parse_deadline("06:30"), Ok(DeadlineRule { day_offset: 0, minute_of_day: 390 }));
-        assert_eq!(parse_deadline("+1 06:00"), Ok(DeadlineRule { day_offset: 1, minute_of_day: 360 }));
+        assert_eq!(
+            parse_deadline("06:30"),
+            Ok(DeadlineRule {
+                day_offset: 0,
+                minute_of_day: 390
+            })
+        );
+        assert_eq!(
+            parse_deadline("+1 06:00"),
+            Ok(DeadlineRule {
+                day_offset: 1,
+                minute_of_day: 360
+            })
+        );
         assert!(parse_deadline("25:00").is_err());
         assert!(parse_deadline("+x 06:00").is_err());
     }
@@ -802,7 +958,11 @@ mod tests {
     fn tmp_config(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("hokoku-cfg-{}-{name}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/jobs/config/syukujitsu.csv"), dir.join("syukujitsu.csv")).unwrap();
+        std::fs::copy(
+            concat!(env!("CARGO_MANIFEST_DIR"), "/jobs/config/syukujitsu.csv"),
+            dir.join("syukujitsu.csv"),
+        )
+        .unwrap();
         dir
     }
 
@@ -856,7 +1016,10 @@ calendar = "weekend"
             "availability.systems.X.calendar: unknown calendar \"weekend\"",
         ];
         for w in want {
-            assert!(errs.iter().any(|e| e.contains(w)), "no error containing {w:?} in {errs:#?}");
+            assert!(
+                errs.iter().any(|e| e.contains(w)),
+                "no error containing {w:?} in {errs:#?}"
+            );
         }
         assert_eq!(errs.len(), want.len() + 3, "{errs:#?}"); // + incidnet P1, P2, P4 missing
         std::fs::remove_dir_all(&dir).unwrap();
@@ -864,7 +1027,8 @@ calendar = "weekend"
 
     #[test]
     fn missing_holiday_list_is_an_error() {
-        let dir = std::env::temp_dir().join(format!("hokoku-cfg-{}-noholidays", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("hokoku-cfg-{}-noholidays", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("site.toml"), "").unwrap();
         let errs = load(&dir).unwrap_err();

@@ -14,7 +14,10 @@ pub fn str_ca<'a>(df: &'a DataFrame, name: &str) -> PolarsResult<&'a StringChunk
 
 /// A string column as owned values.
 pub fn strs(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>>> {
-    Ok(str_ca(df, name)?.iter().map(|v| v.map(str::to_owned)).collect())
+    Ok(str_ca(df, name)?
+        .iter()
+        .map(|v| v.map(str::to_owned))
+        .collect())
 }
 
 /// An integer or datetime column as `i64` values (datetimes: naive JST ms).

@@ -117,7 +117,15 @@ pub struct InputsSpec {
 
 impl Default for InputsSpec {
     fn default() -> Self {
-        InputsSpec { dir: "inputs".into(), store: None, ready: Vec::new(), settle_seconds: 60, wait_minutes: 60, on_timeout: OnTimeout::Fail, strict: false }
+        InputsSpec {
+            dir: "inputs".into(),
+            store: None,
+            ready: Vec::new(),
+            settle_seconds: 60,
+            wait_minutes: 60,
+            on_timeout: OnTimeout::Fail,
+            strict: false,
+        }
     }
 }
 
@@ -130,7 +138,10 @@ struct OutputsFile {
 
 impl Default for OutputsFile {
     fn default() -> Self {
-        OutputsFile { dir: "outputs".into(), formats: vec!["xlsx".into(), "pdf".into(), "json".into()] }
+        OutputsFile {
+            dir: "outputs".into(),
+            formats: vec!["xlsx".into(), "pdf".into(), "json".into()],
+        }
     }
 }
 
@@ -154,14 +165,20 @@ pub struct RetrySpec {
 
 impl Default for RetrySpec {
     fn default() -> Self {
-        RetrySpec { attempts: 3, backoff_seconds: 300 }
+        RetrySpec {
+            attempts: 3,
+            backoff_seconds: 300,
+        }
     }
 }
 
 impl RetrySpec {
     /// The wait after failed try `n` (1-based): backoff × 2^(n−1).
     pub fn wait_after(&self, n: u32) -> std::time::Duration {
-        std::time::Duration::from_secs(self.backoff_seconds.saturating_mul(1u64 << (n.saturating_sub(1)).min(16)))
+        std::time::Duration::from_secs(
+            self.backoff_seconds
+                .saturating_mul(1u64 << (n.saturating_sub(1)).min(16)),
+        )
     }
 }
 
@@ -303,7 +320,11 @@ pub fn periods_label(periods: &[JobPeriod]) -> String {
     if periods.is_empty() {
         return "-".into();
     }
-    periods.iter().map(JobPeriod::label).collect::<Vec<_>>().join(",")
+    periods
+        .iter()
+        .map(JobPeriod::label)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// One scheduled run of a job.
@@ -317,7 +338,11 @@ pub struct Occurrence {
 }
 
 fn cron_parser() -> CronParser {
-    CronParser::builder().seconds(Seconds::Optional).year(croner::parser::Year::Disallowed).dom_and_dow(false).build()
+    CronParser::builder()
+        .seconds(Seconds::Optional)
+        .year(croner::parser::Year::Disallowed)
+        .dom_and_dow(false)
+        .build()
 }
 
 /// Parse a cron expression: standard 5 fields (`min hour day-of-month month
@@ -328,7 +353,9 @@ pub fn parse_cron(expr: &str) -> Result<Cron, String> {
     if !(5..=6).contains(&n) {
         return Err(format!("cron {expr:?} has {n} fields: write 5 (minute hour day-of-month month day-of-week), e.g. \"30 2 * * *\" for 02:30 every day"));
     }
-    cron_parser().parse(expr).map_err(|e| format!("cron {expr:?}: {e} (fields: minute hour day-of-month month day-of-week)"))
+    cron_parser().parse(expr).map_err(|e| {
+        format!("cron {expr:?}: {e} (fields: minute hour day-of-month month day-of-week)")
+    })
 }
 
 /// The same schedule as tokio-cron-scheduler 0.15 expressions: seconds
@@ -353,20 +380,40 @@ pub fn scheduler_exprs(expr: &str) -> Vec<String> {
 impl Job {
     /// Runs in `[first, end_day)` (JST), in order. A business-day rule needs
     /// the holiday list; a date outside it is an error.
-    pub fn runs_between(&self, first: NaiveDate, end_day: NaiveDate, days: Option<&BusinessDays>) -> Result<Vec<NaiveDateTime>, String> {
+    pub fn runs_between(
+        &self,
+        first: NaiveDate,
+        end_day: NaiveDate,
+        days: Option<&BusinessDays>,
+    ) -> Result<Vec<NaiveDateTime>, String> {
         let start = first.and_hms_opt(0, 0, 0).expect("midnight") - Duration::seconds(1);
         let end = end_day.and_hms_opt(0, 0, 0).expect("midnight") - Duration::seconds(1);
-        Ok(self.occurrences(start, end, days)?.into_iter().map(|o| o.at).collect())
+        Ok(self
+            .occurrences(start, end, days)?
+            .into_iter()
+            .map(|o| o.at)
+            .collect())
     }
 
     /// Runs with `after < at <= until` (JST), in order, with the periods
     /// each reports on.
-    pub fn occurrences(&self, after: NaiveDateTime, until: NaiveDateTime, days: Option<&BusinessDays>) -> Result<Vec<Occurrence>, String> {
-        let Some(from) = after.and_local_timezone(Tokyo).single() else { return Err("invalid start".into()) };
+    pub fn occurrences(
+        &self,
+        after: NaiveDateTime,
+        until: NaiveDateTime,
+        days: Option<&BusinessDays>,
+    ) -> Result<Vec<Occurrence>, String> {
+        let Some(from) = after.and_local_timezone(Tokyo).single() else {
+            return Err("invalid start".into());
+        };
         let mut out = Vec::new();
-        let needs_days = self.business_day.is_some() || self.business_days_only || self.after_period;
+        let needs_days =
+            self.business_day.is_some() || self.business_days_only || self.after_period;
         if needs_days && days.is_none() {
-            return Err(format!("job {}: a business-day rule needs the holiday list", self.id));
+            return Err(format!(
+                "job {}: a business-day rule needs the holiday list",
+                self.id
+            ));
         }
         for t in self.cron.iter_after(from) {
             let t = t.naive_local();
@@ -375,7 +422,9 @@ impl Job {
             }
             let d = t.date();
             if let Some(b) = days {
-                if (self.business_days_only || self.after_period) && !b.is_business_day(d).map_err(|e| e.to_string())? {
+                if (self.business_days_only || self.after_period)
+                    && !b.is_business_day(d).map_err(|e| e.to_string())?
+                {
                     continue;
                 }
                 if let Some(n) = self.business_day {
@@ -388,7 +437,11 @@ impl Job {
             if self.after_period && periods.is_empty() {
                 continue;
             }
-            out.push(Occurrence { job: self.id.clone(), at: t, periods });
+            out.push(Occurrence {
+                job: self.id.clone(),
+                at: t,
+                periods,
+            });
         }
         Ok(out)
     }
@@ -396,8 +449,14 @@ impl Job {
     /// The periods a run on `d` reports on: the one before `d`, or with
     /// `after_period` every period whose first business day after it is `d`
     /// (a Tuesday after a Monday holiday reports Friday to Monday).
-    pub fn periods_at(&self, d: NaiveDate, days: Option<&BusinessDays>) -> Result<Vec<JobPeriod>, String> {
-        let Some(kind) = self.period else { return Ok(Vec::new()) };
+    pub fn periods_at(
+        &self,
+        d: NaiveDate,
+        days: Option<&BusinessDays>,
+    ) -> Result<Vec<JobPeriod>, String> {
+        let Some(kind) = self.period else {
+            return Ok(Vec::new());
+        };
         let yesterday = d - Duration::days(1);
         let mut p = JobPeriod::containing(kind, yesterday);
         if p.period().end_day > d {
@@ -406,9 +465,14 @@ impl Job {
         if !self.after_period {
             return Ok(vec![p]);
         }
-        let b = days.ok_or_else(|| format!("job {}: after_period needs the holiday list", self.id))?;
+        let b =
+            days.ok_or_else(|| format!("job {}: after_period needs the holiday list", self.id))?;
         let mut out = Vec::new();
-        while b.next_business_day(p.period().end_day).map_err(|e| e.to_string())? == d {
+        while b
+            .next_business_day(p.period().end_day)
+            .map_err(|e| e.to_string())?
+            == d
+        {
             out.push(p);
             p = p.previous();
         }
@@ -418,7 +482,10 @@ impl Job {
 
     /// The reports of one run, in the order of `reports`, oldest period first.
     pub fn report_kinds(&self, periods: &[JobPeriod]) -> Vec<ReportKind> {
-        periods.iter().flat_map(|p| self.reports.iter().filter_map(|r| p.report(r))).collect()
+        periods
+            .iter()
+            .flat_map(|p| self.reports.iter().filter_map(|r| p.report(r)))
+            .collect()
     }
 
     /// The schedule in words: `毎日 02:30`, `第1営業日 06:00`, `営業日 07:00`,
@@ -428,8 +495,17 @@ impl Job {
         if f.len() == 5 {
             f.insert(0, "0");
         }
-        let simple_time = f.len() == 6 && f[3] == "*" && f[4] == "*" && [f[0], f[1], f[2]].iter().all(|x| x.parse::<u32>().is_ok());
-        let time = simple_time.then(|| format!("{:02}:{:02}", f[2].parse::<u32>().unwrap_or(0), f[1].parse::<u32>().unwrap_or(0)));
+        let simple_time = f.len() == 6
+            && f[3] == "*"
+            && f[4] == "*"
+            && [f[0], f[1], f[2]].iter().all(|x| x.parse::<u32>().is_ok());
+        let time = simple_time.then(|| {
+            format!(
+                "{:02}:{:02}",
+                f[2].parse::<u32>().unwrap_or(0),
+                f[1].parse::<u32>().unwrap_or(0)
+            )
+        });
         let weekday = f.get(5).copied().unwrap_or("*");
         let day = match (self.business_day, self.business_days_only) {
             _ if self.after_period => "翌営業日".to_string(),
@@ -458,9 +534,16 @@ fn weekday_words(dow: &str) -> String {
         "THU" => "木".to_string(),
         "FRI" => "金".to_string(),
         "SAT" => "土".to_string(),
-        n => n.parse::<usize>().ok().and_then(|i| JA.get(i)).map_or(s.to_string(), |x| x.to_string()),
+        n => n
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| JA.get(i))
+            .map_or(s.to_string(), |x| x.to_string()),
     };
-    dow.split(',').map(|part| part.split('-').map(word).collect::<Vec<_>>().join("～")).collect::<Vec<_>>().join("・")
+    dow.split(',')
+        .map(|part| part.split('-').map(word).collect::<Vec<_>>().join("～"))
+        .collect::<Vec<_>>()
+        .join("・")
 }
 
 /// Load every `*.toml` directly under `dir` (sub-folders such as `config/`
@@ -468,13 +551,19 @@ fn weekday_words(dow: &str) -> String {
 pub fn load(dir: &Path) -> Result<Vec<Job>, Vec<String>> {
     let mut errors = Vec::new();
     let mut files: Vec<_> = match std::fs::read_dir(dir) {
-        Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml")).collect(),
+        Ok(rd) => rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
+            .collect(),
         Err(e) => return Err(vec![format!("{}: {e}", dir.display())]),
     };
     files.sort();
     let mut jobs = Vec::new();
     for p in files {
-        let id = p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let id = p
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let text = match std::fs::read_to_string(&p) {
             Ok(t) => t,
             Err(e) => {
@@ -498,14 +587,24 @@ pub fn load(dir: &Path) -> Result<Vec<Job>, Vec<String>> {
             }
         };
         match f.task {
-            Task::Report if f.reports.is_empty() => bad("task = \"report\" needs reports = [...]".into()),
-            Task::Report if f.period.is_none() => bad("task = \"report\" needs period = previous_day | previous_week | previous_month".into()),
-            Task::Ingest if !f.reports.is_empty() => bad("task = \"ingest\" takes no reports".into()),
+            Task::Report if f.reports.is_empty() => {
+                bad("task = \"report\" needs reports = [...]".into())
+            }
+            Task::Report if f.period.is_none() => bad(
+                "task = \"report\" needs period = previous_day | previous_week | previous_month"
+                    .into(),
+            ),
+            Task::Ingest if !f.reports.is_empty() => {
+                bad("task = \"ingest\" takes no reports".into())
+            }
             _ => {}
         }
         for r in &f.reports {
             if !REPORT_KINDS.contains(&r.as_str()) {
-                bad(format!("unknown report {r:?} (known: {})", REPORT_KINDS.join(", ")));
+                bad(format!(
+                    "unknown report {r:?} (known: {})",
+                    REPORT_KINDS.join(", ")
+                ));
             }
             if r == "cost" && f.period == Some(RelativePeriod::PreviousWeek) {
                 bad("the cost report is daily or monthly: use period = previous_day or previous_month".into());
@@ -513,7 +612,9 @@ pub fn load(dir: &Path) -> Result<Vec<Job>, Vec<String>> {
         }
         if let Some(n) = f.schedule.business_day {
             if n == 0 || !(-20..=23).contains(&n) {
-                bad(format!("business_day = {n}: use 1…23 (第N営業日) or −1…−20 (from the last)"));
+                bad(format!(
+                    "business_day = {n}: use 1…23 (第N営業日) or −1…−20 (from the last)"
+                ));
             }
         }
         if f.schedule.after_period && (f.schedule.business_day.is_some() || f.period.is_none()) {
@@ -527,7 +628,10 @@ pub fn load(dir: &Path) -> Result<Vec<Job>, Vec<String>> {
             }
         };
         if f.retry.attempts == 0 || f.retry.attempts > 10 {
-            bad(format!("retry.attempts = {}: use 1…10 (1 = no retry)", f.retry.attempts));
+            bad(format!(
+                "retry.attempts = {}: use 1…10 (1 = no retry)",
+                f.retry.attempts
+            ));
         }
         for g in &f.inputs.ready {
             if let Err(e) = glob::Pattern::new(g) {
@@ -538,7 +642,10 @@ pub fn load(dir: &Path) -> Result<Vec<Job>, Vec<String>> {
             }
         }
         if f.task == Task::Ingest && f.inputs.store.is_none() {
-            bad("task = \"ingest\" needs inputs.store = \"<folder>\" (the history store to write)".into());
+            bad(
+                "task = \"ingest\" needs inputs.store = \"<folder>\" (the history store to write)"
+                    .into(),
+            );
         }
         if let Some(a) = &f.alert {
             if a.command.first().is_some_and(|c| c.trim().is_empty()) {
@@ -564,7 +671,10 @@ pub fn load(dir: &Path) -> Result<Vec<Job>, Vec<String>> {
                 business_days_only: f.schedule.business_days_only,
                 after_period: f.schedule.after_period,
                 inputs: f.inputs,
-                outputs: OutputsSpec { dir: f.outputs.dir, formats },
+                outputs: OutputsSpec {
+                    dir: f.outputs.dir,
+                    formats,
+                },
                 retry: f.retry,
                 alert: f.alert,
             });
@@ -583,22 +693,35 @@ pub fn load(dir: &Path) -> Result<Vec<Job>, Vec<String>> {
 pub fn check_with_site(jobs: &[Job], cfg: &crate::config::Config) -> Vec<String> {
     let mut out = Vec::new();
     for j in jobs.iter().filter(|j| j.enabled) {
-        if (j.business_day.is_some() || j.business_days_only || j.after_period) && cfg.calendars.rule.is_none() {
-            out.push(format!("job {}: a business-day rule needs the holiday list of site.toml", j.id));
+        if (j.business_day.is_some() || j.business_days_only || j.after_period)
+            && cfg.calendars.rule.is_none()
+        {
+            out.push(format!(
+                "job {}: a business-day rule needs the holiday list of site.toml",
+                j.id
+            ));
         }
         let alert = j.alert.as_ref().unwrap_or(&cfg.site.alert);
         if alert.is_empty() {
             out.push(format!("job {}: no alert (neither [alert] in the job nor in site.toml): a failed night run would reach nobody", j.id));
         }
         if !alert.mail.is_empty() && cfg.site.smtp.is_none() {
-            out.push(format!("job {}: alert.mail needs [smtp] in site.toml", j.id));
+            out.push(format!(
+                "job {}: alert.mail needs [smtp] in site.toml",
+                j.id
+            ));
         }
         if let Some(prog) = alert.command.first() {
             if prog.contains('/') && !Path::new(prog).exists() {
                 out.push(format!("job {}: alert command {prog} not found", j.id));
             }
         }
-        if let Some(arg) = alert.command.get(1).filter(|_| alert.command.first().is_some_and(|p| p == "sh" || p == "bash")) {
+        if let Some(arg) = alert.command.get(1).filter(|_| {
+            alert
+                .command
+                .first()
+                .is_some_and(|p| p == "sh" || p == "bash")
+        }) {
             if !arg.starts_with('-') && !Path::new(arg).exists() {
                 out.push(format!("job {}: alert script {arg} not found", j.id));
             }
@@ -625,14 +748,21 @@ mod tests {
             business_days_only: only,
             after_period: false,
             inputs: InputsSpec::default(),
-            outputs: OutputsSpec { dir: "outputs".into(), formats: Formats::ALL },
+            outputs: OutputsSpec {
+                dir: "outputs".into(),
+                formats: Formats::ALL,
+            },
             retry: RetrySpec::default(),
             alert: None,
         }
     }
 
     fn days() -> BusinessDays {
-        let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/jobs/config/syukujitsu.csv")).unwrap();
+        let bytes = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/jobs/config/syukujitsu.csv"
+        ))
+        .unwrap();
         BusinessDays::new(crate::calendar::Holidays::parse(&bytes, "syukujitsu.csv").unwrap())
     }
 
@@ -645,42 +775,77 @@ mod tests {
         let b = days();
         let (first, end) = (d(11, 1), d(12, 1));
         // Every day at 02:30: 30 runs, the first at 11/1 02:30.
-        let daily = job("0 30 2 * * *", None, false).runs_between(first, end, Some(&b)).unwrap();
+        let daily = job("0 30 2 * * *", None, false)
+            .runs_between(first, end, Some(&b))
+            .unwrap();
         assert_eq!(daily.len(), 30);
         assert_eq!(daily[0], d(11, 1).and_hms_opt(2, 30, 0).unwrap());
         // Business days: 30 days − 9 weekend days (1,7,8,14,15,21,22,28,29)
         // − 11/3 文化の日 − 11/23 勤労感謝の日 = 19.
-        assert_eq!(job("0 0 7 * * *", None, true).runs_between(first, end, Some(&b)).unwrap().len(), 19);
+        assert_eq!(
+            job("0 0 7 * * *", None, true)
+                .runs_between(first, end, Some(&b))
+                .unwrap()
+                .len(),
+            19
+        );
         // 第5営業日: 2, 4, 5, 6, 9 → 11/9.
-        let fifth = job("0 0 6 * * *", Some(5), false).runs_between(first, end, Some(&b)).unwrap();
+        let fifth = job("0 0 6 * * *", Some(5), false)
+            .runs_between(first, end, Some(&b))
+            .unwrap();
         assert_eq!(fifth, [d(11, 9).and_hms_opt(6, 0, 0).unwrap()]);
         // 最終営業日: 11/30 (Mon).
-        let last = job("0 0 18 * * *", Some(-1), false).runs_between(first, end, Some(&b)).unwrap();
+        let last = job("0 0 18 * * *", Some(-1), false)
+            .runs_between(first, end, Some(&b))
+            .unwrap();
         assert_eq!(last, [d(11, 30).and_hms_opt(18, 0, 0).unwrap()]);
         // Mondays at 03:00 (day-of-week 1): 2, 9, 16, 23, 30.
-        assert_eq!(job("0 0 3 * * MON", None, false).runs_between(first, end, Some(&b)).unwrap().len(), 5);
+        assert_eq!(
+            job("0 0 3 * * MON", None, false)
+                .runs_between(first, end, Some(&b))
+                .unwrap()
+                .len(),
+            5
+        );
         // A business-day rule without a holiday list is an error, not a guess.
-        assert!(job("0 0 6 * * *", Some(1), false).runs_between(first, end, None).is_err());
+        assert!(job("0 0 6 * * *", Some(1), false)
+            .runs_between(first, end, None)
+            .is_err());
     }
 
     #[test]
     fn descriptions_and_bad_cron() {
         assert_eq!(job("0 30 2 * * *", None, false).describe(), "毎日 02:30");
-        assert_eq!(job("0 0 6 * * *", Some(5), false).describe(), "第5営業日 06:00");
-        assert_eq!(job("0 0 6 * * *", Some(-1), false).describe(), "最終営業日 06:00");
+        assert_eq!(
+            job("0 0 6 * * *", Some(5), false).describe(),
+            "第5営業日 06:00"
+        );
+        assert_eq!(
+            job("0 0 6 * * *", Some(-1), false).describe(),
+            "最終営業日 06:00"
+        );
         assert_eq!(job("0 0 7 * * *", None, true).describe(), "営業日 07:00");
-        assert_eq!(job("0 0 3 * * MON", None, false).describe(), "曜日 月 03:00");
+        assert_eq!(
+            job("0 0 3 * * MON", None, false).describe(),
+            "曜日 月 03:00"
+        );
         assert_eq!(job("30 2 * * *", None, false).describe(), "毎日 02:30");
         assert!(parse_cron("0 61 2 * * *").is_err());
         assert!(parse_cron("2 * * *").is_err(), "4 fields are refused");
-        assert!(parse_cron("0 0 2 * * * 2027").is_err(), "a year field is refused");
+        assert!(
+            parse_cron("0 0 2 * * * 2027").is_err(),
+            "a year field is refused"
+        );
     }
 
     #[test]
     fn bundled_jobs_load() {
         let jobs = load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("jobs")).unwrap();
-        assert!(jobs.iter().any(|j| j.reports.iter().any(|r| r == "monthly")));
-        assert!(jobs.iter().any(|j| j.reports.iter().any(|r| r == "cost") && j.period == Some(RelativePeriod::PreviousDay)));
+        assert!(jobs
+            .iter()
+            .any(|j| j.reports.iter().any(|r| r == "monthly")));
+        assert!(jobs.iter().any(|j| j.reports.iter().any(|r| r == "cost")
+            && j.period == Some(RelativePeriod::PreviousDay)));
     }
 
     #[test]
@@ -690,6 +855,10 @@ mod tests {
         std::fs::write(dir.join("w.toml"), "title = \"w\"\ntask = \"report\"\nreports = [\"cost\"]\nperiod = \"previous_week\"\n[schedule]\ncron = \"0 0 3 * * MON\"\n").unwrap();
         let e = load(&dir).unwrap_err();
         let _ = std::fs::remove_dir_all(&dir);
-        assert!(e.iter().any(|e| e.contains("w.toml") && e.contains("daily or monthly")), "{e:?}");
+        assert!(
+            e.iter()
+                .any(|e| e.contains("w.toml") && e.contains("daily or monthly")),
+            "{e:?}"
+        );
     }
 }

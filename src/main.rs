@@ -15,7 +15,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "hokoku", version, about = "報告: daily/weekly/monthly operations reports from ticket, job, capacity, backup and call data")]
+#[command(
+    name = "hokoku",
+    version,
+    about = "報告: daily/weekly/monthly operations reports from ticket, job, capacity, backup and call data"
+)]
 #[command(after_help = "Exit codes: 0 ok, 1 done but input rows were set aside, 2 failed.")]
 struct Cli {
     /// More log output (-v info, -vv debug).
@@ -277,7 +281,9 @@ fn main() -> ExitCode {
         _ => level,
     };
     // tokio-cron-scheduler's own info lines ("Job creator created") are noise.
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{level},tokio_cron_scheduler=warn")));
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!("{level},tokio_cron_scheduler=warn"))
+    });
     let timed = matches!(cli.cmd, Cmd::Serve { .. } | Cmd::Run { .. });
     let fmt = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -304,7 +310,10 @@ fn report(req: ReportRequest) -> Result<ExitCode> {
         println!("{}", p.display());
     }
     if out.rejected_rows > 0 {
-        eprintln!("{} input rows were set aside: see the .rejected.csv file and the データ品質 section", out.rejected_rows);
+        eprintln!(
+            "{} input rows were set aside: see the .rejected.csv file and the データ品質 section",
+            out.rejected_rows
+        );
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
@@ -312,11 +321,21 @@ fn report(req: ReportRequest) -> Result<ExitCode> {
 
 fn dispatch(cmd: Cmd) -> Result<ExitCode> {
     match cmd {
-        Cmd::Report { kind: ReportCmd::Daily { date, run } } => report(run.request(ReportKind::Daily(date))),
-        Cmd::Report { kind: ReportCmd::Sla { month, run } } => report(run.request(ReportKind::Sla(month))),
-        Cmd::Report { kind: ReportCmd::Monthly { month, run } } => report(run.request(ReportKind::Monthly(month))),
-        Cmd::Report { kind: ReportCmd::Weekly { week, run } } => report(run.request(ReportKind::Weekly(week))),
-        Cmd::Report { kind: ReportCmd::Cost { date, month, run } } => {
+        Cmd::Report {
+            kind: ReportCmd::Daily { date, run },
+        } => report(run.request(ReportKind::Daily(date))),
+        Cmd::Report {
+            kind: ReportCmd::Sla { month, run },
+        } => report(run.request(ReportKind::Sla(month))),
+        Cmd::Report {
+            kind: ReportCmd::Monthly { month, run },
+        } => report(run.request(ReportKind::Monthly(month))),
+        Cmd::Report {
+            kind: ReportCmd::Weekly { week, run },
+        } => report(run.request(ReportKind::Weekly(week))),
+        Cmd::Report {
+            kind: ReportCmd::Cost { date, month, run },
+        } => {
             let kind = match (date, month) {
                 (Some(d), None) => ReportKind::CostDaily(d),
                 (None, Some(m)) => ReportKind::CostMonthly(m),
@@ -325,7 +344,8 @@ fn dispatch(cmd: Cmd) -> Result<ExitCode> {
             report(run.request(kind))
         }
         Cmd::Demo { out } => {
-            let text = std::fs::read_to_string("inputs/sample.toml").context("reading inputs/sample.toml (run from the repository root)")?;
+            let text = std::fs::read_to_string("inputs/sample.toml")
+                .context("reading inputs/sample.toml (run from the repository root)")?;
             let meta: toml::Table = toml::from_str(&text).context("parsing inputs/sample.toml")?;
             let date = meta
                 .get("demo_date")
@@ -361,18 +381,33 @@ fn dispatch(cmd: Cmd) -> Result<ExitCode> {
             }
             Ok(worst)
         }
-        Cmd::Ingest { dirs, store, strict } => {
-            let o = hokoku::run::run_ingest(&dirs.inputs, &dirs.config, &dirs.templates, &store, strict)?;
+        Cmd::Ingest {
+            dirs,
+            store,
+            strict,
+        } => {
+            let o = hokoku::run::run_ingest(
+                &dirs.inputs,
+                &dirs.config,
+                &dirs.templates,
+                &store,
+                strict,
+            )?;
             for i in &o.issues {
                 eprintln!("{i}");
             }
             for c in &o.changes {
                 println!("{c}");
             }
-            Ok(if o.issues.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if o.issues.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Cmd::Validate { dirs, jobs } => {
-            let problems = hokoku::run::validate(&dirs.inputs, &dirs.config, &dirs.templates, &jobs);
+            let problems =
+                hokoku::run::validate(&dirs.inputs, &dirs.config, &dirs.templates, &jobs);
             for p in &problems.fatal {
                 println!("error: {p}");
             }
@@ -388,15 +423,25 @@ fn dispatch(cmd: Cmd) -> Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
-        Cmd::Sample { month, scale, seed, out } => {
-            let first = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").with_context(|| format!("--month {month:?}: expected YYYY-MM"))?;
+        Cmd::Sample {
+            month,
+            scale,
+            seed,
+            out,
+        } => {
+            let first = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
+                .with_context(|| format!("--month {month:?}: expected YYYY-MM"))?;
             let s = hokoku::sample::generate(first, scale, seed, &out)?;
             for (p, rows) in &s.files {
                 println!("{}\t{rows}", p.display());
             }
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Serve { dirs, once, pretend_now } => {
+        Cmd::Serve {
+            dirs,
+            once,
+            pretend_now,
+        } => {
             let setup = dirs.setup()?;
             let clock = match pretend_now {
                 Some(t) => SystemClock::pretending(hokoku::schedule::clock::from_jst(t)),
@@ -405,7 +450,11 @@ fn dispatch(cmd: Cmd) -> Result<ExitCode> {
             let cancel = stop_on_signals()?;
             if once {
                 hokoku::schedule::recover(&setup, clock.now_jst())?;
-                let ctx = Ctx { setup: &setup, clock: &clock, cancel: &cancel };
+                let ctx = Ctx {
+                    setup: &setup,
+                    clock: &clock,
+                    cancel: &cancel,
+                };
                 let done = hokoku::schedule::tick(&ctx)?;
                 // The worst run decides the exit code: 2 when any failed.
                 let mut worst = 0u8;
@@ -427,15 +476,33 @@ fn dispatch(cmd: Cmd) -> Result<ExitCode> {
             tracing::info!("hokoku serve stopped");
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Run { job, date, week, month, dirs } => {
+        Cmd::Run {
+            job,
+            date,
+            week,
+            month,
+            dirs,
+        } => {
             let setup = dirs.setup()?;
             let j = setup.job(&job)?;
             let clock = SystemClock::default();
             let today = clock.now_jst().date();
             let periods = manual_periods(j, date, week, month, today, &setup)?;
             let cancel = stop_on_signals()?;
-            let ctx = Ctx { setup: &setup, clock: &clock, cancel: &cancel };
-            let outcome = hokoku::schedule::run_job(&ctx, &RunSpec { job: job.clone(), at: None, periods, trigger: Trigger::Manual })?;
+            let ctx = Ctx {
+                setup: &setup,
+                clock: &clock,
+                cancel: &cancel,
+            };
+            let outcome = hokoku::schedule::run_job(
+                &ctx,
+                &RunSpec {
+                    job: job.clone(),
+                    at: None,
+                    periods,
+                    trigger: Trigger::Manual,
+                },
+            )?;
             if let Outcome::Ran { outputs, .. } = &outcome {
                 for p in outputs {
                     println!("{}", p.display());
@@ -453,12 +520,24 @@ fn dispatch(cmd: Cmd) -> Result<ExitCode> {
                     hokoku::jobs::Task::Ingest => "ingest".to_string(),
                     hokoku::jobs::Task::Report => j.reports.join("+"),
                 };
-                println!("{}\t{}\t{}\tcron \"{}\"{}", j.id, j.title, what, j.cron_text, if j.enabled { "" } else { "\t(disabled)" });
+                println!(
+                    "{}\t{}\t{}\tcron \"{}\"{}",
+                    j.id,
+                    j.title,
+                    what,
+                    j.cron_text,
+                    if j.enabled { "" } else { "\t(disabled)" }
+                );
                 println!("    {}", j.describe());
                 println!("    {}", cron_fields(&j.cron_text));
                 if j.enabled {
                     for o in setup.next_runs(j, now, next)? {
-                        println!("    next {} {}  → {}", o.at.format("%Y-%m-%d %H:%M"), hokoku::time::weekday_ja(o.at.date()), hokoku::jobs::periods_label(&o.periods));
+                        println!(
+                            "    next {} {}  → {}",
+                            o.at.format("%Y-%m-%d %H:%M"),
+                            hokoku::time::weekday_ja(o.at.date()),
+                            hokoku::jobs::periods_label(&o.periods)
+                        );
                     }
                 }
             }
@@ -466,7 +545,8 @@ fn dispatch(cmd: Cmd) -> Result<ExitCode> {
         }
         Cmd::History { dirs, job, limit } => {
             // Only site.toml is needed to find the history.
-            let cfg = hokoku::config::load(&dirs.config).map_err(|e| anyhow::anyhow!("configuration problems:\n  {}", e.join("\n  ")))?;
+            let cfg = hokoku::config::load(&dirs.config)
+                .map_err(|e| anyhow::anyhow!("configuration problems:\n  {}", e.join("\n  ")))?;
             let h = History::open(&cfg.site.scheduler.state_dir)?;
             let rows = h.list(job.as_deref(), limit)?;
             if rows.is_empty() {
@@ -483,7 +563,9 @@ fn dispatch(cmd: Cmd) -> Result<ExitCode> {
                     r.started_at,
                     r.ended_at.as_deref().unwrap_or("…"),
                     r.attempts,
-                    r.scheduled_at.as_deref().map_or("manual".to_string(), |s| format!("scheduled {s}")),
+                    r.scheduled_at
+                        .as_deref()
+                        .map_or("manual".to_string(), |s| format!("scheduled {s}")),
                 );
                 for o in &r.outputs {
                     println!("    {o}");
@@ -518,48 +600,92 @@ fn stop_on_signals() -> Result<Cancel> {
 /// warnings, 2 failed or interrupted, 3 busy (another run of the job).
 fn describe_outcome(o: &Outcome) -> (u8, String) {
     match o {
-        Outcome::Ran { id, status, error, .. } => {
+        Outcome::Ran {
+            id, status, error, ..
+        } => {
             let code = match status {
                 Status::Succeeded => 0,
                 Status::Warning => 1,
                 _ => 2,
             };
-            (code, format!("run #{id} {}{}", status.as_str(), error.as_deref().map_or(String::new(), |e| format!(": {e}"))))
+            (
+                code,
+                format!(
+                    "run #{id} {}{}",
+                    status.as_str(),
+                    error.as_deref().map_or(String::new(), |e| format!(": {e}"))
+                ),
+            )
         }
-        Outcome::Busy => (3, "another run of this job is in progress; not started".into()),
+        Outcome::Busy => (
+            3,
+            "another run of this job is in progress; not started".into(),
+        ),
         Outcome::AlreadyDone => (0, "already done".into()),
     }
 }
 
 /// The periods of `hokoku run`: the one given, or those of a run today.
-fn manual_periods(job: &hokoku::jobs::Job, date: Option<NaiveDate>, week: Option<Period>, month: Option<Period>, today: NaiveDate, setup: &Setup) -> Result<Vec<hokoku::jobs::JobPeriod>> {
+fn manual_periods(
+    job: &hokoku::jobs::Job,
+    date: Option<NaiveDate>,
+    week: Option<Period>,
+    month: Option<Period>,
+    today: NaiveDate,
+    setup: &Setup,
+) -> Result<Vec<hokoku::jobs::JobPeriod>> {
     use hokoku::jobs::{JobPeriod, RelativePeriod};
     let given = match (date, week, month) {
         (Some(d), _, _) => Some((RelativePeriod::PreviousDay, JobPeriod::Day(d), "--date")),
-        (_, Some(w), _) => Some((RelativePeriod::PreviousWeek, JobPeriod::Week(w.first), "--week")),
-        (_, _, Some(m)) => Some((RelativePeriod::PreviousMonth, JobPeriod::Month(m.first), "--month")),
+        (_, Some(w), _) => Some((
+            RelativePeriod::PreviousWeek,
+            JobPeriod::Week(w.first),
+            "--week",
+        )),
+        (_, _, Some(m)) => Some((
+            RelativePeriod::PreviousMonth,
+            JobPeriod::Month(m.first),
+            "--month",
+        )),
         _ => None,
     };
     match (given, job.period) {
         (None, None) => Ok(Vec::new()),
         (None, Some(jp)) => {
-            let p = job.periods_at(today, setup.cfg.calendars.rule.as_ref()).map_err(anyhow::Error::msg)?;
+            let p = job
+                .periods_at(today, setup.cfg.calendars.rule.as_ref())
+                .map_err(anyhow::Error::msg)?;
             if p.is_empty() {
                 anyhow::bail!("job {} runs on the first business day after each period, and no period ends before today ({today}): give {}", job.id, jp.flag());
             }
             Ok(p)
         }
         (Some((kind, p, _)), Some(jp)) if kind == jp => Ok(vec![p]),
-        (Some((_, _, flag)), Some(jp)) => anyhow::bail!("job {} reports on {}; give {}, not {flag}", job.id, jp.as_str(), jp.flag()),
-        (Some((_, _, flag)), None) => anyhow::bail!("job {} is an ingest job: it takes no {flag}", job.id),
+        (Some((_, _, flag)), Some(jp)) => anyhow::bail!(
+            "job {} reports on {}; give {}, not {flag}",
+            job.id,
+            jp.as_str(),
+            jp.flag()
+        ),
+        (Some((_, _, flag)), None) => {
+            anyhow::bail!("job {} is an ingest job: it takes no {flag}", job.id)
+        }
     }
 }
 
 /// What each cron field means, for `hokoku jobs`.
 fn cron_fields(expr: &str) -> String {
     let f: Vec<&str> = expr.split_whitespace().collect();
-    let names: &[&str] = if f.len() == 6 { &["秒", "分", "時", "日", "月", "曜日"] } else { &["分", "時", "日", "月", "曜日"] };
-    let parts: Vec<String> = names.iter().zip(&f).map(|(n, v)| format!("{n}={v}")).collect();
+    let names: &[&str] = if f.len() == 6 {
+        &["秒", "分", "時", "日", "月", "曜日"]
+    } else {
+        &["分", "時", "日", "月", "曜日"]
+    };
+    let parts: Vec<String> = names
+        .iter()
+        .zip(&f)
+        .map(|(n, v)| format!("{n}={v}"))
+        .collect();
     format!("cron (Asia/Tokyo): {}", parts.join(" "))
 }
 
@@ -568,6 +694,12 @@ struct JstTime;
 
 impl tracing_subscriber::fmt::time::FormatTime for JstTime {
     fn format_time(&self, w: &mut tracing_subscriber::fmt::format::Writer<'_>) -> std::fmt::Result {
-        write!(w, "{}", chrono::Utc::now().with_timezone(&chrono_tz::Asia::Tokyo).format("%Y-%m-%dT%H:%M:%S%.3f%:z"))
+        write!(
+            w,
+            "{}",
+            chrono::Utc::now()
+                .with_timezone(&chrono_tz::Asia::Tokyo)
+                .format("%Y-%m-%dT%H:%M:%S%.3f%:z")
+        )
     }
 }

@@ -64,14 +64,19 @@ impl ReportKind {
     pub fn period(&self) -> Period {
         match self {
             ReportKind::Daily(d) | ReportKind::CostDaily(d) => Period::day(*d),
-            ReportKind::Sla(m) | ReportKind::Monthly(m) | ReportKind::Weekly(m) | ReportKind::CostMonthly(m) => *m,
+            ReportKind::Sla(m)
+            | ReportKind::Monthly(m)
+            | ReportKind::Weekly(m)
+            | ReportKind::CostMonthly(m) => *m,
         }
     }
     /// The period as written in file names and remarks (`2026-10-15`, `2026-10`).
     pub fn period_id(&self) -> String {
         match self {
             ReportKind::Daily(d) | ReportKind::CostDaily(d) => d.format("%Y-%m-%d").to_string(),
-            ReportKind::Sla(m) | ReportKind::Monthly(m) | ReportKind::CostMonthly(m) => m.month_label(),
+            ReportKind::Sla(m) | ReportKind::Monthly(m) | ReportKind::CostMonthly(m) => {
+                m.month_label()
+            }
             ReportKind::Weekly(w) => week_label(*w),
         }
     }
@@ -86,7 +91,9 @@ impl ReportKind {
         };
         let base = out.join(self.code()).join(format!("{year:04}"));
         match self {
-            ReportKind::Daily(_) | ReportKind::CostDaily(_) => base.join(format!("{:02}", first.month())),
+            ReportKind::Daily(_) | ReportKind::CostDaily(_) => {
+                base.join(format!("{:02}", first.month()))
+            }
             _ => base,
         }
     }
@@ -130,17 +137,29 @@ pub struct Formats {
 
 impl Formats {
     /// Workbook, PDF and JSON.
-    pub const ALL: Formats = Formats { xlsx: true, pdf: true, json: true };
+    pub const ALL: Formats = Formats {
+        xlsx: true,
+        pdf: true,
+        json: true,
+    };
 
     /// From names (`xlsx`, `pdf`, `json`); an unknown name is an error.
     pub fn parse(names: &[String]) -> Result<Formats, String> {
-        let mut f = Formats { xlsx: false, pdf: false, json: false };
+        let mut f = Formats {
+            xlsx: false,
+            pdf: false,
+            json: false,
+        };
         for n in names {
             match n.as_str() {
                 "xlsx" => f.xlsx = true,
                 "pdf" => f.pdf = true,
                 "json" => f.json = true,
-                other => return Err(format!("unknown output format {other:?} (known: xlsx, pdf, json)")),
+                other => {
+                    return Err(format!(
+                        "unknown output format {other:?} (known: xlsx, pdf, json)"
+                    ))
+                }
             }
         }
         if names.is_empty() {
@@ -193,7 +212,11 @@ pub struct PlannedReport {
 impl PlannedReport {
     /// The files this report will write (documents, rejected rows, manifest).
     pub fn paths(&self) -> Vec<PathBuf> {
-        self.files.iter().map(|p| p.path.clone()).chain([self.manifest_path.clone()]).collect()
+        self.files
+            .iter()
+            .map(|p| p.path.clone())
+            .chain([self.manifest_path.clone()])
+            .collect()
     }
 
     /// Write every file (each atomically), the manifest last.
@@ -201,8 +224,11 @@ impl PlannedReport {
         let t3 = Instant::now();
         let mut outputs = Vec::new();
         for p in &self.files {
-            write_atomic(&p.path, &p.bytes).with_context(|| format!("writing {}", p.path.display()))?;
-            self.manifest.outputs.push(OutputFile::new(&p.path, &p.bytes));
+            write_atomic(&p.path, &p.bytes)
+                .with_context(|| format!("writing {}", p.path.display()))?;
+            self.manifest
+                .outputs
+                .push(OutputFile::new(&p.path, &p.bytes));
             outputs.push(p.path.clone());
         }
         self.manifest.timings_ms.write = t3.elapsed().as_millis();
@@ -211,9 +237,14 @@ impl PlannedReport {
         }
         let mut mbytes = serde_json::to_vec_pretty(&self.manifest)?;
         mbytes.push(b'\n');
-        write_atomic(&self.manifest_path, &mbytes).with_context(|| format!("writing {}", self.manifest_path.display()))?;
+        write_atomic(&self.manifest_path, &mbytes)
+            .with_context(|| format!("writing {}", self.manifest_path.display()))?;
         outputs.push(self.manifest_path);
-        Ok(RunOutcome { outputs, rejected_rows: self.manifest.rejected_rows, warnings: self.manifest.warnings })
+        Ok(RunOutcome {
+            outputs,
+            rejected_rows: self.manifest.rejected_rows,
+            warnings: self.manifest.warnings,
+        })
     }
 }
 
@@ -239,7 +270,10 @@ struct Timings {
 }
 
 /// Load config and templates, failing with every problem listed.
-pub fn load_setup(config_dir: &Path, templates_dir: &Path) -> Result<(Config, template::Templates)> {
+pub fn load_setup(
+    config_dir: &Path,
+    templates_dir: &Path,
+) -> Result<(Config, template::Templates)> {
     let cfg = config::load(config_dir);
     let tpl = template::load(templates_dir);
     let mut errs = Vec::new();
@@ -257,7 +291,8 @@ pub fn load_setup(config_dir: &Path, templates_dir: &Path) -> Result<(Config, te
 
 /// The as-of time of a period ending at `end_day`.
 pub fn as_of(cfg: &Config, end_day: NaiveDate) -> NaiveDateTime {
-    let ms = day_start_ms(end_day) + (cfg.as_of.day_offset * 1440 + cfg.as_of.minute_of_day) * MS_PER_MIN;
+    let ms = day_start_ms(end_day)
+        + (cfg.as_of.day_offset * 1440 + cfg.as_of.minute_of_day) * MS_PER_MIN;
     ms_to_dt(ms)
 }
 
@@ -288,7 +323,11 @@ pub fn plan_report(req: &ReportRequest) -> Result<PlannedReport> {
     }
     if req.strict && !ds.issues.is_empty() {
         let list: Vec<String> = ds.issues.iter().map(ToString::to_string).collect();
-        bail!("--strict: {} bad rows:\n  {}", ds.rejected_rows(), list.join("\n  "));
+        bail!(
+            "--strict: {} bad rows:\n  {}",
+            ds.rejected_rows(),
+            list.join("\n  ")
+        );
     }
 
     let t1 = Instant::now();
@@ -300,30 +339,53 @@ pub fn plan_report(req: &ReportRequest) -> Result<PlannedReport> {
         ReportKind::CostDaily(date) => build_cost_daily(req, &ds, &cfg, &tpl, date)?,
         ReportKind::CostMonthly(month) => build_cost_monthly(req, &ds, &cfg, &tpl, month)?,
     };
-    let Built { doc, figures, quality, mut warnings, file_stem } = built;
+    let Built {
+        doc,
+        figures,
+        quality,
+        mut warnings,
+        file_stem,
+    } = built;
     let as_of = doc.as_of;
     timings.kpi = t1.elapsed().as_millis();
 
     let t2 = Instant::now();
-    let font = if req.formats.pdf { Some(render::pdf::PdfFont::from_bytes(&tpl.font).context("loading the bundled font")?) } else { None };
+    let font = if req.formats.pdf {
+        Some(render::pdf::PdfFont::from_bytes(&tpl.font).context("loading the bundled font")?)
+    } else {
+        None
+    };
     // The PDF and the workbook are independent: render them side by side.
     let (pdf, xlsx) = std::thread::scope(|s| {
-        let pdf = font.as_ref().map(|font| s.spawn(|| render::pdf::render(&doc, font)));
-        let xlsx = req.formats.xlsx.then(|| render::xlsx::render(&doc, &figures));
+        let pdf = font
+            .as_ref()
+            .map(|font| s.spawn(|| render::pdf::render(&doc, font)));
+        let xlsx = req
+            .formats
+            .xlsx
+            .then(|| render::xlsx::render(&doc, &figures));
         (pdf.map(|h| h.join()), xlsx)
     });
     let pdf = match pdf {
-        Some(p) => Some(p.map_err(|_| anyhow::anyhow!("the PDF renderer panicked"))?.context("rendering the PDF")?),
+        Some(p) => Some(
+            p.map_err(|_| anyhow::anyhow!("the PDF renderer panicked"))?
+                .context("rendering the PDF")?,
+        ),
         None => None,
     };
     let xlsx = xlsx.transpose().context("rendering the workbook")?;
     if let Some(pdf) = &pdf {
         if !pdf.missing_chars.is_empty() {
             let chars: String = pdf.missing_chars.iter().collect();
-            warnings.push(format!("characters missing from the PDF font, shown as 〓: {chars}"));
+            warnings.push(format!(
+                "characters missing from the PDF font, shown as 〓: {chars}"
+            ));
         }
     }
-    let json = req.formats.json.then(|| render::json::render(&doc, &figures, &quality));
+    let json = req
+        .formats
+        .json
+        .then(|| render::json::render(&doc, &figures, &quality));
     timings.render = t2.elapsed().as_millis();
 
     let dir = req.kind.dir(&req.out);
@@ -331,15 +393,27 @@ pub fn plan_report(req: &ReportRequest) -> Result<PlannedReport> {
     let rejected_path = dir.join(format!("{stem}.rejected.csv"));
     let mut files = Vec::new();
     if let Some(bytes) = xlsx {
-        files.push(Planned { path: dir.join(format!("{stem}.xlsx")), bytes });
+        files.push(Planned {
+            path: dir.join(format!("{stem}.xlsx")),
+            bytes,
+        });
     }
     if let Some(pdf) = pdf {
-        files.push(Planned { path: dir.join(format!("{stem}.pdf")), bytes: pdf.bytes });
+        files.push(Planned {
+            path: dir.join(format!("{stem}.pdf")),
+            bytes: pdf.bytes,
+        });
     }
     if let Some(bytes) = json {
-        files.push(Planned { path: dir.join(format!("{stem}.json")), bytes });
+        files.push(Planned {
+            path: dir.join(format!("{stem}.json")),
+            bytes,
+        });
     }
-    files.push(Planned { path: rejected_path.clone(), bytes: rejected_csv(&ds)? });
+    files.push(Planned {
+        path: rejected_path.clone(),
+        bytes: rejected_csv(&ds)?,
+    });
     let manifest = Manifest {
         tool: "hokoku",
         version: env!("CARGO_PKG_VERSION"),
@@ -350,26 +424,67 @@ pub fn plan_report(req: &ReportRequest) -> Result<PlannedReport> {
         inputs: ds.files.clone(),
         rejected_rows: ds.rejected_rows(),
         rejected_file: rejected_path.display().to_string(),
-        config: Provenance { dir: req.config.display().to_string(), sha256: cfg.digest.clone() },
-        templates: Provenance { dir: req.templates.display().to_string(), sha256: tpl.digest.clone() },
-        options: Options { strict: req.strict, short_abandon_s: cfg.site.calls.short_abandon_s, service_level_s: cfg.site.calls.service_level_s },
+        config: Provenance {
+            dir: req.config.display().to_string(),
+            sha256: cfg.digest.clone(),
+        },
+        templates: Provenance {
+            dir: req.templates.display().to_string(),
+            sha256: tpl.digest.clone(),
+        },
+        options: Options {
+            strict: req.strict,
+            short_abandon_s: cfg.site.calls.short_abandon_s,
+            service_level_s: cfg.site.calls.service_level_s,
+        },
         outputs: Vec::new(),
         warnings,
         timings_ms: timings,
     };
-    Ok(PlannedReport { files, manifest, manifest_path: dir.join(format!("{stem}.manifest.json")) })
+    Ok(PlannedReport {
+        files,
+        manifest,
+        manifest_path: dir.join(format!("{stem}.manifest.json")),
+    })
 }
 
-fn build_daily(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &template::Templates, date: NaiveDate) -> Result<Built> {
+fn build_daily(
+    req: &ReportRequest,
+    ds: &Dataset,
+    cfg: &Config,
+    tpl: &template::Templates,
+    date: NaiveDate,
+) -> Result<Built> {
     let p = Period::day(date);
     let mut k = compute_daily(ds, cfg, p)?;
-    k.month_to_date = kpi::cost::month_to_date(cfg.cost.as_ref(), ds.get("tickets"), ds.get("calls"), ds.get("backups"), date)?.0;
+    k.month_to_date = kpi::cost::month_to_date(
+        cfg.cost.as_ref(),
+        ds.get("tickets"),
+        ds.get("calls"),
+        ds.get("backups"),
+        date,
+    )?
+    .0;
     let figures = k.figures();
     let mut quality = daily::quality_notes(ds, p.start_ms(), p.end_ms());
     quality.extend(cost_quality(req, cfg, &k.cost.gaps));
     let remarks = read_remarks(&req.inputs, &req.kind)?;
-    let doc = daily::build(date, as_of(cfg, p.end_day), &k, cfg, tpl, remarks.as_deref(), &quality);
-    Ok(Built { doc, figures, quality, warnings: Vec::new(), file_stem: tpl.daily.file_stem.clone() })
+    let doc = daily::build(
+        date,
+        as_of(cfg, p.end_day),
+        &k,
+        cfg,
+        tpl,
+        remarks.as_deref(),
+        &quality,
+    );
+    Ok(Built {
+        doc,
+        figures,
+        quality,
+        warnings: Vec::new(),
+        file_stem: tpl.daily.file_stem.clone(),
+    })
 }
 
 /// The months `[month − 11, month]`, oldest first.
@@ -385,22 +500,46 @@ pub fn trailing_months(month: Period, n: usize) -> Vec<Period> {
 
 /// Data-quality notes of a month's report: rejected rows and missing sources,
 /// SLA clocks left out, outages that cannot be measured or have no end.
-fn month_quality(ds: &Dataset, month: Period, current: &kpi::PeriodKpis, clock_problems: &[String]) -> (Vec<QualityNote>, Vec<String>) {
+fn month_quality(
+    ds: &Dataset,
+    month: Period,
+    current: &kpi::PeriodKpis,
+    clock_problems: &[String],
+) -> (Vec<QualityNote>, Vec<String>) {
     let mut quality = daily::quality_notes(ds, month.start_ms(), month.end_ms());
     let mut warnings = Vec::new();
     for p in clock_problems {
-        quality.push(QualityNote { file: "tickets".into(), line: None, column: None, reason: format!("SLA時計を計算できないため除外しました：{p}") });
+        quality.push(QualityNote {
+            file: "tickets".into(),
+            line: None,
+            column: None,
+            reason: format!("SLA時計を計算できないため除外しました：{p}"),
+        });
         warnings.push(format!("SLA clock left out: {p}"));
     }
     for id in &current.availability.unmeasurable {
-        quality.push(QualityNote { file: "tickets".into(), line: None, column: Some("outage_start".into()), reason: format!("停止チケット {id} に停止開始がないため稼働率に含めていません") });
+        quality.push(QualityNote {
+            file: "tickets".into(),
+            line: None,
+            column: Some("outage_start".into()),
+            reason: format!("停止チケット {id} に停止開始がないため稼働率に含めていません"),
+        });
     }
-    for o in current.availability.outages.iter().flatten().filter(|o| o.end.is_none()) {
+    for o in current
+        .availability
+        .outages
+        .iter()
+        .flatten()
+        .filter(|o| o.end.is_none())
+    {
         quality.push(QualityNote {
             file: "tickets".into(),
             line: None,
             column: Some("outage_end".into()),
-            reason: format!("停止チケット {} に停止終了がありません：期間末まで停止として計算しました", o.ticket_id),
+            reason: format!(
+                "停止チケット {} に停止終了がありません：期間末まで停止として計算しました",
+                o.ticket_id
+            ),
         });
     }
     (quality, warnings)
@@ -408,7 +547,17 @@ fn month_quality(ds: &Dataset, month: Period, current: &kpi::PeriodKpis, clock_p
 
 /// The month `n` trailing months, each month's KPIs, with the last two
 /// (previous, current) kept whole.
-fn month_series(ds: &Dataset, cfg: &Config, month: Period, n: usize, clocks: Option<&[kpi::sla::Clock]>) -> Result<(Vec<(Period, kpi::Figures)>, kpi::PeriodKpis, kpi::PeriodKpis)> {
+fn month_series(
+    ds: &Dataset,
+    cfg: &Config,
+    month: Period,
+    n: usize,
+    clocks: Option<&[kpi::sla::Clock]>,
+) -> Result<(
+    Vec<(Period, kpi::Figures)>,
+    kpi::PeriodKpis,
+    kpi::PeriodKpis,
+)> {
     let months = trailing_months(month, n);
     let mut trend = Vec::new();
     let mut last_two = Vec::new();
@@ -425,9 +574,21 @@ fn month_series(ds: &Dataset, cfg: &Config, month: Period, n: usize, clocks: Opt
     Ok((trend, previous, current))
 }
 
-fn build_monthly(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &template::Templates, month: Period) -> Result<Built> {
-    let (clocks, clock_problems) = kpi::sla::clocks_of(ds.get("tickets"), ds.get("ticket_status_history"), &cfg.sla_targets, &cfg.calendars)?;
-    let (trend, previous, current) = month_series(ds, cfg, month, monthly::TREND_MONTHS, clocks.as_deref())?;
+fn build_monthly(
+    req: &ReportRequest,
+    ds: &Dataset,
+    cfg: &Config,
+    tpl: &template::Templates,
+    month: Period,
+) -> Result<Built> {
+    let (clocks, clock_problems) = kpi::sla::clocks_of(
+        ds.get("tickets"),
+        ds.get("ticket_status_history"),
+        &cfg.sla_targets,
+        &cfg.calendars,
+    )?;
+    let (trend, previous, current) =
+        month_series(ds, cfg, month, monthly::TREND_MONTHS, clocks.as_deref())?;
     let itsm = kpi::itsm::compute(ds.get("tickets"), month)?;
     let items = sla::items(cfg, tpl, &current, &previous);
     let (mut quality, mut warnings) = month_quality(ds, month, &current, &clock_problems);
@@ -451,10 +612,17 @@ fn build_monthly(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &template
     };
     if let Err(e) = &schedule {
         warnings.push(format!("next month's job runs unknown: {e}"));
-        quality.push(QualityNote { file: req.jobs.display().to_string(), line: None, column: None, reason: format!("ジョブ定義を読めません：{e}") });
+        quality.push(QualityNote {
+            file: req.jobs.display().to_string(),
+            line: None,
+            column: None,
+            reason: format!("ジョブ定義を読めません：{e}"),
+        });
     }
     let submitted = match (tpl.monthly.submit_business_day, cfg.calendars.rule.as_ref()) {
-        (Some(n), Some(rule)) => rule.nth_of_month(next.first, n as i32).map_err(|e| anyhow::anyhow!("提出日: {e}"))?,
+        (Some(n), Some(rule)) => rule
+            .nth_of_month(next.first, n as i32)
+            .map_err(|e| anyhow::anyhow!("提出日: {e}"))?,
         _ => None,
     };
     quality.extend(cost_quality(req, cfg, &current.cost.gaps));
@@ -477,10 +645,22 @@ fn build_monthly(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &template
     figures.extend(monthly::extra_figures(&report));
     figures.extend(fy_figures);
     let doc = monthly::build(&report, &figures, cfg, tpl);
-    Ok(Built { doc, figures, quality, warnings, file_stem: tpl.monthly.file_stem.clone() })
+    Ok(Built {
+        doc,
+        figures,
+        quality,
+        warnings,
+        file_stem: tpl.monthly.file_stem.clone(),
+    })
 }
 
-fn build_weekly(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &template::Templates, week: Period) -> Result<Built> {
+fn build_weekly(
+    req: &ReportRequest,
+    ds: &Dataset,
+    cfg: &Config,
+    tpl: &template::Templates,
+    week: Period,
+) -> Result<Built> {
     let current = compute_daily(ds, cfg, week)?;
     let prev_week = Period::week_of(week.first - chrono::Duration::days(7));
     let previous = compute_daily(ds, cfg, prev_week)?;
@@ -504,28 +684,58 @@ fn build_weekly(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &template:
     let mut figures = current.figures();
     figures.extend(weekly::extra_figures(&report));
     let doc = weekly::build(&report, &figures, tpl);
-    Ok(Built { doc, figures, quality, warnings: Vec::new(), file_stem: tpl.weekly.file_stem.clone() })
+    Ok(Built {
+        doc,
+        figures,
+        quality,
+        warnings: Vec::new(),
+        file_stem: tpl.weekly.file_stem.clone(),
+    })
 }
 
-fn build_sla(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &template::Templates, month: Period) -> Result<Built> {
-    let (clocks, clock_problems) = kpi::sla::clocks_of(ds.get("tickets"), ds.get("ticket_status_history"), &cfg.sla_targets, &cfg.calendars)?;
+fn build_sla(
+    req: &ReportRequest,
+    ds: &Dataset,
+    cfg: &Config,
+    tpl: &template::Templates,
+    month: Period,
+) -> Result<Built> {
+    let (clocks, clock_problems) = kpi::sla::clocks_of(
+        ds.get("tickets"),
+        ds.get("ticket_status_history"),
+        &cfg.sla_targets,
+        &cfg.calendars,
+    )?;
     // The 12 trailing months; the last two are this month and the previous
     // one, whose full results the items need (computed once).
     let (trend, previous, current) = month_series(ds, cfg, month, 12, clocks.as_deref())?;
-    let trend: Vec<(String, kpi::Figures)> = trend.into_iter().map(|(m, f)| (m.month_label(), f)).collect();
+    let trend: Vec<(String, kpi::Figures)> = trend
+        .into_iter()
+        .map(|(m, f)| (m.month_label(), f))
+        .collect();
     let remarks = read_remarks(&req.inputs, &req.kind)?.map(|t| sla::parse_remarks(&t));
     let (mut quality, mut warnings) = month_quality(ds, month, &current, &clock_problems);
     let items = sla::items(cfg, tpl, &current, &previous);
     if let Some(r) = &remarks {
         for h in r.unmatched(&items) {
-            let w = format!("remarks: heading {h:?} matches no SLA item (use the item key or its label)");
-            quality.push(QualityNote { file: format!("remarks/sla/{}.txt", month.month_label()), line: None, column: None, reason: format!("見出し「{h}」に一致するSLA項目がありません") });
+            let w = format!(
+                "remarks: heading {h:?} matches no SLA item (use the item key or its label)"
+            );
+            quality.push(QualityNote {
+                file: format!("remarks/sla/{}.txt", month.month_label()),
+                line: None,
+                column: None,
+                reason: format!("見出し「{h}」に一致するSLA項目がありません"),
+            });
             warnings.push(w);
         }
     }
     for it in items.iter().filter(|i| i.verdict == sla::Verdict::Missed) {
         if remarks.as_ref().and_then(|r| r.reason(it)).is_none() {
-            warnings.push(format!("未達 without a reason in the remarks file: {} ({})", it.label, it.key));
+            warnings.push(format!(
+                "未達 without a reason in the remarks file: {} ({})",
+                it.label, it.key
+            ));
         }
     }
     let previous = previous.figures();
@@ -541,7 +751,13 @@ fn build_sla(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &template::Te
     let mut figures = current.figures();
     figures.extend(sla::extra_figures(&items, &report));
     let doc = sla::build(&report, &items, cfg, tpl);
-    Ok(Built { doc, figures, quality, warnings, file_stem: tpl.sla.file_stem.clone() })
+    Ok(Built {
+        doc,
+        figures,
+        quality,
+        warnings,
+        file_stem: tpl.sla.file_stem.clone(),
+    })
 }
 
 /// Data-quality notes of a cost (no model, rows without a quantity).
@@ -551,11 +767,22 @@ fn cost_quality(req: &ReportRequest, cfg: &Config, gaps: &[kpi::cost::Gap]) -> V
 
 /// The fiscal year of `month` up to it: each month's cost (the report
 /// month's is `current`), then the year's figures ([`kpi::cost::fiscal_year`]).
-fn fiscal_year_cost(ds: &Dataset, cfg: &Config, month: Period, current: &kpi::cost::CostKpis) -> Result<(Vec<kpi::cost::FyMonth>, kpi::Figures)> {
+fn fiscal_year_cost(
+    ds: &Dataset,
+    cfg: &Config,
+    month: Period,
+    current: &kpi::cost::CostKpis,
+) -> Result<(Vec<kpi::cost::FyMonth>, kpi::Figures)> {
     let mut actuals = Vec::new();
     let mut m = Period::month_of(Period::fiscal_year_of(month.first).first);
     while m.first < month.first {
-        let k = kpi::cost::compute_month(cfg.cost.as_ref(), ds.get("tickets"), ds.get("calls"), ds.get("backups"), m)?;
+        let k = kpi::cost::compute_month(
+            cfg.cost.as_ref(),
+            ds.get("tickets"),
+            ds.get("calls"),
+            ds.get("backups"),
+            m,
+        )?;
         actuals.push((m, k.category_actuals(), k.confirmed));
         m = Period::month_of(m.end_day);
     }
@@ -563,7 +790,13 @@ fn fiscal_year_cost(ds: &Dataset, cfg: &Config, month: Period, current: &kpi::co
     Ok(kpi::cost::fiscal_year(cfg.cost.as_ref(), month, &actuals))
 }
 
-fn build_cost_daily(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &template::Templates, date: NaiveDate) -> Result<Built> {
+fn build_cost_daily(
+    req: &ReportRequest,
+    ds: &Dataset,
+    cfg: &Config,
+    tpl: &template::Templates,
+    date: NaiveDate,
+) -> Result<Built> {
     let p = Period::day(date);
     let model = cfg.cost.as_ref();
     let (tickets, calls, backups) = (ds.get("tickets"), ds.get("calls"), ds.get("backups"));
@@ -575,18 +808,48 @@ fn build_cost_daily(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &templ
     // Rows without a quantity over the month to date (the day's included).
     quality.extend(cost_quality(req, cfg, &mtd_gaps));
     let remarks = read_remarks(&req.inputs, &req.kind)?;
-    let report = cost::CostDailyReport { date, as_of: as_of(cfg, p.end_day), day: &day, remarks: remarks.as_deref(), quality: &quality };
+    let report = cost::CostDailyReport {
+        date,
+        as_of: as_of(cfg, p.end_day),
+        day: &day,
+        remarks: remarks.as_deref(),
+        quality: &quality,
+    };
     let doc = cost::build_daily(&report, &figures, tpl);
-    Ok(Built { doc, figures, quality, warnings: Vec::new(), file_stem: tpl.cost_daily.file_stem.clone() })
+    Ok(Built {
+        doc,
+        figures,
+        quality,
+        warnings: Vec::new(),
+        file_stem: tpl.cost_daily.file_stem.clone(),
+    })
 }
 
-fn build_cost_monthly(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &template::Templates, month: Period) -> Result<Built> {
+fn build_cost_monthly(
+    req: &ReportRequest,
+    ds: &Dataset,
+    cfg: &Config,
+    tpl: &template::Templates,
+    month: Period,
+) -> Result<Built> {
     let model = cfg.cost.as_ref();
-    let current = kpi::cost::compute_month(model, ds.get("tickets"), ds.get("calls"), ds.get("backups"), month)?;
+    let current = kpi::cost::compute_month(
+        model,
+        ds.get("tickets"),
+        ds.get("calls"),
+        ds.get("backups"),
+        month,
+    )?;
     // The unit costs' denominators.
     let others = [
         kpi::tickets::compute(ds.get("tickets"), month, cfg.site.report.top_categories)?.figures,
-        kpi::calls::compute(ds.get("calls"), month, &cfg.site.calls, kpi::sl_target_pct(cfg))?.figures,
+        kpi::calls::compute(
+            ds.get("calls"),
+            month,
+            &cfg.site.calls,
+            kpi::sl_target_pct(cfg),
+        )?
+        .figures,
         kpi::jobs::compute(ds.get("job_runs"), month, &cfg.deadlines)?.figures,
     ];
     let mut figures = current.figures.clone();
@@ -603,13 +866,19 @@ fn build_cost_monthly(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &tem
     let mut quality = daily::quality_notes(ds, month.start_ms(), month.end_ms());
     quality.extend(cost_quality(req, cfg, &current.gaps));
     for m in &fy {
-        let has_data = ["tickets", "calls", "backups"].iter().any(|n| ds.get(n).is_some_and(|s| s.covers(m.month.start_ms(), m.month.end_ms())));
+        let has_data = ["tickets", "calls", "backups"].iter().any(|n| {
+            ds.get(n)
+                .is_some_and(|s| s.covers(m.month.start_ms(), m.month.end_ms()))
+        });
         if m.confirmed && has_data {
             quality.push(QualityNote {
                 file: format!("{}/cost.toml", req.config.display()),
                 line: None,
                 column: None,
-                reason: format!("{} は [actuals] の確定実績を使っています（入力データからは計算していません）", m.month.month_label()),
+                reason: format!(
+                    "{} は [actuals] の確定実績を使っています（入力データからは計算していません）",
+                    m.month.month_label()
+                ),
             });
         }
         if !m.confirmed && m.actual.is_some() {
@@ -617,9 +886,20 @@ fn build_cost_monthly(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &tem
             let (start, end) = (m.month.start_ms(), m.month.end_ms());
             let slack = 2 * 86_400_000;
             for name in ["tickets", "calls", "backups"] {
-                let Some((lo, hi)) = ds.get(name).filter(|s| s.covers(start, end)).and_then(|s| s.coverage) else { continue };
+                let Some((lo, hi)) = ds
+                    .get(name)
+                    .filter(|s| s.covers(start, end))
+                    .and_then(|s| s.coverage)
+                else {
+                    continue;
+                };
                 if lo > start + slack || hi < end - slack {
-                    let day = |ms: i64| crate::time::ms_to_dt(ms).date().max(m.month.first).min(m.month.end_day - chrono::Duration::days(1));
+                    let day = |ms: i64| {
+                        crate::time::ms_to_dt(ms)
+                            .date()
+                            .max(m.month.first)
+                            .min(m.month.end_day - chrono::Duration::days(1))
+                    };
                     quality.push(QualityNote {
                         file: name.to_string(),
                         line: None,
@@ -629,7 +909,11 @@ fn build_cost_monthly(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &tem
                 }
             }
         }
-        if m.month.first < month.first && m.actual.as_ref().is_some_and(|a| a.values().any(Option::is_none)) {
+        if m.month.first < month.first
+            && m.actual
+                .as_ref()
+                .is_some_and(|a| a.values().any(Option::is_none))
+        {
             quality.push(QualityNote {
                 file: String::new(),
                 line: None,
@@ -639,9 +923,22 @@ fn build_cost_monthly(req: &ReportRequest, ds: &Dataset, cfg: &Config, tpl: &tem
         }
     }
     let remarks = read_remarks(&req.inputs, &req.kind)?;
-    let report = cost::CostMonthlyReport { month, as_of: as_of(cfg, month.end_day), cost: &current, fiscal_year: &fy, remarks: remarks.as_deref(), quality: &quality };
+    let report = cost::CostMonthlyReport {
+        month,
+        as_of: as_of(cfg, month.end_day),
+        cost: &current,
+        fiscal_year: &fy,
+        remarks: remarks.as_deref(),
+        quality: &quality,
+    };
     let doc = cost::build_monthly(&report, &figures, tpl);
-    Ok(Built { doc, figures, quality, warnings: Vec::new(), file_stem: tpl.cost_monthly.file_stem.clone() })
+    Ok(Built {
+        doc,
+        figures,
+        quality,
+        warnings: Vec::new(),
+        file_stem: tpl.cost_monthly.file_stem.clone(),
+    })
 }
 
 /// Every KPI the daily report needs (pure: no I/O).
@@ -656,17 +953,26 @@ pub fn compute_daily(ds: &Dataset, cfg: &Config, p: Period) -> Result<daily::Dai
         cost: Default::default(),
         month_to_date: kpi::Figures::default(),
     };
-    k.cost = kpi::period_cost(ds, cfg, p, [&k.tickets.figures, &k.calls.figures, &k.jobs.figures])?;
+    k.cost = kpi::period_cost(
+        ds,
+        cfg,
+        p,
+        [&k.tickets.figures, &k.calls.figures, &k.jobs.figures],
+    )?;
     Ok(k)
 }
 
 /// The optional remarks file `inputs/remarks/<kind>/<period>.txt`
 /// (`daily/2026-10-15.txt`, `sla/2026-10.txt`), UTF-8 or CP932.
 fn read_remarks(inputs: &Path, kind: &ReportKind) -> Result<Option<String>> {
-    let p = inputs.join("remarks").join(kind.code()).join(format!("{}.txt", kind.period_id()));
+    let p = inputs
+        .join("remarks")
+        .join(kind.code())
+        .join(format!("{}.txt", kind.period_id()));
     match std::fs::read(&p) {
         Ok(b) => {
-            let (text, _) = ingest::encoding::decode(&b, None).map_err(|(l, r)| anyhow::anyhow!("{}:{l}: {r}", p.display()))?;
+            let (text, _) = ingest::encoding::decode(&b, None)
+                .map_err(|(l, r)| anyhow::anyhow!("{}:{l}: {r}", p.display()))?;
             Ok(Some(String::from_utf8_lossy(&text).into_owned()))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -683,7 +989,13 @@ fn rejected_csv(ds: &Dataset) -> Result<Vec<u8>> {
         let mut rec = csv::Writer::from_writer(Vec::new());
         rec.write_record(&i.record)?;
         let raw = String::from_utf8(rec.into_inner()?)?;
-        w.write_record([i.file.as_str(), &i.line.to_string(), &i.column, &i.reason, raw.trim_end()])?;
+        w.write_record([
+            i.file.as_str(),
+            &i.line.to_string(),
+            &i.column,
+            &i.reason,
+            raw.trim_end(),
+        ])?;
     }
     Ok(w.into_inner()?)
 }
@@ -702,13 +1014,23 @@ pub struct Problems {
 impl Problems {
     /// One closing line.
     pub fn summary(&self) -> String {
-        format!("{} files checked: {} errors, {} bad rows", self.files, self.fatal.len(), self.rows.len())
+        format!(
+            "{} files checked: {} errors, {} bad rows",
+            self.files,
+            self.fatal.len(),
+            self.rows.len()
+        )
     }
 }
 
 /// Check config, templates, job definitions and every input file; collect
 /// every problem.
-pub fn validate(inputs: &Path, config_dir: &Path, templates_dir: &Path, jobs_dir: &Path) -> Problems {
+pub fn validate(
+    inputs: &Path,
+    config_dir: &Path,
+    templates_dir: &Path,
+    jobs_dir: &Path,
+) -> Problems {
     let mut p = Problems::default();
     let cfg = match config::load(config_dir) {
         Ok(c) => Some(c),
@@ -729,7 +1051,8 @@ pub fn validate(inputs: &Path, config_dir: &Path, templates_dir: &Path, jobs_dir
         p.fatal.extend(e);
     }
     if !inputs.is_dir() {
-        p.fatal.push(format!("inputs folder {} not found", inputs.display()));
+        p.fatal
+            .push(format!("inputs folder {} not found", inputs.display()));
         return p;
     }
     let fallback;
@@ -761,7 +1084,13 @@ pub struct IngestOutcome {
 /// Upsert every input file into the history store: the path of both
 /// `hokoku ingest` and a scheduled `task = "ingest"` job. A file that cannot
 /// be read stores nothing.
-pub fn run_ingest(inputs: &Path, config_dir: &Path, templates_dir: &Path, store: &Path, strict: bool) -> Result<IngestOutcome> {
+pub fn run_ingest(
+    inputs: &Path,
+    config_dir: &Path,
+    templates_dir: &Path,
+    store: &Path,
+    strict: bool,
+) -> Result<IngestOutcome> {
     let (cfg, _) = load_setup(config_dir, templates_dir)?;
     if !inputs.is_dir() {
         bail!("inputs folder {} not found", inputs.display());
@@ -769,15 +1098,35 @@ pub fn run_ingest(inputs: &Path, config_dir: &Path, templates_dir: &Path, store:
     let ds = ingest::load(inputs, &cfg);
     if !ds.errors.is_empty() {
         let list: Vec<String> = ds.errors.iter().map(ToString::to_string).collect();
-        bail!("input files could not be read (nothing stored):\n  {}", list.join("\n  "));
+        bail!(
+            "input files could not be read (nothing stored):\n  {}",
+            list.join("\n  ")
+        );
     }
     let issues: Vec<String> = ds.issues.iter().map(ToString::to_string).collect();
     if strict && !issues.is_empty() {
-        bail!("--strict: {} bad rows, nothing stored:\n  {}", ds.rejected_rows(), issues.join("\n  "));
+        bail!(
+            "--strict: {} bad rows, nothing stored:\n  {}",
+            ds.rejected_rows(),
+            issues.join("\n  ")
+        );
     }
     let changes = crate::store::ingest(&ds, store)?
         .into_iter()
-        .map(|c| format!("{}/{}\t{} → {} rows{}", c.source, c.month, c.before, c.after, if c.changed { "" } else { "\tunchanged" }))
+        .map(|c| {
+            format!(
+                "{}/{}\t{} → {} rows{}",
+                c.source,
+                c.month,
+                c.before,
+                c.after,
+                if c.changed { "" } else { "\tunchanged" }
+            )
+        })
         .collect();
-    Ok(IngestOutcome { changes, rejected_rows: ds.rejected_rows(), issues })
+    Ok(IngestOutcome {
+        changes,
+        rejected_rows: ds.rejected_rows(),
+        issues,
+    })
 }

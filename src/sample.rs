@@ -111,7 +111,12 @@ pub struct SampleSummary {
 /// `month_first_day` must be the first day of a month (years 2000–2200);
 /// `scale` (1–100) multiplies the volumes. The same arguments always give
 /// byte-identical files.
-pub fn generate(month_first_day: NaiveDate, scale: u32, seed: u64, out: &Path) -> Result<SampleSummary> {
+pub fn generate(
+    month_first_day: NaiveDate,
+    scale: u32,
+    seed: u64,
+    out: &Path,
+) -> Result<SampleSummary> {
     let m = Month::new(month_first_day)?;
     if !(1..=100).contains(&scale) {
         bail!("scale must be 1–100, got {scale}");
@@ -121,33 +126,64 @@ pub fn generate(month_first_day: NaiveDate, scale: u32, seed: u64, out: &Path) -
     let mut notes = Vec::new();
 
     let (bytes, rows, note) = tickets(&m, scale, &mut Rng::new(seed, 1))?;
-    files.push((put(out, &format!("tickets/tickets-{tag}.csv"), &bytes)?, rows));
+    files.push((
+        put(out, &format!("tickets/tickets-{tag}.csv"), &bytes)?,
+        rows,
+    ));
     notes.push(note);
     let (bytes, rows, note) = jobs(&m, scale, &mut Rng::new(seed, 2))?;
-    files.push((put(out, &format!("job_runs/job_runs-{tag}.csv"), &bytes)?, rows));
+    files.push((
+        put(out, &format!("job_runs/job_runs-{tag}.csv"), &bytes)?,
+        rows,
+    ));
     notes.push(note);
     let cap_path = out.join(format!("capacity/capacity-{tag}.csv"));
     let rows = capacity(&m, scale, &mut Rng::new(seed, 3), &cap_path)?;
     files.push((cap_path, rows));
     let (bytes, rows, note) = backups(&m, scale, &mut Rng::new(seed, 4))?;
-    files.push((put(out, &format!("backups/backups-{tag}.csv"), &bytes)?, rows));
+    files.push((
+        put(out, &format!("backups/backups-{tag}.csv"), &bytes)?,
+        rows,
+    ));
     notes.push(note);
     let (bytes, rows) = calls(&m, scale, &mut Rng::new(seed, 5))?;
     files.push((put(out, &format!("calls/calls-{tag}.csv"), &bytes)?, rows));
 
-    let remarks: String = notes.iter().filter(|n| !n.is_empty()).map(|n| format!("{n}\n")).collect();
-    put(out, &format!("remarks/daily/{}.txt", m.demo), remarks.as_bytes())?;
-    put(out, &format!("remarks/sla/{tag}.txt"), sla_remarks(m.first.month()).as_bytes())?;
-    let seed_toml = if i64::try_from(seed).is_ok() { seed.to_string() } else { format!("\"{seed}\"") };
+    let remarks: String = notes
+        .iter()
+        .filter(|n| !n.is_empty())
+        .map(|n| format!("{n}\n"))
+        .collect();
+    put(
+        out,
+        &format!("remarks/daily/{}.txt", m.demo),
+        remarks.as_bytes(),
+    )?;
+    put(
+        out,
+        &format!("remarks/sla/{tag}.txt"),
+        sla_remarks(m.first.month()).as_bytes(),
+    )?;
+    let seed_toml = if i64::try_from(seed).is_ok() {
+        seed.to_string()
+    } else {
+        format!("\"{seed}\"")
+    };
     let mut toml = format!(
         "# hokoku sample data: the same month, scale and seed regenerate identical files\nmonth = \"{tag}\"\nscale = {scale}\nseed = {seed_toml}\ndemo_date = \"{}\"\n\n[rows]\n",
         m.demo
     );
-    for (name, (_, rows)) in ["tickets", "job_runs", "capacity", "backups", "calls"].iter().zip(&files) {
+    for (name, (_, rows)) in ["tickets", "job_runs", "capacity", "backups", "calls"]
+        .iter()
+        .zip(&files)
+    {
         toml.push_str(&format!("{name} = {rows}\n"));
     }
     put(out, "sample.toml", toml.as_bytes())?;
-    Ok(SampleSummary { month: m.first, files })
+    Ok(SampleSummary {
+        month: m.first,
+        files,
+    })
 }
 
 /// 未達理由・改善策 for the items the planted events make miss (the SLA
@@ -205,7 +241,11 @@ impl Rng {
     }
     /// Uniform integer in [lo, hi] (lo when hi ≤ lo).
     fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        if hi <= lo { lo } else { lo + (self.next_u64() % ((hi - lo) as u64 + 1)) as i64 }
+        if hi <= lo {
+            lo
+        } else {
+            lo + (self.next_u64() % ((hi - lo) as u64 + 1)) as i64
+        }
     }
     fn chance(&mut self, p: f64) -> bool {
         self.f64() < p
@@ -258,7 +298,15 @@ impl Rng {
 
 /// The generated month: its days, business days, export time `end` (first
 /// moment of the next month), demo day (the 15th) and `YYYY-MM` tag.
-struct Month { first: NaiveDate, next: NaiveDate, days: Vec<NaiveDate>, bdays: Vec<NaiveDate>, end: NaiveDateTime, demo: NaiveDate, tag: String }
+struct Month {
+    first: NaiveDate,
+    next: NaiveDate,
+    days: Vec<NaiveDate>,
+    bdays: Vec<NaiveDate>,
+    end: NaiveDateTime,
+    demo: NaiveDate,
+    tag: String,
+}
 
 impl Month {
     fn new(first: NaiveDate) -> Result<Month> {
@@ -268,19 +316,35 @@ impl Month {
         if !(2000..=2200).contains(&first.year()) {
             bail!("year {} is outside 2000–2200", first.year());
         }
-        let next = first.checked_add_months(Months::new(1)).ok_or_else(|| anyhow!("month out of range"))?;
+        let next = first
+            .checked_add_months(Months::new(1))
+            .ok_or_else(|| anyhow!("month out of range"))?;
         let days: Vec<NaiveDate> = first.iter_days().take_while(|d| *d < next).collect();
         let bdays: Vec<NaiveDate> = days.iter().copied().filter(|d| business(*d)).collect();
         if bdays.len() < 10 {
             bail!("{first}: too few business days for sample data");
         }
-        Ok(Month { first, next, end: at(next, 0), demo: day_of(first, 15), tag: first.format("%Y-%m").to_string(), days, bdays })
+        Ok(Month {
+            first,
+            next,
+            end: at(next, 0),
+            demo: day_of(first, 15),
+            tag: first.format("%Y-%m").to_string(),
+            days,
+            bdays,
+        })
     }
-    fn day(&self, n: u32) -> NaiveDate { day_of(self.first, n) }
-    fn last(&self) -> NaiveDate { self.next.pred_opt().unwrap_or(self.first) }
+    fn day(&self, n: u32) -> NaiveDate {
+        day_of(self.first, n)
+    }
+    fn last(&self) -> NaiveDate {
+        self.next.pred_opt().unwrap_or(self.first)
+    }
 }
 
-fn day_of(first: NaiveDate, n: u32) -> NaiveDate { first.with_day(n).unwrap_or(first) }
+fn day_of(first: NaiveDate, n: u32) -> NaiveDate {
+    first.with_day(n).unwrap_or(first)
+}
 
 /// Japanese public holidays, approximately (fixed days, happy Mondays,
 /// equinoxes); good enough for shaping sample volumes.
@@ -289,8 +353,10 @@ fn holiday(d: NaiveDate) -> bool {
     let nth_monday = |n: u32| d.weekday() == Weekday::Mon && (day - 1) / 7 + 1 == n;
     let y = f64::from(d.year() - 1980);
     let equinox = |base: f64| (base + 0.242_194 * y - (y / 4.0).floor()) as u32;
-    matches!((m, day), (1, 1) | (2, 11) | (2, 23) | (4, 29) | (5, 3..=5) | (8, 11) | (11, 3) | (11, 23))
-        || (m == 3 && day == equinox(20.8431))
+    matches!(
+        (m, day),
+        (1, 1) | (2, 11) | (2, 23) | (4, 29) | (5, 3..=5) | (8, 11) | (11, 3) | (11, 23)
+    ) || (m == 3 && day == equinox(20.8431))
         || (m == 9 && day == equinox(23.2488))
         || ((m == 1 || m == 10) && nth_monday(2))
         || ((m == 7 || m == 9) && nth_monday(3))
@@ -315,16 +381,39 @@ fn next_business(d: NaiveDate) -> NaiveDate {
     n
 }
 
-fn at(d: NaiveDate, minutes: i64) -> NaiveDateTime { d.and_time(NaiveTime::MIN) + Duration::minutes(minutes) }
-fn mins(n: i64) -> Duration { Duration::minutes(n) }
-fn secs(n: i64) -> Duration { Duration::seconds(n) }
+fn at(d: NaiveDate, minutes: i64) -> NaiveDateTime {
+    d.and_time(NaiveTime::MIN) + Duration::minutes(minutes)
+}
+fn mins(n: i64) -> Duration {
+    Duration::minutes(n)
+}
+fn secs(n: i64) -> Duration {
+    Duration::seconds(n)
+}
 /// ISO 8601 with the JST offset (canonical UTF-8 files).
-fn iso(t: NaiveDateTime) -> String { t.format("%Y-%m-%dT%H:%M:%S+09:00").to_string() }
+fn iso(t: NaiveDateTime) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S+09:00").to_string()
+}
 /// Excel style `YYYY/M/D H:MM` (the CP932 tickets file).
-fn excel(t: NaiveDateTime) -> String { format!("{}/{}/{} {}:{:02}", t.year(), t.month(), t.day(), t.hour(), t.minute()) }
-fn hm(t: NaiveDateTime) -> String { t.format("%H:%M").to_string() }
-fn minute_of_day(t: NaiveDateTime) -> i64 { i64::from(t.hour() * 60 + t.minute()) }
-fn opt<T>(v: Option<T>, f: impl Fn(T) -> String) -> String { v.map(f).unwrap_or_default() }
+fn excel(t: NaiveDateTime) -> String {
+    format!(
+        "{}/{}/{} {}:{:02}",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
+}
+fn hm(t: NaiveDateTime) -> String {
+    t.format("%H:%M").to_string()
+}
+fn minute_of_day(t: NaiveDateTime) -> i64 {
+    i64::from(t.hour() * 60 + t.minute())
+}
+fn opt<T>(v: Option<T>, f: impl Fn(T) -> String) -> String {
+    v.map(f).unwrap_or_default()
+}
 
 /// `t` if the desk is open (08:30–19:00 on a business day), else shortly after it next opens.
 fn desk_open(rng: &mut Rng, t: NaiveDateTime) -> NaiveDateTime {
@@ -341,7 +430,8 @@ fn desk_open(rng: &mut Rng, t: NaiveDateTime) -> NaiveDateTime {
 /// Arrival weights per half hour from 08:30 (index 0) to 18:30 (index 20):
 /// peaks 09:00–10:00 and 13:00–14:00, a lunch dip.
 const CURVE: [f64; 21] = [
-    0.5, 1.4, 1.6, 1.3, 1.1, 1.0, 0.9, 0.5, 0.6, 1.3, 1.4, 1.1, 1.0, 0.9, 0.9, 0.8, 0.7, 0.6, 0.4, 0.2, 0.1,
+    0.5, 1.4, 1.6, 1.3, 1.1, 1.0, 0.9, 0.5, 0.6, 1.3, 1.4, 1.1, 1.0, 0.9, 0.9, 0.8, 0.7, 0.6, 0.4,
+    0.2, 0.1,
 ];
 
 /// A CSV writer counting data rows.
@@ -352,8 +442,14 @@ struct Csv<W: Write> {
 
 impl<W: Write> Csv<W> {
     fn new(inner: W, header: &[&str], crlf: bool) -> Result<Csv<W>> {
-        let term = if crlf { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') };
-        let mut w = csv::WriterBuilder::new().terminator(term).from_writer(inner);
+        let term = if crlf {
+            csv::Terminator::CRLF
+        } else {
+            csv::Terminator::Any(b'\n')
+        };
+        let mut w = csv::WriterBuilder::new()
+            .terminator(term)
+            .from_writer(inner);
         w.write_record(header)?;
         Ok(Csv { w, rows: 0 })
     }
@@ -364,7 +460,10 @@ impl<W: Write> Csv<W> {
     }
     fn finish(self) -> Result<(W, usize)> {
         let rows = self.rows;
-        let inner = self.w.into_inner().map_err(|e| anyhow!("writing CSV: {}", e.error()))?;
+        let inner = self
+            .w
+            .into_inner()
+            .map_err(|e| anyhow!("writing CSV: {}", e.error()))?;
         Ok((inner, rows))
     }
 }
@@ -427,71 +526,377 @@ struct Desk {
 
 const LOW: [f64; 4] = [0.0, 0.0, 0.7, 0.3];
 const DESK: &[Desk] = &[
-    Desk { cat: "アカウントロック解除", kind: INQ, vol: 170.0, titles: &["アカウントロック解除依頼", "ログインできない（アカウントロック）", "パスワード誤入力によるロックの解除"], systems: &[AUTH], fcr: 0.75, esc: 0.01, res: (20, 180), prio: LOW },
-    Desk { cat: "強制サインアウト", kind: INQ, vol: 240.0, titles: &["セッションが残り再ログインできない", "強制サインアウト依頼", "二重ログインエラーの解消依頼"], systems: &["人事給与システム", DOC, "電子決裁システム"], fcr: 0.72, esc: 0.02, res: (15, 120), prio: LOW },
-    Desk { cat: "パスワードリセット", kind: REQ, vol: 50.0, titles: &["パスワード初期化依頼", "パスワードを忘れた", "パスワード有効期限切れ"], systems: &[AUTH], fcr: 0.0, esc: 0.05, res: (30, 480), prio: LOW },
-    Desk { cat: "ユーザID追加・削除", kind: REQ, vol: 20.0, titles: &["人事異動に伴うユーザID追加", "退職者のユーザID削除", "併任者のユーザID追加申請"], systems: &[AUTH], fcr: 0.0, esc: 0.2, res: (1440, 4320), prio: LOW },
-    Desk { cat: "仮パスワード発行", kind: REQ, vol: 10.0, titles: &["仮パスワード発行依頼（新規採用者）", "仮パスワード再発行"], systems: &[AUTH], fcr: 0.0, esc: 0.0, res: (30, 240), prio: LOW },
-    Desk { cat: "ホワイトリスト変更", kind: REQ, vol: 20.0, titles: &["閲覧許可サイトの追加依頼", "ホワイトリストへのURL追加", "ファイル送信先ドメインの許可依頼"], systems: &["インターネット接続環境"], fcr: 0.0, esc: 0.4, res: (1440, 5760), prio: LOW },
-    Desk { cat: "セキュリティ調査", kind: REQ, vol: 20.0, titles: &["不審メール受信の調査依頼", "不審な通信ログの調査依頼", "USBメモリ接続警告の確認依頼"], systems: &["メールシステム", "業務端末", "インターネット接続環境"], fcr: 0.0, esc: 0.4, res: (1440, 7200), prio: LOW },
-    Desk { cat: "操作方法", kind: INQ, vol: 45.0, titles: &["電子決裁の差戻し方法", "文書登録時の添付ファイル上限", "給与明細の閲覧方法", "年末調整画面の入力方法"], systems: &["電子決裁システム", DOC, "人事給与システム"], fcr: 0.45, esc: 0.1, res: (30, 1440), prio: LOW },
-    Desk { cat: "セキュリティインシデント", kind: INC, vol: 2.0, titles: &["標的型攻撃メールの添付ファイルを開封", "業務端末でマルウェアを検知"], systems: &["業務端末", "メールシステム"], fcr: 0.0, esc: 1.0, res: (1440, 4320), prio: [0.0, 1.0, 0.0, 0.0] },
-    Desk { cat: "障害", kind: INC, vol: 16.0, titles: &["画面の表示が遅い", "帳票が出力できない", "ログイン後にエラー画面が表示される", "検索結果が表示されない", "ファイルのアップロードに失敗する"], systems: &["人事給与システム", DOC, AUTH, "電子決裁システム"], fcr: 0.0, esc: 0.9, res: (60, 480), prio: [0.0, 0.25, 0.75, 0.0] },
+    Desk {
+        cat: "アカウントロック解除",
+        kind: INQ,
+        vol: 170.0,
+        titles: &[
+            "アカウントロック解除依頼",
+            "ログインできない（アカウントロック）",
+            "パスワード誤入力によるロックの解除",
+        ],
+        systems: &[AUTH],
+        fcr: 0.75,
+        esc: 0.01,
+        res: (20, 180),
+        prio: LOW,
+    },
+    Desk {
+        cat: "強制サインアウト",
+        kind: INQ,
+        vol: 240.0,
+        titles: &[
+            "セッションが残り再ログインできない",
+            "強制サインアウト依頼",
+            "二重ログインエラーの解消依頼",
+        ],
+        systems: &["人事給与システム", DOC, "電子決裁システム"],
+        fcr: 0.72,
+        esc: 0.02,
+        res: (15, 120),
+        prio: LOW,
+    },
+    Desk {
+        cat: "パスワードリセット",
+        kind: REQ,
+        vol: 50.0,
+        titles: &[
+            "パスワード初期化依頼",
+            "パスワードを忘れた",
+            "パスワード有効期限切れ",
+        ],
+        systems: &[AUTH],
+        fcr: 0.0,
+        esc: 0.05,
+        res: (30, 480),
+        prio: LOW,
+    },
+    Desk {
+        cat: "ユーザID追加・削除",
+        kind: REQ,
+        vol: 20.0,
+        titles: &[
+            "人事異動に伴うユーザID追加",
+            "退職者のユーザID削除",
+            "併任者のユーザID追加申請",
+        ],
+        systems: &[AUTH],
+        fcr: 0.0,
+        esc: 0.2,
+        res: (1440, 4320),
+        prio: LOW,
+    },
+    Desk {
+        cat: "仮パスワード発行",
+        kind: REQ,
+        vol: 10.0,
+        titles: &["仮パスワード発行依頼（新規採用者）", "仮パスワード再発行"],
+        systems: &[AUTH],
+        fcr: 0.0,
+        esc: 0.0,
+        res: (30, 240),
+        prio: LOW,
+    },
+    Desk {
+        cat: "ホワイトリスト変更",
+        kind: REQ,
+        vol: 20.0,
+        titles: &[
+            "閲覧許可サイトの追加依頼",
+            "ホワイトリストへのURL追加",
+            "ファイル送信先ドメインの許可依頼",
+        ],
+        systems: &["インターネット接続環境"],
+        fcr: 0.0,
+        esc: 0.4,
+        res: (1440, 5760),
+        prio: LOW,
+    },
+    Desk {
+        cat: "セキュリティ調査",
+        kind: REQ,
+        vol: 20.0,
+        titles: &[
+            "不審メール受信の調査依頼",
+            "不審な通信ログの調査依頼",
+            "USBメモリ接続警告の確認依頼",
+        ],
+        systems: &["メールシステム", "業務端末", "インターネット接続環境"],
+        fcr: 0.0,
+        esc: 0.4,
+        res: (1440, 7200),
+        prio: LOW,
+    },
+    Desk {
+        cat: "操作方法",
+        kind: INQ,
+        vol: 45.0,
+        titles: &[
+            "電子決裁の差戻し方法",
+            "文書登録時の添付ファイル上限",
+            "給与明細の閲覧方法",
+            "年末調整画面の入力方法",
+        ],
+        systems: &["電子決裁システム", DOC, "人事給与システム"],
+        fcr: 0.45,
+        esc: 0.1,
+        res: (30, 1440),
+        prio: LOW,
+    },
+    Desk {
+        cat: "セキュリティインシデント",
+        kind: INC,
+        vol: 2.0,
+        titles: &[
+            "標的型攻撃メールの添付ファイルを開封",
+            "業務端末でマルウェアを検知",
+        ],
+        systems: &["業務端末", "メールシステム"],
+        fcr: 0.0,
+        esc: 1.0,
+        res: (1440, 4320),
+        prio: [0.0, 1.0, 0.0, 0.0],
+    },
+    Desk {
+        cat: "障害",
+        kind: INC,
+        vol: 16.0,
+        titles: &[
+            "画面の表示が遅い",
+            "帳票が出力できない",
+            "ログイン後にエラー画面が表示される",
+            "検索結果が表示されない",
+            "ファイルのアップロードに失敗する",
+        ],
+        systems: &["人事給与システム", DOC, AUTH, "電子決裁システム"],
+        fcr: 0.0,
+        esc: 0.9,
+        res: (60, 480),
+        prio: [0.0, 0.25, 0.75, 0.0],
+    },
 ];
 
 /// Changes and releases per replica: (kind, title, change class, system, scheduled next month, result).
 const CHANGES: &[(&str, &str, &str, &str, bool, &str)] = &[
-    (CHG, "月例セキュリティパッチ適用（APサーバ）", "標準", "人事給与システム", false, "成功"),
-    (CHG, "月例セキュリティパッチ適用（DBサーバ）", "標準", "人事給与システム", false, "成功"),
-    (CHG, "ウイルス対策ソフト定義配信設定の変更", "標準", "業務端末", false, "成功"),
-    (CHG, "SSLサーバ証明書更新（文書管理）", "標準", DOC, false, "成功"),
-    (CHG, "アカウント一括登録（人事異動分）", "標準", AUTH, false, "成功"),
-    (CHG, "ファイアウォール通信許可ルール追加", "軽微", "インターネット接続環境", false, "成功"),
-    (CHG, "帳票レイアウト修正（給与明細）", "軽微", "人事給与システム", false, "成功"),
-    (CHG, "ジョブスケジュール変更（NIGHTLY_DOC）", "軽微", DOC, false, "切り戻し"),
-    (CHG, "バックアップ保存世代数の変更", "軽微", DOC, false, "成功"),
-    (CHG, "メールボックス容量上限の変更", "軽微", "メールシステム", false, "成功"),
-    (CHG, "人事給与システム 年末調整機能改修", "重大", "人事給与システム", true, ""),
+    (
+        CHG,
+        "月例セキュリティパッチ適用（APサーバ）",
+        "標準",
+        "人事給与システム",
+        false,
+        "成功",
+    ),
+    (
+        CHG,
+        "月例セキュリティパッチ適用（DBサーバ）",
+        "標準",
+        "人事給与システム",
+        false,
+        "成功",
+    ),
+    (
+        CHG,
+        "ウイルス対策ソフト定義配信設定の変更",
+        "標準",
+        "業務端末",
+        false,
+        "成功",
+    ),
+    (
+        CHG,
+        "SSLサーバ証明書更新（文書管理）",
+        "標準",
+        DOC,
+        false,
+        "成功",
+    ),
+    (
+        CHG,
+        "アカウント一括登録（人事異動分）",
+        "標準",
+        AUTH,
+        false,
+        "成功",
+    ),
+    (
+        CHG,
+        "ファイアウォール通信許可ルール追加",
+        "軽微",
+        "インターネット接続環境",
+        false,
+        "成功",
+    ),
+    (
+        CHG,
+        "帳票レイアウト修正（給与明細）",
+        "軽微",
+        "人事給与システム",
+        false,
+        "成功",
+    ),
+    (
+        CHG,
+        "ジョブスケジュール変更（NIGHTLY_DOC）",
+        "軽微",
+        DOC,
+        false,
+        "切り戻し",
+    ),
+    (
+        CHG,
+        "バックアップ保存世代数の変更",
+        "軽微",
+        DOC,
+        false,
+        "成功",
+    ),
+    (
+        CHG,
+        "メールボックス容量上限の変更",
+        "軽微",
+        "メールシステム",
+        false,
+        "成功",
+    ),
+    (
+        CHG,
+        "人事給与システム 年末調整機能改修",
+        "重大",
+        "人事給与システム",
+        true,
+        "",
+    ),
     (CHG, "定期パッチ適用（翌月分）", "標準", AUTH, true, ""),
-    (CHG, "サーバ証明書更新（共通認証基盤）", "標準", AUTH, true, ""),
-    (RLS, "人事給与システム 定例リリース（v3.12）", "", "人事給与システム", false, "成功"),
-    (RLS, "文書管理システム 機能改善リリース", "", DOC, false, "成功"),
-    (RLS, "電子決裁システム 定例リリース", "", "電子決裁システム", true, ""),
+    (
+        CHG,
+        "サーバ証明書更新（共通認証基盤）",
+        "標準",
+        AUTH,
+        true,
+        "",
+    ),
+    (
+        RLS,
+        "人事給与システム 定例リリース（v3.12）",
+        "",
+        "人事給与システム",
+        false,
+        "成功",
+    ),
+    (
+        RLS,
+        "文書管理システム 機能改善リリース",
+        "",
+        DOC,
+        false,
+        "成功",
+    ),
+    (
+        RLS,
+        "電子決裁システム 定例リリース",
+        "",
+        "電子決裁システム",
+        true,
+        "",
+    ),
 ];
 
 /// Problems and configuration items per replica: (kind, title, system, still open).
 const OTHERS: &[(&str, &str, &str, bool)] = &[
-    (PRB, "人事給与システム 帳票出力遅延の恒久対策", "人事給与システム", false),
+    (
+        PRB,
+        "人事給与システム 帳票出力遅延の恒久対策",
+        "人事給与システム",
+        false,
+    ),
     (PRB, "強制サインアウト多発の原因調査", DOC, true),
-    (CFG, "構成情報更新（ap03 メモリ増設）", "人事給与システム", false),
+    (
+        CFG,
+        "構成情報更新（ap03 メモリ増設）",
+        "人事給与システム",
+        false,
+    ),
     (CFG, "ソフトウェアライセンス台帳の更新", "業務端末", false),
     (CFG, "構成管理DBの月次棚卸し", "運用管理基盤", false),
 ];
 
 /// One ticket as the desk tool knows it (Japanese values); `p1` marks the planted P1.
 struct Ticket {
-    id: String, title: String, kind: &'static str, opened: NaiveDateTime,
-    first: Option<NaiveDateTime>, resolved: Option<NaiveDateTime>, closed: Option<NaiveDateTime>,
-    cancelled: bool, status: &'static str, priority: usize, category: &'static str, channel: &'static str,
-    system: &'static str, group: &'static str, escalated: bool, fcr: Option<bool>, reopened: u32, pending: i64,
-    impact: &'static str, outage: Option<(NaiveDateTime, NaiveDateTime)>, planned: Option<bool>,
-    class: &'static str, result: &'static str, scheduled: Option<NaiveDateTime>, work: i64, p1: bool,
+    id: String,
+    title: String,
+    kind: &'static str,
+    opened: NaiveDateTime,
+    first: Option<NaiveDateTime>,
+    resolved: Option<NaiveDateTime>,
+    closed: Option<NaiveDateTime>,
+    cancelled: bool,
+    status: &'static str,
+    priority: usize,
+    category: &'static str,
+    channel: &'static str,
+    system: &'static str,
+    group: &'static str,
+    escalated: bool,
+    fcr: Option<bool>,
+    reopened: u32,
+    pending: i64,
+    impact: &'static str,
+    outage: Option<(NaiveDateTime, NaiveDateTime)>,
+    planned: Option<bool>,
+    class: &'static str,
+    result: &'static str,
+    scheduled: Option<NaiveDateTime>,
+    work: i64,
+    p1: bool,
 }
 
 impl Ticket {
-    fn new(kind: &'static str, title: &str, opened: NaiveDateTime, priority: usize, category: &'static str, system: &'static str) -> Ticket {
+    fn new(
+        kind: &'static str,
+        title: &str,
+        opened: NaiveDateTime,
+        priority: usize,
+        category: &'static str,
+        system: &'static str,
+    ) -> Ticket {
         Ticket {
-            id: String::new(), title: title.to_string(), kind, opened, first: None, resolved: None, closed: None,
-            cancelled: false, status: "", priority, category, channel: "", system, group: "ヘルプデスク",
-            escalated: false, fcr: None, reopened: 0, pending: 0, impact: "", outage: None, planned: None,
-            class: "", result: "", scheduled: None, work: 30, p1: false,
+            id: String::new(),
+            title: title.to_string(),
+            kind,
+            opened,
+            first: None,
+            resolved: None,
+            closed: None,
+            cancelled: false,
+            status: "",
+            priority,
+            category,
+            channel: "",
+            system,
+            group: "ヘルプデスク",
+            escalated: false,
+            fcr: None,
+            reopened: 0,
+            pending: 0,
+            impact: "",
+            outage: None,
+            planned: None,
+            class: "",
+            result: "",
+            scheduled: None,
+            work: 30,
+            p1: false,
         }
     }
 
     /// Cut the ticket at the export time: later events are not known yet.
     fn settle(&mut self, end: NaiveDateTime) {
         let before = |t: Option<NaiveDateTime>| t.filter(|t| *t < end);
-        (self.first, self.resolved, self.closed) = (before(self.first), before(self.resolved), before(self.closed));
+        (self.first, self.resolved, self.closed) = (
+            before(self.first),
+            before(self.resolved),
+            before(self.closed),
+        );
         if self.resolved.is_none() {
             self.result = "";
             self.reopened = 0;
@@ -504,7 +909,11 @@ impl Ticket {
         } else if self.first.is_none() {
             "新規"
         } else if self.resolved.is_none() {
-            if self.pending > 0 { "保留" } else { "対応中" }
+            if self.pending > 0 {
+                "保留"
+            } else {
+                "対応中"
+            }
         } else if self.closed.is_none() {
             "解決済"
         } else {
@@ -515,14 +924,37 @@ impl Ticket {
     fn record(&self) -> Vec<String> {
         let dt = |t: Option<NaiveDateTime>| opt(t, excel);
         let yn = |b: bool| (if b { "有" } else { "無" }).to_string();
-        let updated = [Some(self.opened), self.first, self.resolved, self.closed].into_iter().flatten().max();
+        let updated = [Some(self.opened), self.first, self.resolved, self.closed]
+            .into_iter()
+            .flatten()
+            .max();
         vec![
-            self.id.clone(), self.title.clone(), self.kind.into(), excel(self.opened), dt(updated), dt(self.first),
-            dt(self.resolved), dt(self.closed), self.status.into(), self.priority.to_string(), self.category.into(),
-            self.channel.into(), self.system.into(), self.group.into(), yn(self.escalated), opt(self.fcr, yn),
-            self.reopened.to_string(), self.pending.to_string(), self.impact.into(), dt(self.outage.map(|o| o.0)),
-            dt(self.outage.map(|o| o.1)), opt(self.planned, yn), self.class.into(), self.result.into(),
-            dt(self.scheduled), self.work.to_string(),
+            self.id.clone(),
+            self.title.clone(),
+            self.kind.into(),
+            excel(self.opened),
+            dt(updated),
+            dt(self.first),
+            dt(self.resolved),
+            dt(self.closed),
+            self.status.into(),
+            self.priority.to_string(),
+            self.category.into(),
+            self.channel.into(),
+            self.system.into(),
+            self.group.into(),
+            yn(self.escalated),
+            opt(self.fcr, yn),
+            self.reopened.to_string(),
+            self.pending.to_string(),
+            self.impact.into(),
+            dt(self.outage.map(|o| o.0)),
+            dt(self.outage.map(|o| o.1)),
+            opt(self.planned, yn),
+            self.class.into(),
+            self.result.into(),
+            dt(self.scheduled),
+            self.work.to_string(),
         ]
     }
 }
@@ -530,8 +962,19 @@ impl Ticket {
 fn desk_ticket(rng: &mut Rng, t: &Desk, opened: NaiveDateTime) -> Ticket {
     let system = rng.pick(t.systems);
     let base = rng.pick(t.titles);
-    let title = if t.cat == "障害" { format!("{system} {base}") } else { base.to_string() };
-    let mut k = Ticket::new(t.kind, &title, opened, rng.weighted(&t.prio) + 1, t.cat, system);
+    let title = if t.cat == "障害" {
+        format!("{system} {base}")
+    } else {
+        base.to_string()
+    };
+    let mut k = Ticket::new(
+        t.kind,
+        &title,
+        opened,
+        rng.weighted(&t.prio) + 1,
+        t.cat,
+        system,
+    );
     k.channel = if !business(opened.date()) {
         "メール"
     } else if t.kind == INC {
@@ -551,7 +994,8 @@ fn desk_ticket(rng: &mut Rng, t: &Desk, opened: NaiveDateTime) -> Ticket {
     }
     if k.fcr == Some(true) {
         let r = first + mins(rng.range(3, 15));
-        (k.resolved, k.closed, k.work) = (Some(r), Some(r + mins(rng.range(0, 10))), rng.range(15, 30));
+        (k.resolved, k.closed, k.work) =
+            (Some(r), Some(r + mins(rng.range(0, 10))), rng.range(15, 30));
     } else {
         k.escalated = rng.chance(t.esc);
         if k.escalated {
@@ -573,16 +1017,44 @@ fn desk_ticket(rng: &mut Rng, t: &Desk, opened: NaiveDateTime) -> Ticket {
         }
     }
     if t.kind == INC {
-        k.impact = if t.cat == "障害" && rng.chance(0.3) { "一部" } else { "なし" };
+        k.impact = if t.cat == "障害" && rng.chance(0.3) {
+            "一部"
+        } else {
+            "なし"
+        };
     }
     k
 }
 
 /// A fixed incident or change with an outage.
-fn outage_ticket(kind: &'static str, title: &str, opened: NaiveDateTime, prio: usize, system: &'static str, outage: (NaiveDateTime, NaiveDateTime), resolved: NaiveDateTime) -> Ticket {
-    let mut k = Ticket::new(kind, title, opened, prio, if kind == INC { "障害" } else { "システム変更" }, system);
-    k.first = Some(if kind == INC { opened + mins(4) } else { opened + mins(30) });
-    (k.resolved, k.escalated, k.group, k.impact) = (Some(resolved), kind == INC, team(system), "停止");
+fn outage_ticket(
+    kind: &'static str,
+    title: &str,
+    opened: NaiveDateTime,
+    prio: usize,
+    system: &'static str,
+    outage: (NaiveDateTime, NaiveDateTime),
+    resolved: NaiveDateTime,
+) -> Ticket {
+    let mut k = Ticket::new(
+        kind,
+        title,
+        opened,
+        prio,
+        if kind == INC {
+            "障害"
+        } else {
+            "システム変更"
+        },
+        system,
+    );
+    k.first = Some(if kind == INC {
+        opened + mins(4)
+    } else {
+        opened + mins(30)
+    });
+    (k.resolved, k.escalated, k.group, k.impact) =
+        (Some(resolved), kind == INC, team(system), "停止");
     (k.outage, k.planned, k.work) = (Some(outage), Some(kind == CHG), 240);
     if kind == INC {
         k.channel = "電話";
@@ -592,11 +1064,27 @@ fn outage_ticket(kind: &'static str, title: &str, opened: NaiveDateTime, prio: u
 
 fn tickets(m: &Month, scale: u32, rng: &mut Rng) -> Result<(Vec<u8>, usize, String)> {
     let mut list = Vec::new();
-    let day_w: Vec<f64> = m.days.iter().map(|&d| if !business(d) { 0.03 } else if d.weekday() == Weekday::Mon { 1.25 } else { 1.0 }).collect();
+    let day_w: Vec<f64> = m
+        .days
+        .iter()
+        .map(|&d| {
+            if !business(d) {
+                0.03
+            } else if d.weekday() == Weekday::Mon {
+                1.25
+            } else {
+                1.0
+            }
+        })
+        .collect();
     for t in DESK {
         for _ in 0..rng.poisson(t.vol * f64::from(scale)) {
             let d = m.days[rng.weighted(&day_w).min(m.days.len() - 1)];
-            let opened = if business(d) { at(d, 510 + 30 * rng.weighted(&CURVE) as i64 + rng.range(0, 29)) } else { at(d, 540 + rng.range(0, 480)) };
+            let opened = if business(d) {
+                at(d, 510 + 30 * rng.weighted(&CURVE) as i64 + rng.range(0, 29))
+            } else {
+                at(d, 540 + rng.range(0, 480))
+            };
             list.push(desk_ticket(rng, t, opened));
         }
     }
@@ -610,26 +1098,57 @@ fn tickets(m: &Month, scale: u32, rng: &mut Rng) -> Result<(Vec<u8>, usize, Stri
                 (at(od, 600 + rng.range(0, 360)), at(sd, 1140))
             } else {
                 let i = rng.range(3, n - 3);
-                (at(bd[(i - rng.range(2, 6).min(i)) as usize], 600 + rng.range(0, 360)), at(bd[i as usize], 1140))
+                (
+                    at(
+                        bd[(i - rng.range(2, 6).min(i)) as usize],
+                        600 + rng.range(0, 360),
+                    ),
+                    at(bd[i as usize], 1140),
+                )
             };
-            let mut k = Ticket::new(kind, title, opened, 3, if kind == CHG { "システム変更" } else { "リリース作業" }, system);
+            let mut k = Ticket::new(
+                kind,
+                title,
+                opened,
+                3,
+                if kind == CHG {
+                    "システム変更"
+                } else {
+                    "リリース作業"
+                },
+                system,
+            );
             let d = mins(rng.range(30, 120));
             k.first = Some(desk_open(rng, opened + d));
             let r = sched + mins(rng.range(40, 150));
-            (k.group, k.class, k.scheduled, k.impact, k.result) = (team(system), class, Some(sched), "なし", result);
-            (k.resolved, k.closed, k.work) = (Some(r), Some(desk_open(rng, r + Duration::days(1))), rng.range(60, 240));
+            (k.group, k.class, k.scheduled, k.impact, k.result) =
+                (team(system), class, Some(sched), "なし", result);
+            (k.resolved, k.closed, k.work) = (
+                Some(r),
+                Some(desk_open(rng, r + Duration::days(1))),
+                rng.range(60, 240),
+            );
             k.planned = (kind == CHG).then_some(false);
             list.push(k);
         }
         for &(kind, title, system, open) in OTHERS {
             let opened = at(bd[rng.range(0, n - 8) as usize], 600 + rng.range(0, 420));
-            let (prio, cat) = if kind == PRB { (3, "問題管理") } else { (4, "構成管理") };
+            let (prio, cat) = if kind == PRB {
+                (3, "問題管理")
+            } else {
+                (4, "構成管理")
+            };
             let mut k = Ticket::new(kind, title, opened, prio, cat, system);
             let d = mins(rng.range(30, 240));
             k.first = Some(desk_open(rng, opened + d));
-            let d = mins(if kind == PRB { rng.range(3, 8) * 1440 } else { rng.range(60, 480) });
+            let d = mins(if kind == PRB {
+                rng.range(3, 8) * 1440
+            } else {
+                rng.range(60, 480)
+            });
             let r = desk_open(rng, opened + d);
-            (k.group, k.work, k.pending) = (team(system), rng.range(60, 240), if open { 480 } else { 0 });
+            (k.group, k.work, k.pending) =
+                (team(system), rng.range(60, 240), if open { 480 } else { 0 });
             if !open {
                 (k.resolved, k.closed) = (Some(r), Some(desk_open(rng, r + Duration::days(1))));
             }
@@ -638,30 +1157,102 @@ fn tickets(m: &Month, scale: u32, rng: &mut Rng) -> Result<(Vec<u8>, usize, Stri
     }
     // Planted tickets (once).
     let d = m.demo;
-    let mut p1 = outage_ticket(INC, "共通認証基盤 全庁でログインできない（認証サーバ停止）", at(d, 552), 1, AUTH, (at(d, 545), at(d, 648)), at(d, 665));
+    let mut p1 = outage_ticket(
+        INC,
+        "共通認証基盤 全庁でログインできない（認証サーバ停止）",
+        at(d, 552),
+        1,
+        AUTH,
+        (at(d, 545), at(d, 648)),
+        at(d, 665),
+    );
     (p1.p1, p1.work) = (true, 240);
     p1.closed = Some(desk_open(rng, at(d, 665) + Duration::days(1)));
     list.push(p1);
-    let mut rca = Ticket::new(PRB, "共通認証基盤 認証サーバ停止の根本原因調査", at(d, 840), 2, "問題管理", AUTH);
+    let mut rca = Ticket::new(
+        PRB,
+        "共通認証基盤 認証サーバ停止の根本原因調査",
+        at(d, 840),
+        2,
+        "問題管理",
+        AUTH,
+    );
     (rca.first, rca.group, rca.work) = (Some(at(d, 870)), team(AUTH), 180);
     list.push(rca);
-    let mut emg = Ticket::new(CHG, "緊急パッチ適用（共通認証基盤 認証サーバ）", at(d, 810), 2, "システム変更", AUTH);
-    (emg.first, emg.scheduled, emg.resolved) = (Some(at(d, 825)), Some(at(d, 1200)), Some(at(d, 1240)));
-    (emg.closed, emg.class, emg.result, emg.group) = (Some(desk_open(rng, at(d, 1240) + Duration::days(1))), "緊急", "成功", team(AUTH));
+    let mut emg = Ticket::new(
+        CHG,
+        "緊急パッチ適用（共通認証基盤 認証サーバ）",
+        at(d, 810),
+        2,
+        "システム変更",
+        AUTH,
+    );
+    (emg.first, emg.scheduled, emg.resolved) =
+        (Some(at(d, 825)), Some(at(d, 1200)), Some(at(d, 1240)));
+    (emg.closed, emg.class, emg.result, emg.group) = (
+        Some(desk_open(rng, at(d, 1240) + Duration::days(1))),
+        "緊急",
+        "成功",
+        team(AUTH),
+    );
     (emg.impact, emg.planned, emg.work) = ("なし", Some(false), 150);
     list.push(emg);
-    let late: Vec<NaiveDate> = bd.iter().copied().filter(|d| (22..=28).contains(&d.day())).collect();
-    let od = if late.is_empty() { m.bdays[m.bdays.len() - 1] } else { rng.pick(&late) };
-    let mut doc = outage_ticket(INC, "文書管理システム 画面が表示されない（APサーバ停止）", at(od, 866), 2, DOC, (at(od, 860), at(od, 905)), at(od, 915));
+    let late: Vec<NaiveDate> = bd
+        .iter()
+        .copied()
+        .filter(|d| (22..=28).contains(&d.day()))
+        .collect();
+    let od = if late.is_empty() {
+        m.bdays[m.bdays.len() - 1]
+    } else {
+        rng.pick(&late)
+    };
+    let mut doc = outage_ticket(
+        INC,
+        "文書管理システム 画面が表示されない（APサーバ停止）",
+        at(od, 866),
+        2,
+        DOC,
+        (at(od, 860), at(od, 905)),
+        at(od, 915),
+    );
     doc.closed = Some(desk_open(rng, at(od, 915) + Duration::days(1)));
     list.push(doc);
-    let sat = m.days.iter().copied().find(|d| d.day() >= 8 && d.weekday() == Weekday::Sat).unwrap_or(m.first);
-    let mut pm = outage_ticket(CHG, "文書管理システム ストレージ増設（計画停止）", at(bd[0], 600), 3, DOC, (at(sat, 540), at(sat, 780)), at(sat, 790));
-    (pm.class, pm.result, pm.scheduled, pm.group) = ("重大", "成功", Some(at(sat, 540)), "基盤チーム");
+    let sat = m
+        .days
+        .iter()
+        .copied()
+        .find(|d| d.day() >= 8 && d.weekday() == Weekday::Sat)
+        .unwrap_or(m.first);
+    let mut pm = outage_ticket(
+        CHG,
+        "文書管理システム ストレージ増設（計画停止）",
+        at(bd[0], 600),
+        3,
+        DOC,
+        (at(sat, 540), at(sat, 780)),
+        at(sat, 790),
+    );
+    (pm.class, pm.result, pm.scheduled, pm.group) =
+        ("重大", "成功", Some(at(sat, 540)), "基盤チーム");
     pm.closed = Some(desk_open(rng, at(sat, 790)));
     list.push(pm);
-    let mut f = Ticket::new(INQ, "=SUM(A1) と表示される", at(bd[2], 620), 4, "操作方法", "業務端末");
-    (f.channel, f.first, f.fcr, f.resolved, f.closed, f.work) = ("電話", Some(at(bd[2], 623)), Some(true), Some(at(bd[2], 635)), Some(at(bd[2], 640)), 15);
+    let mut f = Ticket::new(
+        INQ,
+        "=SUM(A1) と表示される",
+        at(bd[2], 620),
+        4,
+        "操作方法",
+        "業務端末",
+    );
+    (f.channel, f.first, f.fcr, f.resolved, f.closed, f.work) = (
+        "電話",
+        Some(at(bd[2], 623)),
+        Some(true),
+        Some(at(bd[2], 635)),
+        Some(at(bd[2], 640)),
+        15,
+    );
     list.push(f);
 
     list.sort_by(|a, b| a.opened.cmp(&b.opened).then_with(|| a.title.cmp(&b.title)));
@@ -689,39 +1280,123 @@ fn tickets(m: &Month, scale: u32, rng: &mut Rng) -> Result<(Vec<u8>, usize, Stri
 }
 
 const TICKET_HEADER: [&str; 26] = [
-    "チケット番号", "件名", "種別", "受付日時", "更新日時", "一次回答日時", "解決日時", "完了日時", "ステータス", "優先度",
-    "分類", "受付経路", "対象システム", "担当", "エスカレーション", "一次解決", "再オープン回数", "保留時間", "影響",
-    "停止開始", "停止終了", "計画停止", "変更区分", "結果", "実施予定日時", "作業時間(分)",
+    "チケット番号",
+    "件名",
+    "種別",
+    "受付日時",
+    "更新日時",
+    "一次回答日時",
+    "解決日時",
+    "完了日時",
+    "ステータス",
+    "優先度",
+    "分類",
+    "受付経路",
+    "対象システム",
+    "担当",
+    "エスカレーション",
+    "一次解決",
+    "再オープン回数",
+    "保留時間",
+    "影響",
+    "停止開始",
+    "停止終了",
+    "計画停止",
+    "変更区分",
+    "結果",
+    "実施予定日時",
+    "作業時間(分)",
 ];
 
 // ---------------------------------------------------------------- job runs
 
 /// Nightly jobnets: (jobnet, system, host prefix, start minute, jobs (name, min, max minutes)).
 /// Deadlines ([`SAMPLE_DEADLINES`]) leave room for one failure and rerun per night.
-type Net = (&'static str, &'static str, &'static str, i64, &'static [(&'static str, i64, i64)]);
+type Net = (
+    &'static str,
+    &'static str,
+    &'static str,
+    i64,
+    &'static [(&'static str, i64, i64)],
+);
 const NETS: &[Net] = &[
-    ("NIGHTLY_HR", "人事給与システム", "batch", 60, &[("JOB_HR_EXTRACT", 15, 25), ("JOB_HR_CALC", 40, 60), ("JOB_HR_REPORT", 15, 30), ("JOB_HR_TRANSFER", 5, 10)]),
-    ("NIGHTLY_DOC", DOC, "batch", 90, &[("JOB_DOC_INDEX", 30, 50), ("JOB_DOC_ARCHIVE", 20, 40), ("JOB_DOC_PURGE", 10, 20), ("JOB_DOC_STATS", 5, 10)]),
-    ("NIGHTLY_BKUP", "運用管理基盤", "bkup", 120, &[("JOB_BK_DBEXPORT", 20, 35), ("JOB_BK_FILECOPY", 30, 60), ("JOB_BK_VERIFY", 10, 20), ("JOB_BK_OFFSITE", 20, 40)]),
+    (
+        "NIGHTLY_HR",
+        "人事給与システム",
+        "batch",
+        60,
+        &[
+            ("JOB_HR_EXTRACT", 15, 25),
+            ("JOB_HR_CALC", 40, 60),
+            ("JOB_HR_REPORT", 15, 30),
+            ("JOB_HR_TRANSFER", 5, 10),
+        ],
+    ),
+    (
+        "NIGHTLY_DOC",
+        DOC,
+        "batch",
+        90,
+        &[
+            ("JOB_DOC_INDEX", 30, 50),
+            ("JOB_DOC_ARCHIVE", 20, 40),
+            ("JOB_DOC_PURGE", 10, 20),
+            ("JOB_DOC_STATS", 5, 10),
+        ],
+    ),
+    (
+        "NIGHTLY_BKUP",
+        "運用管理基盤",
+        "bkup",
+        120,
+        &[
+            ("JOB_BK_DBEXPORT", 20, 35),
+            ("JOB_BK_FILECOPY", 30, 60),
+            ("JOB_BK_VERIFY", 10, 20),
+            ("JOB_BK_OFFSITE", 20, 40),
+        ],
+    ),
 ];
 
 /// One execution attempt.
 #[derive(Clone)]
 struct JobRow {
-    job: String, net: String, system: &'static str, host: String,
-    sched: NaiveDateTime, start: NaiveDateTime, end: NaiveDateTime,
-    status: &'static str, rc: i64, attempt: u32, deadline: Option<NaiveDateTime>,
+    job: String,
+    net: String,
+    system: &'static str,
+    host: String,
+    sched: NaiveDateTime,
+    start: NaiveDateTime,
+    end: NaiveDateTime,
+    status: &'static str,
+    rc: i64,
+    attempt: u32,
+    deadline: Option<NaiveDateTime>,
 }
 
 fn job_rows(m: &Month, scale: u32, rng: &mut Rng) -> Vec<JobRow> {
     let mut rows = Vec::new();
     for r in 0..scale {
-        let sfx = |s: &str| if r == 0 { s.to_string() } else { format!("{s}_{:02}", r + 1) };
+        let sfx = |s: &str| {
+            if r == 0 {
+                s.to_string()
+            } else {
+                format!("{s}_{:02}", r + 1)
+            }
+        };
         for &d in &m.days {
-            let (demo, late_day, month_end) = (r == 0 && d == m.demo, r == 0 && d == m.day(8), r == 0 && d == m.last());
+            let (demo, late_day, month_end) = (
+                r == 0 && d == m.demo,
+                r == 0 && d == m.day(8),
+                r == 0 && d == m.last(),
+            );
             let planted = demo || late_day || month_end;
             for &(net, system, host, start, jobs) in NETS {
-                let fail_at = if !planted && rng.chance(0.06) { Some(rng.range(0, jobs.len() as i64 - 1) as usize) } else { None };
+                let fail_at = if !planted && rng.chance(0.06) {
+                    Some(rng.range(0, jobs.len() as i64 - 1) as usize)
+                } else {
+                    None
+                };
                 let sched = at(d, start);
                 let mut t = sched + secs(rng.range(0, 20));
                 for (j, &(name, lo, hi)) in jobs.iter().enumerate() {
@@ -733,17 +1408,39 @@ fn job_rows(m: &Month, scale: u32, rng: &mut Rng) -> Vec<JobRow> {
                         dur = (at(d, 430 + rng.range(0, 20)) - t).num_seconds().max(60);
                     }
                     let deadline = (month_end && net == "NIGHTLY_HR").then(|| at(d, 270));
-                    let base = JobRow { job: sfx(name), net: sfx(net), system, host: format!("{host}{:02}", r + 1), sched, start: t, end: t, status: "success", rc: 0, attempt: 1, deadline };
+                    let base = JobRow {
+                        job: sfx(name),
+                        net: sfx(net),
+                        system,
+                        host: format!("{host}{:02}", r + 1),
+                        sched,
+                        start: t,
+                        end: t,
+                        status: "success",
+                        rc: 0,
+                        attempt: 1,
+                        deadline,
+                    };
                     let mut attempt = 1;
                     if fail_at == Some(j) || (demo && name == "JOB_HR_CALC") {
                         let fend = t + secs(dur * rng.range(20, 60) / 100);
                         let rc = if demo { 12 } else { rng.pick(&[8, 12]) };
-                        rows.push(JobRow { end: fend, status: "failed", rc, ..base.clone() });
+                        rows.push(JobRow {
+                            end: fend,
+                            status: "failed",
+                            rc,
+                            ..base.clone()
+                        });
                         t = fend + mins(rng.range(30, 60));
                         attempt = 2;
                     }
                     let end = t + secs(dur);
-                    rows.push(JobRow { start: t, end, attempt, ..base });
+                    rows.push(JobRow {
+                        start: t,
+                        end,
+                        attempt,
+                        ..base
+                    });
                     t = end + secs(rng.range(10, 40));
                 }
             }
@@ -751,11 +1448,33 @@ fn job_rows(m: &Month, scale: u32, rng: &mut Rng) -> Vec<JobRow> {
                 let sched = at(d, h * 60);
                 let start = sched + secs(rng.range(0, 5));
                 let dur = rng.range(40, 170);
-                let base = JobRow { job: sfx("HOURLY_SYNC"), net: sfx("HOURLY"), system: AUTH, host: format!("auth{:02}", r + 1), sched, start, end: start + secs(dur), status: "success", rc: 0, attempt: 1, deadline: None };
+                let base = JobRow {
+                    job: sfx("HOURLY_SYNC"),
+                    net: sfx("HOURLY"),
+                    system: AUTH,
+                    host: format!("auth{:02}", r + 1),
+                    sched,
+                    start,
+                    end: start + secs(dur),
+                    status: "success",
+                    rc: 0,
+                    attempt: 1,
+                    deadline: None,
+                };
                 if !planted && rng.chance(0.003) {
                     let rerun = start + mins(rng.range(5, 15));
-                    rows.push(JobRow { end: start + secs(dur / 2), status: "failed", rc: 8, ..base.clone() });
-                    rows.push(JobRow { start: rerun, end: rerun + secs(dur), attempt: 2, ..base });
+                    rows.push(JobRow {
+                        end: start + secs(dur / 2),
+                        status: "failed",
+                        rc: 8,
+                        ..base.clone()
+                    });
+                    rows.push(JobRow {
+                        start: rerun,
+                        end: rerun + secs(dur),
+                        attempt: 2,
+                        ..base
+                    });
                 } else {
                     rows.push(base);
                 }
@@ -768,7 +1487,10 @@ fn job_rows(m: &Month, scale: u32, rng: &mut Rng) -> Vec<JobRow> {
 
 fn jobs(m: &Month, scale: u32, rng: &mut Rng) -> Result<(Vec<u8>, usize, String)> {
     let rows = job_rows(m, scale, rng);
-    let on_demo = |job: &str, attempt: u32| rows.iter().find(|r| r.job == job && r.attempt == attempt && r.sched.date() == m.demo);
+    let on_demo = |job: &str, attempt: u32| {
+        rows.iter()
+            .find(|r| r.job == job && r.attempt == attempt && r.sched.date() == m.demo)
+    };
     let note = match (on_demo("JOB_HR_CALC", 2), on_demo("JOB_DOC_STATS", 1)) {
         (Some(rerun), Some(stats)) => format!(
             "夜間バッチ JOB_HR_CALC が異常終了（戻り値12）したため{}に再実行し正常終了した。JOB_DOC_STATS はDBロック待ちにより長時間化し、完了期限06:00を超過して{}に終了した。",
@@ -777,10 +1499,34 @@ fn jobs(m: &Month, scale: u32, rng: &mut Rng) -> Result<(Vec<u8>, usize, String)
         ),
         _ => String::new(),
     };
-    let header = ["job_name", "jobnet", "system", "host", "scheduled_at", "started_at", "ended_at", "status", "return_code", "attempt", "deadline"];
+    let header = [
+        "job_name",
+        "jobnet",
+        "system",
+        "host",
+        "scheduled_at",
+        "started_at",
+        "ended_at",
+        "status",
+        "return_code",
+        "attempt",
+        "deadline",
+    ];
     let mut csv = Csv::new(Vec::new(), &header, false)?;
     for r in &rows {
-        csv.row([r.job.clone(), r.net.clone(), r.system.into(), r.host.clone(), iso(r.sched), iso(r.start), iso(r.end), r.status.into(), r.rc.to_string(), r.attempt.to_string(), opt(r.deadline, iso)])?;
+        csv.row([
+            r.job.clone(),
+            r.net.clone(),
+            r.system.into(),
+            r.host.clone(),
+            iso(r.sched),
+            iso(r.start),
+            iso(r.end),
+            r.status.into(),
+            r.rc.to_string(),
+            r.attempt.to_string(),
+            opt(r.deadline, iso),
+        ])?;
     }
     let (bytes, n) = csv.finish()?;
     Ok((bytes, n, note))
@@ -789,7 +1535,15 @@ fn jobs(m: &Month, scale: u32, rng: &mut Rng) -> Result<(Vec<u8>, usize, String)
 // ---------------------------------------------------------------- capacity
 
 #[derive(Clone, Copy, PartialEq)]
-enum Role { Web, Ap, Db, File, Auth, Batch, Bkup }
+enum Role {
+    Web,
+    Ap,
+    Db,
+    File,
+    Auth,
+    Batch,
+    Bkup,
+}
 
 /// Hosts per replica: (name prefix, count, role, mount points sampled).
 const HOSTS: &[(&str, u32, Role, &[&str])] = &[
@@ -803,7 +1557,15 @@ const HOSTS: &[(&str, u32, Role, &[&str])] = &[
 ];
 
 /// A monitored host: base memory and `/` levels, CPU spike windows (sample indexes).
-struct Host { name: String, role: Role, mounts: &'static [&'static str], mem: f64, root: f64, spikes: Vec<(usize, usize)>, planted: bool }
+struct Host {
+    name: String,
+    role: Role,
+    mounts: &'static [&'static str],
+    mem: f64,
+    root: f64,
+    spikes: Vec<(usize, usize)>,
+    planted: bool,
+}
 
 /// Write the capacity file straight to disk (about 380k rows per scale unit).
 fn capacity(m: &Month, scale: u32, rng: &mut Rng, path: &Path) -> Result<usize> {
@@ -815,7 +1577,8 @@ fn capacity(m: &Month, scale: u32, rng: &mut Rng, path: &Path) -> Result<usize> 
                 let mut spikes = Vec::new();
                 if role == Role::Ap {
                     for _ in 0..rng.poisson(3.0) {
-                        let s = rng.range(0, m.days.len() as i64 - 1) as usize * 288 + rng.range(108, 215) as usize;
+                        let s = rng.range(0, m.days.len() as i64 - 1) as usize * 288
+                            + rng.range(108, 215) as usize;
                         spikes.push((s, s + rng.range(2, 6) as usize));
                     }
                 }
@@ -828,7 +1591,15 @@ fn capacity(m: &Month, scale: u32, rng: &mut Rng, path: &Path) -> Result<usize> 
                     Role::Batch => 30.0,
                 } + rng.normal(0.0, 3.0);
                 let name = format!("{p}{:02}", i + r * count);
-                hosts.push(Host { name, role, mounts, mem, root: rng.range(28, 45) as f64, spikes, planted: r == 0 });
+                hosts.push(Host {
+                    name,
+                    role,
+                    mounts,
+                    mem,
+                    root: rng.range(28, 45) as f64,
+                    spikes,
+                    planted: r == 0,
+                });
             }
         }
     }
@@ -838,21 +1609,34 @@ fn capacity(m: &Month, scale: u32, rng: &mut Rng, path: &Path) -> Result<usize> 
     for &d in &m.days {
         let b = business(d);
         for s in 0..288 {
-            acc += if b && (108..216).contains(&s) { 1.0 } else { 0.08 };
+            acc += if b && (108..216).contains(&s) {
+                1.0
+            } else {
+                0.08
+            };
             cum.push(acc);
         }
     }
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    let file = std::fs::File::create(path).with_context(|| format!("writing {}", path.display()))?;
-    let mut csv = Csv::new(std::io::BufWriter::new(file), &["host", "metric", "resource", "sampled_at", "value"], false)?;
+    let file =
+        std::fs::File::create(path).with_context(|| format!("writing {}", path.display()))?;
+    let mut csv = Csv::new(
+        std::io::BufWriter::new(file),
+        &["host", "metric", "resource", "sampled_at", "value"],
+        false,
+    )?;
     for (di, &d) in m.days.iter().enumerate() {
         let bday = business(d);
         for s in 0..288usize {
             let (idx, min) = (di * 288 + s, s as i64 * 5);
             let ts = iso(at(d, min));
-            let load = if bday && (510..1140).contains(&min) { CURVE[((min - 510) / 30) as usize] / 1.6 } else { 0.03 };
+            let load = if bday && (510..1140).contains(&min) {
+                CURVE[((min - 510) / 30) as usize] / 1.6
+            } else {
+                0.03
+            };
             let (night, frac) = ((60..210).contains(&min), idx as f64 / total as f64);
             for h in &hosts {
                 let mut cpu = match h.role {
@@ -860,21 +1644,56 @@ fn capacity(m: &Month, scale: u32, rng: &mut Rng, path: &Path) -> Result<usize> 
                     Role::Ap => 6.0 + 45.0 * load,
                     Role::Db => 8.0 + 25.0 * load + if night { 55.0 } else { 0.0 },
                     Role::File => 3.0 + 15.0 * load,
-                    Role::Auth => 3.0 + 20.0 * load + if bday && (510..570).contains(&min) { 25.0 } else { 0.0 },
-                    Role::Batch => 2.0 + 5.0 * load + if (60..240).contains(&min) { 70.0 } else { 0.0 },
-                    Role::Bkup => 2.0 + if !(150..1380).contains(&min) { 45.0 } else { 0.0 },
+                    Role::Auth => {
+                        3.0 + 20.0 * load
+                            + if bday && (510..570).contains(&min) {
+                                25.0
+                            } else {
+                                0.0
+                            }
+                    }
+                    Role::Batch => {
+                        2.0 + 5.0 * load + if (60..240).contains(&min) { 70.0 } else { 0.0 }
+                    }
+                    Role::Bkup => {
+                        2.0 + if !(150..1380).contains(&min) {
+                            45.0
+                        } else {
+                            0.0
+                        }
+                    }
                 };
                 cpu = (cpu + rng.normal(0.0, 1.5 + cpu * 0.06)).clamp(0.3, 88.0);
                 if h.spikes.iter().any(|&(a, b)| (a..b).contains(&idx)) {
                     cpu = 91.0 + 8.5 * rng.f64();
                 }
                 if h.planted && h.role == Role::Auth && d == m.demo && (530..650).contains(&min) {
-                    cpu = if min < 545 { 96.0 + 3.5 * rng.f64() } else { 0.5 + rng.f64() };
+                    cpu = if min < 545 {
+                        96.0 + 3.5 * rng.f64()
+                    } else {
+                        0.5 + rng.f64()
+                    };
                 }
-                let batch = if h.role == Role::Batch && night { 25.0 } else { 0.0 };
+                let batch = if h.role == Role::Batch && night {
+                    25.0
+                } else {
+                    0.0
+                };
                 let mem = (h.mem + 4.0 * load + batch + rng.normal(0.0, 1.0)).clamp(1.0, 99.0);
-                csv.row([h.name.as_str(), "cpu_pct", "", ts.as_str(), format!("{cpu:.1}").as_str()])?;
-                csv.row([h.name.as_str(), "mem_pct", "", ts.as_str(), format!("{mem:.1}").as_str()])?;
+                csv.row([
+                    h.name.as_str(),
+                    "cpu_pct",
+                    "",
+                    ts.as_str(),
+                    format!("{cpu:.1}").as_str(),
+                ])?;
+                csv.row([
+                    h.name.as_str(),
+                    "mem_pct",
+                    "",
+                    ts.as_str(),
+                    format!("{mem:.1}").as_str(),
+                ])?;
                 for &mount in h.mounts {
                     let v = match (h.role, mount) {
                         (_, "/") => h.root + 2.0 * frac,
@@ -882,17 +1701,30 @@ fn capacity(m: &Month, scale: u32, rng: &mut Rng, path: &Path) -> Result<usize> 
                         (Role::File, _) if h.planted => 70.0 + 23.0 * cum[idx] / acc,
                         (Role::File, _) => 55.0 + 5.0 * frac,
                         (Role::Db, _) => 62.0 + 3.0 * frac,
-                        (Role::Batch, _) => 40.0 + if (60..240).contains(&min) { 15.0 * (min - 60) as f64 / 180.0 } else { 0.0 },
+                        (Role::Batch, _) => {
+                            40.0 + if (60..240).contains(&min) {
+                                15.0 * (min - 60) as f64 / 180.0
+                            } else {
+                                0.0
+                            }
+                        }
                         _ => 55.0 + 3.0 * f64::from(d.weekday().num_days_from_sunday()),
                     };
                     let v = (v + rng.normal(0.0, 0.05)).clamp(0.0, 100.0);
-                    csv.row([h.name.as_str(), "disk_pct", mount, ts.as_str(), format!("{v:.1}").as_str()])?;
+                    csv.row([
+                        h.name.as_str(),
+                        "disk_pct",
+                        mount,
+                        ts.as_str(),
+                        format!("{v:.1}").as_str(),
+                    ])?;
                 }
             }
         }
     }
     let (mut w, rows) = csv.finish()?;
-    w.flush().with_context(|| format!("writing {}", path.display()))?;
+    w.flush()
+        .with_context(|| format!("writing {}", path.display()))?;
     Ok(rows)
 }
 
@@ -900,11 +1732,31 @@ fn capacity(m: &Month, scale: u32, rng: &mut Rng, path: &Path) -> Result<usize> 
 
 /// Backup targets per replica: (host prefix, host number, hosts per replica,
 /// suffix, method, start minute, duration minutes, size GB, Sundays only).
-type Target = (&'static str, u32, u32, &'static str, &'static str, i64, (i64, i64), f64, bool);
+type Target = (
+    &'static str,
+    u32,
+    u32,
+    &'static str,
+    &'static str,
+    i64,
+    (i64, i64),
+    f64,
+    bool,
+);
 const TARGETS: &[Target] = &[
     ("db", 1, 2, "full", "full", 1380, (35, 50), 180.0, false),
     ("db", 2, 2, "full", "full", 1410, (25, 40), 120.0, false),
-    ("file", 1, 1, "incr", "incremental", 90, (10, 40), 8.0, false),
+    (
+        "file",
+        1,
+        1,
+        "incr",
+        "incremental",
+        90,
+        (10, 40),
+        8.0,
+        false,
+    ),
     ("file", 1, 1, "full", "full", 1200, (150, 200), 1400.0, true),
     ("ap", 1, 4, "snap", "snapshot", 10, (2, 5), 50.0, false),
     ("ap", 2, 4, "snap", "snapshot", 15, (2, 5), 50.0, false),
@@ -918,33 +1770,81 @@ fn backups(m: &Month, scale: u32, rng: &mut Rng) -> Result<(Vec<u8>, usize, Stri
     for (di, &d) in m.days.iter().enumerate() {
         let growth = di as f64 / m.days.len() as f64;
         for r in 0..scale {
-            for (ti, &(p, num, per, sfx, method, start, (lo, hi), gb, sunday)) in TARGETS.iter().enumerate() {
+            for (ti, &(p, num, per, sfx, method, start, (lo, hi), gb, sunday)) in
+                TARGETS.iter().enumerate()
+            {
                 let host = format!("{p}{:02}", num + r * per);
                 let target = format!("{host}-{sfx}");
-                if (sunday && d.weekday() != Weekday::Sun) || (r == 0 && d == m.day(21) && target == "ap02-snap") {
+                if (sunday && d.weekday() != Weekday::Sun)
+                    || (r == 0 && d == m.day(21) && target == "ap02-snap")
+                {
                     continue;
                 }
                 let t0 = at(d, start + rng.range(0, 5)) + secs(rng.range(0, 59));
                 let failed = r == 0 && d == m.demo && target == "file01-incr";
-                let end = t0 + if failed { mins(rng.range(3, 8)) } else { secs(rng.range(lo * 60, hi * 60)) };
+                let end = t0
+                    + if failed {
+                        mins(rng.range(3, 8))
+                    } else {
+                        secs(rng.range(lo * 60, hi * 60))
+                    };
                 let size = match (method, sunday) {
-                    ("incremental", _) => gb * (if business(d) { 1.0 } else { 0.3 }) * rng.lognormal(1.0, 0.25),
+                    ("incremental", _) => {
+                        gb * (if business(d) { 1.0 } else { 0.3 }) * rng.lognormal(1.0, 0.25)
+                    }
                     (_, true) => 2000.0 * (0.70 + 0.23 * growth),
                     _ => gb * (1.0 + 0.02 * growth) * (1.0 + rng.normal(0.0, 0.01)),
                 };
-                let location = if method == "snapshot" { "snapshot-pool".to_string() } else { format!("bkup{:02}:/backup/{host}", r + 1) };
+                let location = if method == "snapshot" {
+                    "snapshot-pool".to_string()
+                } else {
+                    format!("bkup{:02}:/backup/{host}", r + 1)
+                };
                 if failed {
                     note = format!("{target} のバックアップ（{}開始）が異常終了した（保管先ストレージ応答なし）。翌日分の取得結果を確認する。", hm(t0));
                 }
-                let id = format!("BK{}-{:03}", d.format("%Y%m%d"), ti + r as usize * TARGETS.len() + 1);
-                let size = if failed { String::new() } else { ((size * 1e9) as u64).to_string() };
+                let id = format!(
+                    "BK{}-{:03}",
+                    d.format("%Y%m%d"),
+                    ti + r as usize * TARGETS.len() + 1
+                );
+                let size = if failed {
+                    String::new()
+                } else {
+                    ((size * 1e9) as u64).to_string()
+                };
                 let status = if failed { "failed" } else { "success" };
-                rows.push((t0, [id, target, method.into(), iso(t0), iso(end), status.into(), size, location]));
+                rows.push((
+                    t0,
+                    [
+                        id,
+                        target,
+                        method.into(),
+                        iso(t0),
+                        iso(end),
+                        status.into(),
+                        size,
+                        location,
+                    ],
+                ));
             }
         }
     }
     rows.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1[0].cmp(&b.1[0])));
-    let mut csv = Csv::new(Vec::new(), &["backup_id", "target", "method", "started_at", "ended_at", "status", "size_bytes", "location"], false)?;
+    let mut csv = Csv::new(
+        Vec::new(),
+        &[
+            "backup_id",
+            "target",
+            "method",
+            "started_at",
+            "ended_at",
+            "status",
+            "size_bytes",
+            "location",
+        ],
+        false,
+    )?;
     for (_, rec) in &rows {
         csv.row(rec)?;
     }
@@ -955,40 +1855,105 @@ fn backups(m: &Month, scale: u32, rng: &mut Rng) -> Result<(Vec<u8>, usize, Stri
 // ---------------------------------------------------------------- calls
 
 struct Call {
-    offered: NaiveDateTime, answered: Option<NaiveDateTime>, ended: NaiveDateTime, outcome: &'static str,
-    agent: String, talk: Option<i64>, wrap: Option<i64>, caller: String,
+    offered: NaiveDateTime,
+    answered: Option<NaiveDateTime>,
+    ended: NaiveDateTime,
+    outcome: &'static str,
+    agent: String,
+    talk: Option<i64>,
+    wrap: Option<i64>,
+    caller: String,
 }
 
 fn call(rng: &mut Rng, offered: NaiveDateTime, agents: i64, surge: bool, bday: bool) -> Call {
     let min = minute_of_day(offered);
-    let factor = if surge { 3.0 } else if (540..600).contains(&min) || (780..840).contains(&min) { 1.5 } else { 1.0 };
+    let factor = if surge {
+        3.0
+    } else if (540..600).contains(&min) || (780..840).contains(&min) {
+        1.5
+    } else {
+        1.0
+    };
     let caller = if rng.chance(0.75) {
         format!("03-{:04}-{:04}", rng.range(3000, 6999), rng.range(0, 9999))
     } else {
-        format!("0{}0-{:04}-{:04}", rng.range(7, 9), rng.range(1000, 9999), rng.range(0, 9999))
+        format!(
+            "0{}0-{:04}-{:04}",
+            rng.range(7, 9),
+            rng.range(1000, 9999),
+            rng.range(0, 9999)
+        )
     };
-    let w = if surge { [0.78, 0.16, 0.04, 0.02] } else { [0.92, 0.06, 0.01, 0.01] };
+    let w = if surge {
+        [0.78, 0.16, 0.04, 0.02]
+    } else {
+        [0.92, 0.06, 0.01, 0.01]
+    };
     let s = |x: f64| x.round() as i64;
     // A third of the abandons are short (wait < 5 s); timeouts leave the queue at 120 s.
     let (outcome, wait) = match rng.weighted(&w) {
-        0 => ("answered", s(rng.lognormal(12.0, 0.75) * factor).clamp(1, 900)),
-        1 => ("abandoned", if rng.chance(1.0 / 3.0) { rng.range(1, 4) } else { s(rng.lognormal(40.0, 0.6) * factor).clamp(5, 600) }),
+        0 => (
+            "answered",
+            s(rng.lognormal(12.0, 0.75) * factor).clamp(1, 900),
+        ),
+        1 => (
+            "abandoned",
+            if rng.chance(1.0 / 3.0) {
+                rng.range(1, 4)
+            } else {
+                s(rng.lognormal(40.0, 0.6) * factor).clamp(5, 600)
+            },
+        ),
         2 => ("timeout", 120),
         _ => ("overflow", rng.range(30, 90)),
     };
-    let mut c = Call { offered, answered: None, ended: offered + secs(wait), outcome, agent: String::new(), talk: None, wrap: None, caller };
+    let mut c = Call {
+        offered,
+        answered: None,
+        ended: offered + secs(wait),
+        outcome,
+        agent: String::new(),
+        talk: None,
+        wrap: None,
+        caller,
+    };
     if outcome == "answered" {
-        let (talk, wrap) = (s(rng.lognormal(170.0, 0.5)).clamp(60, 600), s(rng.lognormal(60.0, 0.5)).clamp(20, 180));
-        let agent = if bday { rng.range(1, agents) } else { 1 + i64::from(offered.day() % 2) };
+        let (talk, wrap) = (
+            s(rng.lognormal(170.0, 0.5)).clamp(60, 600),
+            s(rng.lognormal(60.0, 0.5)).clamp(20, 180),
+        );
+        let agent = if bday {
+            rng.range(1, agents)
+        } else {
+            1 + i64::from(offered.day() % 2)
+        };
         let ans = offered + secs(wait);
-        (c.answered, c.ended, c.talk, c.wrap, c.agent) = (Some(ans), ans + secs(talk), Some(talk), Some(wrap), format!("OP{agent:02}"));
+        (c.answered, c.ended, c.talk, c.wrap, c.agent) = (
+            Some(ans),
+            ans + secs(talk),
+            Some(talk),
+            Some(wrap),
+            format!("OP{agent:02}"),
+        );
     }
     c
 }
 
 fn calls(m: &Month, scale: u32, rng: &mut Rng) -> Result<(Vec<u8>, usize)> {
     let agents = 8 * i64::from(scale);
-    let w: Vec<f64> = m.days.iter().map(|&d| if !business(d) { 0.03 } else if d.weekday() == Weekday::Mon { 1.2 } else { 1.0 }).collect();
+    let w: Vec<f64> = m
+        .days
+        .iter()
+        .map(|&d| {
+            if !business(d) {
+                0.03
+            } else if d.weekday() == Weekday::Mon {
+                1.2
+            } else {
+                1.0
+            }
+        })
+        .collect();
     let total: f64 = w.iter().sum();
     let mut list = Vec::new();
     for (i, &d) in m.days.iter().enumerate() {
@@ -1008,8 +1973,23 @@ fn calls(m: &Month, scale: u32, rng: &mut Rng) -> Result<(Vec<u8>, usize)> {
             }
         }
     }
-    list.sort_by(|a, b| a.offered.cmp(&b.offered).then_with(|| a.caller.cmp(&b.caller)));
-    let header = ["call_id", "queue", "offered_at", "answered_at", "ended_at", "outcome", "agent", "talk_seconds", "wrap_seconds", "caller"];
+    list.sort_by(|a, b| {
+        a.offered
+            .cmp(&b.offered)
+            .then_with(|| a.caller.cmp(&b.caller))
+    });
+    let header = [
+        "call_id",
+        "queue",
+        "offered_at",
+        "answered_at",
+        "ended_at",
+        "outcome",
+        "agent",
+        "talk_seconds",
+        "wrap_seconds",
+        "caller",
+    ];
     let mut csv = Csv::new(Vec::new(), &header, false)?;
     let (mut day, mut seq) = (m.first, 0);
     for c in &list {
@@ -1019,7 +1999,18 @@ fn calls(m: &Month, scale: u32, rng: &mut Rng) -> Result<(Vec<u8>, usize)> {
         seq += 1;
         let id = format!("HD-{}-{seq:05}", day.format("%Y%m%d"));
         let num = |v: Option<i64>| opt(v, |x| x.to_string());
-        csv.row([id, "helpdesk".into(), iso(c.offered), opt(c.answered, iso), iso(c.ended), c.outcome.into(), c.agent.clone(), num(c.talk), num(c.wrap), c.caller.clone()])?;
+        csv.row([
+            id,
+            "helpdesk".into(),
+            iso(c.offered),
+            opt(c.answered, iso),
+            iso(c.ended),
+            c.outcome.into(),
+            c.agent.clone(),
+            num(c.talk),
+            num(c.wrap),
+            c.caller.clone(),
+        ])?;
     }
     csv.finish()
 }
@@ -1040,30 +2031,60 @@ mod tests {
         let sb = generate(month, 1, 42, &b).unwrap();
         assert_eq!(sa.month, month);
         let rels = [
-            "tickets/tickets-2026-10.csv", "job_runs/job_runs-2026-10.csv", "capacity/capacity-2026-10.csv",
-            "backups/backups-2026-10.csv", "calls/calls-2026-10.csv", "remarks/daily/2026-10-15.txt", "sample.toml",
+            "tickets/tickets-2026-10.csv",
+            "job_runs/job_runs-2026-10.csv",
+            "capacity/capacity-2026-10.csv",
+            "backups/backups-2026-10.csv",
+            "calls/calls-2026-10.csv",
+            "remarks/daily/2026-10-15.txt",
+            "sample.toml",
             "remarks/sla/2026-10.txt",
         ];
         for rel in rels {
-            let (x, y) = (std::fs::read(a.join(rel)).unwrap(), std::fs::read(b.join(rel)).unwrap());
+            let (x, y) = (
+                std::fs::read(a.join(rel)).unwrap(),
+                std::fs::read(b.join(rel)).unwrap(),
+            );
             assert!(!x.is_empty() && x == y, "{rel} differs between runs");
         }
         for ((pa, na), (_, nb)) in sa.files.iter().zip(&sb.files) {
-            assert!(pa.starts_with(&a) && na == nb && *na > 0, "{}", pa.display());
+            assert!(
+                pa.starts_with(&a) && na == nb && *na > 0,
+                "{}",
+                pa.display()
+            );
         }
         let raw = std::fs::read(a.join(rels[0])).unwrap();
-        assert!(std::str::from_utf8(&raw).is_err(), "tickets must be CP932, not UTF-8");
+        assert!(
+            std::str::from_utf8(&raw).is_err(),
+            "tickets must be CP932, not UTF-8"
+        );
         let (text, had_errors) = encoding_rs::SHIFT_JIS.decode_without_bom_handling(&raw);
         assert!(!had_errors);
         assert!(text.starts_with("チケット番号,件名,種別,受付日時"));
-        assert_eq!(text.lines().filter(|l| l.contains(",=SUM(A1) と表示される,")).count(), 1);
-        assert!(text.contains(",インシデント,2026/10/15 9:12,"), "P1 on the 15th");
-        assert!((550..700).contains(&sa.files[0].1), "tickets: {}", sa.files[0].1);
+        assert_eq!(
+            text.lines()
+                .filter(|l| l.contains(",=SUM(A1) と表示される,"))
+                .count(),
+            1
+        );
+        assert!(
+            text.contains(",インシデント,2026/10/15 9:12,"),
+            "P1 on the 15th"
+        );
+        assert!(
+            (550..700).contains(&sa.files[0].1),
+            "tickets: {}",
+            sa.files[0].1
+        );
         let remarks = std::fs::read_to_string(a.join(rels[5])).unwrap();
         assert_eq!(remarks.lines().count(), 3, "{remarks}");
         let other = temp("c");
         generate(month, 1, 43, &other).unwrap();
-        assert_ne!(std::fs::read(other.join(rels[4])).unwrap(), std::fs::read(a.join(rels[4])).unwrap());
+        assert_ne!(
+            std::fs::read(other.join(rels[4])).unwrap(),
+            std::fs::read(a.join(rels[4])).unwrap()
+        );
         for dir in [a, b, other] {
             std::fs::remove_dir_all(dir).unwrap();
         }
@@ -1080,13 +2101,26 @@ mod tests {
                 .filter_map(|r| {
                     let (_, hhmm) = SAMPLE_DEADLINES.iter().find(|(j, _)| *j == r.job)?;
                     let (h, mm) = hhmm.split_once(':')?;
-                    let dl = r.deadline.unwrap_or(at(r.sched.date(), h.parse::<i64>().ok()? * 60 + mm.parse::<i64>().ok()?));
+                    let dl = r.deadline.unwrap_or(at(
+                        r.sched.date(),
+                        h.parse::<i64>().ok()? * 60 + mm.parse::<i64>().ok()?,
+                    ));
                     (r.end > dl).then(|| (r.job.clone(), r.sched.day()))
                 })
                 .collect();
             late.sort();
-            assert_eq!(late, vec![("JOB_BK_OFFSITE".to_string(), 8), ("JOB_DOC_STATS".to_string(), 15)], "seed {seed}");
-            let reruns_15 = rows.iter().filter(|r| r.attempt == 2 && r.sched.day() == 15).count();
+            assert_eq!(
+                late,
+                vec![
+                    ("JOB_BK_OFFSITE".to_string(), 8),
+                    ("JOB_DOC_STATS".to_string(), 15)
+                ],
+                "seed {seed}"
+            );
+            let reruns_15 = rows
+                .iter()
+                .filter(|r| r.attempt == 2 && r.sched.day() == 15)
+                .count();
             assert_eq!(reruns_15, 1, "seed {seed}");
         }
     }

@@ -54,7 +54,10 @@ fn keys(source: &str) -> &'static [&'static str] {
 }
 
 fn time_column(source: &str) -> &'static str {
-    ingest::SOURCES.iter().find(|s| s.spec.name == source).map_or("", |s| s.spec.time_column)
+    ingest::SOURCES
+        .iter()
+        .find(|s| s.spec.name == source)
+        .map_or("", |s| s.spec.time_column)
 }
 
 /// Keep one row per natural key, the last one winning, in a canonical order
@@ -64,8 +67,16 @@ fn dedupe(source: &str, df: DataFrame) -> PolarsResult<DataFrame> {
         "tickets" => ingest::tickets::finish(df)?,
         "backups" => {
             let with_id = df.column("backup_id")?.is_not_null();
-            let a = df.filter(&with_id)?.unique_stable(Some(&["backup_id".to_string()]), UniqueKeepStrategy::Last, None)?;
-            let b = df.filter(&!&with_id)?.unique_stable(Some(&["target".to_string(), "started_at".to_string()]), UniqueKeepStrategy::Last, None)?;
+            let a = df.filter(&with_id)?.unique_stable(
+                Some(&["backup_id".to_string()]),
+                UniqueKeepStrategy::Last,
+                None,
+            )?;
+            let b = df.filter(&!&with_id)?.unique_stable(
+                Some(&["target".to_string(), "started_at".to_string()]),
+                UniqueKeepStrategy::Last,
+                None,
+            )?;
             a.vstack(&b)?
         }
         s => {
@@ -80,7 +91,12 @@ fn dedupe(source: &str, df: DataFrame) -> PolarsResult<DataFrame> {
         s => keys(s).iter().map(|k| (*k).into()).collect(),
     });
     by.dedup();
-    df.sort(by, SortMultipleOptions::default().with_nulls_last(false).with_maintain_order(true))
+    df.sort(
+        by,
+        SortMultipleOptions::default()
+            .with_nulls_last(false)
+            .with_maintain_order(true),
+    )
 }
 
 fn partition_path(store: &Path, source: &str, month: &str) -> PathBuf {
@@ -88,7 +104,10 @@ fn partition_path(store: &Path, source: &str, month: &str) -> PathBuf {
 }
 
 fn read_parquet(bytes: &[u8], path: &Path) -> Result<DataFrame> {
-    anyhow::Context::with_context(ParquetReader::new(std::io::Cursor::new(bytes)).finish(), || format!("reading {}", path.display()))
+    anyhow::Context::with_context(
+        ParquetReader::new(std::io::Cursor::new(bytes)).finish(),
+        || format!("reading {}", path.display()),
+    )
 }
 
 fn parquet_bytes(df: &mut DataFrame) -> Result<Vec<u8>> {
@@ -102,13 +121,20 @@ pub fn ingest(ds: &Dataset, store: &Path) -> Result<Vec<PartitionChange>> {
     let mut changes = Vec::new();
     for (&source, data) in &ds.sources {
         let df = &data.frame;
-        let t = df.column(time_column(source))?.as_materialized_series().to_physical_repr().into_owned();
+        let t = df
+            .column(time_column(source))?
+            .as_materialized_series()
+            .to_physical_repr()
+            .into_owned();
         let t = t.i64()?;
         let mut by_month: BTreeMap<String, Vec<IdxSize>> = BTreeMap::new();
         for (i, v) in t.iter().enumerate() {
             let Some(v) = v else { continue };
             let d = ms_to_dt(v).date();
-            by_month.entry(format!("{:04}-{:02}", d.year(), d.month())).or_default().push(i as IdxSize);
+            by_month
+                .entry(format!("{:04}-{:02}", d.year(), d.month()))
+                .or_default()
+                .push(i as IdxSize);
         }
         for (month, idx) in by_month {
             let new = df.take(&IdxCa::from_vec("idx".into(), idx))?;
@@ -118,7 +144,11 @@ pub fn ingest(ds: &Dataset, store: &Path) -> Result<Vec<PartitionChange>> {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
                 Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
             };
-            let old = if old_bytes.is_empty() { None } else { Some(read_parquet(&old_bytes, &path)?) };
+            let old = if old_bytes.is_empty() {
+                None
+            } else {
+                Some(read_parquet(&old_bytes, &path)?)
+            };
             let before = old.as_ref().map_or(0, DataFrame::height);
             let merged = match old {
                 Some(mut o) => {
@@ -132,15 +162,24 @@ pub fn ingest(ds: &Dataset, store: &Path) -> Result<Vec<PartitionChange>> {
             let bytes = parquet_bytes(&mut merged)?;
             let changed = bytes != old_bytes;
             if changed {
-                write_atomic(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;
+                write_atomic(&path, &bytes)
+                    .with_context(|| format!("writing {}", path.display()))?;
             }
-            changes.push(PartitionChange { source: source.to_string(), month, before, after: merged.height(), changed });
+            changes.push(PartitionChange {
+                source: source.to_string(),
+                month,
+                before,
+                after: merged.height(),
+                changed,
+            });
         }
         // Columns the ingested files had, merged with earlier ingests.
         let cpath = store.join(source).join("columns.json");
         let old = std::fs::read(&cpath).ok();
         let mut present: BTreeSet<String> = match &old {
-            Some(b) => serde_json::from_slice(b).with_context(|| format!("reading {}", cpath.display()))?,
+            Some(b) => {
+                serde_json::from_slice(b).with_context(|| format!("reading {}", cpath.display()))?
+            }
             None => BTreeSet::new(),
         };
         present.extend(data.present.iter().map(|s| s.to_string()));
@@ -159,13 +198,20 @@ pub fn ingest(ds: &Dataset, store: &Path) -> Result<Vec<PartitionChange>> {
 pub fn load(store: &Path) -> Result<Dataset> {
     let mut ds = Dataset::default();
     if !store.is_dir() {
-        anyhow::bail!("store {} not found (run `hokoku ingest` first)", store.display());
+        anyhow::bail!(
+            "store {} not found (run `hokoku ingest` first)",
+            store.display()
+        );
     }
     for src in ingest::SOURCES {
         let name = src.spec.name;
         let dir = store.join(name);
         let mut parts: Vec<PathBuf> = match std::fs::read_dir(&dir) {
-            Ok(rd) => rd.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "parquet")).collect(),
+            Ok(rd) => rd
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+                .collect(),
             Err(_) => continue,
         };
         parts.sort();
@@ -198,8 +244,15 @@ pub fn load(store: &Path) -> Result<Dataset> {
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok())
             .unwrap_or_default();
-        let present = src.spec.columns.iter().map(|c| c.name).filter(|c| present_names.contains(*c)).collect();
-        ds.sources.insert(name, SourceData::new(df, present, src.spec.time_column)?);
+        let present = src
+            .spec
+            .columns
+            .iter()
+            .map(|c| c.name)
+            .filter(|c| present_names.contains(*c))
+            .collect();
+        ds.sources
+            .insert(name, SourceData::new(df, present, src.spec.time_column)?);
     }
     Ok(ds)
 }

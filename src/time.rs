@@ -26,7 +26,9 @@ const JST_OFFSET_S: i64 = 9 * 3600;
 pub fn parse_datetime_ms(s: &str) -> Result<i64, String> {
     let b = s.trim().as_bytes();
     let mut i = 0usize;
-    let year = digits(b, &mut i, 4, 4).ok_or_else(|| format!("not a datetime: {s:?} (expected e.g. 2026-10-01T09:15:00+09:00 or 2026/10/1 9:15)"))?;
+    let year = digits(b, &mut i, 4, 4).ok_or_else(|| {
+        format!("not a datetime: {s:?} (expected e.g. 2026-10-01T09:15:00+09:00 or 2026/10/1 9:15)")
+    })?;
     let sep = *b.get(i).ok_or_else(|| bad(s, "date separator"))?;
     if sep != b'-' && sep != b'/' {
         return Err(bad(s, "date separator"));
@@ -151,7 +153,10 @@ pub struct Period {
 impl Period {
     /// One calendar day.
     pub fn day(d: NaiveDate) -> Self {
-        Period { first: d, end_day: d + Duration::days(1) }
+        Period {
+            first: d,
+            end_day: d + Duration::days(1),
+        }
     }
     /// The calendar month containing `d`.
     pub fn month_of(d: NaiveDate) -> Self {
@@ -167,11 +172,18 @@ impl Period {
     /// The week (Monday–Sunday) containing `d`.
     pub fn week_of(d: NaiveDate) -> Self {
         let first = d - Duration::days(i64::from(d.weekday().num_days_from_monday()));
-        Period { first, end_day: first + Duration::days(7) }
+        Period {
+            first,
+            end_day: first + Duration::days(7),
+        }
     }
     /// The fiscal year (年度, April–March) containing `d`.
     pub fn fiscal_year_of(d: NaiveDate) -> Self {
-        let y = if d.month() >= 4 { d.year() } else { d.year() - 1 };
+        let y = if d.month() >= 4 {
+            d.year()
+        } else {
+            d.year() - 1
+        };
         Period {
             first: NaiveDate::from_ymd_opt(y, 4, 1).expect("valid"),
             end_day: NaiveDate::from_ymd_opt(y + 1, 4, 1).expect("valid"),
@@ -179,7 +191,8 @@ impl Period {
     }
     /// Parse `YYYY-MM` into that month.
     pub fn parse_month(s: &str) -> Result<Self, String> {
-        let d = NaiveDate::parse_from_str(&format!("{}-01", s.trim()), "%Y-%m-%d").map_err(|_| format!("not a month: {s:?} (expected YYYY-MM)"))?;
+        let d = NaiveDate::parse_from_str(&format!("{}-01", s.trim()), "%Y-%m-%d")
+            .map_err(|_| format!("not a month: {s:?} (expected YYYY-MM)"))?;
         Ok(Period::month_of(d))
     }
     /// The month before this period's first day.
@@ -245,7 +258,13 @@ fn era_year_label(d: NaiveDate) -> String {
 
 /// `令和8年10月15日（木）`.
 pub fn wareki_date_with_weekday(d: NaiveDate) -> String {
-    format!("{}{}月{}日（{}）", era_year_label(d), d.month(), d.day(), weekday_ja(d))
+    format!(
+        "{}{}月{}日（{}）",
+        era_year_label(d),
+        d.month(),
+        d.day(),
+        weekday_ja(d)
+    )
 }
 
 /// `令和8年10月`.
@@ -261,13 +280,27 @@ pub fn wareki_date(d: NaiveDate) -> String {
 /// `令和8年10月（2026年10月1日～10月31日）` for a month.
 pub fn month_label_ja(p: Period) -> String {
     let last = p.end_day.pred_opt().expect("non-empty period");
-    format!("{}（{}年{}月{}日～{}月{}日）", wareki_month(p.first), p.first.year(), p.first.month(), p.first.day(), last.month(), last.day())
+    format!(
+        "{}（{}年{}月{}日～{}月{}日）",
+        wareki_month(p.first),
+        p.first.year(),
+        p.first.month(),
+        p.first.day(),
+        last.month(),
+        last.day()
+    )
 }
 
 /// `令和8年10月12日（月）～10月18日（日）` for a week (or any span of days).
 pub fn span_label_ja(p: Period) -> String {
     let last = p.end_day.pred_opt().expect("non-empty period");
-    format!("{}～{}月{}日（{}）", wareki_date_with_weekday(p.first), last.month(), last.day(), weekday_ja(last))
+    format!(
+        "{}～{}月{}日（{}）",
+        wareki_date_with_weekday(p.first),
+        last.month(),
+        last.day(),
+        weekday_ja(last)
+    )
 }
 
 /// `2026年10月15日 02:00`.
@@ -285,7 +318,13 @@ pub fn format_datetime_ja(dt: NaiveDateTime) -> String {
 /// `10/15 09:05`, the compact form used in tables.
 pub fn format_short(ms: i64) -> String {
     let dt = ms_to_dt(ms);
-    format!("{}/{} {:02}:{:02}", dt.month(), dt.day(), dt.hour(), dt.minute())
+    format!(
+        "{}/{} {:02}:{:02}",
+        dt.month(),
+        dt.day(),
+        dt.hour(),
+        dt.minute()
+    )
 }
 
 /// ISO 8601 with the +09:00 offset.
@@ -323,12 +362,24 @@ mod tests {
         // An offset west of UTC moves the JST wall clock forward:
         // 2026-09-30T20:05-04:00 = 2026-10-01T00:05Z = 09:05 JST.
         assert_eq!(parse_datetime_ms("2026-09-30T20:05:00-04:00"), Ok(want));
-        assert_eq!(parse_datetime_ms("2026-10-01T09:05:00.250+09:00"), Ok(want + 250));
+        assert_eq!(
+            parse_datetime_ms("2026-10-01T09:05:00.250+09:00"),
+            Ok(want + 250)
+        );
     }
 
     #[test]
     fn rejects_bad_values() {
-        for s in ["", "2026-13-01 09:00", "2026/2/30 9:00", "2026-10-01", "10/01/2026 09:00", "2026-10-01 25:00", "2026-10-01T09:00:00+09:00x", "yesterday"] {
+        for s in [
+            "",
+            "2026-13-01 09:00",
+            "2026/2/30 9:00",
+            "2026-10-01",
+            "10/01/2026 09:00",
+            "2026-10-01 25:00",
+            "2026-10-01T09:00:00+09:00x",
+            "yesterday",
+        ] {
             assert!(parse_datetime_ms(s).is_err(), "{s}");
         }
     }
@@ -337,9 +388,15 @@ mod tests {
     fn periods() {
         let d = NaiveDate::from_ymd_opt(2026, 10, 15).unwrap(); // Thursday
         let w = Period::week_of(d);
-        assert_eq!((w.first.to_string(), w.end_day.to_string()), ("2026-10-12".into(), "2026-10-19".into()));
+        assert_eq!(
+            (w.first.to_string(), w.end_day.to_string()),
+            ("2026-10-12".into(), "2026-10-19".into())
+        );
         let fy = Period::fiscal_year_of(NaiveDate::from_ymd_opt(2027, 3, 31).unwrap());
-        assert_eq!((fy.first.to_string(), fy.end_day.to_string()), ("2026-04-01".into(), "2027-04-01".into()));
+        assert_eq!(
+            (fy.first.to_string(), fy.end_day.to_string()),
+            ("2026-04-01".into(), "2027-04-01".into())
+        );
         assert_eq!(Period::fiscal_year_of(d).first.to_string(), "2026-04-01");
         let m = Period::parse_month("2026-01").unwrap();
         assert_eq!(m.previous_month().month_label(), "2025-12");
@@ -351,7 +408,13 @@ mod tests {
     fn wareki() {
         let d = NaiveDate::from_ymd_opt(2026, 10, 15).unwrap();
         assert_eq!(wareki_date_with_weekday(d), "令和8年10月15日（木）");
-        assert_eq!(wareki_month(NaiveDate::from_ymd_opt(2019, 5, 1).unwrap()), "令和元年5月");
-        assert_eq!(wareki_month(NaiveDate::from_ymd_opt(2019, 4, 30).unwrap()), "平成31年4月");
+        assert_eq!(
+            wareki_month(NaiveDate::from_ymd_opt(2019, 5, 1).unwrap()),
+            "令和元年5月"
+        );
+        assert_eq!(
+            wareki_month(NaiveDate::from_ymd_opt(2019, 4, 30).unwrap()),
+            "平成31年4月"
+        );
     }
 }

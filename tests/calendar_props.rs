@@ -11,7 +11,11 @@ const MIN_MS: i64 = 60_000;
 fn rule() -> &'static BusinessDays {
     static R: OnceLock<BusinessDays> = OnceLock::new();
     R.get_or_init(|| {
-        let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/jobs/config/syukujitsu.csv")).unwrap();
+        let bytes = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/jobs/config/syukujitsu.csv"
+        ))
+        .unwrap();
         BusinessDays::new(Holidays::parse(&bytes, "syukujitsu.csv").unwrap())
     })
 }
@@ -21,9 +25,24 @@ fn calendars() -> &'static [Calendar] {
     C.get_or_init(|| {
         let r = rule();
         vec![
-            Calendar::compile("business", Days::Business, Hours::parse("09:00-18:00").unwrap(), r),
-            Calendar::compile("extended", Days::Business, Hours::parse("08:30-19:30").unwrap(), r),
-            Calendar::compile("daily-hours", Days::All, Hours::parse("07:00-22:00").unwrap(), r),
+            Calendar::compile(
+                "business",
+                Days::Business,
+                Hours::parse("09:00-18:00").unwrap(),
+                r,
+            ),
+            Calendar::compile(
+                "extended",
+                Days::Business,
+                Hours::parse("08:30-19:30").unwrap(),
+                r,
+            ),
+            Calendar::compile(
+                "daily-hours",
+                Days::All,
+                Hours::parse("07:00-22:00").unwrap(),
+                r,
+            ),
             Calendar::always("24x7", r),
         ]
     })

@@ -18,19 +18,31 @@ mod common;
 use common::*;
 use std::path::{Path, PathBuf};
 
-const FIXTURE: [&str; 4] = ["--inputs", "tests/fixtures/cost/inputs", "--config", "tests/fixtures/cost/config"];
+const FIXTURE: [&str; 4] = [
+    "--inputs",
+    "tests/fixtures/cost/inputs",
+    "--config",
+    "tests/fixtures/cost/config",
+];
 
 fn run(args: &[&str], out: &Path) {
     let mut a: Vec<&str> = args.to_vec();
     a.extend(FIXTURE);
     a.extend(["--out", out.to_str().unwrap()]);
     let o = hokoku(&a);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 fn cost_month(month: &str, out: &Path) -> PathBuf {
     run(&["report", "cost", "--month", month], out);
-    out.join("cost").join(&month[..4]).join(format!("cost-monthly-{month}.json"))
+    out.join("cost")
+        .join(&month[..4])
+        .join(format!("cost-monthly-{month}.json"))
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -50,7 +62,10 @@ fn a_month_with_every_cost_line() {
     assert_eq!(num(&f, "cost.detail.labour_tickets.inquiry"), 1000.0);
     assert_eq!(num(&f, "cost.detail.labour_tickets.change"), 5000.0);
     assert_eq!(num(&f, "cost.detail.labour_tickets.problem"), 0.0);
-    assert_eq!(num(&f, "cost.quantity.labour_tickets.inquiry.work_min"), 20.0);
+    assert_eq!(
+        num(&f, "cost.quantity.labour_tickets.inquiry.work_min"),
+        20.0
+    );
     assert_eq!(num(&f, "cost.labour_tickets"), 20250.0);
     assert_eq!(num(&f, "cost.inputs.tickets_without_work_minutes"), 1.0);
     // Call labour: answered C2 600+120, C4 240+0, C5 (transferred after the
@@ -92,10 +107,19 @@ fn a_month_with_every_cost_line() {
 
     let dir = out.join("cost/2026");
     let q = json_doc(&dir.join("cost-monthly-2026-04.json"))["data_quality"].to_string();
-    assert!(q.contains("作業時間がない") && q.contains("サイズがない"), "{q}");
+    assert!(
+        q.contains("作業時間がない") && q.contains("サイズがない"),
+        "{q}"
+    );
     assert_figures_sheet_equals_json(&dir.join("cost-monthly-2026-04.xlsx"), &f);
     let text = pdf_text(&dir.join("cost-monthly-2026-04.pdf"));
-    for s in ["コスト管理報告（月次）", "441,989円", "-9,011円", "作業時間（解決分）", "累計予算と累計実績・着地見込み"] {
+    for s in [
+        "コスト管理報告（月次）",
+        "441,989円",
+        "-9,011円",
+        "作業時間（解決分）",
+        "累計予算と累計実績・着地見込み",
+    ] {
         assert!(text.contains(s), "PDF lacks {s}");
     }
 }
@@ -132,11 +156,20 @@ fn a_day_in_the_middle_of_the_month_is_pro_rated() {
     // The 日次報告's cost section shows the same figures.
     run(&["report", "daily", "--date", "2026-04-15"], &out);
     let d = figures(&out.join("daily/2026/04/daily-2026-04-15.json"));
-    for k in ["cost.total", "cost.budget", "cost.mtd.total", "cost.mtd.budget", "cost.mtd.variance"] {
+    for k in [
+        "cost.total",
+        "cost.budget",
+        "cost.mtd.total",
+        "cost.mtd.budget",
+        "cost.mtd.variance",
+    ] {
         assert_eq!(d[k], f[k], "{k}");
     }
     let text = pdf_text(&out.join("daily/2026/04/daily-2026-04-15.pdf"));
-    assert!(text.contains("226,190円") && text.contains("225,500円"), "daily PDF lacks the month-to-date cost");
+    assert!(
+        text.contains("226,190円") && text.contains("225,500円"),
+        "daily PDF lacks the month-to-date cost"
+    );
 }
 
 #[test]
@@ -178,7 +211,10 @@ fn the_fiscal_year_boundary() {
     assert_eq!(num(&march, "cost.fy.forecast"), 5272070.0);
     assert_eq!(num(&march, "cost.fy.budget"), 5412000.0);
     assert_eq!(num(&march, "cost.fy.forecast_variance"), -139930.0);
-    assert_eq!(num(&march, "cost.fy.by_category.labour.actual_to_date"), 11.0 * 20000.0 + 10860.0);
+    assert_eq!(
+        num(&march, "cost.fy.by_category.labour.actual_to_date"),
+        11.0 * 20000.0 + 10860.0
+    );
     let text = pdf_text(&out.join("cost/2026/cost-monthly-2026-03.pdf"));
     assert!(text.contains("確定実績"), "confirmed months are marked");
 
@@ -186,7 +222,10 @@ fn the_fiscal_year_boundary() {
     let april = figures(&cost_month("2026-04", &out));
     assert_eq!(num(&april, "cost.fy.actual_to_date"), 441989.0);
     assert_eq!(num(&april, "cost.fy.budget_to_date"), 451000.0);
-    assert!(!april.contains_key("cost.fy.months.2026-03.actual"), "March belongs to FY2025");
+    assert!(
+        !april.contains_key("cost.fy.months.2026-03.actual"),
+        "March belongs to FY2025"
+    );
     // FY2026 budget: labour 11 × 30,000 + 40,000 (May) + 360,000 + 1,080,000
     // + 12,000 + 3,600,000 = 5,422,000.
     assert_eq!(num(&april, "cost.fy.budget"), 5422000.0);
@@ -202,12 +241,25 @@ fn a_forecast_with_fewer_than_three_months() {
     assert_eq!(num(&april, "cost.fy.forecast_basis_months"), 1.0);
     assert_eq!(num(&april, "cost.fy.forecast"), 5303868.0);
     assert_eq!(num(&april, "cost.fy.forecast_variance"), -118132.0);
-    assert!(close(num(&april, "cost.fy.forecast_variance_pct"), -2.178753));
+    assert!(close(
+        num(&april, "cost.fy.forecast_variance_pct"),
+        -2.178753
+    ));
     assert_eq!(num(&april, "cost.fy.months.2026-11.forecast"), 441989.0);
-    assert!(missing(&april, "cost.fy.months.2026-11.actual"), "months ahead are forecast, not actuals");
-    assert_eq!(num(&april, "cost.fy.months.2027-03.cumulative_forecast"), 5303868.0);
+    assert!(
+        missing(&april, "cost.fy.months.2026-11.actual"),
+        "months ahead are forecast, not actuals"
+    );
+    assert_eq!(
+        num(&april, "cost.fy.months.2027-03.cumulative_forecast"),
+        5303868.0
+    );
     assert!(missing(&april, "cost.fy.months.2027-03.cumulative_actual"));
-    assert_eq!(num(&april, "cost.fy.months.2026-04.cumulative_forecast"), 441989.0, "the forecast line starts at the actual");
+    assert_eq!(
+        num(&april, "cost.fy.months.2026-04.cumulative_forecast"),
+        441989.0,
+        "the forecast line starts at the actual"
+    );
 
     // May: two months. Storage April 505, May 40 GiB → 400: mean 452.5 →
     // 453 (rounded per category); 905 + 10 × 453 = 5,435. Hosts and the
@@ -215,8 +267,14 @@ fn a_forecast_with_fewer_than_three_months() {
     let may = figures(&cost_month("2026-05", &out));
     assert_eq!(num(&may, "cost.fy.forecast_basis_months"), 2.0);
     assert_eq!(num(&may, "cost.fy.by_category.storage.forecast"), 5435.0);
-    assert_eq!(num(&may, "cost.fy.by_category.infrastructure.forecast"), 1080000.0);
-    assert_eq!(num(&may, "cost.fy.by_category.contracts.forecast"), 3600000.0);
+    assert_eq!(
+        num(&may, "cost.fy.by_category.infrastructure.forecast"),
+        1080000.0
+    );
+    assert_eq!(
+        num(&may, "cost.fy.by_category.contracts.forecast"),
+        3600000.0
+    );
 }
 
 #[test]
@@ -226,7 +284,18 @@ fn a_missing_source_is_no_data_not_zero() {
     // are labour, the total, the variance and the year's totals. The fixed
     // line fee itself is known.
     let may = figures(&cost_month("2026-05", &out));
-    for k in ["cost.labour_calls", "cost.labour", "cost.telephony", "cost.total", "cost.variance", "cost.by_source.calls", "cost.unit.per_call_answered", "cost.fy.actual_to_date", "cost.fy.forecast", "cost.fy.by_category.telephony.forecast"] {
+    for k in [
+        "cost.labour_calls",
+        "cost.labour",
+        "cost.telephony",
+        "cost.total",
+        "cost.variance",
+        "cost.by_source.calls",
+        "cost.unit.per_call_answered",
+        "cost.fy.actual_to_date",
+        "cost.fy.forecast",
+        "cost.fy.by_category.telephony.forecast",
+    ] {
         assert!(missing(&may, k), "{k} should be データなし");
     }
     assert_eq!(num(&may, "cost.detail.telephony.line"), 30000.0);
@@ -238,14 +307,38 @@ fn a_missing_source_is_no_data_not_zero() {
     assert!(text.contains("データなし"));
 
     // Without a cost model (the fy fixture has no cost.toml) every cost figure is データなし.
-    let o = hokoku(&["report", "cost", "--month", "2026-04", "--inputs", "tests/fixtures/fy/inputs", "--config", "tests/fixtures/fy/config", "--out", out.join("nomodel").to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = hokoku(&[
+        "report",
+        "cost",
+        "--month",
+        "2026-04",
+        "--inputs",
+        "tests/fixtures/fy/inputs",
+        "--config",
+        "tests/fixtures/fy/config",
+        "--out",
+        out.join("nomodel").to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let json = out.join("nomodel/cost/2026/cost-monthly-2026-04.json");
     let f = figures(&json);
-    for k in ["cost.total", "cost.labour_tickets", "cost.infrastructure", "cost.budget", "cost.fy.forecast"] {
+    for k in [
+        "cost.total",
+        "cost.labour_tickets",
+        "cost.infrastructure",
+        "cost.budget",
+        "cost.fy.forecast",
+    ] {
         assert!(missing(&f, k), "{k} without a model");
     }
-    assert!(json_doc(&json)["data_quality"].to_string().contains("cost.toml"));
+    assert!(json_doc(&json)["data_quality"]
+        .to_string()
+        .contains("cost.toml"));
 }
 
 #[test]
@@ -262,16 +355,47 @@ fn a_missing_column_is_no_data_not_zero() {
         let text = std::fs::read_to_string(src.join(file)).unwrap();
         let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
         let at = header.iter().position(|h| *h == column).unwrap();
-        let body: Vec<String> = text.lines().map(|l| l.split(',').enumerate().filter(|(i, _)| *i != at).map(|(_, v)| v).collect::<Vec<_>>().join(",")).collect();
+        let body: Vec<String> = text
+            .lines()
+            .map(|l| {
+                l.split(',')
+                    .enumerate()
+                    .filter(|(i, _)| *i != at)
+                    .map(|(_, v)| v)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .collect();
         std::fs::write(inputs.join(file), body.join("\n") + "\n").unwrap();
     };
     drop_column("calls.csv", "wrap_seconds");
     drop_column("backups.csv", "size_bytes");
-    let o = hokoku(&["report", "cost", "--month", "2026-04", "--inputs", inputs.to_str().unwrap(), "--config", "tests/fixtures/cost/config", "--out", out.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = hokoku(&[
+        "report",
+        "cost",
+        "--month",
+        "2026-04",
+        "--inputs",
+        inputs.to_str().unwrap(),
+        "--config",
+        "tests/fixtures/cost/config",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let f = figures(&out.join("cost/2026/cost-monthly-2026-04.json"));
     // Handled time needs wrap; storage needs sizes: both データなし, never 0.
-    for k in ["cost.labour_calls", "cost.labour", "cost.storage", "cost.total"] {
+    for k in [
+        "cost.labour_calls",
+        "cost.labour",
+        "cost.storage",
+        "cost.total",
+    ] {
         assert!(missing(&f, k), "{k} should be データなし");
     }
     // Telephony needs talk time only: 34 + 30,000 as before.
@@ -288,17 +412,27 @@ fn days_are_computed_from_the_data_even_in_a_confirmed_month() {
     let f = figures(&out.join("cost/2026/02/cost-daily-2026-02-28.json"));
     assert!(missing(&f, "cost.mtd.total"), "not the confirmed amount");
     assert!(missing(&f, "cost.mtd.labour"));
-    assert_eq!(num(&f, "cost.mtd.infrastructure"), 90000.0, "fixed amounts are known");
+    assert_eq!(
+        num(&f, "cost.mtd.infrastructure"),
+        90000.0,
+        "fixed amounts are known"
+    );
     assert_eq!(num(&f, "cost.mtd.budget"), 451000.0);
     // The month itself uses the confirmed amounts.
     let feb = figures(&cost_month("2026-02", &out));
     assert_eq!(num(&feb, "cost.total"), 440100.0);
     assert_eq!(num(&feb, "cost.labour"), 20000.0);
-    assert!(missing(&feb, "cost.labour_tickets"), "a confirmed month does not split labour");
+    assert!(
+        missing(&feb, "cost.labour_tickets"),
+        "a confirmed month does not split labour"
+    );
     // March's calls are one day only, and its tickets start on 3/10: named in データ品質.
     cost_month("2026-03", &out);
     let q = json_doc(&out.join("cost/2026/cost-monthly-2026-03.json"))["data_quality"].to_string();
-    assert!(q.contains("2026-03 の calls のデータは 2026-03-31 ～ 2026-03-31"), "{q}");
+    assert!(
+        q.contains("2026-03 の calls のデータは 2026-03-31 ～ 2026-03-31"),
+        "{q}"
+    );
 }
 
 #[test]
@@ -317,24 +451,59 @@ fn the_monthly_operations_report_shows_the_cost() {
 fn validate_lists_every_cost_model_problem() {
     let dir = tmp("cost-validate");
     for f in ["site.toml", "syukujitsu.csv"] {
-        std::fs::copy(root().join("tests/fixtures/cost/config").join(f), dir.join(f)).unwrap();
+        std::fs::copy(
+            root().join("tests/fixtures/cost/config").join(f),
+            dir.join(f),
+        )
+        .unwrap();
     }
     std::fs::write(
         dir.join("cost.toml"),
         "[labour]\ndefault_rate = -1\nhelpdesk_rate = 3000\n[labour.rates]\nincidnet = 5000\n[telephony]\nper_minute = 2\n[infrastructure]\n[storage]\nper_gib_month = 1\n[budget.2026]\nlabour = [1, 2]\ntelephony = [0,0,0,0,0,0,0,0,0,0,0,0]\ninfrastructure = [0,0,0,0,0,0,0,0,0,0,0,0]\nstorage = [0,0,0,0,0,0,0,0,0,0,0,0]\ncontracts = [0,0,0,0,0,0,0,0,0,0,0,0]\n",
     )
     .unwrap();
-    let o = hokoku(&["validate", "--inputs", "tests/fixtures/cost/inputs", "--config", dir.to_str().unwrap()]);
+    let o = hokoku(&[
+        "validate",
+        "--inputs",
+        "tests/fixtures/cost/inputs",
+        "--config",
+        dir.to_str().unwrap(),
+    ]);
     assert_ne!(o.status.code(), Some(0));
-    let text = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
-    for s in ["cost.toml: labour.default_rate", "unknown ticket kind \"incidnet\"", "cost.toml: budget.2026.labour: 12 monthly amounts"] {
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    for s in [
+        "cost.toml: labour.default_rate",
+        "unknown ticket kind \"incidnet\"",
+        "cost.toml: budget.2026.labour: 12 monthly amounts",
+    ] {
         assert!(text.contains(s), "validate output lacks {s:?}:\n{text}");
     }
     // A missing section is an error too, not a silent 0.
-    std::fs::write(dir.join("cost.toml"), "[labour]\ndefault_rate = 1\nhelpdesk_rate = 1\n").unwrap();
-    let o = hokoku(&["validate", "--inputs", "tests/fixtures/cost/inputs", "--config", dir.to_str().unwrap()]);
-    let text = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
-    assert!(text.contains("cost.toml") && text.contains("telephony"), "{text}");
+    std::fs::write(
+        dir.join("cost.toml"),
+        "[labour]\ndefault_rate = 1\nhelpdesk_rate = 1\n",
+    )
+    .unwrap();
+    let o = hokoku(&[
+        "validate",
+        "--inputs",
+        "tests/fixtures/cost/inputs",
+        "--config",
+        dir.to_str().unwrap(),
+    ]);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        text.contains("cost.toml") && text.contains("telephony"),
+        "{text}"
+    );
 }
 
 /// The cost report from the history store equals the one from the CSVs.
@@ -342,14 +511,37 @@ fn validate_lists_every_cost_model_problem() {
 fn cost_from_the_store_is_identical() {
     let out = tmp("cost-store");
     let store = out.join("store");
-    let o = hokoku(&["ingest", FIXTURE[0], FIXTURE[1], FIXTURE[2], FIXTURE[3], "--store", store.to_str().unwrap()]);
+    let o = hokoku(&[
+        "ingest",
+        FIXTURE[0],
+        FIXTURE[1],
+        FIXTURE[2],
+        FIXTURE[3],
+        "--store",
+        store.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     cost_month("2026-04", &out.join("csv"));
-    run(&["report", "cost", "--month", "2026-04", "--store", store.to_str().unwrap()], &out.join("store-out"));
+    run(
+        &[
+            "report",
+            "cost",
+            "--month",
+            "2026-04",
+            "--store",
+            store.to_str().unwrap(),
+        ],
+        &out.join("store-out"),
+    );
     for ext in ["xlsx", "pdf", "json"] {
-        let a = std::fs::read(out.join(format!("csv/cost/2026/cost-monthly-2026-04.{ext}"))).unwrap();
-        let b = std::fs::read(out.join(format!("store-out/cost/2026/cost-monthly-2026-04.{ext}"))).unwrap();
-        assert!(a == b, "cost-monthly-2026-04.{ext} differs between the store and the CSVs");
+        let a =
+            std::fs::read(out.join(format!("csv/cost/2026/cost-monthly-2026-04.{ext}"))).unwrap();
+        let b = std::fs::read(out.join(format!("store-out/cost/2026/cost-monthly-2026-04.{ext}")))
+            .unwrap();
+        assert!(
+            a == b,
+            "cost-monthly-2026-04.{ext} differs between the store and the CSVs"
+        );
     }
 }
 
@@ -361,5 +553,12 @@ fn cost_goldens_and_determinism() {
         cost_month("2026-04", out);
         run(&["report", "cost", "--date", "2026-04-15"], out);
     }
-    assert_identical_and_golden(&a, &b, &[("cost/2026", "cost-monthly-2026-04"), ("cost/2026/04", "cost-daily-2026-04-15")]);
+    assert_identical_and_golden(
+        &a,
+        &b,
+        &[
+            ("cost/2026", "cost-monthly-2026-04"),
+            ("cost/2026/04", "cost-daily-2026-04-15"),
+        ],
+    );
 }

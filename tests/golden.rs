@@ -14,7 +14,11 @@ fn workbook_xml_and_pdf_text() {
         }
     }
     let t = std::process::Command::new("pdftotext")
-        .args(["-layout", dir.join("daily-2026-10-15.pdf").to_str().unwrap(), "-"])
+        .args([
+            "-layout",
+            dir.join("daily-2026-10-15.pdf").to_str().unwrap(),
+            "-",
+        ])
         .output()
         .expect("pdftotext (poppler-utils) is needed: run bash .ci/setup");
     assert!(t.status.success());
@@ -24,9 +28,18 @@ fn workbook_xml_and_pdf_text() {
     // every page: page 1 and the last page N/N.
     let pages = text.matches('\u{c}').count();
     assert!(pages >= 6, "{pages} pages");
-    assert!(text.contains(&format!("1/{pages}")) && text.contains(&format!("{pages}/{pages}")), "footer n / {pages}");
+    assert!(
+        text.contains(&format!("1/{pages}")) && text.contains(&format!("{pages}/{pages}")),
+        "footer n / {pages}"
+    );
     golden("daily-fixture/pdf.txt", text.as_bytes());
-    let fonts = std::process::Command::new("pdffonts").arg(dir.join("daily-2026-10-15.pdf")).output().unwrap();
+    let fonts = std::process::Command::new("pdffonts")
+        .arg(dir.join("daily-2026-10-15.pdf"))
+        .output()
+        .unwrap();
     let fonts = String::from_utf8(fonts.stdout).unwrap();
-    assert!(fonts.contains("HOKOKU+IPAexGothic") && fonts.contains("yes yes yes"), "font embedded and subset: {fonts}");
+    assert!(
+        fonts.contains("HOKOKU+IPAexGothic") && fonts.contains("yes yes yes"),
+        "font embedded and subset: {fonts}"
+    );
 }

@@ -2,9 +2,9 @@
 //! values, bad rows with exact `file:line:column: reason`, missing required
 //! columns, empty and header-only files.
 
+use hokoku::frame;
 use hokoku::ingest::csv_reader::{read_bytes, FileError};
 use hokoku::ingest::{calls, job_runs, tickets};
-use hokoku::frame;
 
 const JOBS_JA: &str = "ジョブ名,ジョブネット,開始日時,終了日時,終了状態,実行回数,予定外の列\n\
 JOB1,NET,2026/10/15 1:00,2026/10/15 1:20:30,異常終了,1,x\n\
@@ -18,10 +18,19 @@ fn cp932_with_japanese_headers_and_values() {
     assert_eq!(fd.report.encoding, "cp932");
     assert_eq!((fd.report.rows, fd.report.rejected), (2, 0));
     assert_eq!(fd.report.unknown_columns, vec!["予定外の列".to_string()]);
-    assert_eq!(frame::strs(&fd.frame, "status").unwrap(), vec![Some("failed".into()), Some("success".into())]);
-    assert_eq!(frame::strs(&fd.frame, "job_name").unwrap()[0].as_deref(), Some("JOB1"));
+    assert_eq!(
+        frame::strs(&fd.frame, "status").unwrap(),
+        vec![Some("failed".into()), Some("success".into())]
+    );
+    assert_eq!(
+        frame::strs(&fd.frame, "job_name").unwrap()[0].as_deref(),
+        Some("JOB1")
+    );
     let ended = frame::i64s(&fd.frame, "ended_at").unwrap()[0].unwrap();
-    assert_eq!(hokoku::time::ms_to_dt(ended).to_string(), "2026-10-15 01:20:30");
+    assert_eq!(
+        hokoku::time::ms_to_dt(ended).to_string(),
+        "2026-10-15 01:20:30"
+    );
     // The same text in UTF-8 with a BOM reads the same.
     let mut bom = vec![0xEF, 0xBB, 0xBF];
     bom.extend_from_slice(JOBS_JA.as_bytes());
@@ -52,10 +61,22 @@ T5,,incident,,new,3\n";
             "in/t.csv:8:opened_at: required value is empty",
         ]
     );
-    assert_eq!((fd.report.rows, fd.report.accepted, fd.report.rejected), (5, 2, 3));
-    assert_eq!(frame::strs(&fd.frame, "ticket_id").unwrap(), vec![Some("T1".into()), Some("T2".into())]);
-    assert_eq!(frame::strs(&fd.frame, "title").unwrap()[1].as_deref(), Some("two\nlines"));
-    assert_eq!(frame::i64s(&fd.frame, "priority").unwrap(), vec![Some(1), Some(2)]);
+    assert_eq!(
+        (fd.report.rows, fd.report.accepted, fd.report.rejected),
+        (5, 2, 3)
+    );
+    assert_eq!(
+        frame::strs(&fd.frame, "ticket_id").unwrap(),
+        vec![Some("T1".into()), Some("T2".into())]
+    );
+    assert_eq!(
+        frame::strs(&fd.frame, "title").unwrap()[1].as_deref(),
+        Some("two\nlines")
+    );
+    assert_eq!(
+        frame::i64s(&fd.frame, "priority").unwrap(),
+        vec![Some(1), Some(2)]
+    );
     // The raw record is kept for the rejected-rows file.
     assert_eq!(fd.issues[0].record[0], "T3");
 }
@@ -71,24 +92,51 @@ fn caller_numbers_are_masked_in_rejected_records() {
 #[test]
 fn missing_required_column_fails_naming_file_and_column() {
     let text = "ticket_id,kind,opened_at,priority\nT1,incident,2026-10-15 09:00,1\n";
-    let e = read_bytes(&tickets::SPEC, text.as_bytes(), "t.csv", None).err().unwrap();
-    assert_eq!(e, FileError::MissingColumn { file: "t.csv".into(), column: "status [ステータス]".into() });
-    assert_eq!(e.to_string(), "t.csv:1: missing required column status [ステータス]");
+    let e = read_bytes(&tickets::SPEC, text.as_bytes(), "t.csv", None)
+        .err()
+        .unwrap();
+    assert_eq!(
+        e,
+        FileError::MissingColumn {
+            file: "t.csv".into(),
+            column: "status [ステータス]".into()
+        }
+    );
+    assert_eq!(
+        e.to_string(),
+        "t.csv:1: missing required column status [ステータス]"
+    );
 }
 
 #[test]
 fn empty_file_fails_and_header_only_file_has_no_rows() {
-    let e = read_bytes(&tickets::SPEC, b"", "t.csv", None).err().unwrap();
+    let e = read_bytes(&tickets::SPEC, b"", "t.csv", None)
+        .err()
+        .unwrap();
     assert_eq!(e.to_string(), "t.csv: empty file: no header row");
-    let fd = read_bytes(&tickets::SPEC, "チケット番号,種別,受付日時,ステータス,優先度\r\n".as_bytes(), "t.csv", None).unwrap();
-    assert_eq!((fd.report.rows, fd.frame.height(), fd.issues.len()), (0, 0, 0));
+    let fd = read_bytes(
+        &tickets::SPEC,
+        "チケット番号,種別,受付日時,ステータス,優先度\r\n".as_bytes(),
+        "t.csv",
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        (fd.report.rows, fd.frame.height(), fd.issues.len()),
+        (0, 0, 0)
+    );
     assert_eq!(fd.frame.width(), tickets::SPEC.columns.len());
 }
 
 #[test]
 fn undecodable_bytes_name_the_line() {
-    let e = read_bytes(&tickets::SPEC, b"ticket_id\nT1\n\x82", "t.csv", None).err().unwrap();
-    assert_eq!(e.to_string(), "t.csv:3: bytes that are neither UTF-8 nor CP932");
+    let e = read_bytes(&tickets::SPEC, b"ticket_id\nT1\n\x82", "t.csv", None)
+        .err()
+        .unwrap();
+    assert_eq!(
+        e.to_string(),
+        "t.csv:3: bytes that are neither UTF-8 nor CP932"
+    );
 }
 
 #[test]
@@ -99,9 +147,15 @@ T1,incident,2026-10-01 09:00,2026-10-02 09:00,in_progress,2\n\
 T2,incident,2026-10-01 10:00,,new,3\n";
     let fd = read_bytes(&tickets::SPEC, text.as_bytes(), "t.csv", None).unwrap();
     let df = tickets::finish(fd.frame).unwrap();
-    assert_eq!(frame::strs(&df, "status").unwrap(), vec![Some("resolved".into()), Some("new".into())]);
+    assert_eq!(
+        frame::strs(&df, "status").unwrap(),
+        vec![Some("resolved".into()), Some("new".into())]
+    );
     // updated_at defaults to the newest other timestamp (opened_at here).
-    assert_eq!(frame::i64s(&df, "updated_at").unwrap()[1], frame::i64s(&df, "opened_at").unwrap()[1]);
+    assert_eq!(
+        frame::i64s(&df, "updated_at").unwrap()[1],
+        frame::i64s(&df, "opened_at").unwrap()[1]
+    );
 }
 
 #[test]
@@ -116,26 +170,46 @@ fn large_files_read_in_chunks_give_the_same_rows_lines_and_digest() {
             13 => text.push_str("T13,日付誤り,incident,2026-10-32 09:00,new,2\r\n"),
             20 => text.push_str("\r\n"),
             31 => text.push_str("T31,\"引用符\"\"あり\",accident,2026-10-15 10:00,new,9\r\n"),
-            _ => text.push_str(&format!("T{i},件名{i},incident,2026-10-15T09:{:02}:00+09:00,new,3\r\n", i % 60)),
+            _ => text.push_str(&format!(
+                "T{i},件名{i},incident,2026-10-15T09:{:02}:00+09:00,new,3\r\n",
+                i % 60
+            )),
         }
     }
-    for (label, bytes) in [("utf-8", text.as_bytes().to_vec()), ("cp932", encoding_rs::SHIFT_JIS.encode(&text).0.into_owned())] {
+    for (label, bytes) in [
+        ("utf-8", text.as_bytes().to_vec()),
+        ("cp932", encoding_rs::SHIFT_JIS.encode(&text).0.into_owned()),
+    ] {
         let whole = read_bytes(&tickets::SPEC, &bytes, "t.csv", None).unwrap();
-        let path = std::env::temp_dir().join(format!("hokoku-chunks-{}-{label}.csv", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("hokoku-chunks-{}-{label}.csv", std::process::id()));
         std::fs::write(&path, &bytes).unwrap();
         let chunked = read_chunked(&tickets::SPEC, &path, "t.csv", None, 40).unwrap();
         std::fs::remove_file(&path).unwrap();
         assert_eq!(chunked.report.encoding, label);
         assert_eq!(chunked.report.sha256, whole.report.sha256, "{label}");
-        assert_eq!((chunked.report.rows, chunked.report.rejected), (whole.report.rows, whole.report.rejected), "{label}");
-        assert!(chunked.frame.equals_missing(&whole.frame), "{label}: frames differ");
+        assert_eq!(
+            (chunked.report.rows, chunked.report.rejected),
+            (whole.report.rows, whole.report.rejected),
+            "{label}"
+        );
+        assert!(
+            chunked.frame.equals_missing(&whole.frame),
+            "{label}: frames differ"
+        );
         let a: Vec<String> = chunked.issues.iter().map(ToString::to_string).collect();
         let b: Vec<String> = whole.issues.iter().map(ToString::to_string).collect();
         assert_eq!(a, b, "{label}");
         // Line numbers are physical lines: header 1, T0 line 2, T7's title
         // takes two lines, so T13 is on line 16; T31 after the blank line 23 → 34.
-        assert_eq!(a[0], "t.csv:16:opened_at: no such date: \"2026-10-32 09:00\"");
+        assert_eq!(
+            a[0],
+            "t.csv:16:opened_at: no such date: \"2026-10-32 09:00\""
+        );
         assert!(a[1].starts_with("t.csv:34:kind:"), "{a:?}");
-        assert_eq!(frame::strs(&chunked.frame, "title").unwrap()[7].as_deref(), Some("二行の\r\n件名"));
+        assert_eq!(
+            frame::strs(&chunked.frame, "title").unwrap()[7].as_deref(),
+            Some("二行の\r\n件名")
+        );
     }
 }

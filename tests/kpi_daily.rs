@@ -136,7 +136,9 @@ fn capacity() {
         ],
     );
     // No thresholds for a non-percentage metric.
-    assert!(!f.0.contains_key("capacity.web01.net_mbps@eth0.warn_samples"));
+    assert!(!f
+        .0
+        .contains_key("capacity.web01.net_mbps@eth0.warn_samples"));
 }
 
 #[test]
@@ -178,8 +180,20 @@ fn absent_source_is_no_data_never_zero() {
     std::fs::create_dir_all(&empty).unwrap();
     let ds = hokoku::ingest::load(&empty, &cfg);
     let d = chrono::NaiveDate::from_ymd_opt(2026, 10, 15).unwrap();
-    let f = hokoku::run::compute_daily(&ds, &cfg, Period::day(d)).unwrap().figures();
-    for k in ["tickets.received.total", "tickets.fcr_pct", "jobs.instances", "jobs.final_success_pct", "backups.success", "backups.success_pct", "calls.offered", "calls.answer_rate", "cost.total"] {
+    let f = hokoku::run::compute_daily(&ds, &cfg, Period::day(d))
+        .unwrap()
+        .figures();
+    for k in [
+        "tickets.received.total",
+        "tickets.fcr_pct",
+        "jobs.instances",
+        "jobs.final_success_pct",
+        "backups.success",
+        "backups.success_pct",
+        "calls.offered",
+        "calls.answer_rate",
+        "cost.total",
+    ] {
         assert_eq!(f.0.get(k), Some(&None), "{k} must be データなし");
     }
     // Expected backups come from configuration, not from the data.
@@ -189,7 +203,9 @@ fn absent_source_is_no_data_never_zero() {
     assert!(figs.get("calls.offered").is_some());
     let ds = hokoku::ingest::load(&root.join("inputs"), &cfg);
     let later = chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
-    let f = hokoku::run::compute_daily(&ds, &cfg, Period::day(later)).unwrap().figures();
+    let f = hokoku::run::compute_daily(&ds, &cfg, Period::day(later))
+        .unwrap()
+        .figures();
     assert_eq!(f.0.get("calls.offered"), Some(&None));
     assert_eq!(f.0.get("tickets.received.total"), Some(&None));
     std::fs::remove_dir_all(&empty).unwrap();

@@ -27,7 +27,13 @@ fn fixture() -> &'static Fixture {
         let ds = hokoku::ingest::load(&root.join("inputs"), &cfg);
         assert!(ds.errors.is_empty(), "{:?}", ds.errors);
         assert!(ds.issues.is_empty(), "{:?}", ds.issues);
-        let (clocks, problems) = kpi::sla::clocks_of(ds.get("tickets"), ds.get("ticket_status_history"), &cfg.sla_targets, &cfg.calendars).unwrap();
+        let (clocks, problems) = kpi::sla::clocks_of(
+            ds.get("tickets"),
+            ds.get("ticket_status_history"),
+            &cfg.sla_targets,
+            &cfg.calendars,
+        )
+        .unwrap();
         assert!(problems.is_empty(), "{problems:?}");
         let clocks = clocks.unwrap();
         Fixture { cfg, ds, clocks }
@@ -40,7 +46,9 @@ fn month(m: &str) -> Period {
 
 fn figures(m: &str) -> Figures {
     let f = fixture();
-    kpi::compute_period(&f.ds, &f.cfg, month(m), Some(&f.clocks)).unwrap().figures()
+    kpi::compute_period(&f.ds, &f.cfg, month(m), Some(&f.clocks))
+        .unwrap()
+        .figures()
 }
 
 fn check(f: &Figures, want: &[(&str, Option<f64>)]) {
@@ -55,7 +63,11 @@ fn ms(s: &str) -> i64 {
 }
 
 fn clock(id: &str, c: ClockKind) -> &'static Clock {
-    fixture().clocks.iter().find(|k| k.ticket_id == id && k.clock == c).unwrap_or_else(|| panic!("no clock {id} {c:?}"))
+    fixture()
+        .clocks
+        .iter()
+        .find(|k| k.ticket_id == id && k.clock == c)
+        .unwrap_or_else(|| panic!("no clock {id} {c:?}"))
 }
 
 #[test]
@@ -88,7 +100,10 @@ fn pending_from_history_pauses_both_clocks_and_a_night_pause_pauses_nothing() {
 fn pending_minutes_without_history_pause_the_resolution_clock_only() {
     // S4: 10/15 09:00 → 10/16 13:00 = 540 + 240 = 780, − 300 = 480 ≤ 540.
     let r = clock("S4", ClockKind::Resolution);
-    assert_eq!((r.elapsed_min, r.paused_min, r.met), (Some(480.0), 300.0, true));
+    assert_eq!(
+        (r.elapsed_min, r.paused_min, r.met),
+        (Some(480.0), 300.0, true)
+    );
     // Response 09:00 → 09:30 = 30, no pause.
     assert_eq!(clock("S4", ClockKind::Response).elapsed_min, Some(30.0));
 }
@@ -167,7 +182,13 @@ fn sla_figures_for_october() {
         ],
     );
     // November: S9 met, S7's resolution breached 11/02 17:00 → 1 / 2.
-    check(&figures("2026-11"), &[("sla.resolution.inquiry.p3.population", Some(2.0)), ("sla.resolution.inquiry.p3.compliance_pct", Some(50.0))]);
+    check(
+        &figures("2026-11"),
+        &[
+            ("sla.resolution.inquiry.p3.population", Some(2.0)),
+            ("sla.resolution.inquiry.p3.compliance_pct", Some(50.0)),
+        ],
+    );
 }
 
 #[test]
@@ -175,9 +196,15 @@ fn year_end_closing_days() {
     // S10 opened Mon 12/28 17:00, answered Mon 1/4 09:30: 12/29–1/3 are
     // closed (and 1/2–1/3 a weekend): 60 + 30 = 90 > 60, deadline 12/28 18:00.
     let c = clock("S10", ClockKind::Response);
-    assert_eq!((c.elapsed_min, c.deadline), (Some(90.0), Some(ms("2026-12-28 18:00"))));
+    assert_eq!(
+        (c.elapsed_min, c.deadline),
+        (Some(90.0), Some(ms("2026-12-28 18:00")))
+    );
     // Resolution (540, still open): 60 on 12/28 + 480 on 1/4 → 17:00.
-    assert_eq!(clock("S10", ClockKind::Resolution).deadline, Some(ms("2027-01-04 17:00")));
+    assert_eq!(
+        clock("S10", ClockKind::Resolution).deadline,
+        Some(ms("2027-01-04 17:00"))
+    );
 }
 
 #[test]
@@ -208,10 +235,24 @@ fn availability() {
     );
     // November: O4's remaining 11/02 09:00–10:00 = 60 of 19 × 540 (11/3
     // 文化の日 and 11/23 勤労感謝の日 closed; 21 weekdays − 2) = 10260.
-    check(&figures("2026-11"), &[("availability.SYS_B.unplanned_min", Some(60.0)), ("availability.SYS_B.service_min", Some(10260.0))]);
+    check(
+        &figures("2026-11"),
+        &[
+            ("availability.SYS_B.unplanned_min", Some(60.0)),
+            ("availability.SYS_B.service_min", Some(10260.0)),
+        ],
+    );
     let f = fixture();
     let k = kpi::compute_period(&f.ds, &f.cfg, month("2026-10"), Some(&f.clocks)).unwrap();
-    let open: Vec<&str> = k.availability.outages.as_ref().unwrap().iter().filter(|o| o.end.is_none()).map(|o| o.ticket_id.as_str()).collect();
+    let open: Vec<&str> = k
+        .availability
+        .outages
+        .as_ref()
+        .unwrap()
+        .iter()
+        .filter(|o| o.end.is_none())
+        .map(|o| o.ticket_id.as_str())
+        .collect();
     assert_eq!(open, ["O5"], "an outage without an end is flagged");
 }
 
@@ -288,7 +329,15 @@ fn absent_source_is_no_data() {
     // `expected`, which comes from config (this one lists none → 0).
     // September is before every source.
     let f = figures("2026-10");
-    check(&f, &[("backups.success_pct", None), ("backups.success", None), ("backups.missing", None), ("backups.expected", Some(0.0))]);
+    check(
+        &f,
+        &[
+            ("backups.success_pct", None),
+            ("backups.success", None),
+            ("backups.missing", None),
+            ("backups.expected", Some(0.0)),
+        ],
+    );
     let sep = figures("2026-09");
     check(
         &sep,
@@ -312,17 +361,34 @@ fn calendars_are_compiled_from_config() {
 #[test]
 fn weeks_and_fiscal_years() {
     let f = fixture();
-    let at = |p: Period| kpi::compute_period(&f.ds, &f.cfg, p, Some(&f.clocks)).unwrap().figures();
+    let at = |p: Period| {
+        kpi::compute_period(&f.ds, &f.cfg, p, Some(&f.clocks))
+            .unwrap()
+            .figures()
+    };
     // Week Mon 10/12 – Sun 10/18: inquiry P3 responses decided S1 (10/13),
     // S2, S3 (10/14), S4 (10/15) → 4 / 4.
     let d = chrono::NaiveDate::from_ymd_opt(2026, 10, 15).unwrap();
     let w = at(Period::week_of(d));
-    check(&w, &[("sla.response.inquiry.p3.population", Some(4.0)), ("sla.response.inquiry.p3.compliance_pct", Some(100.0))]);
+    check(
+        &w,
+        &[
+            ("sla.response.inquiry.p3.population", Some(4.0)),
+            ("sla.response.inquiry.p3.compliance_pct", Some(100.0)),
+        ],
+    );
     // Fiscal year 2026 (4/1–3/31): October 5 + November 1 (S9) + December 1
     // (S10, breached 12/28 18:00) = 7; each pair counted once, so the
     // months add up to the year.
     let fy = at(Period::fiscal_year_of(d));
-    let months: f64 = ["2026-10", "2026-11", "2026-12"].iter().map(|m| figures(m).get("sla.response.inquiry.p3.population").unwrap()).sum();
+    let months: f64 = ["2026-10", "2026-11", "2026-12"]
+        .iter()
+        .map(|m| {
+            figures(m)
+                .get("sla.response.inquiry.p3.population")
+                .unwrap()
+        })
+        .sum();
     assert_eq!(fy.get("sla.response.inquiry.p3.population"), Some(7.0));
     assert_eq!(months, 7.0);
 }
@@ -342,10 +408,20 @@ A2,inquiry,2030-01-07T10:00:00+09:00,,new,3\n",
     .unwrap();
     let cfg = &fixture().cfg;
     let ds = hokoku::ingest::load(&dir, cfg);
-    let (clocks, problems) = kpi::sla::clocks_of(ds.get("tickets"), None, &cfg.sla_targets, &cfg.calendars).unwrap();
-    assert_eq!(problems.len(), 2, "A2's two clocks are left out and named: {problems:?}");
-    assert!(problems[0].contains("A2") && problems[0].contains("2030"), "{problems:?}");
-    let f = kpi::compute_period(&ds, cfg, month("2026-10"), clocks.as_deref()).unwrap().figures();
+    let (clocks, problems) =
+        kpi::sla::clocks_of(ds.get("tickets"), None, &cfg.sla_targets, &cfg.calendars).unwrap();
+    assert_eq!(
+        problems.len(),
+        2,
+        "A2's two clocks are left out and named: {problems:?}"
+    );
+    assert!(
+        problems[0].contains("A2") && problems[0].contains("2030"),
+        "{problems:?}"
+    );
+    let f = kpi::compute_period(&ds, cfg, month("2026-10"), clocks.as_deref())
+        .unwrap()
+        .figures();
     check(
         &f,
         &[

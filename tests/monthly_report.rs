@@ -9,14 +9,24 @@ mod common;
 use common::*;
 use std::path::{Path, PathBuf};
 
-const FY: [&str; 4] = ["--inputs", "tests/fixtures/fy/inputs", "--config", "tests/fixtures/fy/config"];
+const FY: [&str; 4] = [
+    "--inputs",
+    "tests/fixtures/fy/inputs",
+    "--config",
+    "tests/fixtures/fy/config",
+];
 
 fn run(args: &[&str], out: &Path) -> PathBuf {
     let mut a: Vec<&str> = args.to_vec();
     a.extend(FY);
     a.extend(["--out", out.to_str().unwrap()]);
     let o = hokoku(&a);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     out.to_path_buf()
 }
 
@@ -95,7 +105,12 @@ fn monthly_figures_across_the_fiscal_year_boundary() {
     // is every change from March that needs them.
     // (backups.expected stays 0: it comes from the configured targets, and
     // this site configures none.)
-    for k in ["backups.success_pct", "backups.failed", "mom.backups.success_pct", "trend.2026-04.capacity.h1.cpu_pct.p95"] {
+    for k in [
+        "backups.success_pct",
+        "backups.failed",
+        "mom.backups.success_pct",
+        "trend.2026-04.capacity.h1.cpu_pct.p95",
+    ] {
         assert!(missing(&f, k), "{k} must be データなし");
     }
     assert_eq!(num(&f, "trend.2026-03.capacity.h1.cpu_pct.p95"), 60.0);
@@ -128,19 +143,29 @@ fn table_of_contents_points_at_the_right_pages() {
     let pages: Vec<&str> = text.split('\u{c}').collect();
     let n = pages.iter().filter(|p| !p.trim().is_empty()).count();
     let footer = |p: &str, k: usize| p.replace(' ', "").contains(&format!("{k}/{n}"));
-    assert!(pages[0].contains("提出日") && !footer(pages[0], 1), "the cover has no page number");
+    assert!(
+        pages[0].contains("提出日") && !footer(pages[0], 1),
+        "the cover has no page number"
+    );
     assert!(pages[1].contains("目次") && footer(pages[1], 2));
     let mut entries = 0;
     for line in pages[1].lines() {
         let line = line.trim();
-        let Some((label, page)) = line.rsplit_once(' ') else { continue };
+        let Some((label, page)) = line.rsplit_once(' ') else {
+            continue;
+        };
         let label = label.trim_end_matches(['.', ' ']).trim();
-        let Ok(page) = page.parse::<usize>() else { continue };
+        let Ok(page) = page.parse::<usize>() else {
+            continue;
+        };
         if !label.contains(". ") && label != "定義" {
             continue;
         }
         entries += 1;
-        assert!(pages[page - 1].contains(label), "目次 says {label:?} is on page {page}");
+        assert!(
+            pages[page - 1].contains(label),
+            "目次 says {label:?} is on page {page}"
+        );
     }
     // 16 sections + 定義.
     assert_eq!(entries, 17, "{}", pages[1]);
@@ -172,7 +197,11 @@ fn weekly_figures_day_by_day() {
     assert_eq!(num(&f, "days.2026-04-02.jobs.failed_instances"), 0.0);
     assert!(missing(&f, "backups.success_pct"));
     let text = pdf_text(&dir.join("weekly-2026-W14.pdf"));
-    assert!(text.contains("対象週 令和8年3月30日（月）～4月5日（日）（2026-W14）"), "{}", &text[..400.min(text.len())]);
+    assert!(
+        text.contains("対象週 令和8年3月30日（月）～4月5日（日）（2026-W14）"),
+        "{}",
+        &text[..400.min(text.len())]
+    );
 }
 
 #[test]
@@ -183,11 +212,17 @@ fn monthly_and_weekly_goldens_and_determinism() {
         monthly(out);
         weekly(out);
     }
-    let reports = [("monthly/2026", "monthly-2026-04"), ("weekly/2026", "weekly-2026-W14")];
+    let reports = [
+        ("monthly/2026", "monthly-2026-04"),
+        ("weekly/2026", "weekly-2026-W14"),
+    ];
     assert_identical_and_golden(&a, &b, &reports);
     for (rel, name) in reports {
         let dir = a.join(rel);
-        assert_figures_sheet_equals_json(&dir.join(format!("{name}.xlsx")), &figures(&dir.join(format!("{name}.json"))));
+        assert_figures_sheet_equals_json(
+            &dir.join(format!("{name}.xlsx")),
+            &figures(&dir.join(format!("{name}.json"))),
+        );
     }
 }
 
@@ -196,18 +231,39 @@ fn monthly_and_weekly_goldens_and_determinism() {
 fn monthly_from_the_store_is_identical() {
     let out = tmp("monthly-store");
     let store = out.join("store");
-    let o = hokoku(&["ingest", FY[0], FY[1], FY[2], FY[3], "--store", store.to_str().unwrap()]);
+    let o = hokoku(&[
+        "ingest",
+        FY[0],
+        FY[1],
+        FY[2],
+        FY[3],
+        "--store",
+        store.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let csv = monthly(&out.join("csv"));
-    let mut a = vec!["report", "monthly", "--month", "2026-04", "--store", store.to_str().unwrap()];
+    let mut a = vec![
+        "report",
+        "monthly",
+        "--month",
+        "2026-04",
+        "--store",
+        store.to_str().unwrap(),
+    ];
     let from_store = out.join("from-store");
     a.extend(FY);
     a.extend(["--out", from_store.to_str().unwrap()]);
     let o = hokoku(&a);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     for ext in ["xlsx", "pdf", "json"] {
         let x = std::fs::read(csv.join(format!("monthly-2026-04.{ext}"))).unwrap();
-        let y = std::fs::read(from_store.join(format!("monthly/2026/monthly-2026-04.{ext}"))).unwrap();
+        let y =
+            std::fs::read(from_store.join(format!("monthly/2026/monthly-2026-04.{ext}"))).unwrap();
         assert!(x == y, "monthly-2026-04.{ext}: store and CSV differ");
     }
 }

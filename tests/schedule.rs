@@ -42,7 +42,10 @@ impl Site {
             }
         }
         let mut site = std::fs::read_to_string(dir.join("config/site.toml")).unwrap();
-        site.push_str(&format!("\n[scheduler]\nstate_dir = \"{}\"\ncatch_up_days = 7\n", dir.join("state").display()));
+        site.push_str(&format!(
+            "\n[scheduler]\nstate_dir = \"{}\"\ncatch_up_days = 7\n",
+            dir.join("state").display()
+        ));
         std::fs::write(dir.join("config/site.toml"), site).unwrap();
         let s = Site { dir };
         for (id, text) in jobs {
@@ -51,10 +54,19 @@ impl Site {
         s
     }
     fn write_job(&self, id: &str, text: &str) {
-        std::fs::write(self.dir.join("jobs").join(format!("{id}.toml")), text.replace("{tmp}", &self.dir.display().to_string())).unwrap();
+        std::fs::write(
+            self.dir.join("jobs").join(format!("{id}.toml")),
+            text.replace("{tmp}", &self.dir.display().to_string()),
+        )
+        .unwrap();
     }
     fn setup(&self) -> Setup {
-        Setup::load(&self.dir.join("jobs"), &self.dir.join("config"), &root().join("templates")).unwrap()
+        Setup::load(
+            &self.dir.join("jobs"),
+            &self.dir.join("config"),
+            &root().join("templates"),
+        )
+        .unwrap()
     }
     fn history(&self) -> History {
         History::open(&self.dir.join("state")).unwrap()
@@ -101,12 +113,22 @@ fn first_business_day_of_january_2027_is_the_4th() {
     let b = business_days();
     let job = job_with("m1", "0 6 * * *", "business_day = 1");
     // 1/1 元日 and 1/2–1/3 are closed (12/29–1/3), 1/4 is a Monday.
-    assert_eq!(job.runs_between(d(2027, 1, 1), d(2027, 2, 1), Some(&b)).unwrap(), [t(2027, 1, 4, 6, 0)]);
+    assert_eq!(
+        job.runs_between(d(2027, 1, 1), d(2027, 2, 1), Some(&b))
+            .unwrap(),
+        [t(2027, 1, 4, 6, 0)]
+    );
     // May 2027 opens on Sat 1, Sun 2, then 憲法記念日 3, みどりの日 4,
     // こどもの日 5: the first business day is Thursday 5/6.
-    assert_eq!(job.runs_between(d(2027, 5, 1), d(2027, 6, 1), Some(&b)).unwrap(), [t(2027, 5, 6, 6, 0)]);
+    assert_eq!(
+        job.runs_between(d(2027, 5, 1), d(2027, 6, 1), Some(&b))
+            .unwrap(),
+        [t(2027, 5, 6, 6, 0)]
+    );
     // The run on 2027-01-04 reports on December 2026.
-    let o = job.occurrences(t(2027, 1, 1, 0, 0), t(2027, 1, 31, 0, 0), Some(&b)).unwrap();
+    let o = job
+        .occurrences(t(2027, 1, 1, 0, 0), t(2027, 1, 31, 0, 0), Some(&b))
+        .unwrap();
     assert_eq!(o[0].periods, [JobPeriod::Month(d(2026, 12, 1))]);
 }
 
@@ -115,11 +137,23 @@ fn last_business_day_of_a_month_ending_on_a_weekend() {
     let b = business_days();
     let job = job_with("m2", "0 18 * * *", "business_day = -1");
     // January 2027 ends on Sunday 1/31: 最終営業日 is Friday 1/29.
-    assert_eq!(job.runs_between(d(2027, 1, 1), d(2027, 2, 1), Some(&b)).unwrap(), [t(2027, 1, 29, 18, 0)]);
+    assert_eq!(
+        job.runs_between(d(2027, 1, 1), d(2027, 2, 1), Some(&b))
+            .unwrap(),
+        [t(2027, 1, 29, 18, 0)]
+    );
     // October 2026 ends on Saturday 10/31: Friday 10/30.
-    assert_eq!(job.runs_between(d(2026, 10, 1), d(2026, 11, 1), Some(&b)).unwrap(), [t(2026, 10, 30, 18, 0)]);
+    assert_eq!(
+        job.runs_between(d(2026, 10, 1), d(2026, 11, 1), Some(&b))
+            .unwrap(),
+        [t(2026, 10, 30, 18, 0)]
+    );
     // December 2026: 12/29–12/31 are closing days, so Monday 12/28.
-    assert_eq!(job.runs_between(d(2026, 12, 1), d(2027, 1, 1), Some(&b)).unwrap(), [t(2026, 12, 28, 18, 0)]);
+    assert_eq!(
+        job.runs_between(d(2026, 12, 1), d(2027, 1, 1), Some(&b))
+            .unwrap(),
+        [t(2026, 12, 28, 18, 0)]
+    );
 }
 
 #[test]
@@ -134,17 +168,36 @@ fn the_first_business_day_after_the_period() {
     let (d_job, w_job) = (&all[0], &all[1]);
     // Week 2026-W47 (11/16–11/22) is followed by 勤労感謝の日 on Monday
     // 11/23: its report runs on Tuesday 11/24.
-    let w = w_job.occurrences(t(2026, 11, 22, 0, 0), t(2026, 11, 30, 0, 0), Some(&b)).unwrap();
+    let w = w_job
+        .occurrences(t(2026, 11, 22, 0, 0), t(2026, 11, 30, 0, 0), Some(&b))
+        .unwrap();
     assert_eq!(w.len(), 1);
-    assert_eq!((w[0].at, w[0].periods.clone()), (t(2026, 11, 24, 3, 0), vec![JobPeriod::Week(d(2026, 11, 16))]));
+    assert_eq!(
+        (w[0].at, w[0].periods.clone()),
+        (
+            t(2026, 11, 24, 3, 0),
+            vec![JobPeriod::Week(d(2026, 11, 16))]
+        )
+    );
     // The daily job on Tuesday 11/24 reports Friday 20 to Monday 23, oldest
     // first (Friday's first business day after it is Tuesday too); on
     // Wednesday only Tuesday; nothing runs on 11/21–11/23.
-    let runs = d_job.occurrences(t(2026, 11, 20, 12, 0), t(2026, 11, 25, 12, 0), Some(&b)).unwrap();
-    let got: Vec<(NaiveDateTime, String)> = runs.iter().map(|o| (o.at, jobs::periods_label(&o.periods))).collect();
+    let runs = d_job
+        .occurrences(t(2026, 11, 20, 12, 0), t(2026, 11, 25, 12, 0), Some(&b))
+        .unwrap();
+    let got: Vec<(NaiveDateTime, String)> = runs
+        .iter()
+        .map(|o| (o.at, jobs::periods_label(&o.periods)))
+        .collect();
     assert_eq!(
         got,
-        [(t(2026, 11, 24, 7, 0), "2026-11-20,2026-11-21,2026-11-22,2026-11-23".to_string()), (t(2026, 11, 25, 7, 0), "2026-11-24".to_string())]
+        [
+            (
+                t(2026, 11, 24, 7, 0),
+                "2026-11-20,2026-11-21,2026-11-22,2026-11-23".to_string()
+            ),
+            (t(2026, 11, 25, 7, 0), "2026-11-24".to_string())
+        ]
     );
 }
 
@@ -154,18 +207,38 @@ fn cron_is_standard_five_field_with_day_fields_or_ed() {
     // Day 1 of the month OR Mondays, as in standard cron: in November 2026,
     // Sunday 11/1 and the Mondays 2, 9, 16, 23, 30.
     let job = job_with("or", "0 6 1 * MON", "");
-    let days: Vec<u32> = job.runs_between(d(2026, 11, 1), d(2026, 12, 1), Some(&b)).unwrap().iter().map(|x| chrono::Datelike::day(&x.date())).collect();
+    let days: Vec<u32> = job
+        .runs_between(d(2026, 11, 1), d(2026, 12, 1), Some(&b))
+        .unwrap()
+        .iter()
+        .map(|x| chrono::Datelike::day(&x.date()))
+        .collect();
     assert_eq!(days, [1, 2, 9, 16, 23, 30]);
     // tokio-cron-scheduler ANDs the day fields, so it gets the two halves.
-    assert_eq!(jobs::scheduler_exprs("0 6 1 * MON"), ["0 0 6 1 * *", "0 0 6 * * MON"]);
+    assert_eq!(
+        jobs::scheduler_exprs("0 6 1 * MON"),
+        ["0 0 6 1 * *", "0 0 6 * * MON"]
+    );
     assert_eq!(jobs::scheduler_exprs("30 2 * * *"), ["0 30 2 * * *"]);
     // A misplaced field count is explained, not guessed.
     let e = jobs::parse_cron("6 * * *").unwrap_err();
-    assert!(e.contains("minute hour day-of-month month day-of-week"), "{e}");
+    assert!(
+        e.contains("minute hour day-of-month month day-of-week"),
+        "{e}"
+    );
 }
 
 fn run_spec(job: &str, at: Option<NaiveDateTime>, day: NaiveDate) -> RunSpec {
-    RunSpec { job: job.into(), at, periods: vec![JobPeriod::Day(day)], trigger: if at.is_some() { Trigger::Schedule } else { Trigger::Manual } }
+    RunSpec {
+        job: job.into(),
+        at,
+        periods: vec![JobPeriod::Day(day)],
+        trigger: if at.is_some() {
+            Trigger::Schedule
+        } else {
+            Trigger::Manual
+        },
+    }
 }
 
 #[test]
@@ -174,7 +247,11 @@ fn catch_up_after_three_days_down_runs_each_missed_run_once_oldest_first() {
     let setup = site.setup();
     let clock = FakeClock::at_jst(t(2026, 10, 14, 12, 0));
     let cancel = Cancel::new();
-    let ctx = Ctx { setup: &setup, clock: &clock, cancel: &cancel };
+    let ctx = Ctx {
+        setup: &setup,
+        clock: &clock,
+        cancel: &cancel,
+    };
     // First start: nothing was missed (the job did not exist before).
     assert!(schedule::tick(&ctx).unwrap().is_empty());
     // 10/15 02:31: the 02:30 run reports 10/14.
@@ -184,7 +261,10 @@ fn catch_up_after_three_days_down_runs_each_missed_run_once_oldest_first() {
     // Down from 10/15 03:00 until 10/18 09:00: three runs were missed.
     clock.set_jst(t(2026, 10, 18, 9, 0));
     let done = schedule::tick(&ctx).unwrap();
-    let ran: Vec<(NaiveDateTime, String)> = done.iter().map(|(o, _)| (o.at, jobs::periods_label(&o.periods))).collect();
+    let ran: Vec<(NaiveDateTime, String)> = done
+        .iter()
+        .map(|(o, _)| (o.at, jobs::periods_label(&o.periods)))
+        .collect();
     assert_eq!(
         ran,
         [
@@ -193,7 +273,16 @@ fn catch_up_after_three_days_down_runs_each_missed_run_once_oldest_first() {
             (t(2026, 10, 18, 2, 30), "2026-10-17".to_string()),
         ]
     );
-    assert!(done.iter().all(|(_, o)| matches!(o, Ok(Outcome::Ran { status: Status::Succeeded | Status::Warning, .. }))), "{done:?}");
+    assert!(
+        done.iter().all(|(_, o)| matches!(
+            o,
+            Ok(Outcome::Ran {
+                status: Status::Succeeded | Status::Warning,
+                ..
+            })
+        )),
+        "{done:?}"
+    );
     // Each once: a second start finds nothing to do.
     assert!(schedule::tick(&ctx).unwrap().is_empty());
     let rows = site.history().list(Some("daily"), 10).unwrap();
@@ -203,7 +292,9 @@ fn catch_up_after_three_days_down_runs_each_missed_run_once_oldest_first() {
     // The 10/15 report (the fixture day, one row set aside) is a warning.
     let r15 = rows.iter().find(|r| r.periods == "2026-10-15").unwrap();
     assert_eq!(r15.status, Status::Warning);
-    assert!(site.path("out/daily/2026/10/daily-2026-10-15.json").is_file());
+    assert!(site
+        .path("out/daily/2026/10/daily-2026-10-15.json")
+        .is_file());
     // Runs older than the catch-up window are not run: down 10 days.
     clock.set_jst(t(2026, 10, 28, 9, 0));
     let done = schedule::tick(&ctx).unwrap();
@@ -221,20 +312,45 @@ fn a_run_left_running_by_a_crash_is_marked_interrupted_and_run_again() {
     let h = site.history();
     h.first_seen("daily", t(2026, 10, 15, 12, 0)).unwrap();
     // A process died mid-run: its row says running, and no lock is held.
-    let dead = h.begin("daily", Some(t(2026, 10, 16, 2, 30)), "2026-10-15", "schedule", t(2026, 10, 16, 2, 30)).unwrap();
+    let dead = h
+        .begin(
+            "daily",
+            Some(t(2026, 10, 16, 2, 30)),
+            "2026-10-15",
+            "schedule",
+            t(2026, 10, 16, 2, 30),
+        )
+        .unwrap();
     clock.set_jst(t(2026, 10, 16, 8, 0));
     let cancel = Cancel::new();
-    let done = schedule::tick(&Ctx { setup: &setup, clock: &clock, cancel: &cancel }).unwrap();
+    let done = schedule::tick(&Ctx {
+        setup: &setup,
+        clock: &clock,
+        cancel: &cancel,
+    })
+    .unwrap();
     assert_eq!(done.len(), 1);
     let old = h.get(dead).unwrap().unwrap();
     assert_eq!(old.status, Status::Interrupted);
     assert!(old.error.unwrap().contains("crash"));
-    assert!(matches!(done[0].1, Ok(Outcome::Ran { status: Status::Warning, .. })));
+    assert!(matches!(
+        done[0].1,
+        Ok(Outcome::Ran {
+            status: Status::Warning,
+            ..
+        })
+    ));
 }
 
 #[test]
 fn a_job_beyond_the_holiday_list_does_not_stop_the_others() {
-    let monthly = DAILY.replace("reports = [\"daily\"]", "reports = [\"monthly\"]").replace("previous_day", "previous_month").replace("cron = \"30 2 * * *\"", "cron = \"0 6 * * *\"\nbusiness_day = 1");
+    let monthly = DAILY
+        .replace("reports = [\"daily\"]", "reports = [\"monthly\"]")
+        .replace("previous_day", "previous_month")
+        .replace(
+            "cron = \"30 2 * * *\"",
+            "cron = \"0 6 * * *\"\nbusiness_day = 1",
+        );
     let site = Site::new("beyond", &[("daily", DAILY), ("monthly", &monthly)]);
     let setup = site.setup();
     // The holiday list ends in 2027; in January 2028 the 第1営業日 rule
@@ -244,11 +360,25 @@ fn a_job_beyond_the_holiday_list_does_not_stop_the_others() {
         h.first_seen(j, t(2028, 1, 5, 0, 0)).unwrap();
     }
     let (clock, cancel) = (FakeClock::at_jst(t(2028, 1, 5, 7, 0)), Cancel::new());
-    let schedule::Due { runs: due, problems } = schedule::due(&setup, &h, clock.now_jst()).unwrap();
-    assert_eq!(due.iter().map(|o| o.job.as_str()).collect::<Vec<_>>(), ["daily"]);
+    let schedule::Due {
+        runs: due,
+        problems,
+    } = schedule::due(&setup, &h, clock.now_jst()).unwrap();
+    assert_eq!(
+        due.iter().map(|o| o.job.as_str()).collect::<Vec<_>>(),
+        ["daily"]
+    );
     assert_eq!(problems.len(), 1);
-    assert!(problems[0].0 == "monthly" && problems[0].1.contains("2028"), "{problems:?}");
-    let done = schedule::tick(&Ctx { setup: &setup, clock: &clock, cancel: &cancel }).unwrap();
+    assert!(
+        problems[0].0 == "monthly" && problems[0].1.contains("2028"),
+        "{problems:?}"
+    );
+    let done = schedule::tick(&Ctx {
+        setup: &setup,
+        clock: &clock,
+        cancel: &cancel,
+    })
+    .unwrap();
     assert_eq!(done.len(), 1);
 }
 
@@ -268,14 +398,41 @@ fn a_retry_that_succeeds() {
         }
     });
     let cancel = Cancel::new();
-    let ctx = Ctx { setup: &setup, clock: &clock, cancel: &cancel };
-    let out = schedule::run_job(&ctx, &run_spec("daily", Some(t(2026, 10, 16, 2, 30)), d(2026, 10, 15))).unwrap();
-    let Outcome::Ran { id, status, outputs, .. } = out else { panic!("{out:?}") };
-    assert_eq!(status, Status::Warning, "written, with the fixture's one set-aside row");
-    assert_eq!(clock.sleeps(), [Duration::from_secs(60)], "one wait of backoff_seconds");
+    let ctx = Ctx {
+        setup: &setup,
+        clock: &clock,
+        cancel: &cancel,
+    };
+    let out = schedule::run_job(
+        &ctx,
+        &run_spec("daily", Some(t(2026, 10, 16, 2, 30)), d(2026, 10, 15)),
+    )
+    .unwrap();
+    let Outcome::Ran {
+        id,
+        status,
+        outputs,
+        ..
+    } = out
+    else {
+        panic!("{out:?}")
+    };
+    assert_eq!(
+        status,
+        Status::Warning,
+        "written, with the fixture's one set-aside row"
+    );
+    assert_eq!(
+        clock.sleeps(),
+        [Duration::from_secs(60)],
+        "one wait of backoff_seconds"
+    );
     assert_eq!(site.history().get(id).unwrap().unwrap().attempts, 2);
     assert!(outputs.iter().any(|p| p.ends_with("daily-2026-10-15.json")));
-    assert!(!site.path("alert.txt").exists(), "no alert for a run that succeeded");
+    assert!(
+        !site.path("alert.txt").exists(),
+        "no alert for a run that succeeded"
+    );
 }
 
 #[test]
@@ -285,19 +442,42 @@ fn a_final_failure_calls_the_alert_and_leaves_the_previous_outputs_untouched() {
     // A good report from an earlier run.
     let cancel = Cancel::new();
     let clock = FakeClock::at_jst(t(2026, 10, 16, 2, 30));
-    let ctx = Ctx { setup: &setup, clock: &clock, cancel: &cancel };
+    let ctx = Ctx {
+        setup: &setup,
+        clock: &clock,
+        cancel: &cancel,
+    };
     schedule::run_job(&ctx, &run_spec("daily", None, d(2026, 10, 15))).unwrap();
     let json = site.path("out/daily/2026/10/daily-2026-10-15.json");
     let manifest = site.path("out/daily/2026/10/daily-2026-10-15.manifest.json");
-    let before = (std::fs::read(&json).unwrap(), std::fs::read(&manifest).unwrap());
+    let before = (
+        std::fs::read(&json).unwrap(),
+        std::fs::read(&manifest).unwrap(),
+    );
     // Now the tickets export is broken beyond repair (a stray binary file):
     // every try fails.
-    std::fs::write(site.path("inputs/tickets.csv"), [0xff, 0xfe, 0x00, 0x01, 0x02]).unwrap();
+    std::fs::write(
+        site.path("inputs/tickets.csv"),
+        [0xff, 0xfe, 0x00, 0x01, 0x02],
+    )
+    .unwrap();
     let out = schedule::run_job(&ctx, &run_spec("daily", None, d(2026, 10, 15))).unwrap();
-    let Outcome::Ran { id, status, outputs, error } = out else { panic!("{out:?}") };
+    let Outcome::Ran {
+        id,
+        status,
+        outputs,
+        error,
+    } = out
+    else {
+        panic!("{out:?}")
+    };
     assert_eq!(status, Status::Failed);
     assert!(outputs.is_empty());
-    assert_eq!(clock.sleeps(), [Duration::from_secs(60), Duration::from_secs(120)], "backoff doubles");
+    assert_eq!(
+        clock.sleeps(),
+        [Duration::from_secs(60), Duration::from_secs(120)],
+        "backoff doubles"
+    );
     let row = site.history().get(id).unwrap().unwrap();
     assert_eq!(row.attempts, 3);
     let error = error.unwrap();
@@ -305,9 +485,20 @@ fn a_final_failure_calls_the_alert_and_leaves_the_previous_outputs_untouched() {
     // The alert got the job, the period and the error.
     let alert = std::fs::read_to_string(site.path("alert.txt")).unwrap();
     assert_eq!(alert, format!("daily|2026-10-15|{error}"));
-    assert_eq!(std::fs::read_to_string(site.path("alert-env.txt")).unwrap().trim(), "daily 3 manual");
+    assert_eq!(
+        std::fs::read_to_string(site.path("alert-env.txt"))
+            .unwrap()
+            .trim(),
+        "daily 3 manual"
+    );
     // Fail closed: the previous report is byte for byte what it was.
-    assert_eq!((std::fs::read(&json).unwrap(), std::fs::read(&manifest).unwrap()), before);
+    assert_eq!(
+        (
+            std::fs::read(&json).unwrap(),
+            std::fs::read(&manifest).unwrap()
+        ),
+        before
+    );
 }
 
 #[test]
@@ -315,47 +506,147 @@ fn a_broken_alert_is_recorded_in_the_history() {
     // An alert command that is not there: the scheduler refuses to start.
     let missing = DAILY.replace(r#"command = ["sh""#, r#"command = ["{tmp}/no-such-alert""#);
     let site = Site::new("bad-alert", &[("daily", &missing)]);
-    let e = Setup::load(&site.path("jobs"), &site.path("config"), &root().join("templates")).err().unwrap();
-    assert!(format!("{e:#}").contains("no-such-alert not found"), "{e:#}");
+    let e = Setup::load(
+        &site.path("jobs"),
+        &site.path("config"),
+        &root().join("templates"),
+    )
+    .err()
+    .unwrap();
+    assert!(
+        format!("{e:#}").contains("no-such-alert not found"),
+        "{e:#}"
+    );
     // One that is there but fails: the run's history says so.
-    site.write_job("daily", &DAILY.replace("attempts = 3", "attempts = 1").replace(r#"command = ["sh", "-c", "printf"#, r#"command = ["sh", "-c", "exit 7; printf"#));
+    site.write_job(
+        "daily",
+        &DAILY.replace("attempts = 3", "attempts = 1").replace(
+            r#"command = ["sh", "-c", "printf"#,
+            r#"command = ["sh", "-c", "exit 7; printf"#,
+        ),
+    );
     std::fs::remove_dir_all(site.path("inputs")).unwrap();
     let setup = site.setup();
     let (clock, cancel) = (FakeClock::at_jst(t(2026, 10, 16, 2, 30)), Cancel::new());
-    let out = schedule::run_job(&Ctx { setup: &setup, clock: &clock, cancel: &cancel }, &run_spec("daily", None, d(2026, 10, 15))).unwrap();
-    let Outcome::Ran { id, status: Status::Failed, .. } = out else { panic!("{out:?}") };
+    let out = schedule::run_job(
+        &Ctx {
+            setup: &setup,
+            clock: &clock,
+            cancel: &cancel,
+        },
+        &run_spec("daily", None, d(2026, 10, 15)),
+    )
+    .unwrap();
+    let Outcome::Ran {
+        id,
+        status: Status::Failed,
+        ..
+    } = out
+    else {
+        panic!("{out:?}")
+    };
     let e = site.history().get(id).unwrap().unwrap().error.unwrap();
-    assert!(e.contains("inputs folder") && e.contains("alert: alert command sh: ended with exit status: 7"), "{e}");
+    assert!(
+        e.contains("inputs folder")
+            && e.contains("alert: alert command sh: ended with exit status: 7"),
+        "{e}"
+    );
 }
 
 #[test]
 fn readiness_times_out_then_fails_or_proceeds_as_the_job_says() {
-    let waiting = DAILY.replace("[outputs]", "ready = [\"exports/tickets-*.csv\"]\nsettle_seconds = 0\nwait_minutes = 30\n[outputs]");
-    let site = Site::new("ready", &[("daily", &waiting), ("daily_proceed", &waiting.replace("wait_minutes = 30", "wait_minutes = 30\non_timeout = \"proceed\""))]);
+    let waiting = DAILY.replace(
+        "[outputs]",
+        "ready = [\"exports/tickets-*.csv\"]\nsettle_seconds = 0\nwait_minutes = 30\n[outputs]",
+    );
+    let site = Site::new(
+        "ready",
+        &[
+            ("daily", &waiting),
+            (
+                "daily_proceed",
+                &waiting.replace(
+                    "wait_minutes = 30",
+                    "wait_minutes = 30\non_timeout = \"proceed\"",
+                ),
+            ),
+        ],
+    );
     let setup = site.setup();
     let cancel = Cancel::new();
     let clock = FakeClock::at_jst(t(2026, 10, 16, 2, 30));
-    let ctx = Ctx { setup: &setup, clock: &clock, cancel: &cancel };
-    let out = schedule::run_job(&ctx, &run_spec("daily", Some(t(2026, 10, 16, 2, 30)), d(2026, 10, 15))).unwrap();
-    let Outcome::Ran { status, error, .. } = out else { panic!("{out:?}") };
+    let ctx = Ctx {
+        setup: &setup,
+        clock: &clock,
+        cancel: &cancel,
+    };
+    let out = schedule::run_job(
+        &ctx,
+        &run_spec("daily", Some(t(2026, 10, 16, 2, 30)), d(2026, 10, 15)),
+    )
+    .unwrap();
+    let Outcome::Ran { status, error, .. } = out else {
+        panic!("{out:?}")
+    };
     assert_eq!(status, Status::Failed);
     let error = error.unwrap();
-    assert!(error.starts_with("inputs not ready after 30 minutes: no file matches"), "{error}");
+    assert!(
+        error.starts_with("inputs not ready after 30 minutes: no file matches"),
+        "{error}"
+    );
     // Checked every 30 s for 30 minutes, in fake time; then no retry.
-    assert_eq!(clock.sleeps().iter().sum::<Duration>(), Duration::from_secs(30 * 60));
-    assert!(std::fs::read_to_string(site.path("alert.txt")).unwrap().contains("inputs not ready"));
+    assert_eq!(
+        clock.sleeps().iter().sum::<Duration>(),
+        Duration::from_secs(30 * 60)
+    );
+    assert!(std::fs::read_to_string(site.path("alert.txt"))
+        .unwrap()
+        .contains("inputs not ready"));
     assert!(!site.path("out").exists(), "nothing written");
     // The deadline counts from the scheduled time: a run caught up at 09:00
     // for 02:30 checks once and does not wait again.
     let late = FakeClock::at_jst(t(2026, 10, 17, 9, 0));
-    let ctx_late = Ctx { setup: &setup, clock: &late, cancel: &cancel };
-    let out = schedule::run_job(&ctx_late, &run_spec("daily", Some(t(2026, 10, 17, 2, 30)), d(2026, 10, 16))).unwrap();
-    assert!(matches!(out, Outcome::Ran { status: Status::Failed, .. }), "{out:?}");
+    let ctx_late = Ctx {
+        setup: &setup,
+        clock: &late,
+        cancel: &cancel,
+    };
+    let out = schedule::run_job(
+        &ctx_late,
+        &run_spec("daily", Some(t(2026, 10, 17, 2, 30)), d(2026, 10, 16)),
+    )
+    .unwrap();
+    assert!(
+        matches!(
+            out,
+            Outcome::Ran {
+                status: Status::Failed,
+                ..
+            }
+        ),
+        "{out:?}"
+    );
     assert!(late.sleeps().is_empty());
     // on_timeout = "proceed": the report is made, and the run says why it is
     // a warning.
-    let out = schedule::run_job(&ctx, &run_spec("daily_proceed", Some(t(2026, 10, 16, 2, 30)), d(2026, 10, 15))).unwrap();
-    let Outcome::Ran { status, error, outputs, .. } = out else { panic!("{out:?}") };
+    let out = schedule::run_job(
+        &ctx,
+        &run_spec(
+            "daily_proceed",
+            Some(t(2026, 10, 16, 2, 30)),
+            d(2026, 10, 15),
+        ),
+    )
+    .unwrap();
+    let Outcome::Ran {
+        status,
+        error,
+        outputs,
+        ..
+    } = out
+    else {
+        panic!("{out:?}")
+    };
     assert_eq!(status, Status::Warning);
     assert!(error.unwrap().contains("inputs not ready after 30 minutes"));
     assert!(outputs.iter().any(|p| p.ends_with("daily-2026-10-15.json")));
@@ -363,16 +654,40 @@ fn readiness_times_out_then_fails_or_proceeds_as_the_job_says() {
 
 #[test]
 fn readiness_waits_until_a_file_stops_changing() {
-    let job = DAILY.replace("[outputs]", "ready = [\"tickets.csv\"]\nsettle_seconds = 120\nwait_minutes = 60\n[outputs]");
+    let job = DAILY.replace(
+        "[outputs]",
+        "ready = [\"tickets.csv\"]\nsettle_seconds = 120\nwait_minutes = 60\n[outputs]",
+    );
     let site = Site::new("settle", &[("daily", &job)]);
     let setup = site.setup();
     // The export was just written (by the clock's time).
     let now = t(2026, 10, 16, 2, 30);
-    let f = std::fs::File::options().write(true).open(site.path("inputs/tickets.csv")).unwrap();
-    f.set_modified(hokoku::schedule::clock::from_jst(now).into()).unwrap();
+    let f = std::fs::File::options()
+        .write(true)
+        .open(site.path("inputs/tickets.csv"))
+        .unwrap();
+    f.set_modified(hokoku::schedule::clock::from_jst(now).into())
+        .unwrap();
     let (clock, cancel) = (FakeClock::at_jst(now), Cancel::new());
-    let out = schedule::run_job(&Ctx { setup: &setup, clock: &clock, cancel: &cancel }, &run_spec("daily", Some(now), d(2026, 10, 15))).unwrap();
-    assert!(matches!(out, Outcome::Ran { status: Status::Warning, .. }), "{out:?}");
+    let out = schedule::run_job(
+        &Ctx {
+            setup: &setup,
+            clock: &clock,
+            cancel: &cancel,
+        },
+        &run_spec("daily", Some(now), d(2026, 10, 15)),
+    )
+    .unwrap();
+    assert!(
+        matches!(
+            out,
+            Outcome::Ran {
+                status: Status::Warning,
+                ..
+            }
+        ),
+        "{out:?}"
+    );
     // Waited 4 × 30 s until it had been unchanged for 120 s.
     assert_eq!(clock.sleeps(), [Duration::from_secs(30); 4]);
 }
@@ -381,13 +696,28 @@ fn readiness_waits_until_a_file_stops_changing() {
 fn a_job_never_runs_twice_at_once() {
     let site = Site::new("lock", &[("daily", DAILY)]);
     let setup = site.setup();
-    let held = hokoku::schedule::lock::try_lock(&site.path("state"), "daily").unwrap().unwrap();
+    let held = hokoku::schedule::lock::try_lock(&site.path("state"), "daily")
+        .unwrap()
+        .unwrap();
     let (clock, cancel) = (FakeClock::at_jst(t(2026, 10, 16, 2, 30)), Cancel::new());
-    let ctx = Ctx { setup: &setup, clock: &clock, cancel: &cancel };
-    assert_eq!(schedule::run_job(&ctx, &run_spec("daily", None, d(2026, 10, 15))).unwrap(), Outcome::Busy);
-    assert!(site.history().list(None, 10).unwrap().is_empty(), "a busy run leaves no row");
+    let ctx = Ctx {
+        setup: &setup,
+        clock: &clock,
+        cancel: &cancel,
+    };
+    assert_eq!(
+        schedule::run_job(&ctx, &run_spec("daily", None, d(2026, 10, 15))).unwrap(),
+        Outcome::Busy
+    );
+    assert!(
+        site.history().list(None, 10).unwrap().is_empty(),
+        "a busy run leaves no row"
+    );
     drop(held);
-    assert!(matches!(schedule::run_job(&ctx, &run_spec("daily", None, d(2026, 10, 15))).unwrap(), Outcome::Ran { .. }));
+    assert!(matches!(
+        schedule::run_job(&ctx, &run_spec("daily", None, d(2026, 10, 15))).unwrap(),
+        Outcome::Ran { .. }
+    ));
 }
 
 /// `hokoku serve [--once] --pretend-now NOW` on the scratch site.
@@ -411,12 +741,18 @@ fn serve_with(site: &Site, once: bool, now: &str) -> std::process::Child {
 #[test]
 fn two_processes_racing_for_the_same_run_make_it_once() {
     let site = Site::new("race", &[("daily", DAILY)]);
-    site.history().first_seen("daily", t(2026, 10, 15, 12, 0)).unwrap();
+    site.history()
+        .first_seen("daily", t(2026, 10, 15, 12, 0))
+        .unwrap();
     let a = serve_with(&site, true, "2026-10-16T02:31:00");
     let b = serve_with(&site, true, "2026-10-16T02:31:00");
     let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
     for o in [&a, &b] {
-        assert!(o.status.code().is_some_and(|c| c <= 1), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.code().is_some_and(|c| c <= 1),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
     }
     let rows = site.history().list(Some("daily"), 10).unwrap();
     assert_eq!(rows.len(), 1, "{rows:?}");
@@ -426,7 +762,10 @@ fn two_processes_racing_for_the_same_run_make_it_once() {
 
 fn sigterm(child: &std::process::Child) {
     // The shell's own kill: no procps needed.
-    let ok = Command::new("sh").args(["-c", &format!("kill -TERM {}", child.id())]).status().unwrap();
+    let ok = Command::new("sh")
+        .args(["-c", &format!("kill -TERM {}", child.id())])
+        .status()
+        .unwrap();
     assert!(ok.success());
 }
 
@@ -447,35 +786,71 @@ fn wait_for(site: &Site, what: &str, f: impl Fn(&[hokoku::schedule::history::Run
 
 #[test]
 fn sigterm_while_waiting_for_inputs_stops_cleanly_and_writes_nothing() {
-    let job = DAILY.replace("[outputs]", "ready = [\"late/*.csv\"]\nsettle_seconds = 0\nwait_minutes = 120\n[outputs]");
+    let job = DAILY.replace(
+        "[outputs]",
+        "ready = [\"late/*.csv\"]\nsettle_seconds = 0\nwait_minutes = 120\n[outputs]",
+    );
     let site = Site::new("sigterm-wait", &[("daily", &job)]);
-    site.history().first_seen("daily", t(2026, 10, 15, 12, 0)).unwrap();
+    site.history()
+        .first_seen("daily", t(2026, 10, 15, 12, 0))
+        .unwrap();
     let child = serve_with(&site, false, "2026-10-16T02:31:00");
-    wait_for(&site, "the run to start", |r| r.iter().any(|r| r.status == Status::Running));
+    wait_for(&site, "the run to start", |r| {
+        r.iter().any(|r| r.status == Status::Running)
+    });
     sigterm(&child);
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let rows = site.history().list(None, 10).unwrap();
     assert_eq!(rows[0].status, Status::Interrupted);
-    assert!(rows[0].error.as_deref().unwrap().contains("waiting for inputs"));
+    assert!(rows[0]
+        .error
+        .as_deref()
+        .unwrap()
+        .contains("waiting for inputs"));
     assert!(!site.path("out").exists());
-    assert!(!site.path("alert.txt").exists(), "an interrupted run is run again, not alerted");
+    assert!(
+        !site.path("alert.txt").exists(),
+        "an interrupted run is run again, not alerted"
+    );
 }
 
 #[test]
 fn sigterm_during_a_report_either_completes_it_or_leaves_nothing() {
     // All three formats, so the run takes a moment.
-    let job = DAILY.replace("formats = [\"json\"]", "formats = [\"xlsx\", \"pdf\", \"json\"]");
+    let job = DAILY.replace(
+        "formats = [\"json\"]",
+        "formats = [\"xlsx\", \"pdf\", \"json\"]",
+    );
     let site = Site::new("sigterm-run", &[("daily", &job)]);
-    site.history().first_seen("daily", t(2026, 10, 15, 12, 0)).unwrap();
+    site.history()
+        .first_seen("daily", t(2026, 10, 15, 12, 0))
+        .unwrap();
     let child = serve_with(&site, false, "2026-10-16T02:31:00");
-    wait_for(&site, "the run to start", |r| r.iter().any(|r| r.attempts >= 1));
+    wait_for(&site, "the run to start", |r| {
+        r.iter().any(|r| r.attempts >= 1)
+    });
     sigterm(&child);
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let row = site.history().list(None, 1).unwrap().remove(0);
     let dir = site.path("out/daily/2026/10");
-    let written: Vec<String> = std::fs::read_dir(&dir).map(|r| r.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect()).unwrap_or_default();
+    let written: Vec<String> = std::fs::read_dir(&dir)
+        .map(|r| {
+            r.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
     match row.status {
         // Finished: every file is there and whole (the PDF ends with %%EOF,
         // the manifest lists each file with its SHA-256), no temporary file.
@@ -484,11 +859,20 @@ fn sigterm_during_a_report_either_completes_it_or_leaves_nothing() {
             names.sort();
             assert_eq!(
                 names,
-                ["daily-2026-10-15.json", "daily-2026-10-15.manifest.json", "daily-2026-10-15.pdf", "daily-2026-10-15.rejected.csv", "daily-2026-10-15.xlsx"]
+                [
+                    "daily-2026-10-15.json",
+                    "daily-2026-10-15.manifest.json",
+                    "daily-2026-10-15.pdf",
+                    "daily-2026-10-15.rejected.csv",
+                    "daily-2026-10-15.xlsx"
+                ]
             );
             let pdf = std::fs::read(dir.join("daily-2026-10-15.pdf")).unwrap();
             assert!(pdf.trim_ascii_end().ends_with(b"%%EOF"));
-            let m: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("daily-2026-10-15.manifest.json")).unwrap()).unwrap();
+            let m: serde_json::Value = serde_json::from_slice(
+                &std::fs::read(dir.join("daily-2026-10-15.manifest.json")).unwrap(),
+            )
+            .unwrap();
             assert_eq!(m["outputs"].as_array().unwrap().len(), 4);
         }
         Status::Interrupted => assert!(written.is_empty(), "{written:?}"),
@@ -532,8 +916,16 @@ fn alert_mail_goes_through_the_smtp_relay() {
         }
         data
     });
-    let smtp = hokoku::config::SmtpConfig { host: "127.0.0.1".into(), port, from: "hokoku@ops.example.go.jp".into(), timeout_seconds: 10 };
-    let spec = jobs::AlertSpec { command: vec![], mail: vec!["unyo@example.go.jp".into()] };
+    let smtp = hokoku::config::SmtpConfig {
+        host: "127.0.0.1".into(),
+        port,
+        from: "hokoku@ops.example.go.jp".into(),
+        timeout_seconds: 10,
+    };
+    let spec = jobs::AlertSpec {
+        command: vec![],
+        mail: vec!["unyo@example.go.jp".into()],
+    };
     let msg = hokoku::schedule::alert::AlertMessage {
         job: "monthly".into(),
         title: "月次報告".into(),
@@ -545,15 +937,38 @@ fn alert_mail_goes_through_the_smtp_relay() {
     let problems = hokoku::schedule::alert::send(&spec, Some(&smtp), &msg);
     assert!(problems.is_empty(), "{problems:?}");
     let data = server.join().unwrap();
-    assert!(data.contains("MAIL FROM:<hokoku@ops.example.go.jp>"), "{data}");
+    assert!(
+        data.contains("MAIL FROM:<hokoku@ops.example.go.jp>"),
+        "{data}"
+    );
     assert!(data.contains("RCPT TO:<unyo@example.go.jp>"), "{data}");
-    assert!(data.contains("Subject: [hokoku] =?utf-8?b?"), "the Japanese subject is encoded: {data}");
+    assert!(
+        data.contains("Subject: [hokoku] =?utf-8?b?"),
+        "the Japanese subject is encoded: {data}"
+    );
     // The body is base64 after the blank line; decoded it names the job,
     // the period, the error and the command to run it again.
     use base64::Engine;
-    let b64: String = data.split("\r\n\r\n").nth(1).unwrap().split_whitespace().collect();
-    let body = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(b64).unwrap()).unwrap();
-    for want in ["ジョブ: 月次報告 (monthly)", "対象期間: 2026-10", "試行回数: 3", "inputs not ready", "前回までの正常な出力ファイルは変更していません", "  hokoku run monthly --month 2026-10"] {
+    let b64: String = data
+        .split("\r\n\r\n")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    let body = String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap(),
+    )
+    .unwrap();
+    for want in [
+        "ジョブ: 月次報告 (monthly)",
+        "対象期間: 2026-10",
+        "試行回数: 3",
+        "inputs not ready",
+        "前回までの正常な出力ファイルは変更していません",
+        "  hokoku run monthly --month 2026-10",
+    ] {
         assert!(body.contains(want), "{want} in {body}");
     }
 }
@@ -566,7 +981,10 @@ fn the_bundled_jobs_validate_and_list_their_next_runs() {
     for id in ["daily", "ingest", "monthly", "weekly"] {
         assert!(s.lines().any(|l| l.starts_with(&format!("{id}\t"))), "{s}");
     }
-    assert!(s.contains("第1営業日 06:00") && s.contains("分=0 時=6"), "{s}");
+    assert!(
+        s.contains("第1営業日 06:00") && s.contains("分=0 時=6"),
+        "{s}"
+    );
     let o = common::hokoku(&["validate"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
 }
@@ -587,6 +1005,9 @@ fn validate_names_job_problems() {
     let s = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(2), "{s}");
     assert!(s.contains("bad.toml: cron \"2 * * *\" has 4 fields"), "{s}");
-    assert!(s.contains("bad.toml: outputs.formats: unknown output format \"docx\""), "{s}");
+    assert!(
+        s.contains("bad.toml: outputs.formats: unknown output format \"docx\""),
+        "{s}"
+    );
     assert!(s.contains("bad.toml: retry.attempts = 0"), "{s}");
 }

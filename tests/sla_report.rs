@@ -10,7 +10,16 @@ use std::path::PathBuf;
 fn run(name: &str) -> (PathBuf, std::process::Output) {
     let out = tmp(name);
     let o = hokoku(&[
-        "report", "sla", "--month", "2026-10", "--inputs", "tests/fixtures/month/inputs", "--config", "tests/fixtures/month/config", "--out", out.to_str().unwrap(),
+        "report",
+        "sla",
+        "--month",
+        "2026-10",
+        "--inputs",
+        "tests/fixtures/month/inputs",
+        "--config",
+        "tests/fixtures/month/config",
+        "--out",
+        out.to_str().unwrap(),
     ]);
     (out.join("sla/2026"), o)
 }
@@ -53,7 +62,10 @@ fn sla_report_end_to_end() {
     assert_eq!(f["sla.response.inquiry.p3.compliance_pct"], 80.0);
     assert_eq!(f["availability.SYS_A.pct"], 99.86541);
     assert!(f["previous.sla.response.inquiry.p3.compliance_pct"].is_null());
-    assert_eq!(f["trend.2026-10.sla.response.inquiry.p3.compliance_pct"], 80.0);
+    assert_eq!(
+        f["trend.2026-10.sla.response.inquiry.p3.compliance_pct"],
+        80.0
+    );
     assert!(f["trend.2025-11.availability.SYS_A.pct"].is_null());
     assert!(f.contains_key("trend.2026-09.calls.answer_rate"));
 
@@ -62,9 +74,17 @@ fn sla_report_end_to_end() {
     let xlsx = dir.join("sla-2026-10.xlsx");
     let summary = sheet_cells(&xlsx, "1.SLA遵守状況");
     let verdict_of = |label: &str| -> String {
-        let (r, _) = summary.iter().find(|(_, v)| v == label).unwrap_or_else(|| panic!("{label} in {summary:?}"));
+        let (r, _) = summary
+            .iter()
+            .find(|(_, v)| v == label)
+            .unwrap_or_else(|| panic!("{label} in {summary:?}"));
         let row = &r[1..];
-        summary.iter().find(|(c, _)| c == &format!("E{row}")).unwrap().1.clone()
+        summary
+            .iter()
+            .find(|(c, _)| c == &format!("E{row}"))
+            .unwrap()
+            .1
+            .clone()
     };
     assert_eq!(verdict_of("稼働率 SYS_A"), "未達");
     assert_eq!(verdict_of("稼働率 SYS_B"), "達成");
@@ -75,14 +95,36 @@ fn sla_report_end_to_end() {
     assert_figures_sheet_equals_json(&xlsx, f);
 
     // Breach details and remarks in the PDF text.
-    let txt = std::process::Command::new("pdftotext").args(["-layout", dir.join("sla-2026-10.pdf").to_str().unwrap(), "-"]).output().unwrap();
+    let txt = std::process::Command::new("pdftotext")
+        .args([
+            "-layout",
+            dir.join("sla-2026-10.pdf").to_str().unwrap(),
+            "-",
+        ])
+        .output()
+        .unwrap();
     let txt = String::from_utf8_lossy(&txt.stdout);
-    for want in ["SLA遵守状況報告", "令和8年10月", "S6", "S7", "O5", "夜間待機者への連絡に時間を要したため。", "終了未記録", "見出し「存在しない項目」"] {
+    for want in [
+        "SLA遵守状況報告",
+        "令和8年10月",
+        "S6",
+        "S7",
+        "O5",
+        "夜間待機者への連絡に時間を要したため。",
+        "終了未記録",
+        "見出し「存在しない項目」",
+    ] {
         assert!(txt.contains(want), "PDF lacks {want:?}");
     }
     // 未達 items without a reason are reported for the overnight log.
-    assert!(stderr.contains("未達 without a reason") && stderr.contains("availability.SYS_A.pct"), "{stderr}");
-    assert!(!stderr.contains("sla.response.incident.p1.compliance_pct"), "{stderr}");
+    assert!(
+        stderr.contains("未達 without a reason") && stderr.contains("availability.SYS_A.pct"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("sla.response.incident.p1.compliance_pct"),
+        "{stderr}"
+    );
 
     // Byte-identical rerun.
     let (dir2, o2) = run("sla2");

@@ -8,8 +8,21 @@ use std::path::Path;
 const FIX: &str = "tests/fixtures/month";
 
 fn ingest(inputs: &Path, store: &Path) -> String {
-    let o = hokoku(&["ingest", "--inputs", inputs.to_str().unwrap(), "--config", &format!("{FIX}/config"), "--store", store.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = hokoku(&[
+        "ingest",
+        "--inputs",
+        inputs.to_str().unwrap(),
+        "--config",
+        &format!("{FIX}/config"),
+        "--store",
+        store.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     String::from_utf8(o.stdout).unwrap()
 }
 
@@ -19,7 +32,10 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
         if e.path().is_dir() {
             out.extend(files(&e.path()));
         } else {
-            out.push((e.path().display().to_string(), std::fs::read(e.path()).unwrap()));
+            out.push((
+                e.path().display().to_string(),
+                std::fs::read(e.path()).unwrap(),
+            ));
         }
     }
     out.sort();
@@ -34,18 +50,42 @@ fn same_file_twice_changes_nothing_and_reports_match_the_csvs() {
     assert!(first.contains("tickets/2026-10\t0 → 14 rows"), "{first}");
     let before = files(&store);
     let second = ingest(&root().join(FIX).join("inputs"), &store);
-    assert_eq!(second.lines().filter(|l| l.ends_with("unchanged")).count(), second.lines().count(), "{second}");
-    assert_eq!(files(&store), before, "a second ingest of the same files must not change the store");
+    assert_eq!(
+        second.lines().filter(|l| l.ends_with("unchanged")).count(),
+        second.lines().count(),
+        "{second}"
+    );
+    assert_eq!(
+        files(&store),
+        before,
+        "a second ingest of the same files must not change the store"
+    );
 
     // The SLA report from the store is byte-identical to the one from the CSVs.
     let (a, b) = (dir.join("a"), dir.join("b"));
     for (out, extra) in [(&a, None), (&b, Some(store.to_str().unwrap()))] {
-        let mut args = vec!["report", "sla", "--month", "2026-10", "--inputs", "tests/fixtures/month/inputs", "--config", "tests/fixtures/month/config", "--out", out.to_str().unwrap()];
+        let mut args = vec![
+            "report",
+            "sla",
+            "--month",
+            "2026-10",
+            "--inputs",
+            "tests/fixtures/month/inputs",
+            "--config",
+            "tests/fixtures/month/config",
+            "--out",
+            out.to_str().unwrap(),
+        ];
         if let Some(s) = extra {
             args.extend(["--store", s]);
         }
         let o = hokoku(&args);
-        assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
     }
     for ext in ["json", "xlsx", "pdf"] {
         let x = std::fs::read(a.join(format!("sla/2026/sla-2026-10.{ext}"))).unwrap();
@@ -87,7 +127,12 @@ HOURLY_SYNC,SYNC,2026-10-05T08:00:00+09:00,2026-10-05T08:00:00+09:00,2026-10-05T
     assert_eq!(status[s7].as_deref(), Some("resolved"));
     // With the 08:00 run at 10 minutes there is no duration anomaly left.
     let cfg = hokoku::config::load(&root().join(FIX).join("config")).unwrap();
-    let k = hokoku::kpi::jobs::compute(ds.get("job_runs"), hokoku::time::Period::parse_month("2026-10").unwrap(), &cfg.deadlines).unwrap();
+    let k = hokoku::kpi::jobs::compute(
+        ds.get("job_runs"),
+        hokoku::time::Period::parse_month("2026-10").unwrap(),
+        &cfg.deadlines,
+    )
+    .unwrap();
     assert_eq!(k.figures.get("jobs.duration_anomalies"), Some(0.0));
     assert_eq!(k.figures.get("jobs.runs"), Some(10.0));
 }

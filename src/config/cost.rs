@@ -11,7 +11,13 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 /// The cost categories, in report order (`cost.<category>`).
-pub const CATEGORIES: [&str; 5] = ["labour", "telephony", "infrastructure", "storage", "contracts"];
+pub const CATEGORIES: [&str; 5] = [
+    "labour",
+    "telephony",
+    "infrastructure",
+    "storage",
+    "contracts",
+];
 
 /// `cost.toml` as written.
 #[derive(Debug, Clone, Deserialize)]
@@ -137,7 +143,9 @@ impl CostModel {
     pub fn monthly_budget(&self, year: i32, month: u32, category: &str) -> Option<f64> {
         let fy = if month >= 4 { year } else { year - 1 };
         let idx = ((month + 8) % 12) as usize; // April → 0 … March → 11
-        self.budget.get(&fy.to_string()).and_then(|b| b.category(category).get(idx).copied())
+        self.budget
+            .get(&fy.to_string())
+            .and_then(|b| b.category(category).get(idx).copied())
     }
 
     /// Every problem in the model; `at(key)` names the place.
@@ -145,7 +153,10 @@ impl CostModel {
         let mut errors = Vec::new();
         let mut amount = |key: String, v: f64| {
             if !v.is_finite() || v < 0.0 {
-                errors.push(format!("{}: an amount in yen ≥ 0 is required, got {v}", at(&key)));
+                errors.push(format!(
+                    "{}: an amount in yen ≥ 0 is required, got {v}",
+                    at(&key)
+                ));
             }
         };
         amount("labour.default_rate".into(), self.labour.default_rate);
@@ -179,7 +190,11 @@ impl CostModel {
         for k in self.labour.rates.keys() {
             if !KINDS.iter().any(|e| e.code == k) {
                 let known: Vec<&str> = KINDS.iter().map(|e| e.code).collect();
-                errors.push(format!("{}: unknown ticket kind {k:?} (known: {})", at("labour.rates"), known.join(", ")));
+                errors.push(format!(
+                    "{}: unknown ticket kind {k:?} (known: {})",
+                    at("labour.rates"),
+                    known.join(", ")
+                ));
             }
         }
         for (fy, b) in &self.budget {
@@ -189,13 +204,19 @@ impl CostModel {
             for c in CATEGORIES {
                 let n = b.category(c).len();
                 if n != 12 {
-                    errors.push(format!("{}: 12 monthly amounts (April … March) are required, got {n}", at(&format!("budget.{fy}.{c}"))));
+                    errors.push(format!(
+                        "{}: 12 monthly amounts (April … March) are required, got {n}",
+                        at(&format!("budget.{fy}.{c}"))
+                    ));
                 }
             }
         }
         for m in self.actuals.keys() {
             if crate::time::Period::parse_month(m).is_err() || m.len() != 7 {
-                errors.push(format!("{}: months are written YYYY-MM", at(&format!("actuals.{m}"))));
+                errors.push(format!(
+                    "{}: months are written YYYY-MM",
+                    at(&format!("actuals.{m}"))
+                ));
             }
         }
         errors
@@ -219,8 +240,16 @@ mod tests {
         assert_eq!(m.monthly_budget(2026, 12, "labour"), Some(9.0));
         assert_eq!(m.monthly_budget(2027, 1, "labour"), Some(10.0));
         assert_eq!(m.monthly_budget(2027, 3, "labour"), Some(12.0));
-        assert_eq!(m.monthly_budget(2027, 4, "labour"), None, "FY2027 has no budget");
-        assert_eq!(m.monthly_budget(2026, 3, "labour"), None, "March 2026 belongs to FY2025");
+        assert_eq!(
+            m.monthly_budget(2027, 4, "labour"),
+            None,
+            "FY2027 has no budget"
+        );
+        assert_eq!(
+            m.monthly_budget(2026, 3, "labour"),
+            None,
+            "March 2026 belongs to FY2025"
+        );
         assert!(m.check(&|k| k.to_string()).is_empty());
     }
 
@@ -228,15 +257,37 @@ mod tests {
     fn every_problem_is_reported() {
         let m = model("[budget.26]\nlabour = [1]\ntelephony = []\ninfrastructure = [0,0,0,0,0,0,0,0,0,0,0,0]\nstorage = [0,0,0,0,0,0,0,0,0,0,0,0]\ncontracts = [0,0,0,0,0,0,0,0,0,0,0,-1]\n[contracts]\nx = -5\n").unwrap();
         let e = m.check(&|k| k.to_string());
-        assert!(e.iter().any(|e| e.starts_with("budget.26:") && e.contains("first year")), "{e:?}");
-        assert!(e.iter().any(|e| e.starts_with("budget.26.labour:") && e.contains("got 1")), "{e:?}");
-        assert!(e.iter().any(|e| e.starts_with("budget.26.telephony:") && e.contains("got 0")), "{e:?}");
-        assert!(e.iter().any(|e| e.starts_with("budget.26.contracts[11]:")), "{e:?}");
+        assert!(
+            e.iter()
+                .any(|e| e.starts_with("budget.26:") && e.contains("first year")),
+            "{e:?}"
+        );
+        assert!(
+            e.iter()
+                .any(|e| e.starts_with("budget.26.labour:") && e.contains("got 1")),
+            "{e:?}"
+        );
+        assert!(
+            e.iter()
+                .any(|e| e.starts_with("budget.26.telephony:") && e.contains("got 0")),
+            "{e:?}"
+        );
+        assert!(
+            e.iter().any(|e| e.starts_with("budget.26.contracts[11]:")),
+            "{e:?}"
+        );
         assert!(e.iter().any(|e| e.starts_with("contracts.x:")), "{e:?}");
         let m = model("[labour.rates]\nincidnet = 5000\n");
         // Unknown keys inside [labour] are rejected by serde; a misspelt kind by check().
         let e = m.unwrap().check(&|k| k.to_string());
-        assert!(e.iter().any(|e| e.contains("unknown ticket kind \"incidnet\"")), "{e:?}");
-        assert!(toml::from_str::<CostModel>("[labour]\ndefault_rate = 1\nhelpdesk_rate = 1\n").is_err(), "a missing section is an error");
+        assert!(
+            e.iter()
+                .any(|e| e.contains("unknown ticket kind \"incidnet\"")),
+            "{e:?}"
+        );
+        assert!(
+            toml::from_str::<CostModel>("[labour]\ndefault_rate = 1\nhelpdesk_rate = 1\n").is_err(),
+            "a missing section is an error"
+        );
     }
 }

@@ -14,7 +14,9 @@
 //! becomes a [`RowIssue`] `file:line:column: reason`.
 
 use super::encoding::{decode, Encoding};
-use super::schema::{parse_bool, parse_enum, parse_float, parse_int, parse_priority, ColType, ColumnSpec, SourceSpec};
+use super::schema::{
+    parse_bool, parse_enum, parse_float, parse_int, parse_priority, ColType, ColumnSpec, SourceSpec,
+};
 use crate::frame::datetime_column;
 use crate::time::parse_datetime_ms;
 use polars::prelude::*;
@@ -41,7 +43,11 @@ pub struct RowIssue {
 
 impl std::fmt::Display for RowIssue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.reason)
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.column, self.reason
+        )
     }
 }
 
@@ -53,7 +59,11 @@ pub enum FileError {
     Io { file: String, reason: String },
     /// The bytes are not in a supported encoding.
     #[error("{file}:{line}: {reason}")]
-    Encoding { file: String, line: u64, reason: String },
+    Encoding {
+        file: String,
+        line: u64,
+        reason: String,
+    },
     /// No header row.
     #[error("{file}: empty file: no header row")]
     Empty { file: String },
@@ -62,7 +72,12 @@ pub enum FileError {
     MissingColumn { file: String, column: String },
     /// Two headers map onto the same canonical column.
     #[error("{file}:1: columns {first:?} and {second:?} both map to {canonical}")]
-    DuplicateColumn { file: String, first: String, second: String, canonical: String },
+    DuplicateColumn {
+        file: String,
+        first: String,
+        second: String,
+        canonical: String,
+    },
     /// The CSV structure itself is broken (e.g. an unterminated quote).
     #[error("{file}: malformed CSV: {reason}")]
     Malformed { file: String, reason: String },
@@ -108,8 +123,16 @@ pub const CHUNK_THRESHOLD: u64 = 64 << 20;
 pub const CHUNK_BYTES: u64 = 16 << 20;
 
 /// Read one canonical CSV file of `spec`.
-pub fn read_file(spec: &'static SourceSpec, path: &Path, display: &str, forced: Option<Encoding>) -> Result<FileData, FileError> {
-    let io = |e: std::io::Error| FileError::Io { file: display.into(), reason: e.to_string() };
+pub fn read_file(
+    spec: &'static SourceSpec,
+    path: &Path,
+    display: &str,
+    forced: Option<Encoding>,
+) -> Result<FileData, FileError> {
+    let io = |e: std::io::Error| FileError::Io {
+        file: display.into(),
+        reason: e.to_string(),
+    };
     let len = std::fs::metadata(path).map_err(io)?.len();
     if len > CHUNK_THRESHOLD {
         return read_chunked(spec, path, display, forced, CHUNK_BYTES);
@@ -119,14 +142,26 @@ pub fn read_file(spec: &'static SourceSpec, path: &Path, display: &str, forced: 
 }
 
 /// Read canonical CSV from bytes (the file's whole content).
-pub fn read_bytes(spec: &'static SourceSpec, raw: &[u8], display: &str, forced: Option<Encoding>) -> Result<FileData, FileError> {
+pub fn read_bytes(
+    spec: &'static SourceSpec,
+    raw: &[u8],
+    display: &str,
+    forced: Option<Encoding>,
+) -> Result<FileData, FileError> {
     let file = display.to_string();
     let sha256 = hex(&Sha256::digest(raw));
-    let (text, encoding) =
-        decode(raw, forced).map_err(|(line, reason)| FileError::Encoding { file: file.clone(), line, reason })?;
+    let (text, encoding) = decode(raw, forced).map_err(|(line, reason)| FileError::Encoding {
+        file: file.clone(),
+        line,
+        reason,
+    })?;
     let (header, _) = read_header(&text, &file)?;
     let cols = map_header(spec, &header, &file)?;
-    let body = if has_second_record(&text) { Some(&text[..]) } else { None };
+    let body = if has_second_record(&text) {
+        Some(&text[..])
+    } else {
+        None
+    };
     let part = parse_body(spec, &cols, body, true, 0, &file)?;
     Ok(FileData {
         report: FileReport {
@@ -147,10 +182,18 @@ pub fn read_bytes(spec: &'static SourceSpec, raw: &[u8], display: &str, forced: 
 
 /// The header record (trimmed names) and the byte offset where the data starts.
 fn read_header(text: &[u8], file: &str) -> Result<(Vec<String>, usize), FileError> {
-    let mut hdr_reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text);
+    let mut hdr_reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text);
     let header: Vec<String> = match hdr_reader.records().next() {
         None => return Err(FileError::Empty { file: file.into() }),
-        Some(Err(e)) => return Err(FileError::Malformed { file: file.into(), reason: e.to_string() }),
+        Some(Err(e)) => {
+            return Err(FileError::Malformed {
+                file: file.into(),
+                reason: e.to_string(),
+            })
+        }
         Some(Ok(r)) => r.iter().map(|h| h.trim().to_string()).collect(),
     };
     if header.iter().all(String::is_empty) {
@@ -166,7 +209,11 @@ struct Columns {
     unknown: Vec<String>,
 }
 
-fn map_header(spec: &'static SourceSpec, header: &[String], file: &str) -> Result<Columns, FileError> {
+fn map_header(
+    spec: &'static SourceSpec,
+    header: &[String],
+    file: &str,
+) -> Result<Columns, FileError> {
     let mut mapping: Vec<Option<&'static ColumnSpec>> = Vec::with_capacity(header.len());
     let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
     let mut unknown = Vec::new();
@@ -189,10 +236,21 @@ fn map_header(spec: &'static SourceSpec, header: &[String], file: &str) -> Resul
             }
         }
     }
-    if let Some(missing) = spec.columns.iter().find(|c| c.required && !seen.contains_key(c.name)) {
-        return Err(FileError::MissingColumn { file: file.into(), column: format!("{} [{}]", missing.name, missing.alias) });
+    if let Some(missing) = spec
+        .columns
+        .iter()
+        .find(|c| c.required && !seen.contains_key(c.name))
+    {
+        return Err(FileError::MissingColumn {
+            file: file.into(),
+            column: format!("{} [{}]", missing.name, missing.alias),
+        });
     }
-    Ok(Columns { header: header.to_vec(), mapping, unknown })
+    Ok(Columns {
+        header: header.to_vec(),
+        mapping,
+        unknown,
+    })
 }
 
 /// The typed rows of one body part (a whole file or one chunk).
@@ -207,8 +265,18 @@ struct Part {
 /// Parse and type `text` (None = no data rows). `with_header`: the text
 /// starts with the header record; otherwise it is data only. `lines_before`
 /// is the number of physical lines before `text` in the file.
-fn parse_body(spec: &'static SourceSpec, cols: &Columns, text: Option<&[u8]>, with_header: bool, lines_before: u64, file: &str) -> Result<Part, FileError> {
-    let malformed = |e: PolarsError| FileError::Malformed { file: file.into(), reason: e.to_string() };
+fn parse_body(
+    spec: &'static SourceSpec,
+    cols: &Columns,
+    text: Option<&[u8]>,
+    with_header: bool,
+    lines_before: u64,
+    file: &str,
+) -> Result<Part, FileError> {
+    let malformed = |e: PolarsError| FileError::Malformed {
+        file: file.into(),
+        reason: e.to_string(),
+    };
     let header = &cols.header;
     let mapping = &cols.mapping;
     // Every column as text.
@@ -221,14 +289,23 @@ fn parse_body(spec: &'static SourceSpec, cols: &Columns, text: Option<&[u8]>, wi
                 .with_raise_if_empty(false)
                 .map_parse_options(|o| o.with_missing_is_null(true));
             if !with_header {
-                let names: Vec<Field> = (0..header.len()).map(|i| Field::new(format!("c{i}").into(), DataType::String)).collect();
+                let names: Vec<Field> = (0..header.len())
+                    .map(|i| Field::new(format!("c{i}").into(), DataType::String))
+                    .collect();
                 opts = opts.with_schema(Some(Arc::new(Schema::from_iter(names))));
             }
-            let df = opts.into_reader_with_file_handle(Cursor::new(text)).finish().map_err(malformed)?;
+            let df = opts
+                .into_reader_with_file_handle(Cursor::new(text))
+                .finish()
+                .map_err(malformed)?;
             if df.width() != header.len() {
                 return Err(FileError::Malformed {
                     file: file.into(),
-                    reason: format!("header has {} columns but {} were read", header.len(), df.width()),
+                    reason: format!(
+                        "header has {} columns but {} were read",
+                        header.len(),
+                        df.width()
+                    ),
                 });
             }
             // Blank lines (and records whose every field is empty) carry no data:
@@ -243,7 +320,9 @@ fn parse_body(spec: &'static SourceSpec, cols: &Columns, text: Option<&[u8]>, wi
                 });
             }
             match keep {
-                Some(k) if k.sum().unwrap_or(0) as usize != df.height() => Some(df.filter(&k).map_err(malformed)?),
+                Some(k) if k.sum().unwrap_or(0) as usize != df.height() => {
+                    Some(df.filter(&k).map_err(malformed)?)
+                }
                 _ => Some(df),
             }
         }
@@ -262,16 +341,22 @@ fn parse_body(spec: &'static SourceSpec, cols: &Columns, text: Option<&[u8]>, wi
             .map(|(i, c)| Ok((i, c, df.columns()[i].str()?)))
             .collect::<PolarsResult<_>>()
             .map_err(malformed)?;
-        let results: Vec<(usize, &'static ColumnSpec, Column, Vec<(usize, String)>)> = std::thread::scope(|s| {
-            let handles: Vec<_> = jobs
-                .into_iter()
-                .map(|(i, c, ca)| s.spawn(move || {
-                    let (col, errs) = type_column(c, ca);
-                    (i, c, col, errs)
-                }))
-                .collect();
-            handles.into_iter().map(|h| h.join().expect("typing thread")).collect()
-        });
+        let results: Vec<(usize, &'static ColumnSpec, Column, Vec<(usize, String)>)> =
+            std::thread::scope(|s| {
+                let handles: Vec<_> = jobs
+                    .into_iter()
+                    .map(|(i, c, ca)| {
+                        s.spawn(move || {
+                            let (col, errs) = type_column(c, ca);
+                            (i, c, col, errs)
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("typing thread"))
+                    .collect()
+            });
         for (i, c, col, errs) in results {
             present.insert(c.name);
             typed.insert(c.name, col);
@@ -284,7 +369,11 @@ fn parse_body(spec: &'static SourceSpec, cols: &Columns, text: Option<&[u8]>, wi
     let columns: Vec<Column> = spec
         .columns
         .iter()
-        .map(|c| typed.remove(c.name).unwrap_or_else(|| null_column(c, height)))
+        .map(|c| {
+            typed
+                .remove(c.name)
+                .unwrap_or_else(|| null_column(c, height))
+        })
         .collect();
     let mut frame = DataFrame::new(height, columns).map_err(malformed)?;
 
@@ -294,15 +383,34 @@ fn parse_body(spec: &'static SourceSpec, cols: &Columns, text: Option<&[u8]>, wi
         failures.sort_by_key(|f| (f.0, f.1));
         let bad_rows: BTreeSet<usize> = failures.iter().map(|f| f.0).collect();
         rejected = bad_rows.len();
-        let located = locate_records(text.unwrap_or_default(), with_header, lines_before, &bad_rows, spec, mapping);
+        let located = locate_records(
+            text.unwrap_or_default(),
+            with_header,
+            lines_before,
+            &bad_rows,
+            spec,
+            mapping,
+        );
         for (row, hidx, reason) in failures {
             let (line, record) = located.get(&row).cloned().unwrap_or((0, Vec::new()));
-            issues.push(RowIssue { file: file.into(), line, column: header[hidx].clone(), reason, record });
+            issues.push(RowIssue {
+                file: file.into(),
+                line,
+                column: header[hidx].clone(),
+                reason,
+                record,
+            });
         }
         let mask: BooleanChunked = (0..height).map(|r| !bad_rows.contains(&r)).collect();
         frame = frame.filter(&mask).map_err(malformed)?;
     }
-    Ok(Part { frame, present, rows: height, rejected, issues })
+    Ok(Part {
+        frame,
+        present,
+        rows: height,
+        rejected,
+        issues,
+    })
 }
 
 /// Read a large file in chunks of about `chunk` bytes, each cut at a record
@@ -310,10 +418,19 @@ fn parse_body(spec: &'static SourceSpec, cols: &Columns, text: Option<&[u8]>, wi
 /// its SHA-256, the encoding (UTF-8 unless some line is not) and the chunk
 /// boundaries; pass 2 reads, decodes and types one chunk at a time. Memory
 /// is the typed table plus one chunk, never the whole text.
-pub fn read_chunked(spec: &'static SourceSpec, path: &Path, display: &str, forced: Option<Encoding>, chunk: u64) -> Result<FileData, FileError> {
+pub fn read_chunked(
+    spec: &'static SourceSpec,
+    path: &Path,
+    display: &str,
+    forced: Option<Encoding>,
+    chunk: u64,
+) -> Result<FileData, FileError> {
     use std::io::{Read, Seek, SeekFrom};
     let file = display.to_string();
-    let io = |e: std::io::Error| FileError::Io { file: file.clone(), reason: e.to_string() };
+    let io = |e: std::io::Error| FileError::Io {
+        file: file.clone(),
+        reason: e.to_string(),
+    };
     let mut f = std::fs::File::open(path).map_err(io)?;
 
     // Pass 1.
@@ -339,12 +456,22 @@ pub fn read_chunked(spec: &'static SourceSpec, path: &Path, display: &str, force
         filled += n;
         let eof = n == 0;
         // Scan up to the last newline (or everything at the end of file).
-        let upto = if eof { filled } else { buf[..filled].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1) };
+        let upto = if eof {
+            filled
+        } else {
+            buf[..filled]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1)
+        };
         let block = &buf[..upto];
         if utf8 && std::str::from_utf8(block).is_err() {
             utf8 = false;
-            let valid = std::str::from_utf8(block).err().map_or(0, |e| e.valid_up_to());
-            first_bad_line = Some(lines + block[..valid].iter().filter(|&&b| b == b'\n').count() as u64 + 1);
+            let valid = std::str::from_utf8(block)
+                .err()
+                .map_or(0, |e| e.valid_up_to());
+            first_bad_line =
+                Some(lines + block[..valid].iter().filter(|&&b| b == b'\n').count() as u64 + 1);
         }
         for i in memchr::memchr2_iter(b'"', b'\n', block) {
             if block[i] == b'"' {
@@ -375,7 +502,11 @@ pub fn read_chunked(spec: &'static SourceSpec, path: &Path, display: &str, force
         None => Encoding::Cp932,
     };
     if forced == Some(Encoding::Utf8) && !utf8 {
-        return Err(FileError::Encoding { file, line: first_bad_line.unwrap_or(1), reason: "not valid UTF-8 (encoding forced to utf-8)".into() });
+        return Err(FileError::Encoding {
+            file,
+            line: first_bad_line.unwrap_or(1),
+            reason: "not valid UTF-8 (encoding forced to utf-8)".into(),
+        });
     }
 
     // Pass 2.
@@ -386,9 +517,15 @@ pub fn read_chunked(spec: &'static SourceSpec, path: &Path, display: &str, force
         Ok(v)
     };
     let mut parts = bounds.into_iter();
-    let Some((h0, h1, _)) = parts.next() else { return Err(FileError::Empty { file }) };
+    let Some((h0, h1, _)) = parts.next() else {
+        return Err(FileError::Empty { file });
+    };
     let raw = read_range(&mut f, (h0, h1))?;
-    let (text, _) = decode(&raw, Some(encoding)).map_err(|(line, reason)| FileError::Encoding { file: file.clone(), line, reason })?;
+    let (text, _) = decode(&raw, Some(encoding)).map_err(|(line, reason)| FileError::Encoding {
+        file: file.clone(),
+        line,
+        reason,
+    })?;
     let (header, _) = read_header(&text, &file)?;
     let cols = map_header(spec, &header, &file)?;
     let mut frame: Option<DataFrame> = None;
@@ -396,8 +533,12 @@ pub fn read_chunked(spec: &'static SourceSpec, path: &Path, display: &str, force
     let (mut rows, mut rejected, mut issues) = (0usize, 0usize, Vec::new());
     for (a, b, lines_before) in parts {
         let raw = read_range(&mut f, (a, b))?;
-        let (text, _) = decode(&raw, Some(encoding))
-            .map_err(|(line, reason)| FileError::Encoding { file: file.clone(), line: line + lines_before, reason })?;
+        let (text, _) =
+            decode(&raw, Some(encoding)).map_err(|(line, reason)| FileError::Encoding {
+                file: file.clone(),
+                line: line + lines_before,
+                reason,
+            })?;
         let part = parse_body(spec, &cols, Some(&text), false, lines_before, &file)?;
         rows += part.rows;
         rejected += part.rejected;
@@ -406,7 +547,11 @@ pub fn read_chunked(spec: &'static SourceSpec, path: &Path, display: &str, force
         match &mut frame {
             None => frame = Some(part.frame),
             Some(df) => {
-                df.vstack_mut(&part.frame).map_err(|e| FileError::Malformed { file: file.clone(), reason: e.to_string() })?;
+                df.vstack_mut(&part.frame)
+                    .map_err(|e| FileError::Malformed {
+                        file: file.clone(),
+                        reason: e.to_string(),
+                    })?;
             }
         }
     }
@@ -432,7 +577,10 @@ pub fn read_chunked(spec: &'static SourceSpec, path: &Path, display: &str, force
 }
 
 fn has_second_record(text: &[u8]) -> bool {
-    let mut r = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(text);
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(text);
     r.records().next().is_some()
 }
 
@@ -508,8 +656,13 @@ fn locate_records(
     mapping: &[Option<&'static ColumnSpec>],
 ) -> BTreeMap<usize, (u64, Vec<String>)> {
     let mut out = BTreeMap::new();
-    let Some(&last) = rows.iter().next_back() else { return out };
-    let mut r = csv::ReaderBuilder::new().has_headers(with_header).flexible(true).from_reader(text);
+    let Some(&last) = rows.iter().next_back() else {
+        return out;
+    };
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(with_header)
+        .flexible(true)
+        .from_reader(text);
     let mut rec = csv::StringRecord::new();
     let mut idx = 0usize;
     while idx <= last {

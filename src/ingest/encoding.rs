@@ -29,7 +29,10 @@ impl Encoding {
 
 /// Decode `bytes` to UTF-8, detecting the encoding unless `forced`.
 /// Returns the text and the encoding used, or `(line, reason)` on failure.
-pub fn decode(bytes: &[u8], forced: Option<Encoding>) -> Result<(Cow<'_, [u8]>, Encoding), (u64, String)> {
+pub fn decode(
+    bytes: &[u8],
+    forced: Option<Encoding>,
+) -> Result<(Cow<'_, [u8]>, Encoding), (u64, String)> {
     let bom = bytes.starts_with(&[0xEF, 0xBB, 0xBF]);
     let enc = match forced {
         Some(e) => e,
@@ -76,7 +79,10 @@ mod tests {
         // "異常終了" in CP932.
         let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode("x\n異常終了\n");
         let (t, e) = decode(&sjis, None).unwrap();
-        assert_eq!((std::str::from_utf8(&t).unwrap(), e), ("x\n異常終了\n", Encoding::Cp932));
+        assert_eq!(
+            (std::str::from_utf8(&t).unwrap(), e),
+            ("x\n異常終了\n", Encoding::Cp932)
+        );
         // A lone 0x82 at the end is neither.
         assert_eq!(decode(b"ok\nbad\x82", None).unwrap_err().0, 2);
     }

@@ -38,12 +38,36 @@ pub struct Source {
 
 /// Every source, in report order.
 pub static SOURCES: &[Source] = &[
-    Source { spec: &tickets::SPEC, finish: Some(tickets::finish), optional: false },
-    Source { spec: &ticket_status_history::SPEC, finish: None, optional: true },
-    Source { spec: &job_runs::SPEC, finish: None, optional: false },
-    Source { spec: &backups::SPEC, finish: None, optional: false },
-    Source { spec: &capacity::SPEC, finish: None, optional: false },
-    Source { spec: &calls::SPEC, finish: Some(calls::finish), optional: false },
+    Source {
+        spec: &tickets::SPEC,
+        finish: Some(tickets::finish),
+        optional: false,
+    },
+    Source {
+        spec: &ticket_status_history::SPEC,
+        finish: None,
+        optional: true,
+    },
+    Source {
+        spec: &job_runs::SPEC,
+        finish: None,
+        optional: false,
+    },
+    Source {
+        spec: &backups::SPEC,
+        finish: None,
+        optional: false,
+    },
+    Source {
+        spec: &capacity::SPEC,
+        finish: None,
+        optional: false,
+    },
+    Source {
+        spec: &calls::SPEC,
+        finish: Some(calls::finish),
+        optional: false,
+    },
 ];
 
 /// The canonical table of one source.
@@ -59,11 +83,22 @@ pub struct SourceData {
 impl SourceData {
     /// Wrap a canonical frame, measuring its coverage on `time_column`
     /// (min/max on the physical i64 column: no copy of a large column).
-    pub fn new(frame: DataFrame, present: BTreeSet<&'static str>, time_column: &str) -> PolarsResult<SourceData> {
-        let t = frame.column(time_column)?.as_materialized_series().to_physical_repr();
+    pub fn new(
+        frame: DataFrame,
+        present: BTreeSet<&'static str>,
+        time_column: &str,
+    ) -> PolarsResult<SourceData> {
+        let t = frame
+            .column(time_column)?
+            .as_materialized_series()
+            .to_physical_repr();
         let t = t.i64()?;
         let coverage = t.min().zip(t.max());
-        Ok(SourceData { frame, present, coverage })
+        Ok(SourceData {
+            frame,
+            present,
+            coverage,
+        })
     }
 
     /// Whether the data reaches into `[start, end)`: the source has data for
@@ -113,7 +148,9 @@ pub fn discover(inputs: &Path, source: &str) -> Vec<PathBuf> {
     let dir = inputs.join(source);
     let mut stack = vec![dir];
     while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in rd.flatten() {
             let p = e.path();
             if p.is_dir() {
@@ -170,7 +207,10 @@ pub fn load(inputs: &Path, cfg: &Config) -> Dataset {
             Ok(sd) => {
                 ds.sources.insert(name, sd);
             }
-            Err(e) => ds.errors.push(FileError::Malformed { file: format!("{}/*", inputs.join(name).display()), reason: e.to_string() }),
+            Err(e) => ds.errors.push(FileError::Malformed {
+                file: format!("{}/*", inputs.join(name).display()),
+                reason: e.to_string(),
+            }),
         }
     }
     ds

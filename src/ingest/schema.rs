@@ -78,8 +78,18 @@ impl SourceSpec {
 }
 
 /// Shorthand constructor used by the per-source modules.
-pub const fn col(name: &'static str, alias: &'static str, ty: ColType, required: bool) -> ColumnSpec {
-    ColumnSpec { name, alias, ty, required }
+pub const fn col(
+    name: &'static str,
+    alias: &'static str,
+    ty: ColType,
+    required: bool,
+) -> ColumnSpec {
+    ColumnSpec {
+        name,
+        alias,
+        ty,
+        required,
+    }
 }
 
 /// Shorthand for an enum value.
@@ -92,7 +102,9 @@ pub fn parse_enum(values: &'static [EnumValue], s: &str) -> Result<&'static str,
     let t = s.trim();
     values
         .iter()
-        .find(|v| v.code.eq_ignore_ascii_case(t) || v.aliases.iter().any(|a| a.eq_ignore_ascii_case(t)))
+        .find(|v| {
+            v.code.eq_ignore_ascii_case(t) || v.aliases.iter().any(|a| a.eq_ignore_ascii_case(t))
+        })
         .map(|v| v.code)
         .ok_or_else(|| {
             let allowed: Vec<&str> = values.iter().map(|v| v.code).collect();
@@ -105,7 +117,9 @@ pub fn parse_bool(s: &str) -> Result<bool, String> {
     match s.trim().to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "y" | "有" | "あり" | "○" | "〇" | "はい" => Ok(true),
         "false" | "0" | "no" | "n" | "無" | "なし" | "×" | "いいえ" => Ok(false),
-        other => Err(format!("not a boolean: {other:?} (true/false, 1/0, 有/無, ○/×)")),
+        other => Err(format!(
+            "not a boolean: {other:?} (true/false, 1/0, 有/無, ○/×)"
+        )),
     }
 }
 
@@ -117,7 +131,11 @@ pub fn parse_priority(s: &str) -> Result<i64, String> {
         "2" | "P2" | "p2" | "高" => 2,
         "3" | "P3" | "p3" | "中" => 3,
         "4" | "P4" | "p4" | "低" => 4,
-        _ => return Err(format!("unknown priority {t:?} (1–4, P1–P4, 緊急/高/中/低)")),
+        _ => {
+            return Err(format!(
+                "unknown priority {t:?} (1–4, P1–P4, 緊急/高/中/低)"
+            ))
+        }
     };
     Ok(p)
 }

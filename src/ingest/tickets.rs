@@ -37,14 +37,22 @@ pub const CHANNELS: &[EnumValue] = &[
     ev("web", &["Web", "ウェブ"]),
     ev("monitoring", &["監視"]),
 ];
-const IMPACTS: &[EnumValue] = &[ev("none", &["なし"]), ev("degraded", &["一部"]), ev("outage", &["停止"])];
+const IMPACTS: &[EnumValue] = &[
+    ev("none", &["なし"]),
+    ev("degraded", &["一部"]),
+    ev("outage", &["停止"]),
+];
 const CHANGE_CLASSES: &[EnumValue] = &[
     ev("emergency", &["緊急"]),
     ev("major", &["重大"]),
     ev("minor", &["軽微"]),
     ev("standard", &["標準"]),
 ];
-const RESULTS: &[EnumValue] = &[ev("success", &["成功"]), ev("failed", &["失敗"]), ev("rolled_back", &["切り戻し"])];
+const RESULTS: &[EnumValue] = &[
+    ev("success", &["成功"]),
+    ev("failed", &["失敗"]),
+    ev("rolled_back", &["切り戻し"]),
+];
 
 const COLUMNS: &[ColumnSpec] = &[
     col("ticket_id", "チケット番号", Text, true),
@@ -88,10 +96,11 @@ pub static SPEC: SourceSpec = SourceSpec {
 pub fn finish(df: DataFrame) -> PolarsResult<DataFrame> {
     let ids = frame::strs(&df, "ticket_id")?;
     let mut updated = frame::i64s(&df, "updated_at")?;
-    let others: Vec<Vec<Option<i64>>> = ["opened_at", "first_response_at", "resolved_at", "closed_at"]
-        .iter()
-        .map(|c| frame::i64s(&df, c))
-        .collect::<PolarsResult<_>>()?;
+    let others: Vec<Vec<Option<i64>>> =
+        ["opened_at", "first_response_at", "resolved_at", "closed_at"]
+            .iter()
+            .map(|c| frame::i64s(&df, c))
+            .collect::<PolarsResult<_>>()?;
     for (i, u) in updated.iter_mut().enumerate() {
         if u.is_none() {
             *u = others.iter().filter_map(|c| c[i]).max();

@@ -71,8 +71,13 @@ pub fn compute(src: Option<&SourceData>, p: Period, cfg: &Config) -> Result<Avai
     let configured: BTreeSet<String> = cfg.site.availability.systems.keys().cloned().collect();
     // Outages need both columns: without them no outage can be seen, and
     // 100 % would be a guess.
-    let measurable = |s: &&SourceData| s.present.contains("service_impact") && s.present.contains("outage_start");
-    let Some(s) = src.filter(|s| s.covers(p.start_ms(), p.end_ms())).filter(measurable) else {
+    let measurable = |s: &&SourceData| {
+        s.present.contains("service_impact") && s.present.contains("outage_start")
+    };
+    let Some(s) = src
+        .filter(|s| s.covers(p.start_ms(), p.end_ms()))
+        .filter(measurable)
+    else {
         for sys in &configured {
             for k in KEYS {
                 out.figures.set(format!("availability.{sys}.{k}"), None);
@@ -87,11 +92,19 @@ pub fn compute(src: Option<&SourceData>, p: Period, cfg: &Config) -> Result<Avai
         .lazy()
         .filter(col("service_impact").eq(lit("outage")))
         .filter(
-            col("outage_start").is_null().and(within("opened_at", lo, hi)).or(col("outage_start").cast(DataType::Int64).lt(lit(hi)).and(
-                col("outage_end").is_null().or(col("outage_end").cast(DataType::Int64).gt(lit(lo))),
-            )),
+            col("outage_start")
+                .is_null()
+                .and(within("opened_at", lo, hi))
+                .or(col("outage_start").cast(DataType::Int64).lt(lit(hi)).and(
+                    col("outage_end")
+                        .is_null()
+                        .or(col("outage_end").cast(DataType::Int64).gt(lit(lo))),
+                )),
         )
-        .sort(["outage_start", "ticket_id"], SortMultipleOptions::default())
+        .sort(
+            ["outage_start", "ticket_id"],
+            SortMultipleOptions::default(),
+        )
         .collect()?;
     let ids = frame::strs(&df, "ticket_id")?;
     let titles = frame::strs(&df, "title")?;
@@ -109,7 +122,9 @@ pub fn compute(src: Option<&SourceData>, p: Period, cfg: &Config) -> Result<Avai
         outages.push(Outage {
             ticket_id: id,
             title: titles[i].clone(),
-            system: systems[i].clone().unwrap_or_else(|| "（システム未記入）".to_string()),
+            system: systems[i]
+                .clone()
+                .unwrap_or_else(|| "（システム未記入）".to_string()),
             planned: planned[i].unwrap_or(false),
             start,
             end: ends[i],
@@ -121,7 +136,10 @@ pub fn compute(src: Option<&SourceData>, p: Period, cfg: &Config) -> Result<Avai
     let mut per: BTreeMap<String, SystemAvailability> = BTreeMap::new();
     for sys in &names {
         let svc = cfg.system_service(sys);
-        let cal = cfg.calendars.get(&svc.calendar).ok_or_else(|| anyhow!("calendar {:?} of system {sys} is not defined", svc.calendar))?;
+        let cal = cfg
+            .calendars
+            .get(&svc.calendar)
+            .ok_or_else(|| anyhow!("calendar {:?} of system {sys} is not defined", svc.calendar))?;
         let mut planned_iv = Vec::new();
         let mut other_iv = Vec::new();
         for o in outages.iter_mut().filter(|o| &o.system == sys) {
@@ -138,7 +156,8 @@ pub fn compute(src: Option<&SourceData>, p: Period, cfg: &Config) -> Result<Avai
         let s_ms = cal.business_ms(lo, hi)?;
         let p_ms = cal.measure_union(&pset, lo, hi)?;
         let u_ms = cal.measure_union(&uset, lo, hi)?;
-        let avail = (s_ms - p_ms > 0).then(|| 100.0 * (s_ms - p_ms - u_ms) as f64 / (s_ms - p_ms) as f64);
+        let avail =
+            (s_ms - p_ms > 0).then(|| 100.0 * (s_ms - p_ms - u_ms) as f64 / (s_ms - p_ms) as f64);
         let m = |v: i64| v as f64 / MS_PER_MIN as f64;
         per.insert(
             sys.clone(),
@@ -155,9 +174,12 @@ pub fn compute(src: Option<&SourceData>, p: Period, cfg: &Config) -> Result<Avai
     }
     for a in per.values() {
         let k = format!("availability.{}", a.system);
-        out.figures.set(format!("{k}.service_min"), Some(a.service_min));
-        out.figures.set(format!("{k}.planned_min"), Some(a.planned_min));
-        out.figures.set(format!("{k}.unplanned_min"), Some(a.unplanned_min));
+        out.figures
+            .set(format!("{k}.service_min"), Some(a.service_min));
+        out.figures
+            .set(format!("{k}.planned_min"), Some(a.planned_min));
+        out.figures
+            .set(format!("{k}.unplanned_min"), Some(a.unplanned_min));
         out.figures.set(format!("{k}.pct"), a.pct);
     }
     out.systems = Some(per.into_values().collect());

@@ -60,18 +60,34 @@ pub struct BackupKpis {
 }
 
 /// Compute backup figures for the expected `(target, schedule)` list.
-pub fn compute(src: Option<&SourceData>, p: Period, expected: &[(String, Schedule)]) -> PolarsResult<BackupKpis> {
+pub fn compute(
+    src: Option<&SourceData>,
+    p: Period,
+    expected: &[(String, Schedule)],
+) -> PolarsResult<BackupKpis> {
     let mut out = BackupKpis::default();
     let due: Vec<(String, NaiveDate)> = p
         .first
         .iter_days()
         .take_while(|d| *d < p.end_day)
-        .flat_map(|d| expected.iter().filter(move |(_, s)| s.due_on(d)).map(move |(t, _)| (t.clone(), d)))
+        .flat_map(|d| {
+            expected
+                .iter()
+                .filter(move |(_, s)| s.due_on(d))
+                .map(move |(t, _)| (t.clone(), d))
+        })
         .collect();
     let f = &mut out.figures;
     f.count("backups.expected", Some(due.len()));
     let Some(s) = src.filter(|s| s.covers(p.start_ms(), p.end_ms())) else {
-        for k in ["success", "failed", "missing", "running", "success_pct", "unexpected"] {
+        for k in [
+            "success",
+            "failed",
+            "missing",
+            "running",
+            "success_pct",
+            "unexpected",
+        ] {
             f.set(format!("backups.{k}"), None);
         }
         return Ok(out);
@@ -83,11 +99,17 @@ pub fn compute(src: Option<&SourceData>, p: Period, expected: &[(String, Schedul
         .filter(super::within("started_at", p.start_ms(), p.end_ms()))
         .sort(["started_at"], Default::default())
         .collect()?;
-    let (targets, starts, statuses) = (frame::strs(&df, "target")?, frame::i64s(&df, "started_at")?, frame::strs(&df, "status")?);
+    let (targets, starts, statuses) = (
+        frame::strs(&df, "target")?,
+        frame::i64s(&df, "started_at")?,
+        frame::strs(&df, "status")?,
+    );
     // (target, date) → [(status, start)]
     let mut seen: BTreeMap<(String, NaiveDate), Vec<(String, i64)>> = BTreeMap::new();
     for i in 0..df.height() {
-        let (Some(t), Some(st)) = (&targets[i], starts[i]) else { continue };
+        let (Some(t), Some(st)) = (&targets[i], starts[i]) else {
+            continue;
+        };
         seen.entry((t.clone(), ms_to_dt(st).date()))
             .or_default()
             .push((statuses[i].clone().unwrap_or_default(), st));
@@ -118,7 +140,9 @@ pub fn compute(src: Option<&SourceData>, p: Period, expected: &[(String, Schedul
                 target: t.clone(),
                 date: *d,
                 outcome: Some(outcome),
-                statuses: recs.map(|r| r.iter().map(|x| x.0.clone()).collect()).unwrap_or_default(),
+                statuses: recs
+                    .map(|r| r.iter().map(|x| x.0.clone()).collect())
+                    .unwrap_or_default(),
                 started_at: recs.and_then(|r| r.first().map(|x| x.1)),
             });
         }

@@ -26,7 +26,17 @@ use chrono::{Datelike, Timelike};
 use polars::prelude::*;
 
 const KEYS: [&str; 11] = [
-    "offered", "short_abandons", "answered", "abandoned", "timeout", "overflow", "answer_rate", "abandon_rate", "service_level", "asa_s", "aht_s",
+    "offered",
+    "short_abandons",
+    "answered",
+    "abandoned",
+    "timeout",
+    "overflow",
+    "answer_rate",
+    "abandon_rate",
+    "service_level",
+    "asa_s",
+    "aht_s",
 ];
 
 /// Call results (None = データなし).
@@ -132,7 +142,12 @@ pub fn agents_needed(calls_per_hour: f64, aht_s: f64, t_s: f64, target: f64) -> 
 }
 
 /// Compute call figures for the period.
-pub fn compute(src: Option<&SourceData>, p: Period, cfg: &CallsConfig, sl_target_pct: f64) -> PolarsResult<CallKpis> {
+pub fn compute(
+    src: Option<&SourceData>,
+    p: Period,
+    cfg: &CallsConfig,
+    sl_target_pct: f64,
+) -> PolarsResult<CallKpis> {
     let mut out = CallKpis::default();
     let Some(s) = src.filter(|s| s.covers(p.start_ms(), p.end_ms())) else {
         for k in KEYS {
@@ -140,12 +155,25 @@ pub fn compute(src: Option<&SourceData>, p: Period, cfg: &CallsConfig, sl_target
         }
         return Ok(out);
     };
-    let df = s.frame.clone().lazy().filter(super::within("offered_at", p.start_ms(), p.end_ms())).collect()?;
+    let df = s
+        .frame
+        .clone()
+        .lazy()
+        .filter(super::within("offered_at", p.start_ms(), p.end_ms()))
+        .collect()?;
     let outcome = frame::strs(&df, "outcome")?;
-    let (offered, answered, ended) = (frame::i64s(&df, "offered_at")?, frame::i64s(&df, "answered_at")?, frame::i64s(&df, "ended_at")?);
-    let (talk, wrap) = (frame::i64s(&df, "talk_seconds")?, frame::i64s(&df, "wrap_seconds")?);
+    let (offered, answered, ended) = (
+        frame::i64s(&df, "offered_at")?,
+        frame::i64s(&df, "answered_at")?,
+        frame::i64s(&df, "ended_at")?,
+    );
+    let (talk, wrap) = (
+        frame::i64s(&df, "talk_seconds")?,
+        frame::i64s(&df, "wrap_seconds")?,
+    );
     let has_wrap = s.present.contains("wrap_seconds");
-    let (mut n_ans, mut n_aband, mut n_short, mut n_timeout, mut n_overflow, mut n_sl) = (0, 0, 0, 0, 0, 0);
+    let (mut n_ans, mut n_aband, mut n_short, mut n_timeout, mut n_overflow, mut n_sl) =
+        (0, 0, 0, 0, 0, 0);
     let mut waits = Vec::new();
     let mut handle = Vec::new();
     let mut hourly = [(0usize, 0usize); 24];
@@ -153,11 +181,15 @@ pub fn compute(src: Option<&SourceData>, p: Period, cfg: &CallsConfig, sl_target
     let mut heat = [[0usize; 7]; 24];
     let mut short_by_hour = [0usize; 24];
     let mut days = std::collections::BTreeSet::new();
-    let mut intervals: std::collections::BTreeMap<i64, CallInterval> = std::collections::BTreeMap::new();
+    let mut intervals: std::collections::BTreeMap<i64, CallInterval> =
+        std::collections::BTreeMap::new();
     for i in 0..df.height() {
         let off = offered[i].expect("offered_at is required");
         let slot = off.div_euclid(3_600_000) * 3_600_000;
-        let iv = intervals.entry(slot).or_insert(CallInterval { start: slot, ..CallInterval::default() });
+        let iv = intervals.entry(slot).or_insert(CallInterval {
+            start: slot,
+            ..CallInterval::default()
+        });
         iv.offered += 1;
         let dt = ms_to_dt(off);
         let hour = dt.hour() as usize;
@@ -235,13 +267,23 @@ pub fn compute(src: Option<&SourceData>, p: Period, cfg: &CallsConfig, sl_target
         (0..24)
             .map(|h| {
                 let cph = (hourly[h].0 - short_by_hour[h]) as f64 / days.len().max(1) as f64;
-                let (agents, sl) = agents_needed(cph, aht, cfg.service_level_s as f64, sl_target_pct / 100.0);
-                Staffing { hour: h, calls_per_hour: cph, erlangs: cph * aht / 3600.0, agents, predicted_sl: sl }
+                let (agents, sl) =
+                    agents_needed(cph, aht, cfg.service_level_s as f64, sl_target_pct / 100.0);
+                Staffing {
+                    hour: h,
+                    calls_per_hour: cph,
+                    erlangs: cph * aht / 3600.0,
+                    agents,
+                    predicted_sl: sl,
+                }
             })
             .collect::<Vec<_>>()
     });
     for h in 0..24 {
-        f.set(format!("calls.staffing.{h:02}.agents"), staffing.as_ref().map(|s| f64::from(s[h].agents)));
+        f.set(
+            format!("calls.staffing.{h:02}.agents"),
+            staffing.as_ref().map(|s| f64::from(s[h].agents)),
+        );
     }
     out.hourly = Some(hourly);
     out.weekday = Some(weekday);

@@ -66,7 +66,11 @@ pub struct CapacityKpis {
 }
 
 /// Compute capacity statistics for the period.
-pub fn compute(src: Option<&SourceData>, p: Period, cfg: &CapacityConfig) -> PolarsResult<CapacityKpis> {
+pub fn compute(
+    src: Option<&SourceData>,
+    p: Period,
+    cfg: &CapacityConfig,
+) -> PolarsResult<CapacityKpis> {
     let mut out = CapacityKpis::default();
     let Some(s) = src.filter(|s| s.covers(p.start_ms(), p.end_ms())) else {
         out.figures.set("capacity.series", None);
@@ -85,27 +89,52 @@ pub fn compute(src: Option<&SourceData>, p: Period, cfg: &CapacityConfig) -> Pol
     }
     let df = lf
         .group_by([col("host"), col("metric"), col("resource")])
-        .agg([col("sampled_at").cast(DataType::Int64).alias("__t"), col("value").alias("__v")])
-        .sort(["host", "metric", "resource"], SortMultipleOptions::default().with_nulls_last(false))
+        .agg([
+            col("sampled_at").cast(DataType::Int64).alias("__t"),
+            col("value").alias("__v"),
+        ])
+        .sort(
+            ["host", "metric", "resource"],
+            SortMultipleOptions::default().with_nulls_last(false),
+        )
         .collect()?;
-    let (host, metric, res) = (frame::str_ca(&df, "host")?, frame::str_ca(&df, "metric")?, frame::str_ca(&df, "resource")?);
+    let (host, metric, res) = (
+        frame::str_ca(&df, "host")?,
+        frame::str_ca(&df, "metric")?,
+        frame::str_ca(&df, "resource")?,
+    );
     let (tl, vl) = (df.column("__t")?.list()?, df.column("__v")?.list()?);
     let mut series = Vec::new();
     for i in 0..df.height() {
-        let (Some(h), Some(m)) = (host.get(i), metric.get(i)) else { continue };
+        let (Some(h), Some(m)) = (host.get(i), metric.get(i)) else {
+            continue;
+        };
         let r = res.get(i);
-        let (Some(ts), Some(vs)) = (tl.get_as_series(i), vl.get_as_series(i)) else { continue };
+        let (Some(ts), Some(vs)) = (tl.get_as_series(i), vl.get_as_series(i)) else {
+            continue;
+        };
         let vs = vs.cast(&DataType::Float64)?;
-        let mut points: Vec<(i64, f64)> = ts.i64()?.iter().zip(vs.f64()?.iter()).filter_map(|(t, v)| Some((t?, v?))).collect();
+        let mut points: Vec<(i64, f64)> = ts
+            .i64()?
+            .iter()
+            .zip(vs.f64()?.iter())
+            .filter_map(|(t, v)| Some((t?, v?)))
+            .collect();
         points.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
-        let fit = fit_trend(&points[points.partition_point(|x| x.0 < trend_start)..], end);
+        let fit = fit_trend(
+            &points[points.partition_point(|x| x.0 < trend_start)..],
+            end,
+        );
         let points = &points[points.partition_point(|x| x.0 < start)..];
         if points.is_empty() {
             continue; // only history before the period
         }
         let times: Vec<i64> = points.iter().map(|x| x.0).collect();
         let mut v: Vec<f64> = points.iter().map(|x| x.1).collect();
-        let mut steps: Vec<f64> = times.windows(2).map(|w| (w[1] - w[0]) as f64 / MS_PER_MIN as f64).collect();
+        let mut steps: Vec<f64> = times
+            .windows(2)
+            .map(|w| (w[1] - w[0]) as f64 / MS_PER_MIN as f64)
+            .collect();
         let step = median_unsorted(&mut steps);
         let th = cfg.for_metric(m);
         let warn_samples = th.map_or(0, |t| v.iter().filter(|&&x| x > t.warn).count());
@@ -225,14 +254,24 @@ mod tests {
         for n in 1..60 {
             let mut v: Vec<f64> = (0..n)
                 .map(|_| {
-                    x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    x = x
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
                     ((x >> 33) % 1000) as f64 / 10.0
                 })
                 .collect();
             let mut sorted = v.clone();
             sorted.sort_by(f64::total_cmp);
-            assert_eq!(nearest_rank_unsorted(&mut v.clone(), 0.95), crate::kpi::nearest_rank(&sorted, 0.95), "n={n}");
-            assert_eq!(median_unsorted(&mut v), crate::kpi::median(&sorted), "n={n}");
+            assert_eq!(
+                nearest_rank_unsorted(&mut v.clone(), 0.95),
+                crate::kpi::nearest_rank(&sorted, 0.95),
+                "n={n}"
+            );
+            assert_eq!(
+                median_unsorted(&mut v),
+                crate::kpi::median(&sorted),
+                "n={n}"
+            );
         }
     }
 }

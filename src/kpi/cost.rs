@@ -55,7 +55,14 @@ use std::collections::BTreeMap;
 
 /// The parts of the cost that figures.md names (`cost.<part>`); labour is
 /// labour_tickets + labour_calls.
-pub const PARTS: [&str; 6] = ["labour_tickets", "labour_calls", "telephony", "infrastructure", "storage", "contracts"];
+pub const PARTS: [&str; 6] = [
+    "labour_tickets",
+    "labour_calls",
+    "telephony",
+    "infrastructure",
+    "storage",
+    "contracts",
+];
 
 /// The category of a part.
 pub fn category_of(part: &str) -> &'static str {
@@ -139,7 +146,15 @@ pub struct CostKpis {
 impl CostKpis {
     /// The actual of each category (None = データなし).
     pub fn category_actuals(&self) -> BTreeMap<&'static str, Option<f64>> {
-        CATEGORIES.iter().map(|c| (*c, self.figures.get(&format!("cost.by_category.{c}.actual")))).collect()
+        CATEGORIES
+            .iter()
+            .map(|c| {
+                (
+                    *c,
+                    self.figures.get(&format!("cost.by_category.{c}.actual")),
+                )
+            })
+            .collect()
     }
 }
 
@@ -158,7 +173,10 @@ fn month_segments(p: Period) -> Vec<(i32, u32, i64, i64)> {
 
 /// A fixed monthly amount over `p`: Σ amount × days ÷ days of the month.
 pub fn pro_rate(p: Period, monthly: f64) -> f64 {
-    month_segments(p).iter().map(|(_, _, d, dim)| monthly * *d as f64 / *dim as f64).sum()
+    month_segments(p)
+        .iter()
+        .map(|(_, _, d, dim)| monthly * *d as f64 / *dim as f64)
+        .sum()
 }
 
 /// The budget of each category over `p` (pro-rated, whole yen); None when a
@@ -168,7 +186,14 @@ pub fn budget(model: &CostModel, p: Period) -> BTreeMap<&'static str, Option<f64
     CATEGORIES
         .iter()
         .map(|c| {
-            let v: Option<f64> = segs.iter().map(|(y, m, d, dim)| model.monthly_budget(*y, *m, c).map(|b| b * *d as f64 / *dim as f64)).sum();
+            let v: Option<f64> = segs
+                .iter()
+                .map(|(y, m, d, dim)| {
+                    model
+                        .monthly_budget(*y, *m, c)
+                        .map(|b| b * *d as f64 / *dim as f64)
+                })
+                .sum();
             (*c, v.map(f64::round))
         })
         .collect()
@@ -180,17 +205,36 @@ fn sum(v: impl IntoIterator<Item = Option<f64>>) -> Option<f64> {
 
 /// The cost of a calendar month: the confirmed amounts of `[actuals]` when
 /// the model lists the month, else [`compute`].
-pub fn compute_month(model: Option<&CostModel>, tickets: Option<&SourceData>, calls: Option<&SourceData>, backups: Option<&SourceData>, month: Period) -> PolarsResult<CostKpis> {
+pub fn compute_month(
+    model: Option<&CostModel>,
+    tickets: Option<&SourceData>,
+    calls: Option<&SourceData>,
+    backups: Option<&SourceData>,
+    month: Period,
+) -> PolarsResult<CostKpis> {
     compute_with(model, tickets, calls, backups, month, true)
 }
 
 /// Compute the cost of `p` from the data (days, weeks, month-to-date and
 /// months without confirmed actuals). Without a model every figure is データなし.
-pub fn compute(model: Option<&CostModel>, tickets: Option<&SourceData>, calls: Option<&SourceData>, backups: Option<&SourceData>, p: Period) -> PolarsResult<CostKpis> {
+pub fn compute(
+    model: Option<&CostModel>,
+    tickets: Option<&SourceData>,
+    calls: Option<&SourceData>,
+    backups: Option<&SourceData>,
+    p: Period,
+) -> PolarsResult<CostKpis> {
     compute_with(model, tickets, calls, backups, p, false)
 }
 
-fn compute_with(model: Option<&CostModel>, tickets: Option<&SourceData>, calls: Option<&SourceData>, backups: Option<&SourceData>, p: Period, confirmed: bool) -> PolarsResult<CostKpis> {
+fn compute_with(
+    model: Option<&CostModel>,
+    tickets: Option<&SourceData>,
+    calls: Option<&SourceData>,
+    backups: Option<&SourceData>,
+    p: Period,
+    confirmed: bool,
+) -> PolarsResult<CostKpis> {
     let mut out = CostKpis::default();
     let Some(model) = model else {
         let none: BTreeMap<&str, Option<f64>> = CATEGORIES.iter().map(|c| (*c, None)).collect();
@@ -200,16 +244,34 @@ fn compute_with(model: Option<&CostModel>, tickets: Option<&SourceData>, calls: 
     let whole_month = confirmed && Period::month_of(p.first) == p;
     let mut parts = BTreeMap::new();
     let mut categories = BTreeMap::new();
-    if let Some(a) = whole_month.then(|| model.actuals.get(&p.month_label())).flatten() {
+    if let Some(a) = whole_month
+        .then(|| model.actuals.get(&p.month_label()))
+        .flatten()
+    {
         // A closed month: one confirmed amount per category (part = category).
         out.confirmed = true;
         for c in CATEGORIES {
             let amount = Some(a.category(c).round());
-            out.lines.push(CostLine { part: c, item: "confirmed".into(), source: "cost.toml actuals", measure: Measure::Confirmed, quantity: None, rate: 0.0, amount });
+            out.lines.push(CostLine {
+                part: c,
+                item: "confirmed".into(),
+                source: "cost.toml actuals",
+                measure: Measure::Confirmed,
+                quantity: None,
+                rate: 0.0,
+                amount,
+            });
             categories.insert(c, amount);
         }
         for part in PARTS {
-            parts.insert(part, if part.starts_with("labour_") { None } else { categories[category_of(part)] });
+            parts.insert(
+                part,
+                if part.starts_with("labour_") {
+                    None
+                } else {
+                    categories[category_of(part)]
+                },
+            );
         }
     } else {
         labour_tickets(model, tickets, p, &mut out)?;
@@ -222,7 +284,9 @@ fn compute_with(model: Option<&CostModel>, tickets: Option<&SourceData>, calls: 
             out.lines.push(fixed("contracts", name, p, *monthly));
         }
         for part in PARTS {
-            let idx: Vec<usize> = (0..out.lines.len()).filter(|i| out.lines[*i].part == part).collect();
+            let idx: Vec<usize> = (0..out.lines.len())
+                .filter(|i| out.lines[*i].part == part)
+                .collect();
             let exact: Vec<Option<f64>> = idx.iter().map(|i| out.lines[*i].amount).collect();
             let rounded = match exact.iter().copied().collect::<Option<Vec<f64>>>() {
                 Some(v) => apportion(&v).into_iter().map(Some).collect(),
@@ -233,10 +297,23 @@ fn compute_with(model: Option<&CostModel>, tickets: Option<&SourceData>, calls: 
             }
             // A part with no lines (no hosts or contracts configured) is 0 円
             // by the model, not missing data.
-            parts.insert(part, sum(out.lines.iter().filter(|l| l.part == part).map(|l| l.amount)));
+            parts.insert(
+                part,
+                sum(out
+                    .lines
+                    .iter()
+                    .filter(|l| l.part == part)
+                    .map(|l| l.amount)),
+            );
         }
         for c in CATEGORIES {
-            categories.insert(c, sum(PARTS.iter().filter(|p| category_of(p) == c).map(|p| parts[p])));
+            categories.insert(
+                c,
+                sum(PARTS
+                    .iter()
+                    .filter(|p| category_of(p) == c)
+                    .map(|p| parts[p])),
+            );
         }
     }
     for l in &out.lines {
@@ -249,7 +326,9 @@ fn compute_with(model: Option<&CostModel>, tickets: Option<&SourceData>, calls: 
             out.figures.set(l.quantity_key(), q);
         }
     }
-    let by_source = |pred: &dyn Fn(&CostLine) -> bool| sum(out.lines.iter().filter(|l| pred(l)).map(|l| l.amount));
+    let by_source = |pred: &dyn Fn(&CostLine) -> bool| {
+        sum(out.lines.iter().filter(|l| pred(l)).map(|l| l.amount))
+    };
     let sources = [
         ("tickets", by_source(&|l| l.source.starts_with("tickets."))),
         ("calls", by_source(&|l| l.source.starts_with("calls."))),
@@ -257,10 +336,14 @@ fn compute_with(model: Option<&CostModel>, tickets: Option<&SourceData>, calls: 
         ("fixed", by_source(&|l| l.source == "cost.toml")),
     ];
     for (name, v) in sources {
-        out.figures.set(format!("cost.by_source.{name}"), v.filter(|_| !out.confirmed));
+        out.figures.set(
+            format!("cost.by_source.{name}"),
+            v.filter(|_| !out.confirmed),
+        );
     }
     for (src, column, n) in &out.gaps {
-        out.figures.count(format!("cost.inputs.{src}_without_{column}"), Some(*n));
+        out.figures
+            .count(format!("cost.inputs.{src}_without_{column}"), Some(*n));
     }
     let b = budget(model, p);
     set_totals(&mut out.figures, &parts, &categories, &b);
@@ -269,12 +352,20 @@ fn compute_with(model: Option<&CostModel>, tickets: Option<&SourceData>, calls: 
 
 /// `cost.<part>`, `cost.labour`, `cost.total`, budget, variance and the
 /// figures by category.
-fn set_totals(f: &mut Figures, parts: &BTreeMap<&str, Option<f64>>, actual: &BTreeMap<&str, Option<f64>>, budget: &BTreeMap<&str, Option<f64>>) {
+fn set_totals(
+    f: &mut Figures,
+    parts: &BTreeMap<&str, Option<f64>>,
+    actual: &BTreeMap<&str, Option<f64>>,
+    budget: &BTreeMap<&str, Option<f64>>,
+) {
     for p in PARTS {
         f.set(format!("cost.{p}"), parts.get(p).copied().flatten());
     }
     for c in CATEGORIES {
-        let (v, b) = (actual.get(c).copied().flatten(), budget.get(c).copied().flatten());
+        let (v, b) = (
+            actual.get(c).copied().flatten(),
+            budget.get(c).copied().flatten(),
+        );
         f.set(format!("cost.by_category.{c}.actual"), v);
         f.set(format!("cost.by_category.{c}.budget"), b);
         let (var, var_pct) = variance(v, b);
@@ -299,7 +390,11 @@ pub fn apportion(v: &[f64]) -> Vec<f64> {
     let mut out: Vec<f64> = v.iter().map(|x| x.floor()).collect();
     let mut left = (target - out.iter().sum::<f64>()).max(0.0) as usize;
     let mut order: Vec<usize> = (0..v.len()).collect();
-    order.sort_by(|a, b| (v[*b] - out[*b]).total_cmp(&(v[*a] - out[*a])).then(a.cmp(b)));
+    order.sort_by(|a, b| {
+        (v[*b] - out[*b])
+            .total_cmp(&(v[*a] - out[*a]))
+            .then(a.cmp(b))
+    });
     for i in order {
         if left == 0 {
             break;
@@ -313,7 +408,11 @@ pub fn apportion(v: &[f64]) -> Vec<f64> {
 /// Actual − budget and its percentage of the budget (None when the budget is 0).
 pub fn variance(actual: Option<f64>, budget: Option<f64>) -> (Option<f64>, Option<f64>) {
     let v = actual.zip(budget).map(|(a, b)| a - b);
-    (v, v.zip(budget).and_then(|(v, b)| (b != 0.0).then(|| 100.0 * v / b)))
+    (
+        v,
+        v.zip(budget)
+            .and_then(|(v, b)| (b != 0.0).then(|| 100.0 * v / b)),
+    )
 }
 
 fn fixed(part: &'static str, item: &str, p: Period, monthly: f64) -> CostLine {
@@ -328,13 +427,31 @@ fn fixed(part: &'static str, item: &str, p: Period, monthly: f64) -> CostLine {
     }
 }
 
-fn labour_tickets(model: &CostModel, src: Option<&SourceData>, p: Period, out: &mut CostKpis) -> PolarsResult<()> {
-    let covered = src.filter(|s| s.covers(p.start_ms(), p.end_ms()) && s.present.contains("work_minutes"));
+fn labour_tickets(
+    model: &CostModel,
+    src: Option<&SourceData>,
+    p: Period,
+    out: &mut CostKpis,
+) -> PolarsResult<()> {
+    let covered =
+        src.filter(|s| s.covers(p.start_ms(), p.end_ms()) && s.present.contains("work_minutes"));
     let Some(s) = covered else {
-        out.lines.push(CostLine { part: "labour_tickets", item: "tickets".into(), source: "tickets.work_minutes", measure: Measure::Hours, quantity: None, rate: model.labour.default_rate, amount: None });
+        out.lines.push(CostLine {
+            part: "labour_tickets",
+            item: "tickets".into(),
+            source: "tickets.work_minutes",
+            measure: Measure::Hours,
+            quantity: None,
+            rate: model.labour.default_rate,
+            amount: None,
+        });
         return Ok(());
     };
-    let resolved = s.frame.clone().lazy().filter(super::within("resolved_at", p.start_ms(), p.end_ms()));
+    let resolved =
+        s.frame
+            .clone()
+            .lazy()
+            .filter(super::within("resolved_at", p.start_ms(), p.end_ms()));
     let df = resolved
         .clone()
         .filter(col("work_minutes").is_not_null())
@@ -342,22 +459,57 @@ fn labour_tickets(model: &CostModel, src: Option<&SourceData>, p: Period, out: &
         .agg([col("work_minutes").cast(DataType::Int64).sum().alias("m")])
         .collect()?;
     let (kinds, mins) = (frame::strs(&df, "kind")?, frame::i64s(&df, "m")?);
-    let minutes: BTreeMap<String, i64> = kinds.into_iter().zip(mins).filter_map(|(k, m)| Some((k?, m.unwrap_or(0)))).collect();
+    let minutes: BTreeMap<String, i64> = kinds
+        .into_iter()
+        .zip(mins)
+        .filter_map(|(k, m)| Some((k?, m.unwrap_or(0))))
+        .collect();
     for k in KINDS {
         let m = minutes.get(k.code).copied().unwrap_or(0);
         let rate = model.labour.rate(k.code);
         let hours = m as f64 / 60.0;
-        out.lines.push(CostLine { part: "labour_tickets", item: k.code.into(), source: "tickets.work_minutes", measure: Measure::Hours, quantity: Some(hours), rate, amount: Some(hours * rate) });
+        out.lines.push(CostLine {
+            part: "labour_tickets",
+            item: k.code.into(),
+            source: "tickets.work_minutes",
+            measure: Measure::Hours,
+            quantity: Some(hours),
+            rate,
+            amount: Some(hours * rate),
+        });
     }
-    let missing: usize = count_by(resolved.filter(col("work_minutes").is_null()), "kind")?.values().sum();
+    let missing: usize = count_by(resolved.filter(col("work_minutes").is_null()), "kind")?
+        .values()
+        .sum();
     out.gaps.push(("tickets", "work_minutes", missing));
     Ok(())
 }
 
-fn calls_lines(model: &CostModel, src: Option<&SourceData>, p: Period, out: &mut CostKpis) -> PolarsResult<()> {
+fn calls_lines(
+    model: &CostModel,
+    src: Option<&SourceData>,
+    p: Period,
+    out: &mut CostKpis,
+) -> PolarsResult<()> {
     let Some(s) = src.filter(|s| s.covers(p.start_ms(), p.end_ms())) else {
-        out.lines.push(CostLine { part: "labour_calls", item: "calls".into(), source: "calls.talk_seconds+wrap_seconds", measure: Measure::Hours, quantity: None, rate: model.labour.helpdesk_rate, amount: None });
-        out.lines.push(CostLine { part: "telephony", item: "talk".into(), source: "calls.talk_seconds", measure: Measure::Minutes, quantity: None, rate: model.telephony.per_minute, amount: None });
+        out.lines.push(CostLine {
+            part: "labour_calls",
+            item: "calls".into(),
+            source: "calls.talk_seconds+wrap_seconds",
+            measure: Measure::Hours,
+            quantity: None,
+            rate: model.labour.helpdesk_rate,
+            amount: None,
+        });
+        out.lines.push(CostLine {
+            part: "telephony",
+            item: "talk".into(),
+            source: "calls.talk_seconds",
+            measure: Measure::Minutes,
+            quantity: None,
+            rate: model.telephony.per_minute,
+            amount: None,
+        });
         for (name, monthly) in &model.telephony.lines {
             out.lines.push(fixed("telephony", name, p, *monthly));
         }
@@ -367,9 +519,19 @@ fn calls_lines(model: &CostModel, src: Option<&SourceData>, p: Period, out: &mut
     // データなし rather than talk time alone (telephony needs talk only).
     let has_wrap = s.present.contains("wrap_seconds");
     // Answered as in the call KPIs: outcome answered, or a transfer after the answer.
-    let answered = col("outcome").eq(lit("answered")).or(col("outcome").eq(lit("overflow")).and(col("answered_at").is_not_null()));
-    let df = s.frame.clone().lazy().filter(super::within("offered_at", p.start_ms(), p.end_ms()).and(answered)).collect()?;
-    let (talk, wrap) = (frame::i64s(&df, "talk_seconds")?, frame::i64s(&df, "wrap_seconds")?);
+    let answered = col("outcome").eq(lit("answered")).or(col("outcome")
+        .eq(lit("overflow"))
+        .and(col("answered_at").is_not_null()));
+    let df = s
+        .frame
+        .clone()
+        .lazy()
+        .filter(super::within("offered_at", p.start_ms(), p.end_ms()).and(answered))
+        .collect()?;
+    let (talk, wrap) = (
+        frame::i64s(&df, "talk_seconds")?,
+        frame::i64s(&df, "wrap_seconds")?,
+    );
     let (mut talk_s, mut handled_s, mut missing) = (0i64, 0i64, 0usize);
     for (t, w) in talk.iter().zip(&wrap) {
         match t {
@@ -383,8 +545,24 @@ fn calls_lines(model: &CostModel, src: Option<&SourceData>, p: Period, out: &mut
     let hours = Some(handled_s as f64 / 3600.0).filter(|_| has_wrap);
     let minutes = talk_s as f64 / 60.0;
     let (hr, pm) = (model.labour.helpdesk_rate, model.telephony.per_minute);
-    out.lines.push(CostLine { part: "labour_calls", item: "calls".into(), source: "calls.talk_seconds+wrap_seconds", measure: Measure::Hours, quantity: hours, rate: hr, amount: hours.map(|h| h * hr) });
-    out.lines.push(CostLine { part: "telephony", item: "talk".into(), source: "calls.talk_seconds", measure: Measure::Minutes, quantity: Some(minutes), rate: pm, amount: Some(minutes * pm) });
+    out.lines.push(CostLine {
+        part: "labour_calls",
+        item: "calls".into(),
+        source: "calls.talk_seconds+wrap_seconds",
+        measure: Measure::Hours,
+        quantity: hours,
+        rate: hr,
+        amount: hours.map(|h| h * hr),
+    });
+    out.lines.push(CostLine {
+        part: "telephony",
+        item: "talk".into(),
+        source: "calls.talk_seconds",
+        measure: Measure::Minutes,
+        quantity: Some(minutes),
+        rate: pm,
+        amount: Some(minutes * pm),
+    });
     for (name, monthly) in &model.telephony.lines {
         out.lines.push(fixed("telephony", name, p, *monthly));
     }
@@ -392,19 +570,50 @@ fn calls_lines(model: &CostModel, src: Option<&SourceData>, p: Period, out: &mut
     Ok(())
 }
 
-fn storage(model: &CostModel, src: Option<&SourceData>, p: Period, out: &mut CostKpis) -> PolarsResult<()> {
+fn storage(
+    model: &CostModel,
+    src: Option<&SourceData>,
+    p: Period,
+    out: &mut CostKpis,
+) -> PolarsResult<()> {
     let rate = model.storage.per_gib_month;
     // A backups source without a size column cannot be charged: データなし.
-    let Some(s) = src.filter(|s| s.covers(p.start_ms(), p.end_ms()) && s.present.contains("size_bytes")) else {
-        out.lines.push(CostLine { part: "storage", item: "backups".into(), source: "backups.size_bytes", measure: Measure::Gib, quantity: None, rate, amount: None });
+    let Some(s) =
+        src.filter(|s| s.covers(p.start_ms(), p.end_ms()) && s.present.contains("size_bytes"))
+    else {
+        out.lines.push(CostLine {
+            part: "storage",
+            item: "backups".into(),
+            source: "backups.size_bytes",
+            measure: Measure::Gib,
+            quantity: None,
+            rate,
+            amount: None,
+        });
         return Ok(());
     };
-    let df = s.frame.clone().lazy().filter(super::within("started_at", p.start_ms(), p.end_ms()).and(col("status").eq(lit("success")))).collect()?;
+    let df = s
+        .frame
+        .clone()
+        .lazy()
+        .filter(
+            super::within("started_at", p.start_ms(), p.end_ms())
+                .and(col("status").eq(lit("success"))),
+        )
+        .collect()?;
     let sizes = frame::i64s(&df, "size_bytes")?;
     let bytes: i64 = sizes.iter().flatten().sum();
     let missing = sizes.iter().filter(|s| s.is_none()).count();
     let gib = bytes as f64 / (1u64 << 30) as f64;
-    out.lines.push(CostLine { part: "storage", item: "backups".into(), source: "backups.size_bytes", measure: Measure::Gib, quantity: Some(gib), rate, amount: Some(gib * rate) });
+    out.lines.push(CostLine {
+        part: "storage",
+        item: "backups".into(),
+        source: "backups.size_bytes",
+        measure: Measure::Gib,
+        quantity: Some(gib),
+        rate,
+        amount: Some(gib * rate),
+    });
     out.gaps.push(("backups", "size_bytes", missing));
     Ok(())
 }
@@ -415,29 +624,61 @@ fn storage(model: &CostModel, src: Option<&SourceData>, p: Period, out: &mut Cos
 /// the count is 0.
 pub fn unit_costs(cost: &Figures, other: &Figures) -> Figures {
     let mut f = Figures::default();
-    let per = |num: Option<f64>, den: Option<f64>| num.zip(den).and_then(|(n, d)| (d > 0.0).then(|| n / d));
-    f.set("cost.unit.per_ticket_resolved", per(cost.get("cost.labour_tickets"), other.get("tickets.resolved.total")));
-    let calls = cost.get("cost.labour_calls").zip(cost.get("cost.telephony")).map(|(a, b)| a + b);
-    f.set("cost.unit.per_call_answered", per(calls, other.get("calls.answered")));
-    f.set("cost.unit.per_job_run", per(cost.get("cost.infrastructure"), other.get("jobs.runs")));
+    let per = |num: Option<f64>, den: Option<f64>| {
+        num.zip(den).and_then(|(n, d)| (d > 0.0).then(|| n / d))
+    };
+    f.set(
+        "cost.unit.per_ticket_resolved",
+        per(
+            cost.get("cost.labour_tickets"),
+            other.get("tickets.resolved.total"),
+        ),
+    );
+    let calls = cost
+        .get("cost.labour_calls")
+        .zip(cost.get("cost.telephony"))
+        .map(|(a, b)| a + b);
+    f.set(
+        "cost.unit.per_call_answered",
+        per(calls, other.get("calls.answered")),
+    );
+    f.set(
+        "cost.unit.per_job_run",
+        per(cost.get("cost.infrastructure"), other.get("jobs.runs")),
+    );
     f
 }
 
 /// The month-to-date figures of day D: the cost of the month's first day
 /// through D and the budget pro-rated over those days, under `cost.mtd.*`;
 /// and the rows of those days that added nothing.
-pub fn month_to_date(model: Option<&CostModel>, tickets: Option<&SourceData>, calls: Option<&SourceData>, backups: Option<&SourceData>, day: NaiveDate) -> PolarsResult<(Figures, Vec<Gap>)> {
-    let p = Period { first: Period::month_of(day).first, end_day: day + chrono::Duration::days(1) };
+pub fn month_to_date(
+    model: Option<&CostModel>,
+    tickets: Option<&SourceData>,
+    calls: Option<&SourceData>,
+    backups: Option<&SourceData>,
+    day: NaiveDate,
+) -> PolarsResult<(Figures, Vec<Gap>)> {
+    let p = Period {
+        first: Period::month_of(day).first,
+        end_day: day + chrono::Duration::days(1),
+    };
     let k = compute(model, tickets, calls, backups, p)?;
     let mut f = Figures::default();
     for (key, v) in k.figures.0 {
-        if key.starts_with("cost.detail.") || key.starts_with("cost.quantity.") || key.starts_with("cost.inputs.") {
+        if key.starts_with("cost.detail.")
+            || key.starts_with("cost.quantity.")
+            || key.starts_with("cost.inputs.")
+        {
             continue;
         }
         f.0.insert(key.replacen("cost.", "cost.mtd.", 1), v);
     }
     let month = model.map(|m| budget(m, Period::month_of(day)));
-    f.set("cost.mtd.month_budget", month.and_then(|b| sum(b.into_values())));
+    f.set(
+        "cost.mtd.month_budget",
+        month.and_then(|b| sum(b.into_values())),
+    );
     Ok((f, k.gaps))
 }
 
@@ -466,7 +707,11 @@ impl FyMonth {
 /// The fiscal year of `month` (April → March): `actuals` are the months
 /// April → `month` in order with their per-category actuals and whether they
 /// are confirmed amounts. Returns the twelve months and `cost.fy.*` figures.
-pub fn fiscal_year(model: Option<&CostModel>, month: Period, actuals: &[(Period, BTreeMap<&'static str, Option<f64>>, bool)]) -> (Vec<FyMonth>, Figures) {
+pub fn fiscal_year(
+    model: Option<&CostModel>,
+    month: Period,
+    actuals: &[(Period, BTreeMap<&'static str, Option<f64>>, bool)],
+) -> (Vec<FyMonth>, Figures) {
     let fy = Period::fiscal_year_of(month.first);
     let mut months = Vec::new();
     let mut m = Period::month_of(fy.first);
@@ -474,8 +719,16 @@ pub fn fiscal_year(model: Option<&CostModel>, month: Period, actuals: &[(Period,
         months.push(m);
         m = Period::month_of(m.end_day);
     }
-    let no_budget = || CATEGORIES.iter().map(|c| (*c, None)).collect::<BTreeMap<_, _>>();
-    let budgets: Vec<BTreeMap<&'static str, Option<f64>>> = months.iter().map(|m| model.map_or_else(no_budget, |md| budget(md, *m))).collect();
+    let no_budget = || {
+        CATEGORIES
+            .iter()
+            .map(|c| (*c, None))
+            .collect::<BTreeMap<_, _>>()
+    };
+    let budgets: Vec<BTreeMap<&'static str, Option<f64>>> = months
+        .iter()
+        .map(|m| model.map_or_else(no_budget, |md| budget(md, *m)))
+        .collect();
     let n_done = actuals.len();
     // Mean of the last three months of actuals in this fiscal year, per category.
     let last = &actuals[n_done.saturating_sub(3)..];
@@ -483,7 +736,11 @@ pub fn fiscal_year(model: Option<&CostModel>, month: Period, actuals: &[(Period,
         .iter()
         .map(|c| {
             let v: Option<f64> = sum(last.iter().map(|(_, a, _)| a.get(c).copied().flatten()));
-            (*c, v.filter(|_| !last.is_empty()).map(|v| (v / last.len() as f64).round()))
+            (
+                *c,
+                v.filter(|_| !last.is_empty())
+                    .map(|v| (v / last.len() as f64).round()),
+            )
         })
         .collect();
     let mut out = Vec::new();
@@ -500,29 +757,81 @@ pub fn fiscal_year(model: Option<&CostModel>, month: Period, actuals: &[(Period,
             (None, Some(mean.clone()), false)
         };
         f.set(format!("cost.fy.months.{label}.budget"), FyMonth::total(b));
-        f.set(format!("cost.fy.months.{label}.actual"), actual.as_ref().and_then(FyMonth::total));
-        f.set(format!("cost.fy.months.{label}.forecast"), forecast.as_ref().and_then(FyMonth::total));
+        f.set(
+            format!("cost.fy.months.{label}.actual"),
+            actual.as_ref().and_then(FyMonth::total),
+        );
+        f.set(
+            format!("cost.fy.months.{label}.forecast"),
+            forecast.as_ref().and_then(FyMonth::total),
+        );
         cum_budget = cum_budget.zip(FyMonth::total(b)).map(|(a, b)| a + b);
-        cum_actual = cum_actual.zip(actual.as_ref().or(forecast.as_ref()).and_then(FyMonth::total)).map(|(a, b)| a + b);
-        f.set(format!("cost.fy.months.{label}.cumulative_budget"), cum_budget);
+        cum_actual = cum_actual
+            .zip(
+                actual
+                    .as_ref()
+                    .or(forecast.as_ref())
+                    .and_then(FyMonth::total),
+            )
+            .map(|(a, b)| a + b);
+        f.set(
+            format!("cost.fy.months.{label}.cumulative_budget"),
+            cum_budget,
+        );
         let is_actual = actual.is_some();
-        f.set(format!("cost.fy.months.{label}.cumulative_actual"), cum_actual.filter(|_| is_actual));
-        f.set(format!("cost.fy.months.{label}.cumulative_forecast"), cum_actual.filter(|_| !is_actual || i + 1 == n_done));
+        f.set(
+            format!("cost.fy.months.{label}.cumulative_actual"),
+            cum_actual.filter(|_| is_actual),
+        );
+        f.set(
+            format!("cost.fy.months.{label}.cumulative_forecast"),
+            cum_actual.filter(|_| !is_actual || i + 1 == n_done),
+        );
         for c in CATEGORIES {
-            f.set(format!("cost.fy.months.{label}.{c}.budget"), b.get(c).copied().flatten());
-            f.set(format!("cost.fy.months.{label}.{c}.actual"), actual.as_ref().and_then(|a| a.get(c).copied().flatten()));
+            f.set(
+                format!("cost.fy.months.{label}.{c}.budget"),
+                b.get(c).copied().flatten(),
+            );
+            f.set(
+                format!("cost.fy.months.{label}.{c}.actual"),
+                actual.as_ref().and_then(|a| a.get(c).copied().flatten()),
+            );
         }
-        out.push(FyMonth { month: *m, budget: b.clone(), actual, forecast, confirmed });
+        out.push(FyMonth {
+            month: *m,
+            budget: b.clone(),
+            actual,
+            forecast,
+            confirmed,
+        });
     }
     let remaining = (months.len() - n_done) as f64;
     for c in CATEGORIES.iter().copied().chain(["total"]) {
-        let pick = |m: &BTreeMap<&'static str, Option<f64>>| if c == "total" { FyMonth::total(m) } else { m.get(c).copied().flatten() };
+        let pick = |m: &BTreeMap<&'static str, Option<f64>>| {
+            if c == "total" {
+                FyMonth::total(m)
+            } else {
+                m.get(c).copied().flatten()
+            }
+        };
         let budget_year: Option<f64> = sum(budgets.iter().map(pick));
         let budget_to_date: Option<f64> = sum(budgets[..n_done].iter().map(pick));
-        let actual_to_date: Option<f64> = if n_done == 0 { None } else { sum(actuals.iter().map(|(_, a, _)| pick(a))) };
-        let mean_c = if c == "total" { FyMonth::total(&mean) } else { mean.get(c).copied().flatten() };
+        let actual_to_date: Option<f64> = if n_done == 0 {
+            None
+        } else {
+            sum(actuals.iter().map(|(_, a, _)| pick(a)))
+        };
+        let mean_c = if c == "total" {
+            FyMonth::total(&mean)
+        } else {
+            mean.get(c).copied().flatten()
+        };
         let forecast = actual_to_date.zip(mean_c).map(|(a, m)| a + remaining * m);
-        let prefix = if c == "total" { "cost.fy".to_string() } else { format!("cost.fy.by_category.{c}") };
+        let prefix = if c == "total" {
+            "cost.fy".to_string()
+        } else {
+            format!("cost.fy.by_category.{c}")
+        };
         f.set(format!("{prefix}.budget"), budget_year);
         f.set(format!("{prefix}.budget_to_date"), budget_to_date);
         f.set(format!("{prefix}.actual_to_date"), actual_to_date);
@@ -561,7 +870,10 @@ mod tests {
     #[test]
     fn lines_add_up_to_the_rounded_part() {
         // 12 hosts pro-rated for one day of October: each ÷ 31.
-        let hosts = [80_000.0, 80_000.0, 80_000.0, 80_000.0, 120_000.0, 90_000.0, 150_000.0, 250_000.0, 250_000.0, 130_000.0, 60_000.0, 60_000.0];
+        let hosts = [
+            80_000.0, 80_000.0, 80_000.0, 80_000.0, 120_000.0, 90_000.0, 150_000.0, 250_000.0,
+            250_000.0, 130_000.0, 60_000.0, 60_000.0,
+        ];
         let exact: Vec<f64> = hosts.iter().map(|h| h / 31.0).collect();
         let r = apportion(&exact);
         // Σ = 1,430,000 ÷ 31 = 46,129.03 → 46,129, where rounding each host
@@ -569,8 +881,15 @@ mod tests {
         assert_eq!(r.iter().sum::<f64>(), 46_129.0);
         assert_eq!(exact.iter().map(|x| x.round()).sum::<f64>(), 46_131.0);
         assert!(r.iter().zip(&exact).all(|(a, e)| (a - e).abs() < 1.0));
-        assert_eq!(apportion(&[1.5, 1.5]), vec![2.0, 1.0], "ties go to the earlier line");
-        assert_eq!(apportion(&[1000.0000000001, 2249.9999999999]), vec![1000.0, 2250.0]);
+        assert_eq!(
+            apportion(&[1.5, 1.5]),
+            vec![2.0, 1.0],
+            "ties go to the earlier line"
+        );
+        assert_eq!(
+            apportion(&[1000.0000000001, 2249.9999999999]),
+            vec![1000.0, 2250.0]
+        );
     }
 
     #[test]

@@ -66,9 +66,22 @@ pub struct ItsmKpis {
 fn lines(df: &DataFrame) -> PolarsResult<Vec<TicketLine>> {
     let s = |c: &str| frame::strs(df, c);
     let i = |c: &str| frame::i64s(df, c);
-    let (id, title, kind, status, cat, sys, class, result) =
-        (s("ticket_id")?, s("title")?, s("kind")?, s("status")?, s("category")?, s("system")?, s("change_class")?, s("result")?);
-    let (prio, opened, resolved, scheduled) = (i("priority")?, i("opened_at")?, i("resolved_at")?, i("scheduled_at")?);
+    let (id, title, kind, status, cat, sys, class, result) = (
+        s("ticket_id")?,
+        s("title")?,
+        s("kind")?,
+        s("status")?,
+        s("category")?,
+        s("system")?,
+        s("change_class")?,
+        s("result")?,
+    );
+    let (prio, opened, resolved, scheduled) = (
+        i("priority")?,
+        i("opened_at")?,
+        i("resolved_at")?,
+        i("scheduled_at")?,
+    );
     let planned = frame::bools(df, "planned")?;
     Ok((0..df.height())
         .map(|r| TicketLine {
@@ -104,7 +117,14 @@ pub fn compute(src: Option<&SourceData>, p: Period) -> PolarsResult<ItsmKpis> {
     let mut out = ItsmKpis::default();
     let next = Period::month_of(p.end_day);
     let Some(s) = src.filter(|s| s.covers(p.start_ms(), p.end_ms())) else {
-        for k in ["incidents.received", "problems.active", "problems.open_at_end", "releases.total", "configuration.received", "schedule.next_month.total"] {
+        for k in [
+            "incidents.received",
+            "problems.active",
+            "problems.open_at_end",
+            "releases.total",
+            "configuration.received",
+            "schedule.next_month.total",
+        ] {
             out.figures.set(k, None);
         }
         return Ok(out);
@@ -114,21 +134,34 @@ pub fn compute(src: Option<&SourceData>, p: Period) -> PolarsResult<ItsmKpis> {
         .frame
         .clone()
         .lazy()
-        .filter(wanted.iter().map(|k| col("kind").eq(lit(*k))).reduce(|a, b| a.or(b)).expect("kinds"))
+        .filter(
+            wanted
+                .iter()
+                .map(|k| col("kind").eq(lit(*k)))
+                .reduce(|a, b| a.or(b))
+                .expect("kinds"),
+        )
         .sort(["opened_at", "ticket_id"], Default::default())
         .collect()?;
     let all = lines(&df)?;
     let f = &mut out.figures;
 
     // Incidents received in the period.
-    let incidents: Vec<&TicketLine> = all.iter().filter(|t| t.kind == "incident" && in_p(t.opened_at, p)).collect();
+    let incidents: Vec<&TicketLine> = all
+        .iter()
+        .filter(|t| t.kind == "incident" && in_p(t.opened_at, p))
+        .collect();
     f.count("incidents.received", Some(incidents.len()));
     let mut by_cat = BTreeMap::new();
     let mut by_sys = BTreeMap::new();
     let mut by_prio = [0usize; 4];
     for t in &incidents {
-        *by_cat.entry(t.category.clone().unwrap_or_default()).or_insert(0) += 1;
-        *by_sys.entry(t.system.clone().unwrap_or_default()).or_insert(0) += 1;
+        *by_cat
+            .entry(t.category.clone().unwrap_or_default())
+            .or_insert(0) += 1;
+        *by_sys
+            .entry(t.system.clone().unwrap_or_default())
+            .or_insert(0) += 1;
         if let Some(pr) = t.priority.filter(|p| (1..=4).contains(p)) {
             by_prio[(pr - 1) as usize] += 1;
         }
@@ -143,22 +176,49 @@ pub fn compute(src: Option<&SourceData>, p: Period) -> PolarsResult<ItsmKpis> {
     // Problems open at some time in the period; open at its end.
     let (start, end) = (p.start_ms(), p.end_ms());
     let active = |t: &TicketLine| {
-        t.status != "cancelled" && t.opened_at.is_some_and(|o| o < end) && t.resolved_at.is_none_or(|r| r >= start)
+        t.status != "cancelled"
+            && t.opened_at.is_some_and(|o| o < end)
+            && t.resolved_at.is_none_or(|r| r >= start)
     };
-    let problems: Vec<TicketLine> = all.iter().filter(|t| t.kind == "problem" && active(t)).cloned().collect();
+    let problems: Vec<TicketLine> = all
+        .iter()
+        .filter(|t| t.kind == "problem" && active(t))
+        .cloned()
+        .collect();
     f.count("problems.active", Some(problems.len()));
-    f.count("problems.received", Some(problems.iter().filter(|t| in_p(t.opened_at, p)).count()));
-    f.count("problems.resolved", Some(problems.iter().filter(|t| in_p(t.resolved_at, p)).count()));
-    f.count("problems.open_at_end", Some(problems.iter().filter(|t| t.resolved_at.is_none_or(|r| r >= end)).count()));
+    f.count(
+        "problems.received",
+        Some(problems.iter().filter(|t| in_p(t.opened_at, p)).count()),
+    );
+    f.count(
+        "problems.resolved",
+        Some(problems.iter().filter(|t| in_p(t.resolved_at, p)).count()),
+    );
+    f.count(
+        "problems.open_at_end",
+        Some(
+            problems
+                .iter()
+                .filter(|t| t.resolved_at.is_none_or(|r| r >= end))
+                .count(),
+        ),
+    );
     out.problems = Some(problems);
 
     // Changes opened in the period, by class × result.
-    let changes: Vec<TicketLine> = all.iter().filter(|t| t.kind == "change" && in_p(t.opened_at, p)).cloned().collect();
+    let changes: Vec<TicketLine> = all
+        .iter()
+        .filter(|t| t.kind == "change" && in_p(t.opened_at, p))
+        .cloned()
+        .collect();
     for class in super::tickets::CHANGE_CLASSES.iter().chain(&[""]) {
         for result in RESULTS {
             let n = changes
                 .iter()
-                .filter(|t| t.change_class.as_deref().unwrap_or("") == *class && t.result.as_deref().unwrap_or("") == result)
+                .filter(|t| {
+                    t.change_class.as_deref().unwrap_or("") == *class
+                        && t.result.as_deref().unwrap_or("") == result
+                })
                 .count();
             let c = if class.is_empty() { "unset" } else { class };
             let r = if result.is_empty() { "none" } else { result };
@@ -168,21 +228,37 @@ pub fn compute(src: Option<&SourceData>, p: Period) -> PolarsResult<ItsmKpis> {
     out.changes = Some(changes);
 
     // Releases opened or scheduled in the period.
-    let releases: Vec<TicketLine> =
-        all.iter().filter(|t| t.kind == "release" && (in_p(t.opened_at, p) || in_p(t.scheduled_at, p))).cloned().collect();
+    let releases: Vec<TicketLine> = all
+        .iter()
+        .filter(|t| t.kind == "release" && (in_p(t.opened_at, p) || in_p(t.scheduled_at, p)))
+        .cloned()
+        .collect();
     f.count("releases.total", Some(releases.len()));
     for result in RESULTS {
         let r = if result.is_empty() { "none" } else { result };
-        f.count(format!("releases.result.{r}"), Some(releases.iter().filter(|t| t.result.as_deref().unwrap_or("") == result).count()));
+        f.count(
+            format!("releases.result.{r}"),
+            Some(
+                releases
+                    .iter()
+                    .filter(|t| t.result.as_deref().unwrap_or("") == result)
+                    .count(),
+            ),
+        );
     }
     out.releases = Some(releases);
 
     // 構成管理: received per category.
     let mut cfg_cat = BTreeMap::new();
     let mut n_cfg = 0;
-    for t in all.iter().filter(|t| t.kind == "config" && in_p(t.opened_at, p)) {
+    for t in all
+        .iter()
+        .filter(|t| t.kind == "config" && in_p(t.opened_at, p))
+    {
         n_cfg += 1;
-        *cfg_cat.entry(t.category.clone().unwrap_or_default()).or_insert(0) += 1;
+        *cfg_cat
+            .entry(t.category.clone().unwrap_or_default())
+            .or_insert(0) += 1;
     }
     f.count("configuration.received", Some(n_cfg));
     out.configuration_by_category = Some(ranked(cfg_cat));
@@ -192,10 +268,18 @@ pub fn compute(src: Option<&SourceData>, p: Period) -> PolarsResult<ItsmKpis> {
     if s.present.contains("scheduled_at") {
         let mut sched: Vec<TicketLine> = all
             .iter()
-            .filter(|t| matches!(t.kind.as_str(), "change" | "release") && t.status != "cancelled" && in_p(t.scheduled_at, next))
+            .filter(|t| {
+                matches!(t.kind.as_str(), "change" | "release")
+                    && t.status != "cancelled"
+                    && in_p(t.scheduled_at, next)
+            })
             .cloned()
             .collect();
-        sched.sort_by(|a, b| a.scheduled_at.cmp(&b.scheduled_at).then(a.ticket_id.cmp(&b.ticket_id)));
+        sched.sort_by(|a, b| {
+            a.scheduled_at
+                .cmp(&b.scheduled_at)
+                .then(a.ticket_id.cmp(&b.ticket_id))
+        });
         f.count("schedule.next_month.total", Some(sched.len()));
         out.next_month = Some(sched);
     } else {

@@ -72,7 +72,16 @@ pub struct JobKpis {
     pub problems: Option<Vec<Instance>>,
 }
 
-const KEYS: [&str; 8] = ["instances", "runs", "reruns", "first_run_success_pct", "final_success_pct", "failed_instances", "late", "duration_anomalies"];
+const KEYS: [&str; 8] = [
+    "instances",
+    "runs",
+    "reruns",
+    "first_run_success_pct",
+    "final_success_pct",
+    "failed_instances",
+    "late",
+    "duration_anomalies",
+];
 
 struct Row {
     job: String,
@@ -86,7 +95,11 @@ struct Row {
 }
 
 /// Compute job figures. `deadlines` maps job names to configured deadlines.
-pub fn compute(src: Option<&SourceData>, p: Period, deadlines: &BTreeMap<String, DeadlineRule>) -> PolarsResult<JobKpis> {
+pub fn compute(
+    src: Option<&SourceData>,
+    p: Period,
+    deadlines: &BTreeMap<String, DeadlineRule>,
+) -> PolarsResult<JobKpis> {
     let mut out = JobKpis::default();
     let Some(s) = src.filter(|s| s.covers(p.start_ms(), p.end_ms())) else {
         for k in KEYS {
@@ -102,8 +115,16 @@ pub fn compute(src: Option<&SourceData>, p: Period, deadlines: &BTreeMap<String,
         .sort(["started_at"], Default::default())
         .collect()?;
     let (jobs, nets) = (frame::strs(&df, "job_name")?, frame::strs(&df, "jobnet")?);
-    let (sched, start, end) = (frame::i64s(&df, "scheduled_at")?, frame::i64s(&df, "started_at")?, frame::i64s(&df, "ended_at")?);
-    let (status, attempt, deadline) = (frame::strs(&df, "status")?, frame::i64s(&df, "attempt")?, frame::i64s(&df, "deadline")?);
+    let (sched, start, end) = (
+        frame::i64s(&df, "scheduled_at")?,
+        frame::i64s(&df, "started_at")?,
+        frame::i64s(&df, "ended_at")?,
+    );
+    let (status, attempt, deadline) = (
+        frame::strs(&df, "status")?,
+        frame::i64s(&df, "attempt")?,
+        frame::i64s(&df, "deadline")?,
+    );
     let rows: Vec<Row> = (0..df.height())
         .map(|i| Row {
             job: jobs[i].clone().unwrap_or_default(),
@@ -143,7 +164,10 @@ pub fn compute(src: Option<&SourceData>, p: Period, deadlines: &BTreeMap<String,
     let mut ok_runs: HashMap<&str, Vec<(i64, f64)>> = HashMap::new();
     for r in &rows {
         if let (true, Some(e)) = (ok(&r.status), r.end) {
-            ok_runs.entry(r.job.as_str()).or_default().push((r.start, (e - r.start) as f64 / MS_PER_MIN as f64));
+            ok_runs
+                .entry(r.job.as_str())
+                .or_default()
+                .push((r.start, (e - r.start) as f64 / MS_PER_MIN as f64));
         }
     }
     let baseline = |job: &str, before: i64| -> Option<f64> {
@@ -161,7 +185,8 @@ pub fn compute(src: Option<&SourceData>, p: Period, deadlines: &BTreeMap<String,
     let mut anomalies = 0;
     let (mut with_deadline, mut assessed) = (0, 0);
     let mut list = Vec::new();
-    let (mut n_inst, mut runs, mut reruns, mut first_ok, mut final_ok, mut failed, mut late) = (0, 0, 0, 0, 0, 0, 0);
+    let (mut n_inst, mut runs, mut reruns, mut first_ok, mut final_ok, mut failed, mut late) =
+        (0, 0, 0, 0, 0, 0, 0);
     for idx in &instances {
         let first = &rows[idx[0]];
         let key_time = first.sched.unwrap_or(first.start);
@@ -169,7 +194,11 @@ pub fn compute(src: Option<&SourceData>, p: Period, deadlines: &BTreeMap<String,
             continue;
         }
         let last = &rows[*idx.last().expect("non-empty")];
-        let first_attempt = idx.iter().map(|&i| &rows[i]).min_by_key(|r| (r.attempt, r.start)).expect("non-empty");
+        let first_attempt = idx
+            .iter()
+            .map(|&i| &rows[i])
+            .min_by_key(|r| (r.attempt, r.start))
+            .expect("non-empty");
         let dl = idx.iter().find_map(|&i| rows[i].deadline).or_else(|| {
             deadlines.get(&first.job).map(|rule| {
                 let day = ms_to_dt(key_time).date() + Duration::days(rule.day_offset);
@@ -181,7 +210,10 @@ pub fn compute(src: Option<&SourceData>, p: Period, deadlines: &BTreeMap<String,
             (Some(d), None) => last.status == "running" && pend > d,
             _ => false,
         };
-        let duration_min = last.end.filter(|_| ok(&last.status)).map(|e| (e - last.start) as f64 / MS_PER_MIN as f64);
+        let duration_min = last
+            .end
+            .filter(|_| ok(&last.status))
+            .map(|e| (e - last.start) as f64 / MS_PER_MIN as f64);
         let baseline_p95_min = duration_min.and_then(|_| baseline(&first.job, last.start));
         let anomaly = matches!((duration_min, baseline_p95_min), (Some(d), Some(b)) if d > 1.5 * b);
         anomalies += usize::from(anomaly);
@@ -223,7 +255,10 @@ pub fn compute(src: Option<&SourceData>, p: Period, deadlines: &BTreeMap<String,
     // No instance with a deadline (data or config) → lateness unknown; no
     // instance with enough history → anomalies unknown: データなし, not 0.
     f.count("jobs.late", (with_deadline > 0).then_some(late));
-    f.count("jobs.duration_anomalies", (assessed > 0).then_some(anomalies));
+    f.count(
+        "jobs.duration_anomalies",
+        (assessed > 0).then_some(anomalies),
+    );
     out.problems = Some(list);
     Ok(out)
 }

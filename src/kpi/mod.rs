@@ -66,7 +66,16 @@ impl PeriodKpis {
     /// All figures in one map.
     pub fn figures(&self) -> Figures {
         let mut f = Figures::default();
-        for part in [&self.tickets.figures, &self.sla.figures, &self.availability.figures, &self.jobs.figures, &self.backups.figures, &self.capacity.figures, &self.calls.figures, &self.cost.figures] {
+        for part in [
+            &self.tickets.figures,
+            &self.sla.figures,
+            &self.availability.figures,
+            &self.jobs.figures,
+            &self.backups.figures,
+            &self.capacity.figures,
+            &self.calls.figures,
+            &self.cost.figures,
+        ] {
             f.extend(part.clone());
         }
         f
@@ -75,12 +84,21 @@ impl PeriodKpis {
 
 /// The service-level target (%) used for Erlang C staffing.
 pub fn sl_target_pct(cfg: &Config) -> f64 {
-    cfg.site.targets.get("calls.service_level").and_then(|t| t.min).unwrap_or(80.0)
+    cfg.site
+        .targets
+        .get("calls.service_level")
+        .and_then(|t| t.min)
+        .unwrap_or(80.0)
 }
 
 /// Compute every KPI for `p`. `clocks` are the dataset's SLA clocks
 /// ([`sla::clocks_of`]), computed once and shared across periods.
-pub fn compute_period(ds: &Dataset, cfg: &Config, p: Period, clocks: Option<&[sla::Clock]>) -> anyhow::Result<PeriodKpis> {
+pub fn compute_period(
+    ds: &Dataset,
+    cfg: &Config,
+    p: Period,
+    clocks: Option<&[sla::Clock]>,
+) -> anyhow::Result<PeriodKpis> {
     let s = &cfg.site;
     // Capacity (millions of samples) dominates; the other families run
     // beside it on this thread.
@@ -97,16 +115,33 @@ pub fn compute_period(ds: &Dataset, cfg: &Config, p: Period, clocks: Option<&[sl
                 calls::compute(ds.get("calls"), p, &s.calls, sl_target_pct(cfg))?,
             ))
         })();
-        let capacity = cap.join().map_err(|_| anyhow::anyhow!("capacity KPIs panicked"))??;
+        let capacity = cap
+            .join()
+            .map_err(|_| anyhow::anyhow!("capacity KPIs panicked"))??;
         let (tickets, sla, availability, jobs, backups, calls) = rest?;
         let cost = with_unit_costs(cost?, [&tickets.figures, &calls.figures, &jobs.figures]);
-        Ok(PeriodKpis { period: p, tickets, sla, availability, jobs, backups, capacity, calls, cost })
+        Ok(PeriodKpis {
+            period: p,
+            tickets,
+            sla,
+            availability,
+            jobs,
+            backups,
+            capacity,
+            calls,
+            cost,
+        })
     })
 }
 
 /// The cost of `p` with its unit costs; `others` are the period's ticket,
 /// call and job figures (the denominators).
-pub fn period_cost(ds: &Dataset, cfg: &Config, p: Period, others: [&Figures; 3]) -> anyhow::Result<cost::CostKpis> {
+pub fn period_cost(
+    ds: &Dataset,
+    cfg: &Config,
+    p: Period,
+    others: [&Figures; 3],
+) -> anyhow::Result<cost::CostKpis> {
     Ok(with_unit_costs(period_cost_lines(ds, cfg, p)?, others))
 }
 
@@ -152,7 +187,12 @@ pub fn figure_unit(key: &str) -> &'static str {
         }
     }
     let last = k.rsplit('.').next().unwrap_or(k);
-    let pct = last.ends_with("_pct") || last == "pct" || matches!(k, "calls.answer_rate" | "calls.abandon_rate" | "calls.service_level");
+    let pct = last.ends_with("_pct")
+        || last == "pct"
+        || matches!(
+            k,
+            "calls.answer_rate" | "calls.abandon_rate" | "calls.service_level"
+        );
     if pct {
         return if change { "pt" } else { "%" };
     }
@@ -160,7 +200,11 @@ pub fn figure_unit(key: &str) -> &'static str {
         let metric = k.rsplitn(2, '.').nth(1).unwrap_or("");
         let metric = metric.split('@').next().unwrap_or(metric);
         return if metric.ends_with("_pct") {
-            if change { "pt" } else { "%" }
+            if change {
+                "pt"
+            } else {
+                "%"
+            }
         } else if metric.ends_with("_mbps") {
             "Mbps"
         } else {
@@ -267,7 +311,12 @@ pub fn count_by(lf: LazyFrame, key: &str) -> PolarsResult<BTreeMap<String, usize
 /// Number of rows.
 pub fn count(lf: LazyFrame) -> PolarsResult<usize> {
     let df = lf.select([len().alias("__n")]).collect()?;
-    Ok(df.column("__n")?.cast(&DataType::Int64)?.i64()?.get(0).unwrap_or(0) as usize)
+    Ok(df
+        .column("__n")?
+        .cast(&DataType::Int64)?
+        .i64()?
+        .get(0)
+        .unwrap_or(0) as usize)
 }
 
 #[cfg(test)]
@@ -295,16 +344,28 @@ mod tests {
         assert_eq!(figure_unit("sla.response.incident.p1.mean_min"), "分");
         assert_eq!(figure_unit("capacity.db01.disk_pct@/data.p95"), "%");
         assert_eq!(figure_unit("capacity.web01.net_mbps.max"), "Mbps");
-        assert_eq!(figure_unit("capacity.db01.disk_pct@/data.warn_minutes"), "分");
+        assert_eq!(
+            figure_unit("capacity.db01.disk_pct@/data.warn_minutes"),
+            "分"
+        );
         assert_eq!(figure_unit("capacity.db01.disk_pct@/data.count"), "件");
         assert_eq!(figure_unit("cost.total"), "円");
         assert_eq!(figure_unit("cost.variance_pct"), "%");
-        assert_eq!(figure_unit("cost.fy.by_category.labour.forecast_variance_pct"), "%");
-        assert_eq!(figure_unit("cost.quantity.labour_tickets.incident.work_min"), "分");
+        assert_eq!(
+            figure_unit("cost.fy.by_category.labour.forecast_variance_pct"),
+            "%"
+        );
+        assert_eq!(
+            figure_unit("cost.quantity.labour_tickets.incident.work_min"),
+            "分"
+        );
         assert_eq!(figure_unit("cost.quantity.storage.backups.gib"), "GiB");
         assert_eq!(figure_unit("cost.quantity.contracts.保守.days"), "日");
         assert_eq!(figure_unit("cost.unit.per_call_answered"), "円/呼");
-        assert_eq!(figure_unit("cost.inputs.tickets_without_work_minutes"), "件");
+        assert_eq!(
+            figure_unit("cost.inputs.tickets_without_work_minutes"),
+            "件"
+        );
         assert_eq!(figure_unit("cost.fy.months.2026-04.actual"), "円");
         assert_eq!(figure_unit("calls.staffing.09.agents"), "人");
         assert_eq!(figure_unit("jobs.instances"), "件");

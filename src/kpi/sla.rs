@@ -68,12 +68,18 @@ pub type Pauses = HashMap<String, Vec<(i64, Option<i64>)>>;
 /// (`ticket_id`, `changed_at`, `to_status`).
 pub fn pauses_from_history(df: &DataFrame) -> PolarsResult<Pauses> {
     let df = df.sort(["ticket_id", "changed_at"], SortMultipleOptions::default())?;
-    let (ids, at, to) = (frame::str_ca(&df, "ticket_id")?, frame::i64s(&df, "changed_at")?, frame::str_ca(&df, "to_status")?);
+    let (ids, at, to) = (
+        frame::str_ca(&df, "ticket_id")?,
+        frame::i64s(&df, "changed_at")?,
+        frame::str_ca(&df, "to_status")?,
+    );
     let mut out: Pauses = HashMap::new();
     let mut cur: Option<&str> = None;
     let mut start: Option<i64> = None;
     for i in 0..df.height() {
-        let (Some(id), Some(t), Some(s)) = (ids.get(i), at[i], to.get(i)) else { continue };
+        let (Some(id), Some(t), Some(s)) = (ids.get(i), at[i], to.get(i)) else {
+            continue;
+        };
         if cur != Some(id) {
             if let (Some(c), Some(a)) = (cur, start) {
                 out.get_mut(c).expect("seen").push((a, None));
@@ -100,10 +106,18 @@ pub fn pauses_from_history(df: &DataFrame) -> PolarsResult<Pauses> {
 /// Compute every clock of every ticket that has a target. A ticket whose
 /// clock cannot be computed (a date outside the holiday list's years) is
 /// left out and named in the returned problems, never silently.
-pub fn clocks(tickets: &DataFrame, history: Option<&Pauses>, targets: &[SlaTarget], cals: &Calendars) -> Result<(Vec<Clock>, Vec<String>)> {
+pub fn clocks(
+    tickets: &DataFrame,
+    history: Option<&Pauses>,
+    targets: &[SlaTarget],
+    cals: &Calendars,
+) -> Result<(Vec<Clock>, Vec<String>)> {
     let mut by_key: HashMap<(&str, i64), Vec<usize>> = HashMap::new();
     for (i, t) in targets.iter().enumerate() {
-        by_key.entry((t.kind.as_str(), t.priority)).or_default().push(i);
+        by_key
+            .entry((t.kind.as_str(), t.priority))
+            .or_default()
+            .push(i);
     }
     let ids = frame::str_ca(tickets, "ticket_id")?;
     let titles = frame::str_ca(tickets, "title")?;
@@ -119,14 +133,34 @@ pub fn clocks(tickets: &DataFrame, history: Option<&Pauses>, targets: &[SlaTarge
     let mut out = Vec::new();
     let mut problems = Vec::new();
     for i in 0..tickets.height() {
-        let (Some(kind), Some(p), Some(open)) = (kinds.get(i), prio[i], opened[i]) else { continue };
-        let Some(tix) = by_key.get(&(kind, p)) else { continue };
+        let (Some(kind), Some(p), Some(open)) = (kinds.get(i), prio[i], opened[i]) else {
+            continue;
+        };
+        let Some(tix) = by_key.get(&(kind, p)) else {
+            continue;
+        };
         let id = ids.get(i).unwrap_or("");
         let st = status.get(i).unwrap_or("");
         let hist = history.and_then(|h| h.get(id));
         for &ti in tix {
             let t = &targets[ti];
-            match one_clock(t, ti, cals, id, st, kind, p, open, titles.get(i), systems.get(i), first[i], resolved[i], closed[i], pending[i], hist) {
+            match one_clock(
+                t,
+                ti,
+                cals,
+                id,
+                st,
+                kind,
+                p,
+                open,
+                titles.get(i),
+                systems.get(i),
+                first[i],
+                resolved[i],
+                closed[i],
+                pending[i],
+                hist,
+            ) {
                 Ok(c) => out.push(c),
                 Err(e) => problems.push(format!("{e:#}")),
             }
@@ -154,7 +188,9 @@ fn one_clock(
     pending: Option<i64>,
     hist: Option<&Vec<(i64, Option<i64>)>>,
 ) -> Result<Clock> {
-    let cal = cals.get(&t.calendar).ok_or_else(|| anyhow!("calendar {:?} is not defined", t.calendar))?;
+    let cal = cals
+        .get(&t.calendar)
+        .ok_or_else(|| anyhow!("calendar {:?} is not defined", t.calendar))?;
     let event = match t.clock {
         ClockKind::Response => first.or(resolved),
         // A cancelled ticket's closed_at is not a resolution.
@@ -165,7 +201,10 @@ fn one_clock(
     // Pauses as intervals, and the extra allowance of pending_minutes.
     let (pauses, allowance): (Vec<(i64, Option<i64>)>, i64) = match hist {
         Some(h) => (h.iter().map(|&(a, b)| (a, b.or(event))).collect(), 0),
-        None if t.clock == ClockKind::Resolution => (Vec::new(), pending.unwrap_or(0).max(0).saturating_mul(MS_PER_MIN)),
+        None if t.clock == ClockKind::Resolution => (
+            Vec::new(),
+            pending.unwrap_or(0).max(0).saturating_mul(MS_PER_MIN),
+        ),
         None => (Vec::new(), 0),
     };
     let ctx = || format!("SLA clock of ticket {id}");
@@ -205,7 +244,9 @@ fn one_clock(
     } else if st == "cancelled" {
         return Ok(c); // never breaches while open
     }
-    c.deadline = cal.deadline(open, need.saturating_add(allowance), &pauses).with_context(ctx)?;
+    c.deadline = cal
+        .deadline(open, need.saturating_add(allowance), &pauses)
+        .with_context(ctx)?;
     c.decided_at = c.deadline;
     Ok(c)
 }
@@ -219,7 +260,14 @@ pub struct SlaKpis {
     pub breaches: Option<Vec<Clock>>,
 }
 
-const STATS: [&str; 6] = ["population", "met", "compliance_pct", "mean_min", "median_min", "p90_min"];
+const STATS: [&str; 6] = [
+    "population",
+    "met",
+    "compliance_pct",
+    "mean_min",
+    "median_min",
+    "p90_min",
+];
 
 /// Figures of the clocks for period `p`. `clocks` is `None` when the tickets
 /// source is absent or does not cover the period (every figure データなし).
@@ -263,15 +311,24 @@ pub fn summarise(clocks: Option<&[Clock]>, p: Period, targets: &[SlaTarget]) -> 
         f.set(format!("{k}.median_min"), median(&times[i]));
         f.set(format!("{k}.p90_min"), nearest_rank(&times[i], 0.90));
     }
-    breaches.sort_by(|a, b| (a.decided_at, &a.ticket_id, a.clock).cmp(&(b.decided_at, &b.ticket_id, b.clock)));
+    breaches.sort_by(|a, b| {
+        (a.decided_at, &a.ticket_id, a.clock).cmp(&(b.decided_at, &b.ticket_id, b.clock))
+    });
     out.breaches = Some(breaches);
     out
 }
 
 /// All clocks of a dataset's tickets (None when tickets are absent).
 /// Also returns the tickets left out (see [`clocks`]).
-pub fn clocks_of(tickets: Option<&SourceData>, history: Option<&SourceData>, targets: &[SlaTarget], cals: &Calendars) -> Result<(Option<Vec<Clock>>, Vec<String>)> {
-    let Some(t) = tickets else { return Ok((None, Vec::new())) };
+pub fn clocks_of(
+    tickets: Option<&SourceData>,
+    history: Option<&SourceData>,
+    targets: &[SlaTarget],
+    cals: &Calendars,
+) -> Result<(Option<Vec<Clock>>, Vec<String>)> {
+    let Some(t) = tickets else {
+        return Ok((None, Vec::new()));
+    };
     let pauses = history.map(|h| pauses_from_history(&h.frame)).transpose()?;
     let (c, problems) = clocks(&t.frame, pauses.as_ref(), targets, cals)?;
     Ok((Some(c), problems))
@@ -281,13 +338,20 @@ pub fn clocks_of(tickets: Option<&SourceData>, history: Option<&SourceData>, tar
 /// A clock whose event column is absent from every file is データなし
 /// (never measured against another event): response needs
 /// `first_response_at`; resolution needs `resolved_at` or `closed_at`.
-pub fn compute(tickets: Option<&SourceData>, all: Option<&[Clock]>, p: Period, targets: &[SlaTarget]) -> SlaKpis {
+pub fn compute(
+    tickets: Option<&SourceData>,
+    all: Option<&[Clock]>,
+    p: Period,
+    targets: &[SlaTarget],
+) -> SlaKpis {
     let covered = tickets.is_some_and(|s| s.covers(p.start_ms(), p.end_ms()));
     let mut out = summarise(all.filter(|_| covered), p, targets);
     let Some(s) = tickets else { return out };
     let measurable = |c: ClockKind| match c {
         ClockKind::Response => s.present.contains("first_response_at"),
-        ClockKind::Resolution => s.present.contains("resolved_at") || s.present.contains("closed_at"),
+        ClockKind::Resolution => {
+            s.present.contains("resolved_at") || s.present.contains("closed_at")
+        }
     };
     for t in targets.iter().filter(|t| !measurable(t.clock)) {
         for st in STATS {

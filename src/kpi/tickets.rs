@@ -49,7 +49,14 @@ pub fn compute(src: Option<&SourceData>, p: Period, top_n: usize) -> PolarsResul
                 f.set(format!("tickets.{what}.{}", k.code), None);
             }
         }
-        for k in ["tickets.fcr_pct", "tickets.escalation_pct", "tickets.reopen_pct", "changes.total", "changes.success_pct", "changes.emergency_pct"] {
+        for k in [
+            "tickets.fcr_pct",
+            "tickets.escalation_pct",
+            "tickets.reopen_pct",
+            "changes.total",
+            "changes.success_pct",
+            "changes.emergency_pct",
+        ] {
             f.set(k, None);
         }
         for c in CHANGE_CLASSES {
@@ -62,17 +69,33 @@ pub fn compute(src: Option<&SourceData>, p: Period, top_n: usize) -> PolarsResul
     let received = lf.clone().filter(within("opened_at", start, end));
     let resolved = lf.clone().filter(within("resolved_at", start, end));
     let backlog = lf.clone().filter(
-        col("opened_at").cast(DataType::Int64).lt(lit(end))
+        col("opened_at")
+            .cast(DataType::Int64)
+            .lt(lit(end))
             .and(col("status").neq(lit("cancelled")))
-            .and(col("resolved_at").is_null().or(col("resolved_at").cast(DataType::Int64).gt_eq(lit(end)))),
+            .and(
+                col("resolved_at")
+                    .is_null()
+                    .or(col("resolved_at").cast(DataType::Int64).gt_eq(lit(end))),
+            ),
     );
     let mut totals = [0usize; 3];
-    for (i, (what, frame)) in [("received", &received), ("resolved", &resolved), ("backlog", &backlog)].into_iter().enumerate() {
+    for (i, (what, frame)) in [
+        ("received", &received),
+        ("resolved", &resolved),
+        ("backlog", &backlog),
+    ]
+    .into_iter()
+    .enumerate()
+    {
         let by_kind = count_by(frame.clone(), "kind")?;
         totals[i] = by_kind.values().sum();
         f.count(format!("tickets.{what}.total"), Some(totals[i]));
         for k in KINDS {
-            f.count(format!("tickets.{what}.{}", k.code), Some(by_kind.get(k.code).copied().unwrap_or(0)));
+            f.count(
+                format!("tickets.{what}.{}", k.code),
+                Some(by_kind.get(k.code).copied().unwrap_or(0)),
+            );
         }
     }
 
@@ -85,15 +108,27 @@ pub fn compute(src: Option<&SourceData>, p: Period, top_n: usize) -> PolarsResul
     let n_inq = count(inquiries_resolved.clone())?;
     f.set(
         "tickets.fcr_pct",
-        rate(s.present.contains("first_contact_resolved"), inquiries_resolved.filter(col("first_contact_resolved").eq(lit(true))), n_inq)?,
+        rate(
+            s.present.contains("first_contact_resolved"),
+            inquiries_resolved.filter(col("first_contact_resolved").eq(lit(true))),
+            n_inq,
+        )?,
     );
     f.set(
         "tickets.escalation_pct",
-        rate(s.present.contains("escalated"), received.clone().filter(col("escalated").eq(lit(true))), n_received)?,
+        rate(
+            s.present.contains("escalated"),
+            received.clone().filter(col("escalated").eq(lit(true))),
+            n_received,
+        )?,
     );
     f.set(
         "tickets.reopen_pct",
-        rate(s.present.contains("reopened"), resolved.clone().filter(col("reopened").gt(lit(0i64))), n_resolved)?,
+        rate(
+            s.present.contains("reopened"),
+            resolved.clone().filter(col("reopened").gt(lit(0i64))),
+            n_resolved,
+        )?,
     );
 
     // Changes opened in the period.
@@ -102,12 +137,18 @@ pub fn compute(src: Option<&SourceData>, p: Period, top_n: usize) -> PolarsResul
     f.count("changes.total", Some(n_changes));
     let by_class = count_by(changes.clone(), "change_class")?;
     for c in CHANGE_CLASSES {
-        f.count(format!("changes.by_class.{c}"), Some(by_class.get(c).copied().unwrap_or(0)));
+        f.count(
+            format!("changes.by_class.{c}"),
+            Some(by_class.get(c).copied().unwrap_or(0)),
+        );
     }
     let with_result = count(changes.clone().filter(col("result").is_not_null()))?;
     let success = count(changes.clone().filter(col("result").eq(lit("success"))))?;
     f.set("changes.success_pct", pct(success, with_result));
-    f.set("changes.emergency_pct", pct(by_class.get("emergency").copied().unwrap_or(0), n_changes));
+    f.set(
+        "changes.emergency_pct",
+        pct(by_class.get("emergency").copied().unwrap_or(0), n_changes),
+    );
 
     // Channels and categories of received tickets.
     let mut ch: Vec<(String, usize)> = count_by(received.clone(), "channel")?.into_iter().collect();
@@ -125,10 +166,15 @@ pub fn compute(src: Option<&SourceData>, p: Period, top_n: usize) -> PolarsResul
     // Priority 1–2 incidents active in the period.
     let major = lf
         .filter(
-            col("kind").eq(lit("incident"))
+            col("kind")
+                .eq(lit("incident"))
                 .and(col("priority").lt_eq(lit(2i64)))
                 .and(col("opened_at").cast(DataType::Int64).lt(lit(end)))
-                .and(col("resolved_at").is_null().or(col("resolved_at").cast(DataType::Int64).gt_eq(lit(start)))),
+                .and(
+                    col("resolved_at")
+                        .is_null()
+                        .or(col("resolved_at").cast(DataType::Int64).gt_eq(lit(start))),
+                ),
         )
         .sort(["opened_at"], Default::default())
         .collect()?;

@@ -17,7 +17,11 @@ pub fn figure_value(v: Option<f64>) -> Value {
 
 /// Render the figures document.
 pub fn render(doc: &Document, figures: &Figures, quality: &[QualityNote]) -> Vec<u8> {
-    let figs: Map<String, Value> = figures.0.iter().map(|(k, v)| (k.clone(), figure_value(*v))).collect();
+    let figs: Map<String, Value> = figures
+        .0
+        .iter()
+        .map(|(k, v)| (k.clone(), figure_value(*v)))
+        .collect();
     let v = json!({
         "report": doc.kind,
         "period": doc.period,

@@ -47,7 +47,9 @@ use printpdf::units::{Mm, Pt};
 use printpdf::{FontId, PdfDocument};
 use sha2::{Digest, Sha256};
 
-use crate::report::model::{Block, Cell, Chart, ChartKind, Column, Cover, Document, Orientation, Table, MISSING};
+use crate::report::model::{
+    Block, Cell, Chart, ChartKind, Column, Cover, Document, Orientation, Table, MISSING,
+};
 
 /// Points per millimetre (the factor printpdf uses for `Mm` → `Pt`).
 const MM: f32 = 2.834_646;
@@ -406,7 +408,11 @@ fn heat_range(t: &Table) -> Option<(f64, f64)> {
 
 fn heat_fill(c: &Cell, lo: f64, hi: f64) -> Option<Rgb3> {
     match c {
-        Cell::Number { value, .. } if value.is_finite() => Some(heat_color(if hi > lo { (value - lo) / (hi - lo) } else { 0.0 })),
+        Cell::Number { value, .. } if value.is_finite() => Some(heat_color(if hi > lo {
+            (value - lo) / (hi - lo)
+        } else {
+            0.0
+        })),
         _ => None,
     }
 }
@@ -429,7 +435,11 @@ fn page_size(o: Orientation) -> (f32, f32) {
 fn heat_color(t: f64) -> Rgb3 {
     let t = t.clamp(0.0, 1.0) as f32;
     let (lo, hi) = ((1.0f32, 1.0f32, 1.0f32), (0.45f32, 0.62f32, 0.88f32));
-    (lo.0 + (hi.0 - lo.0) * t, lo.1 + (hi.1 - lo.1) * t, lo.2 + (hi.2 - lo.2) * t)
+    (
+        lo.0 + (hi.0 - lo.0) * t,
+        lo.1 + (hi.1 - lo.1) * t,
+        lo.2 + (hi.2 - lo.2) * t,
+    )
 }
 
 fn cell_style(c: &Cell) -> (String, Align, Rgb3) {
@@ -606,7 +616,10 @@ impl<'a> Pager<'a> {
 
     fn footer(&mut self, n: usize, total: usize, stamp: &str) {
         self.line(
-            &[(MARGIN, (self.ph - mm(13.0))), (self.pw - MARGIN, (self.ph - mm(13.0)))],
+            &[
+                (MARGIN, (self.ph - mm(13.0))),
+                (self.pw - MARGIN, (self.ph - mm(13.0))),
+            ],
             RULE,
             0.3,
         );
@@ -773,9 +786,13 @@ impl<'a> Pager<'a> {
             t.rows
                 .iter()
                 .map(|r| {
-                    let mut l = self.layout_row(r.iter().map(cell_style).collect(), &spans, row_max);
+                    let mut l =
+                        self.layout_row(r.iter().map(cell_style).collect(), &spans, row_max);
                     if heat {
-                        l.fills = r.iter().map(|c| range.and_then(|(lo, hi)| heat_fill(c, lo, hi))).collect();
+                        l.fills = r
+                            .iter()
+                            .map(|c| range.and_then(|(lo, hi)| heat_fill(c, lo, hi)))
+                            .collect();
                     }
                     l
                 })
@@ -872,9 +889,15 @@ impl<'a> Pager<'a> {
         // columns range over the per-category sums.
         let (lo, hi) = if c.kind == ChartKind::StackedColumn {
             let sums = stack_sums(c, n);
-            (sums.iter().fold(0.0f64, |a, s| a.min(s.0)), sums.iter().fold(0.0f64, |a, s| a.max(s.1)))
+            (
+                sums.iter().fold(0.0f64, |a, s| a.min(s.0)),
+                sums.iter().fold(0.0f64, |a, s| a.max(s.1)),
+            )
         } else {
-            (values.iter().fold(0.0f64, |a, &b| a.min(b)), values.iter().fold(0.0f64, |a, &b| a.max(b)))
+            (
+                values.iter().fold(0.0f64, |a, &b| a.min(b)),
+                values.iter().fold(0.0f64, |a, &b| a.max(b)),
+            )
         };
         let (ticks, step) = nice_ticks(lo, hi, 5);
         let decimals = tick_decimals(step);
@@ -930,7 +953,9 @@ impl<'a> Pager<'a> {
                 ChartKind::StackedColumn => {
                     let bw = slot * 0.6;
                     for (k, v) in s.values.iter().take(n).enumerate() {
-                        let Some(v) = v.filter(|v| v.is_finite() && *v != 0.0) else { continue };
+                        let Some(v) = v.filter(|v| v.is_finite() && *v != 0.0) else {
+                            continue;
+                        };
                         let (neg, pos) = &mut stack[k];
                         let (a, b) = if v > 0.0 {
                             let a = *pos;
@@ -1018,12 +1043,26 @@ impl<'a> Pager<'a> {
             self.text(MARGIN, mm(45.0), 12.0, INK, &r);
         }
         let mid = ph * 0.40;
-        self.line(&[(MARGIN + mm(10.0), mid - mm(16.0)), (pw - MARGIN - mm(10.0), mid - mm(16.0))], ACCENT, 1.2);
+        self.line(
+            &[
+                (MARGIN + mm(10.0), mid - mm(16.0)),
+                (pw - MARGIN - mm(10.0), mid - mm(16.0)),
+            ],
+            ACCENT,
+            1.2,
+        );
         let title = f.ellipsize(&d.title, 24.0, cw - mm(20.0));
         self.text_center(pw / 2.0, mid, 24.0, INK, &title);
         let period = f.ellipsize(&d.period_label, 12.0, cw - mm(20.0));
         self.text_center(pw / 2.0, mid + mm(13.0), 12.0, INK, &period);
-        self.line(&[(MARGIN + mm(10.0), mid + mm(20.0)), (pw - MARGIN - mm(10.0), mid + mm(20.0))], ACCENT, 1.2);
+        self.line(
+            &[
+                (MARGIN + mm(10.0), mid + mm(20.0)),
+                (pw - MARGIN - mm(10.0), mid + mm(20.0)),
+            ],
+            ACCENT,
+            1.2,
+        );
         let mut y = ph * 0.72;
         for (s, size) in [(d.organisation.as_str(), 12.0), (d.author.as_str(), 12.0)] {
             if s.trim().is_empty() {
@@ -1196,7 +1235,10 @@ pub fn render(doc: &Document, font: &PdfFont) -> Result<PdfOutput> {
         let mut dry = Pager::blank(font, doc);
         dry.toc(&cover.toc_title, &toc);
         let front = dry.finish().0.len(); // the cover page plus the contents pages
-        let entries: Vec<(String, usize)> = toc.iter().map(|(l, p)| (l.clone(), front + p + 1)).collect();
+        let entries: Vec<(String, usize)> = toc
+            .iter()
+            .map(|(l, p)| (l.clone(), front + p + 1))
+            .collect();
         let mut f = Pager::blank(font, doc);
         f.cover(cover);
         f.toc(&cover.toc_title, &entries);

@@ -15,8 +15,8 @@
 use crate::kpi::Figures;
 use crate::report::model::{Block, Cell, Chart, ChartKind, Document, Orientation, Table, Unit};
 use rust_xlsxwriter::{
-    Chart as XChart, ChartType, ConditionalFormat2ColorScale, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder,
-    IntoCustomDateTime, Url, Workbook, Worksheet, XlsxError,
+    Chart as XChart, ChartType, ConditionalFormat2ColorScale, DocProperties, ExcelDateTime, Format,
+    FormatAlign, FormatBorder, IntoCustomDateTime, Url, Workbook, Worksheet, XlsxError,
 };
 use unicode_width::UnicodeWidthStr;
 
@@ -39,7 +39,9 @@ struct Formats {
 }
 
 fn number_format(unit: Unit) -> Format {
-    Format::new().set_num_format(unit_format(unit)).set_border(FormatBorder::Thin)
+    Format::new()
+        .set_num_format(unit_format(unit))
+        .set_border(FormatBorder::Thin)
 }
 
 /// Excel number format of a unit (also the chart axes').
@@ -73,14 +75,26 @@ pub fn render(doc: &Document, figures: &Figures) -> Result<Vec<u8>, XlsxError> {
         title: base().set_bold().set_font_size(14),
         subtitle: base().set_font_color("#404040"),
         caption: base().set_bold(),
-        header: base().set_bold().set_background_color("#D9E1F2").set_border(FormatBorder::Thin).set_align(FormatAlign::Center),
+        header: base()
+            .set_bold()
+            .set_background_color("#D9E1F2")
+            .set_border(FormatBorder::Thin)
+            .set_align(FormatAlign::Center),
         text: base().set_border(FormatBorder::Thin),
-        missing: base().set_border(FormatBorder::Thin).set_font_color("#808080").set_align(FormatAlign::Center),
-        datetime: base().set_border(FormatBorder::Thin).set_num_format("yyyy/mm/dd hh:mm"),
+        missing: base()
+            .set_border(FormatBorder::Thin)
+            .set_font_color("#808080")
+            .set_align(FormatAlign::Center),
+        datetime: base()
+            .set_border(FormatBorder::Thin)
+            .set_num_format("yyyy/mm/dd hh:mm"),
         wrap: base().set_border(FormatBorder::Thin).set_text_wrap(),
     };
     let mut wb = Workbook::new();
-    let created = UtcStamp(format!("{}Z", (doc.as_of - chrono::Duration::hours(9)).format("%Y-%m-%dT%H:%M:%S")));
+    let created = UtcStamp(format!(
+        "{}Z",
+        (doc.as_of - chrono::Duration::hours(9)).format("%Y-%m-%dT%H:%M:%S")
+    ));
     wb.set_properties(
         &DocProperties::new()
             .set_title(format!("{} {}", doc.title, doc.period))
@@ -88,7 +102,12 @@ pub fn render(doc: &Document, figures: &Figures) -> Result<Vec<u8>, XlsxError> {
             .set_company(&doc.organisation)
             .set_creation_datetime(&created),
     );
-    let names: Vec<String> = doc.sections.iter().enumerate().map(|(i, s)| sheet_name(&format!("{}.{}", i + 1, s.title))).collect();
+    let names: Vec<String> = doc
+        .sections
+        .iter()
+        .enumerate()
+        .map(|(i, s)| sheet_name(&format!("{}.{}", i + 1, s.title)))
+        .collect();
     if let Some(cover) = &doc.cover {
         // 表紙 with the 目次: one link per sheet.
         let ws = wb.add_worksheet();
@@ -107,7 +126,16 @@ pub fn render(doc: &Document, figures: &Figures) -> Result<Vec<u8>, XlsxError> {
             ws.write_url_with_text(row, 0, Url::new(format!("internal:'{name}'!A1")), name)?;
             row += 1;
         }
-        let w = [&doc.title, &doc.period_label, &doc.organisation, &cover.recipient].iter().map(|s| s.width()).max().unwrap_or(20);
+        let w = [
+            &doc.title,
+            &doc.period_label,
+            &doc.organisation,
+            &cover.recipient,
+        ]
+        .iter()
+        .map(|s| s.width())
+        .max()
+        .unwrap_or(20);
         apply_widths(ws, &[w.min(58)])?;
     }
     for (i, s) in doc.sections.iter().enumerate() {
@@ -128,8 +156,16 @@ pub fn render(doc: &Document, figures: &Figures) -> Result<Vec<u8>, XlsxError> {
                     let (next, hdr) = write_table(ws, &f, t, row, &mut widths)?;
                     first_header.get_or_insert(hdr);
                     if !t.rows.is_empty() && !t.columns.is_empty() {
-                        let scale = ConditionalFormat2ColorScale::new().set_minimum_color("#FFFFFF").set_maximum_color("#7399E0");
-                        ws.add_conditional_format(hdr + 1, 0, next, t.columns.len() as u16 - 1, &scale)?;
+                        let scale = ConditionalFormat2ColorScale::new()
+                            .set_minimum_color("#FFFFFF")
+                            .set_maximum_color("#7399E0");
+                        ws.add_conditional_format(
+                            hdr + 1,
+                            0,
+                            next,
+                            t.columns.len() as u16 - 1,
+                            &scale,
+                        )?;
                     }
                     row = next + 1;
                 }
@@ -164,8 +200,15 @@ pub fn render(doc: &Document, figures: &Figures) -> Result<Vec<u8>, XlsxError> {
         row += 1;
         ws.write_string_with_format(row, 0, k, &f.text)?;
         match v {
-            Some(x) => ws.write_number_with_format(row, 1, *x, &number_format(Unit::Decimal).set_num_format("General"))?,
-            None => ws.write_string_with_format(row, 1, crate::report::model::MISSING, &f.missing)?,
+            Some(x) => ws.write_number_with_format(
+                row,
+                1,
+                *x,
+                &number_format(Unit::Decimal).set_num_format("General"),
+            )?,
+            None => {
+                ws.write_string_with_format(row, 1, crate::report::model::MISSING, &f.missing)?
+            }
         };
         ws.write_string_with_format(row, 2, crate::kpi::figure_unit(k), &f.text)?;
         widths[0] = widths[0].max(k.width());
@@ -185,7 +228,12 @@ pub fn render(doc: &Document, figures: &Figures) -> Result<Vec<u8>, XlsxError> {
         ws.write_string_with_format(row, 0, term, &f.text)?;
         ws.write_string_with_format(row, 1, text, &f.wrap)?;
     }
-    let term_w = doc.definitions.iter().map(|d| d.0.width()).max().unwrap_or(8);
+    let term_w = doc
+        .definitions
+        .iter()
+        .map(|d| d.0.width())
+        .max()
+        .unwrap_or(8);
     apply_widths(ws, &[term_w, 80])?;
     wb.save_to_buffer()
 }
@@ -204,9 +252,24 @@ fn page_setup(ws: &mut Worksheet, doc: &Document) -> Result<(), XlsxError> {
 }
 
 /// Title, organisation and period at the top of a sheet; returns the next row.
-fn heading(ws: &mut Worksheet, f: &Formats, doc: &Document, section: &str) -> Result<u32, XlsxError> {
+fn heading(
+    ws: &mut Worksheet,
+    f: &Formats,
+    doc: &Document,
+    section: &str,
+) -> Result<u32, XlsxError> {
     ws.write_string_with_format(0, 0, format!("{} {}", doc.title, section), &f.title)?;
-    ws.write_string_with_format(1, 0, format!("{}　{}　作成日時 {}", doc.organisation, doc.period_label, crate::time::format_datetime_ja(doc.as_of)), &f.subtitle)?;
+    ws.write_string_with_format(
+        1,
+        0,
+        format!(
+            "{}　{}　作成日時 {}",
+            doc.organisation,
+            doc.period_label,
+            crate::time::format_datetime_ja(doc.as_of)
+        ),
+        &f.subtitle,
+    )?;
     Ok(3)
 }
 
@@ -218,7 +281,13 @@ fn note_width(widths: &mut Vec<usize>, col: usize, w: usize) {
 }
 
 /// Write a table at `row`; returns (last row written, header row).
-fn write_table(ws: &mut Worksheet, f: &Formats, t: &Table, row: u32, widths: &mut Vec<usize>) -> Result<(u32, u32), XlsxError> {
+fn write_table(
+    ws: &mut Worksheet,
+    f: &Formats,
+    t: &Table,
+    row: u32,
+    widths: &mut Vec<usize>,
+) -> Result<(u32, u32), XlsxError> {
     let mut r = row;
     if !t.caption.is_empty() {
         ws.write_string_with_format(r, 0, &t.caption, &f.caption)?;
@@ -244,7 +313,13 @@ fn write_table(ws: &mut Worksheet, f: &Formats, t: &Table, row: u32, widths: &mu
     Ok((r, hdr))
 }
 
-fn write_cell(ws: &mut Worksheet, f: &Formats, r: u32, c: u16, cell: &Cell) -> Result<(), XlsxError> {
+fn write_cell(
+    ws: &mut Worksheet,
+    f: &Formats,
+    r: u32,
+    c: u16,
+    cell: &Cell,
+) -> Result<(), XlsxError> {
     match cell {
         Cell::Text(s) => {
             ws.write_string_with_format(r, c, s, &f.text)?;
@@ -270,8 +345,19 @@ fn write_cell(ws: &mut Worksheet, f: &Formats, r: u32, c: u16, cell: &Cell) -> R
 
 /// Write the chart's data as a small table and a native chart beside it;
 /// returns the last row used.
-fn write_chart(ws: &mut Worksheet, f: &Formats, c: &Chart, row: u32, widths: &mut Vec<usize>) -> Result<u32, XlsxError> {
-    ws.write_string_with_format(row, 0, format!("{}（グラフデータ、空欄はデータなし）", c.title), &f.caption)?;
+fn write_chart(
+    ws: &mut Worksheet,
+    f: &Formats,
+    c: &Chart,
+    row: u32,
+    widths: &mut Vec<usize>,
+) -> Result<u32, XlsxError> {
+    ws.write_string_with_format(
+        row,
+        0,
+        format!("{}（グラフデータ、空欄はデータなし）", c.title),
+        &f.caption,
+    )?;
     if c.series.is_empty() || c.categories.is_empty() {
         // Nothing to draw: say so instead of an empty chart.
         ws.write_string_with_format(row + 1, 0, crate::report::model::MISSING, &f.missing)?;
@@ -288,7 +374,9 @@ fn write_chart(ws: &mut Worksheet, f: &Formats, c: &Chart, row: u32, widths: &mu
         ws.write_string_with_format(r, 0, cat, &f.text)?;
         for (j, s) in c.series.iter().enumerate() {
             match s.values.get(i).copied().flatten() {
-                Some(v) => ws.write_number_with_format(r, 1 + j as u16, v, &number_format(c.unit))?,
+                Some(v) => {
+                    ws.write_number_with_format(r, 1 + j as u16, v, &number_format(c.unit))?
+                }
                 // Blank, not the text データなし: a chart plots a text cell as
                 // 0, and a missing month must be a gap, never a zero.
                 None => ws.write_blank(r, 1 + j as u16, &f.text)?,
@@ -303,7 +391,10 @@ fn write_chart(ws: &mut Worksheet, f: &Formats, c: &Chart, row: u32, widths: &mu
     });
     chart.title().set_name(&c.title);
     chart.x_axis().set_name(&c.x_label);
-    chart.y_axis().set_name(&c.y_label).set_num_format(unit_format(c.unit));
+    chart
+        .y_axis()
+        .set_name(&c.y_label)
+        .set_num_format(unit_format(c.unit));
     let sheet = ws.name();
     for (j, s) in c.series.iter().enumerate() {
         let col = 1 + j as u16;
@@ -328,5 +419,8 @@ fn apply_widths(ws: &mut Worksheet, widths: &[usize]) -> Result<(), XlsxError> {
 
 /// A valid, unique-enough sheet name: ≤ 31 chars, none of `[]:*?/\`.
 fn sheet_name(s: &str) -> String {
-    s.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect()
+    s.chars()
+        .filter(|c| !"[]:*?/\\".contains(*c))
+        .take(31)
+        .collect()
 }

@@ -19,10 +19,20 @@ pub fn quality_notes(ds: &Dataset, start_ms: i64, end_ms: i64) -> Vec<QualityNot
     let mut notes: Vec<QualityNote> = ds
         .issues
         .iter()
-        .map(|i| QualityNote { file: i.file.clone(), line: Some(i.line), column: Some(i.column.clone()), reason: i.reason.clone() })
+        .map(|i| QualityNote {
+            file: i.file.clone(),
+            line: Some(i.line),
+            column: Some(i.column.clone()),
+            reason: i.reason.clone(),
+        })
         .collect();
     for e in &ds.errors {
-        notes.push(QualityNote { file: String::new(), line: None, column: None, reason: e.to_string() });
+        notes.push(QualityNote {
+            file: String::new(),
+            line: None,
+            column: None,
+            reason: e.to_string(),
+        });
     }
     for src in crate::ingest::SOURCES {
         let name = src.spec.name;
@@ -30,33 +40,60 @@ pub fn quality_notes(ds: &Dataset, start_ms: i64, end_ms: i64) -> Vec<QualityNot
             continue; // a companion (status history) may be absent
         }
         let reason = match ds.get(name) {
-            None => format!("{}（{name}）の入力ファイルがありません：関連する数値はデータなし", src.spec.title_ja),
+            None => format!(
+                "{}（{name}）の入力ファイルがありません：関連する数値はデータなし",
+                src.spec.title_ja
+            ),
             Some(s) if !s.covers(start_ms, end_ms) => {
-                format!("{}（{name}）のデータが対象期間を含みません：関連する数値はデータなし", src.spec.title_ja)
+                format!(
+                    "{}（{name}）のデータが対象期間を含みません：関連する数値はデータなし",
+                    src.spec.title_ja
+                )
             }
             _ => continue,
         };
-        notes.push(QualityNote { file: format!("{name}"), line: None, column: None, reason });
+        notes.push(QualityNote {
+            file: format!("{name}"),
+            line: None,
+            column: None,
+            reason,
+        });
     }
     notes
 }
 
 pub fn col(h: &str, w: f32) -> Column {
-    Column { header: h.to_string(), weight: w }
+    Column {
+        header: h.to_string(),
+        weight: w,
+    }
 }
 
 pub fn table(caption: &str, columns: Vec<Column>, rows: Vec<Vec<Cell>>, empty: &str) -> Block {
-    Block::Table(Table { caption: caption.to_string(), columns, rows, empty_text: empty.to_string() })
+    Block::Table(Table {
+        caption: caption.to_string(),
+        columns,
+        rows,
+        empty_text: empty.to_string(),
+    })
 }
 
 pub const NONE_TEXT: &str = "該当なし";
 
 /// A two-column table of figures: label and value (データなし when missing).
-pub fn figure_table(caption: &str, header: &str, f: &Figures, items: &[(&str, &str, Unit)]) -> Block {
+pub fn figure_table(
+    caption: &str,
+    header: &str,
+    f: &Figures,
+    items: &[(&str, &str, Unit)],
+) -> Block {
     table(
         caption,
         vec![col("項目", 3.0), col(header, 1.0)],
-        items.iter().map(|(l, key, u)| vec![Cell::text(*l), Cell::figure(key, f.get(key), *u)]).collect(),
+        items
+            .iter()
+            .map(|(l, key, u)| vec![Cell::text(*l), Cell::figure(key, f.get(key), *u)])
+            .collect(),
         NONE_TEXT,
     )
 }
@@ -67,7 +104,8 @@ pub fn quality_blocks(q: &[QualityNote]) -> Vec<Block> {
         .map(|n| {
             vec![
                 Cell::text(&n.file),
-                n.line.map_or(Cell::Empty, |l| Cell::num(l as f64, Unit::Integer)),
+                n.line
+                    .map_or(Cell::Empty, |l| Cell::num(l as f64, Unit::Integer)),
                 Cell::text(n.column.clone().unwrap_or_default()),
                 Cell::text(&n.reason),
             ]
@@ -75,12 +113,16 @@ pub fn quality_blocks(q: &[QualityNote]) -> Vec<Block> {
         .collect();
     vec![table(
         "除外した行・欠けているデータ",
-        vec![col("ファイル", 2.2), col("行", 0.6), col("列", 1.0), col("内容", 3.2)],
+        vec![
+            col("ファイル", 2.2),
+            col("行", 0.6),
+            col("列", 1.0),
+            col("内容", 3.2),
+        ],
         rows,
         "問題なし（除外した行はありません）",
     )]
 }
-
 
 /// (label, key, unit, unit of the change) of a figure shown with the
 /// previous period and the change (前月比, 前週比).
@@ -88,26 +130,55 @@ pub type Compared = (&'static str, &'static str, Unit, Unit);
 
 /// `previous.<key>` and `<prefix>.<key>` (the change, `mom` or `wow`) of
 /// each compared figure; データなし when either period has no data.
-pub fn compared_figures(cur: &Figures, prev: &Figures, items: &[Compared], prefix: &str) -> Figures {
+pub fn compared_figures(
+    cur: &Figures,
+    prev: &Figures,
+    items: &[Compared],
+    prefix: &str,
+) -> Figures {
     let mut f = Figures::default();
     for (_, key, _, _) in items {
         f.set(format!("previous.{key}"), prev.get(key));
-        f.set(format!("{prefix}.{key}"), cur.get(key).zip(prev.get(key)).map(|(a, b)| a - b));
+        f.set(
+            format!("{prefix}.{key}"),
+            cur.get(key).zip(prev.get(key)).map(|(a, b)| a - b),
+        );
     }
     f
 }
 
 /// The table of compared figures: 項目, this period, the previous one, the change.
-pub fn compared_table(caption: &str, headers: [&str; 3], f: &Figures, items: &[Compared], prefix: &str) -> Block {
+pub fn compared_table(
+    caption: &str,
+    headers: [&str; 3],
+    f: &Figures,
+    items: &[Compared],
+    prefix: &str,
+) -> Block {
     let rows = items
         .iter()
         .map(|(label, key, unit, delta)| {
             let prev = format!("previous.{key}");
             let change = format!("{prefix}.{key}");
-            vec![Cell::text(*label), Cell::figure(key, f.get(key), *unit), Cell::figure(&prev, f.get(&prev), *unit), Cell::figure(&change, f.get(&change), *delta)]
+            vec![
+                Cell::text(*label),
+                Cell::figure(key, f.get(key), *unit),
+                Cell::figure(&prev, f.get(&prev), *unit),
+                Cell::figure(&change, f.get(&change), *delta),
+            ]
         })
         .collect();
-    table(caption, vec![col("項目", 3.0), col(headers[0], 1.2), col(headers[1], 1.2), col(headers[2], 1.2)], rows, NONE_TEXT)
+    table(
+        caption,
+        vec![
+            col("項目", 3.0),
+            col(headers[0], 1.2),
+            col(headers[1], 1.2),
+            col(headers[2], 1.2),
+        ],
+        rows,
+        NONE_TEXT,
+    )
 }
 
 /// 特記事項 from an optional remarks file.
@@ -120,13 +191,26 @@ pub fn remarks_block(text: Option<&str>) -> Block {
 
 /// Rows of (name, count) pairs, most first; `unset` names the empty key.
 /// `None` (no data) gives no rows and the text データなし.
-pub fn count_rows(v: &Option<Vec<(String, usize)>>, unset: &str, label: impl Fn(&str) -> String) -> (Vec<Vec<Cell>>, &'static str) {
+pub fn count_rows(
+    v: &Option<Vec<(String, usize)>>,
+    unset: &str,
+    label: impl Fn(&str) -> String,
+) -> (Vec<Vec<Cell>>, &'static str) {
     match v {
         None => (Vec::new(), MISSING),
         Some(items) => (
             items
                 .iter()
-                .map(|(c, n)| vec![Cell::text(if c.is_empty() { unset.to_string() } else { label(c) }), Cell::num(*n as f64, Unit::Count)])
+                .map(|(c, n)| {
+                    vec![
+                        Cell::text(if c.is_empty() {
+                            unset.to_string()
+                        } else {
+                            label(c)
+                        }),
+                        Cell::num(*n as f64, Unit::Count),
+                    ]
+                })
                 .collect(),
             NONE_TEXT,
         ),

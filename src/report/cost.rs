@@ -8,7 +8,9 @@
 //! Every number shown is a `cost.*` figure key of the JSON
 //! ([`crate::kpi::cost`] documents them).
 
-use super::common::{col, figure_table, quality_blocks, remarks_block, table, QualityNote, NONE_TEXT};
+use super::common::{
+    col, figure_table, quality_blocks, remarks_block, table, QualityNote, NONE_TEXT,
+};
 use super::model::*;
 use super::template::{ReportTemplate, Templates};
 use crate::config::cost::CATEGORIES;
@@ -53,16 +55,34 @@ pub fn quality_notes(gaps: &[Gap], model_present: bool, config_dir: &str) -> Vec
             continue;
         }
         let what = match *src {
-            "tickets" => format!("対象期間に解決したチケット{n}件に作業時間がないため、人件費に含めていません"),
-            "calls" => format!("応答したコール{n}件に通話秒がないため、人件費・通信費に含めていません"),
-            _ => format!("成功したバックアップ{n}件にサイズがないため、ストレージ費に含めていません"),
+            "tickets" => format!(
+                "対象期間に解決したチケット{n}件に作業時間がないため、人件費に含めていません"
+            ),
+            "calls" => {
+                format!("応答したコール{n}件に通話秒がないため、人件費・通信費に含めていません")
+            }
+            _ => {
+                format!("成功したバックアップ{n}件にサイズがないため、ストレージ費に含めていません")
+            }
         };
-        out.push(QualityNote { file: src.to_string(), line: None, column: Some(column.to_string()), reason: what });
+        out.push(QualityNote {
+            file: src.to_string(),
+            line: None,
+            column: Some(column.to_string()),
+            reason: what,
+        });
     }
     out
 }
 
-fn document(tpl: &ReportTemplate, t: &Templates, period_label: String, period: String, as_of: NaiveDateTime, sections: Vec<Section>) -> Document {
+fn document(
+    tpl: &ReportTemplate,
+    t: &Templates,
+    period_label: String,
+    period: String,
+    as_of: NaiveDateTime,
+    sections: Vec<Section>,
+) -> Document {
     Document {
         kind: "cost".into(),
         title: tpl.title.clone(),
@@ -72,7 +92,11 @@ fn document(tpl: &ReportTemplate, t: &Templates, period_label: String, period: S
         period,
         as_of,
         sections,
-        definitions: t.definitions.iter().map(|d| (d.term.clone(), d.text.clone())).collect(),
+        definitions: t
+            .definitions
+            .iter()
+            .map(|d| (d.term.clone(), d.text.clone()))
+            .collect(),
         cover: None,
         orientation: tpl.orientation(),
     }
@@ -84,17 +108,34 @@ pub fn build_daily(r: &CostDailyReport, f: &Figures, t: &Templates) -> Document 
     let mut sections = Vec::new();
     for id in &tpl.sections {
         let blocks = match id.as_str() {
-            "summary" => vec![category_table("区分別（当日）", ["当日実績", "当日予算（日割）"], f, t, "cost")],
+            "summary" => vec![category_table(
+                "区分別（当日）",
+                ["当日実績", "当日予算（日割）"],
+                f,
+                t,
+                "cost",
+            )],
             "month_to_date" => month_to_date(r.date, f, t),
             "detail" => vec![lines_table(&r.day.lines, t)],
             "remarks" => vec![remarks_block(r.remarks)],
             "data_quality" => quality_blocks(r.quality),
             _ => continue,
         };
-        sections.push(Section { id: id.clone(), title: tpl.section_title(id), blocks });
+        sections.push(Section {
+            id: id.clone(),
+            title: tpl.section_title(id),
+            blocks,
+        });
     }
     let label = format!("{} {}", tpl.period_prefix, wareki_date_with_weekday(r.date));
-    document(tpl, t, label, r.date.format("%Y-%m-%d").to_string(), r.as_of, sections)
+    document(
+        tpl,
+        t,
+        label,
+        r.date.format("%Y-%m-%d").to_string(),
+        r.as_of,
+        sections,
+    )
 }
 
 /// Build the monthly cost report. `f` holds the month's and the fiscal year's figures.
@@ -112,7 +153,11 @@ pub fn build_monthly(r: &CostMonthlyReport, f: &Figures, t: &Templates) -> Docum
             "data_quality" => quality_blocks(r.quality),
             _ => continue,
         };
-        sections.push(Section { id: id.clone(), title: tpl.section_title(id), blocks });
+        sections.push(Section {
+            id: id.clone(),
+            title: tpl.section_title(id),
+            blocks,
+        });
     }
     let label = format!("{} {}", tpl.period_prefix, month_label_ja(r.month));
     document(tpl, t, label, r.month.month_label(), r.as_of, sections)
@@ -120,19 +165,48 @@ pub fn build_monthly(r: &CostMonthlyReport, f: &Figures, t: &Templates) -> Docum
 
 /// 区分 | actual | budget | 差異 | 差異率 for the five categories and the
 /// total, from `<prefix>.by_category.*` and `<prefix>.{total,budget,variance}`.
-fn category_table(caption: &str, heads: [&str; 2], f: &Figures, t: &Templates, prefix: &str) -> Block {
+fn category_table(
+    caption: &str,
+    heads: [&str; 2],
+    f: &Figures,
+    t: &Templates,
+    prefix: &str,
+) -> Block {
     let mut rows: Vec<Vec<Cell>> = CATEGORIES
         .iter()
         .map(|c| {
             let k = |w: &str| format!("{prefix}.by_category.{c}.{w}");
             let cell = |w: &str, u: Unit| Cell::figure(&k(w), f.get(&k(w)), u);
-            vec![Cell::text(t.label("cost_categories", c)), cell("actual", Unit::Yen), cell("budget", Unit::Yen), cell("variance", Unit::YenDelta), cell("variance_pct", Unit::PercentDelta)]
+            vec![
+                Cell::text(t.label("cost_categories", c)),
+                cell("actual", Unit::Yen),
+                cell("budget", Unit::Yen),
+                cell("variance", Unit::YenDelta),
+                cell("variance_pct", Unit::PercentDelta),
+            ]
         })
         .collect();
     let k = |w: &str| format!("{prefix}.{w}");
     let cell = |w: &str, u: Unit| Cell::figure(&k(w), f.get(&k(w)), u);
-    rows.push(vec![Cell::text("合計"), cell("total", Unit::Yen), cell("budget", Unit::Yen), cell("variance", Unit::YenDelta), cell("variance_pct", Unit::PercentDelta)]);
-    table(caption, vec![col("区分", 1.6), col(heads[0], 1.3), col(heads[1], 1.3), col("差異（実績−予算）", 1.3), col("差異率", 0.9)], rows, NONE_TEXT)
+    rows.push(vec![
+        Cell::text("合計"),
+        cell("total", Unit::Yen),
+        cell("budget", Unit::Yen),
+        cell("variance", Unit::YenDelta),
+        cell("variance_pct", Unit::PercentDelta),
+    ]);
+    table(
+        caption,
+        vec![
+            col("区分", 1.6),
+            col(heads[0], 1.3),
+            col(heads[1], 1.3),
+            col("差異（実績−予算）", 1.3),
+            col("差異率", 0.9),
+        ],
+        rows,
+        NONE_TEXT,
+    )
 }
 
 fn month_to_date(date: NaiveDate, f: &Figures, t: &Templates) -> Vec<Block> {
@@ -176,8 +250,16 @@ pub fn lines_table(lines: &[CostLine], t: &Templates) -> Block {
                 (_, Some(q)) => Cell::num(q, unit),
                 (_, None) => Cell::Missing { key: None },
             };
-            let rate_unit_fmt = if l.rate.fract() == 0.0 { Unit::Yen } else { Unit::YenFine };
-            let rate = if l.measure == Measure::Confirmed { Cell::Empty } else { Cell::num(l.rate, rate_unit_fmt) };
+            let rate_unit_fmt = if l.rate.fract() == 0.0 {
+                Unit::Yen
+            } else {
+                Unit::YenFine
+            };
+            let rate = if l.measure == Measure::Confirmed {
+                Cell::Empty
+            } else {
+                Cell::num(l.rate, rate_unit_fmt)
+            };
             vec![
                 Cell::text(t.label("cost_parts", l.part)),
                 Cell::text(item_label(l, t)),
@@ -191,7 +273,15 @@ pub fn lines_table(lines: &[CostLine], t: &Templates) -> Block {
         .collect();
     table(
         "コスト明細（入力・数量・単価・金額）",
-        vec![col("区分", 2.1), col("明細", 1.9), col("入力", 1.8), col("数量", 1.0), col("単価", 1.2), col("単価の単位", 0.8), col("金額", 1.2)],
+        vec![
+            col("区分", 2.1),
+            col("明細", 1.9),
+            col("入力", 1.8),
+            col("数量", 1.0),
+            col("単価", 1.2),
+            col("単価の単位", 0.8),
+            col("金額", 1.2),
+        ],
         rows,
         "コストモデルが設定されていません",
     )
@@ -201,17 +291,36 @@ fn monthly_summary(f: &Figures, t: &Templates, confirmed: bool) -> Vec<Block> {
     // A confirmed month (`[actuals]`) has one amount per category: labour is
     // not split into tickets and calls.
     let parts: &[&str] = if confirmed {
-        &["labour", "telephony", "infrastructure", "storage", "contracts"]
+        &[
+            "labour",
+            "telephony",
+            "infrastructure",
+            "storage",
+            "contracts",
+        ]
     } else {
-        &["labour_tickets", "labour_calls", "telephony", "infrastructure", "storage", "contracts"]
+        &[
+            "labour_tickets",
+            "labour_calls",
+            "telephony",
+            "infrastructure",
+            "storage",
+            "contracts",
+        ]
     };
     let rows = parts
         .iter()
         .map(|p| {
             let k = format!("cost.{p}");
-            vec![Cell::text(t.label("cost_parts", p)), Cell::figure(&k, f.get(&k), Unit::Yen)]
+            vec![
+                Cell::text(t.label("cost_parts", p)),
+                Cell::figure(&k, f.get(&k), Unit::Yen),
+            ]
         })
-        .chain([vec![Cell::text("合計"), Cell::figure("cost.total", f.get("cost.total"), Unit::Yen)]])
+        .chain([vec![
+            Cell::text("合計"),
+            Cell::figure("cost.total", f.get("cost.total"), Unit::Yen),
+        ]])
         .collect();
     vec![
         category_table("区分別の実績と予算", ["実績", "予算"], f, t, "cost"),
@@ -220,17 +329,32 @@ fn monthly_summary(f: &Figures, t: &Templates, confirmed: bool) -> Vec<Block> {
             kind: ChartKind::Column,
             x_label: "区分".into(),
             y_label: "円".into(),
-            categories: CATEGORIES.iter().map(|c| t.label("cost_categories", c).to_string()).collect(),
+            categories: CATEGORIES
+                .iter()
+                .map(|c| t.label("cost_categories", c).to_string())
+                .collect(),
             series: ["actual", "budget"]
                 .iter()
                 .map(|w| Series {
-                    name: if *w == "actual" { "実績".into() } else { "予算".into() },
-                    values: CATEGORIES.iter().map(|c| f.get(&format!("cost.by_category.{c}.{w}"))).collect(),
+                    name: if *w == "actual" {
+                        "実績".into()
+                    } else {
+                        "予算".into()
+                    },
+                    values: CATEGORIES
+                        .iter()
+                        .map(|c| f.get(&format!("cost.by_category.{c}.{w}")))
+                        .collect(),
                 })
                 .collect(),
             unit: Unit::Yen,
         }),
-        table("費目別の実績", vec![col("費目", 2.4), col("実績", 1.3)], rows, NONE_TEXT),
+        table(
+            "費目別の実績",
+            vec![col("費目", 2.4), col("実績", 1.3)],
+            rows,
+            NONE_TEXT,
+        ),
     ]
 }
 
@@ -241,27 +365,72 @@ fn by_source(f: &Figures, t: &Templates) -> Vec<Block> {
         .map(|s| {
             let k = format!("cost.by_source.{s}");
             let v = f.get(&k);
-            let share = v.zip(total).and_then(|(v, t)| (t > 0.0).then(|| 100.0 * v / t));
-            vec![Cell::text(t.label("cost_sources", s)), Cell::figure(&k, v, Unit::Yen), share.map_or(Cell::Missing { key: None }, |s| Cell::num(s, Unit::Percent))]
+            let share = v
+                .zip(total)
+                .and_then(|(v, t)| (t > 0.0).then(|| 100.0 * v / t));
+            vec![
+                Cell::text(t.label("cost_sources", s)),
+                Cell::figure(&k, v, Unit::Yen),
+                share.map_or(Cell::Missing { key: None }, |s| Cell::num(s, Unit::Percent)),
+            ]
         })
         .collect();
-    vec![table("データ源別のコスト", vec![col("データ源", 2.4), col("金額", 1.3), col("構成比", 0.9)], rows, NONE_TEXT)]
+    vec![table(
+        "データ源別のコスト",
+        vec![col("データ源", 2.4), col("金額", 1.3), col("構成比", 0.9)],
+        rows,
+        NONE_TEXT,
+    )]
 }
 
 fn unit_costs(f: &Figures) -> Vec<Block> {
     let items = [
-        ("解決チケット1件あたり人件費", "cost.unit.per_ticket_resolved", "人件費（チケット対応）÷ 解決件数", "tickets.resolved.total"),
-        ("応答コール1件あたりコスト", "cost.unit.per_call_answered", "（人件費（コール対応）＋通信費）÷ 応答数", "calls.answered"),
-        ("ジョブ実行1回あたり基盤費", "cost.unit.per_job_run", "基盤費 ÷ ジョブ実行回数", "jobs.runs"),
+        (
+            "解決チケット1件あたり人件費",
+            "cost.unit.per_ticket_resolved",
+            "人件費（チケット対応）÷ 解決件数",
+            "tickets.resolved.total",
+        ),
+        (
+            "応答コール1件あたりコスト",
+            "cost.unit.per_call_answered",
+            "（人件費（コール対応）＋通信費）÷ 応答数",
+            "calls.answered",
+        ),
+        (
+            "ジョブ実行1回あたり基盤費",
+            "cost.unit.per_job_run",
+            "基盤費 ÷ ジョブ実行回数",
+            "jobs.runs",
+        ),
     ];
     let rows = items
         .iter()
         .map(|(label, key, formula, den)| {
-            let den_unit = if *den == "jobs.runs" { Unit::Integer } else { Unit::Count };
-            vec![Cell::text(*label), Cell::figure(key, f.get(key), Unit::Yen), Cell::text(*formula), Cell::figure(den, f.get(den), den_unit)]
+            let den_unit = if *den == "jobs.runs" {
+                Unit::Integer
+            } else {
+                Unit::Count
+            };
+            vec![
+                Cell::text(*label),
+                Cell::figure(key, f.get(key), Unit::Yen),
+                Cell::text(*formula),
+                Cell::figure(den, f.get(den), den_unit),
+            ]
         })
         .collect();
-    vec![table("単位コスト", vec![col("指標", 2.2), col("値", 1.1), col("算式", 2.8), col("分母", 1.0)], rows, NONE_TEXT)]
+    vec![table(
+        "単位コスト",
+        vec![
+            col("指標", 2.2),
+            col("値", 1.1),
+            col("算式", 2.8),
+            col("分母", 1.0),
+        ],
+        rows,
+        NONE_TEXT,
+    )]
 }
 
 fn short_month(m: Period) -> String {
@@ -285,7 +454,12 @@ fn fiscal_year(r: &CostMonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> 
     columns.extend(heads.iter().map(|(h, _, _)| col(h, 1.2)));
     let rows = CATEGORIES
         .iter()
-        .map(|c| (t.label("cost_categories", c).to_string(), format!("cost.fy.by_category.{c}")))
+        .map(|c| {
+            (
+                t.label("cost_categories", c).to_string(),
+                format!("cost.fy.by_category.{c}"),
+            )
+        })
         .chain([("合計".to_string(), "cost.fy".to_string())])
         .map(|(label, prefix)| {
             let mut row = vec![Cell::text(label)];
@@ -296,7 +470,12 @@ fn fiscal_year(r: &CostMonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> 
             row
         })
         .collect();
-    blocks.push(table("年度累計と着地見込み（区分別）", columns, rows, NONE_TEXT));
+    blocks.push(table(
+        "年度累計と着地見込み（区分別）",
+        columns,
+        rows,
+        NONE_TEXT,
+    ));
     let n = f.get("cost.fy.forecast_basis_months").unwrap_or(0.0) as usize;
     let remaining = r.fiscal_year.iter().filter(|m| m.actual.is_none()).count();
     blocks.push(Block::Text(vec![format!(
@@ -311,19 +490,36 @@ fn fiscal_year(r: &CostMonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> 
             let k = |w: &str| format!("cost.fy.months.{label}.{w}");
             let c = |w: &str, u: Unit| Cell::figure(&k(w), f.get(&k(w)), u);
             let status = if m.actual.is_some() {
-                if m.confirmed { "確定実績" } else { "実績" }
+                if m.confirmed {
+                    "確定実績"
+                } else {
+                    "実績"
+                }
             } else {
                 "見込み"
             };
-            let shown = if m.actual.is_some() { "actual" } else { "forecast" };
-            let var = f.get(&k(shown)).zip(f.get(&k("budget"))).map(|(a, b)| a - b);
-            let cum = if m.actual.is_some() { "cumulative_actual" } else { "cumulative_forecast" };
+            let shown = if m.actual.is_some() {
+                "actual"
+            } else {
+                "forecast"
+            };
+            let var = f
+                .get(&k(shown))
+                .zip(f.get(&k("budget")))
+                .map(|(a, b)| a - b);
+            let cum = if m.actual.is_some() {
+                "cumulative_actual"
+            } else {
+                "cumulative_forecast"
+            };
             vec![
                 Cell::text(short_month(m.month)),
                 Cell::text(status),
                 c("budget", Unit::Yen),
                 c(shown, Unit::Yen),
-                var.map_or(Cell::Missing { key: None }, |v| Cell::num(v, Unit::YenDelta)),
+                var.map_or(Cell::Missing { key: None }, |v| {
+                    Cell::num(v, Unit::YenDelta)
+                }),
                 c("cumulative_budget", Unit::Yen),
                 c(cum, Unit::Yen),
             ]
@@ -331,14 +527,26 @@ fn fiscal_year(r: &CostMonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> 
         .collect();
     blocks.push(table(
         "月別の予算と実績・見込み",
-        vec![col("年月", 1.0), col("種別", 0.9), col("予算", 1.3), col("実績・見込み", 1.3), col("差異", 1.3), col("累計予算", 1.4), col("累計実績・見込み", 1.4)],
+        vec![
+            col("年月", 1.0),
+            col("種別", 0.9),
+            col("予算", 1.3),
+            col("実績・見込み", 1.3),
+            col("差異", 1.3),
+            col("累計予算", 1.4),
+            col("累計実績・見込み", 1.4),
+        ],
         rows,
         NONE_TEXT,
     ));
     let months: Vec<String> = r.fiscal_year.iter().map(|m| short_month(m.month)).collect();
     let series = |name: &str, w: &str| Series {
         name: name.into(),
-        values: r.fiscal_year.iter().map(|m| f.get(&format!("cost.fy.months.{}.{w}", m.month.month_label()))).collect(),
+        values: r
+            .fiscal_year
+            .iter()
+            .map(|m| f.get(&format!("cost.fy.months.{}.{w}", m.month.month_label())))
+            .collect(),
     };
     blocks.push(Block::Chart(Chart {
         title: "月別の予算と実績・見込み".into(),
@@ -346,7 +554,11 @@ fn fiscal_year(r: &CostMonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> 
         x_label: "年月".into(),
         y_label: "円".into(),
         categories: months.clone(),
-        series: vec![series("予算", "budget"), series("実績", "actual"), series("見込み", "forecast")],
+        series: vec![
+            series("予算", "budget"),
+            series("実績", "actual"),
+            series("見込み", "forecast"),
+        ],
         unit: Unit::Yen,
     }));
     blocks.push(Block::Chart(Chart {
@@ -357,12 +569,20 @@ fn fiscal_year(r: &CostMonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> 
         x_label: "年月".into(),
         y_label: "円".into(),
         categories: months,
-        series: vec![series("累計予算", "cumulative_budget"), series("累計実績", "cumulative_actual"), series("累計見込み", "cumulative_forecast")],
+        series: vec![
+            series("累計予算", "cumulative_budget"),
+            series("累計実績", "cumulative_actual"),
+            series("累計見込み", "cumulative_forecast"),
+        ],
         unit: Unit::Yen,
     }));
     // Actuals by category and month (the months ahead have none).
     let mut columns = vec![col("年月", 1.0)];
-    columns.extend(CATEGORIES.iter().map(|c| col(t.label("cost_categories", c), 1.2)));
+    columns.extend(
+        CATEGORIES
+            .iter()
+            .map(|c| col(t.label("cost_categories", c), 1.2)),
+    );
     columns.push(col("合計", 1.3));
     let rows = r
         .fiscal_year
@@ -402,7 +622,13 @@ pub fn daily_section(f: &Figures) -> Vec<Block> {
 
 /// The cost section of the 週次報告: the week against its pro-rated budget, by category.
 pub fn weekly_section(f: &Figures, t: &Templates) -> Vec<Block> {
-    vec![category_table("コスト（週・区分別）", ["週の実績", "予算（日割）"], f, t, "cost")]
+    vec![category_table(
+        "コスト（週・区分別）",
+        ["週の実績", "予算（日割）"],
+        f,
+        t,
+        "cost",
+    )]
 }
 
 /// The cost section (13 コスト概要) of the 月次報告: by category against the
@@ -412,13 +638,19 @@ pub fn monthly_section(f: &Figures, t: &Templates) -> Vec<Block> {
         ("年度予算", "cost.fy.budget", Unit::Yen),
         ("予算（年度累計）", "cost.fy.budget_to_date", Unit::Yen),
         ("実績（年度累計）", "cost.fy.actual_to_date", Unit::Yen),
-        ("差異（年度累計）", "cost.fy.variance_to_date", Unit::YenDelta),
+        (
+            "差異（年度累計）",
+            "cost.fy.variance_to_date",
+            Unit::YenDelta,
+        ),
         ("着地見込み", "cost.fy.forecast", Unit::Yen),
         ("着地差異", "cost.fy.forecast_variance", Unit::YenDelta),
     ];
     vec![
         category_table("区分別の実績と予算（当月）", ["実績", "予算"], f, t, "cost"),
         figure_table("年度累計と着地見込み", "金額", f, &items),
-        Block::Text(vec!["明細・単位コスト・月別の予実はコスト管理報告（月次）に記載しています。".into()]),
+        Block::Text(vec![
+            "明細・単位コスト・月別の予実はコスト管理報告（月次）に記載しています。".into(),
+        ]),
     ]
 }

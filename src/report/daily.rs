@@ -4,8 +4,8 @@
 //! marks against the configured targets, tickets, batch, backups, capacity,
 //! calls (with an hourly chart), cost, 特記事項 and データ品質.
 
-pub use super::common::{quality_notes, QualityNote};
 use super::common::{col, count_rows, figure_table, quality_blocks, table, NONE_TEXT};
+pub use super::common::{quality_notes, QualityNote};
 use super::model::*;
 use super::template::Templates;
 use crate::config::{Config, Target};
@@ -31,7 +31,15 @@ impl DailyKpis {
     /// All figures in one map.
     pub fn figures(&self) -> Figures {
         let mut f = Figures::default();
-        for part in [&self.tickets.figures, &self.jobs.figures, &self.backups.figures, &self.capacity.figures, &self.calls.figures, &self.cost.figures, &self.month_to_date] {
+        for part in [
+            &self.tickets.figures,
+            &self.jobs.figures,
+            &self.backups.figures,
+            &self.capacity.figures,
+            &self.calls.figures,
+            &self.cost.figures,
+            &self.month_to_date,
+        ] {
             f.extend(part.clone());
         }
         f
@@ -39,10 +47,20 @@ impl DailyKpis {
 }
 
 pub(crate) fn mark(t: &Templates, target: Option<&Target>, v: Option<f64>) -> (Cell, Cell) {
-    let Some(tg) = target else { return (Cell::Empty, Cell::Empty) };
+    let Some(tg) = target else {
+        return (Cell::Empty, Cell::Empty);
+    };
     let (goal, ok, warn_ok) = match (tg.min, tg.max) {
-        (Some(min), _) => (format!("{min}以上"), v.map(|x| x >= min), v.map(|x| tg.warn.is_some_and(|w| x >= w))),
-        (_, Some(max)) => (format!("{max}以下"), v.map(|x| x <= max), v.map(|x| tg.warn.is_some_and(|w| x <= w))),
+        (Some(min), _) => (
+            format!("{min}以上"),
+            v.map(|x| x >= min),
+            v.map(|x| tg.warn.is_some_and(|w| x >= w)),
+        ),
+        (_, Some(max)) => (
+            format!("{max}以下"),
+            v.map(|x| x <= max),
+            v.map(|x| tg.warn.is_some_and(|w| x <= w)),
+        ),
         _ => (String::new(), None, None),
     };
     let m = match (ok, warn_ok) {
@@ -68,7 +86,11 @@ pub fn build(
     let tpl = &t.daily;
     let mut sections = Vec::new();
     for id in &tpl.sections {
-        let title = tpl.section_titles.get(id).cloned().unwrap_or_else(|| id.clone());
+        let title = tpl
+            .section_titles
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| id.clone());
         let blocks = match id.as_str() {
             "summary" => summary(&fig, cfg, t),
             "tickets" => tickets(&fig, &k.tickets, t),
@@ -81,7 +103,11 @@ pub fn build(
             "data_quality" => quality_blocks(quality),
             _ => continue,
         };
-        sections.push(Section { id: id.clone(), title, blocks });
+        sections.push(Section {
+            id: id.clone(),
+            title,
+            blocks,
+        });
     }
     Document {
         kind: "daily".into(),
@@ -92,7 +118,11 @@ pub fn build(
         period: date.format("%Y-%m-%d").to_string(),
         as_of,
         sections,
-        definitions: t.definitions.iter().map(|d| (d.term.clone(), d.text.clone())).collect(),
+        definitions: t
+            .definitions
+            .iter()
+            .map(|d| (d.term.clone(), d.text.clone()))
+            .collect(),
         cover: None,
         orientation: tpl.orientation(),
     }
@@ -123,37 +153,96 @@ fn summary(f: &Figures, cfg: &Config, t: &Templates) -> Vec<Block> {
             vec![Cell::text(*label), Cell::figure(key, v, *unit), goal, m]
         })
         .collect();
-    vec![table("主要指標", vec![col("項目", 3.0), col("実績", 1.6), col("目標", 1.4), col("判定", 0.8)], rows, NONE_TEXT)]
+    vec![table(
+        "主要指標",
+        vec![
+            col("項目", 3.0),
+            col("実績", 1.6),
+            col("目標", 1.4),
+            col("判定", 0.8),
+        ],
+        rows,
+        NONE_TEXT,
+    )]
 }
 
-pub(crate) fn tickets(f: &Figures, k: &crate::kpi::tickets::TicketKpis, t: &Templates) -> Vec<Block> {
+pub(crate) fn tickets(
+    f: &Figures,
+    k: &crate::kpi::tickets::TicketKpis,
+    t: &Templates,
+) -> Vec<Block> {
     let mut rows = Vec::new();
     for kind in KINDS.iter().map(|e| e.code).chain(["total"]) {
-        let label = if kind == "total" { "合計" } else { t.label("kinds", kind) };
+        let label = if kind == "total" {
+            "合計"
+        } else {
+            t.label("kinds", kind)
+        };
         let c = |what: &str| {
             let key = format!("tickets.{what}.{kind}");
             Cell::figure(&key, f.get(&key), Unit::Count)
         };
-        rows.push(vec![Cell::text(label), c("received"), c("resolved"), c("backlog")]);
+        rows.push(vec![
+            Cell::text(label),
+            c("received"),
+            c("resolved"),
+            c("backlog"),
+        ]);
     }
-    let mut blocks = vec![table("種別別", vec![col("種別", 2.0), col("受付", 1.0), col("解決", 1.0), col("未解決", 1.0)], rows, NONE_TEXT)];
+    let mut blocks = vec![table(
+        "種別別",
+        vec![
+            col("種別", 2.0),
+            col("受付", 1.0),
+            col("解決", 1.0),
+            col("未解決", 1.0),
+        ],
+        rows,
+        NONE_TEXT,
+    )];
     let rates = [
         ("一次解決率（問い合わせ）", "tickets.fcr_pct", Unit::Percent),
-        ("エスカレーション率", "tickets.escalation_pct", Unit::Percent),
+        (
+            "エスカレーション率",
+            "tickets.escalation_pct",
+            Unit::Percent,
+        ),
         ("再オープン率", "tickets.reopen_pct", Unit::Percent),
     ];
     blocks.push(figure_table("対応品質", "値", f, &rates));
-    let (rows, empty) = count_rows(&k.by_channel, t.label("channels", "unknown"), |c| t.label("channels", c).to_string());
-    blocks.push(table("受付経路別（受付）", vec![col("受付経路", 2.0), col("件数", 1.0)], rows, empty));
+    let (rows, empty) = count_rows(&k.by_channel, t.label("channels", "unknown"), |c| {
+        t.label("channels", c).to_string()
+    });
+    blocks.push(table(
+        "受付経路別（受付）",
+        vec![col("受付経路", 2.0), col("件数", 1.0)],
+        rows,
+        empty,
+    ));
     let (rows, empty) = count_rows(&k.top_categories, "（未分類）", str::to_string);
-    blocks.push(table("分類別 上位（受付）", vec![col("分類", 3.0), col("件数", 1.0)], rows, empty));
-    blocks.push(major_incidents(&k.major_incidents, t, "優先度1・2のインシデント", false));
+    blocks.push(table(
+        "分類別 上位（受付）",
+        vec![col("分類", 3.0), col("件数", 1.0)],
+        rows,
+        empty,
+    ));
+    blocks.push(major_incidents(
+        &k.major_incidents,
+        t,
+        "優先度1・2のインシデント",
+        false,
+    ));
     blocks
 }
 
 /// The priority 1–2 incident list. With `duration`, the 一次回答 column
 /// gives way to 所要時間 (受付 → 解決, wall clock), as in the monthly report.
-pub(crate) fn major_incidents(list: &Option<Vec<crate::kpi::tickets::MajorIncident>>, t: &Templates, caption: &str, duration: bool) -> Block {
+pub(crate) fn major_incidents(
+    list: &Option<Vec<crate::kpi::tickets::MajorIncident>>,
+    t: &Templates,
+    caption: &str,
+    duration: bool,
+) -> Block {
     let (rows, empty) = match list {
         None => (Vec::new(), MISSING),
         Some(list) => (
@@ -162,14 +251,21 @@ pub(crate) fn major_incidents(list: &Option<Vec<crate::kpi::tickets::MajorIncide
                     let mut row = vec![
                         Cell::text(&m.ticket_id),
                         Cell::text(m.title.clone().unwrap_or_default()),
-                        Cell::text(format!("{}（{}）", m.priority, t.label("priorities", &m.priority.to_string()))),
+                        Cell::text(format!(
+                            "{}（{}）",
+                            m.priority,
+                            t.label("priorities", &m.priority.to_string())
+                        )),
                         Cell::text(m.system.clone().unwrap_or_default()),
                         Cell::datetime(Some(m.opened_at)),
                     ];
                     if duration {
                         row.push(Cell::datetime(m.resolved_at));
                         row.push(match m.resolved_at {
-                            Some(r) if r >= m.opened_at => Cell::num((r - m.opened_at) as f64 / crate::time::MS_PER_MIN as f64, Unit::Minutes),
+                            Some(r) if r >= m.opened_at => Cell::num(
+                                (r - m.opened_at) as f64 / crate::time::MS_PER_MIN as f64,
+                                Unit::Minutes,
+                            ),
                             _ => Cell::Empty,
                         });
                     } else {
@@ -184,9 +280,27 @@ pub(crate) fn major_incidents(list: &Option<Vec<crate::kpi::tickets::MajorIncide
         ),
     };
     let columns = if duration {
-        vec![col("チケット番号", 1.4), col("件名", 3.0), col("優先度", 0.9), col("対象システム", 1.4), col("受付", 1.3), col("解決", 1.3), col("所要時間", 1.0), col("状態", 0.8)]
+        vec![
+            col("チケット番号", 1.4),
+            col("件名", 3.0),
+            col("優先度", 0.9),
+            col("対象システム", 1.4),
+            col("受付", 1.3),
+            col("解決", 1.3),
+            col("所要時間", 1.0),
+            col("状態", 0.8),
+        ]
     } else {
-        vec![col("チケット番号", 1.5), col("件名", 3.0), col("優先度", 0.9), col("対象システム", 1.5), col("受付", 1.3), col("一次回答", 1.3), col("解決", 1.3), col("状態", 0.8)]
+        vec![
+            col("チケット番号", 1.5),
+            col("件名", 3.0),
+            col("優先度", 0.9),
+            col("対象システム", 1.5),
+            col("受付", 1.3),
+            col("一次回答", 1.3),
+            col("解決", 1.3),
+            col("状態", 0.8),
+        ]
     };
     table(caption, columns, rows, empty)
 }
@@ -233,14 +347,27 @@ pub(crate) fn batch(f: &Figures, k: &crate::kpi::jobs::JobKpis, t: &Templates) -
     };
     blocks.push(table(
         "異常終了・再実行・遅延ジョブ",
-        vec![col("ジョブ名", 2.0), col("ジョブネット", 1.6), col("予定／開始", 1.3), col("終了", 1.3), col("期限", 1.3), col("実行回数", 0.8), col("最終状態", 1.0), col("内容", 1.3)],
+        vec![
+            col("ジョブ名", 2.0),
+            col("ジョブネット", 1.6),
+            col("予定／開始", 1.3),
+            col("終了", 1.3),
+            col("期限", 1.3),
+            col("実行回数", 0.8),
+            col("最終状態", 1.0),
+            col("内容", 1.3),
+        ],
         rows,
         empty,
     ));
     blocks
 }
 
-pub(crate) fn backups(f: &Figures, k: &crate::kpi::backups::BackupKpis, t: &Templates) -> Vec<Block> {
+pub(crate) fn backups(
+    f: &Figures,
+    k: &crate::kpi::backups::BackupKpis,
+    t: &Templates,
+) -> Vec<Block> {
     let items = [
         ("予定", "backups.expected", Unit::Count),
         ("成功", "backups.success", Unit::Count),
@@ -258,22 +385,45 @@ pub(crate) fn backups(f: &Figures, k: &crate::kpi::backups::BackupKpis, t: &Temp
             Cell::text(b.date.format("%Y/%m/%d").to_string()),
             Cell::text(t.label("backup_outcomes", outcome)),
             Cell::datetime(b.started_at),
-            Cell::text(b.statuses.iter().map(|s| t.label("backup_outcomes", s)).collect::<Vec<_>>().join("、")),
+            Cell::text(
+                b.statuses
+                    .iter()
+                    .map(|s| t.label("backup_outcomes", s))
+                    .collect::<Vec<_>>()
+                    .join("、"),
+            ),
         ]
     };
-    let cols = || vec![col("対象", 2.0), col("日付", 1.0), col("判定", 0.8), col("開始", 1.3), col("記録の結果", 1.5)];
+    let cols = || {
+        vec![
+            col("対象", 2.0),
+            col("日付", 1.0),
+            col("判定", 0.8),
+            col("開始", 1.3),
+            col("記録の結果", 1.5),
+        ]
+    };
     let (rows, empty) = match &k.problems {
         None => (Vec::new(), MISSING),
         Some(l) => (l.iter().map(line).collect(), NONE_TEXT),
     };
     blocks.push(table("失敗・未実行", cols(), rows, empty));
     if let Some(u) = k.unexpected.as_ref().filter(|u| !u.is_empty()) {
-        blocks.push(table("予定外の実行（件数に含めない）", cols(), u.iter().map(line).collect(), NONE_TEXT));
+        blocks.push(table(
+            "予定外の実行（件数に含めない）",
+            cols(),
+            u.iter().map(line).collect(),
+            NONE_TEXT,
+        ));
     }
     blocks
 }
 
-pub(crate) fn capacity(_f: &Figures, k: &crate::kpi::capacity::CapacityKpis, t: &Templates) -> Vec<Block> {
+pub(crate) fn capacity(
+    _f: &Figures,
+    k: &crate::kpi::capacity::CapacityKpis,
+    t: &Templates,
+) -> Vec<Block> {
     let (rows, empty) = match &k.series {
         None => (Vec::new(), MISSING),
         Some(s) => (
@@ -281,7 +431,9 @@ pub(crate) fn capacity(_f: &Figures, k: &crate::kpi::capacity::CapacityKpis, t: 
                 .filter(|s| s.warn_samples > 0)
                 .map(|s| {
                     let key = s.key();
-                    let opt = |v: Option<f64>, k2: &str| Cell::figure(&format!("{key}.{k2}"), v, Unit::Minutes);
+                    let opt = |v: Option<f64>, k2: &str| {
+                        Cell::figure(&format!("{key}.{k2}"), v, Unit::Minutes)
+                    };
                     vec![
                         Cell::text(&s.host),
                         Cell::text(t.label("metrics", &s.metric)),
@@ -298,7 +450,15 @@ pub(crate) fn capacity(_f: &Figures, k: &crate::kpi::capacity::CapacityKpis, t: 
     };
     vec![table(
         "しきい値超過（警告・重大）",
-        vec![col("ホスト", 1.3), col("項目", 1.6), col("対象", 1.0), col("ピーク", 1.0), col("p95", 1.0), col("警告超過時間", 1.2), col("重大超過時間", 1.2)],
+        vec![
+            col("ホスト", 1.3),
+            col("項目", 1.6),
+            col("対象", 1.0),
+            col("ピーク", 1.0),
+            col("p95", 1.0),
+            col("警告超過時間", 1.2),
+            col("重大超過時間", 1.2),
+        ],
         rows,
         empty,
     )]
@@ -326,7 +486,10 @@ pub(crate) fn calls(f: &Figures, k: &crate::kpi::calls::CallKpis) -> Vec<Block> 
     let mut blocks = vec![call_summary(f)];
     let cats: Vec<String> = (0..24).map(|h| format!("{h}")).collect();
     let (off, ans): (Vec<Option<f64>>, Vec<Option<f64>>) = match &k.hourly {
-        Some(h) => h.iter().map(|(o, a)| (Some(*o as f64), Some(*a as f64))).unzip(),
+        Some(h) => h
+            .iter()
+            .map(|(o, a)| (Some(*o as f64), Some(*a as f64)))
+            .unzip(),
         None => (vec![None; 24], vec![None; 24]),
     };
     blocks.push(Block::Chart(Chart {
@@ -335,7 +498,16 @@ pub(crate) fn calls(f: &Figures, k: &crate::kpi::calls::CallKpis) -> Vec<Block> 
         x_label: "時".into(),
         y_label: "件".into(),
         categories: cats.clone(),
-        series: vec![Series { name: "着信".into(), values: off.clone() }, Series { name: "応答".into(), values: ans.clone() }],
+        series: vec![
+            Series {
+                name: "着信".into(),
+                values: off.clone(),
+            },
+            Series {
+                name: "応答".into(),
+                values: ans.clone(),
+            },
+        ],
         unit: Unit::Count,
     }));
     let rows = (0..24)
@@ -347,8 +519,11 @@ pub(crate) fn calls(f: &Figures, k: &crate::kpi::calls::CallKpis) -> Vec<Block> 
             vec![Cell::text(format!("{h}時台")), c("offered"), c("answered")]
         })
         .collect();
-    blocks.push(table("時間帯別", vec![col("時間帯", 1.0), col("着信", 1.0), col("応答", 1.0)], rows, NONE_TEXT));
+    blocks.push(table(
+        "時間帯別",
+        vec![col("時間帯", 1.0), col("着信", 1.0), col("応答", 1.0)],
+        rows,
+        NONE_TEXT,
+    ));
     blocks
 }
-
-

@@ -5,8 +5,8 @@
 pub mod common;
 pub mod cost;
 pub mod daily;
-pub mod sla;
 pub mod model;
 pub mod monthly;
-pub mod weekly;
+pub mod sla;
 pub mod template;
+pub mod weekly;

@@ -69,7 +69,12 @@ impl Unit {
     /// Decimal places shown.
     pub fn decimals(self) -> usize {
         match self {
-            Unit::Count | Unit::Yen | Unit::Integer | Unit::CountDelta | Unit::YenDelta | Unit::Days => 0,
+            Unit::Count
+            | Unit::Yen
+            | Unit::Integer
+            | Unit::CountDelta
+            | Unit::YenDelta
+            | Unit::Days => 0,
             Unit::PercentFine | Unit::YenFine => 2,
             _ => 1,
         }
@@ -82,7 +87,11 @@ pub enum Cell {
     /// Text (from inputs or templates): always written as text.
     Text(String),
     /// A number with its unit; `key` names the figure it shows, if any.
-    Number { value: f64, unit: Unit, key: Option<String> },
+    Number {
+        value: f64,
+        unit: Unit,
+        key: Option<String>,
+    },
     /// データなし: the figure has no data.
     Missing { key: Option<String> },
     /// A date and time (JST).
@@ -99,13 +108,23 @@ impl Cell {
     /// A figure: a number, or データなし when `None`.
     pub fn figure(key: &str, value: Option<f64>, unit: Unit) -> Cell {
         match value {
-            Some(v) => Cell::Number { value: v, unit, key: Some(key.to_string()) },
-            None => Cell::Missing { key: Some(key.to_string()) },
+            Some(v) => Cell::Number {
+                value: v,
+                unit,
+                key: Some(key.to_string()),
+            },
+            None => Cell::Missing {
+                key: Some(key.to_string()),
+            },
         }
     }
     /// A number not tied to a figure key (e.g. a list row).
     pub fn num(value: f64, unit: Unit) -> Cell {
-        Cell::Number { value, unit, key: None }
+        Cell::Number {
+            value,
+            unit,
+            key: None,
+        }
     }
     /// Optional datetime from naive JST ms.
     pub fn datetime(ms: Option<i64>) -> Cell {
@@ -131,7 +150,10 @@ pub const MISSING: &str = "データなし";
 pub fn format_number(v: f64, unit: Unit) -> String {
     let s = format!("{:.*}", unit.decimals(), v);
     // A value that rounds to zero has no sign ("0.0%", never "-0.0%").
-    let is_zero = s.trim_start_matches('-').chars().all(|c| c == '0' || c == '.');
+    let is_zero = s
+        .trim_start_matches('-')
+        .chars()
+        .all(|c| c == '0' || c == '.');
     let (int, frac) = match s.split_once('.') {
         Some((i, f)) => (i.to_string(), Some(f.to_string())),
         None => (s, None),
@@ -139,10 +161,25 @@ pub fn format_number(v: f64, unit: Unit) -> String {
     if unit == Unit::Integer {
         return int;
     }
-    let (sign, digits) = int.strip_prefix('-').map_or(("", int.as_str()), |d| ("-", d));
-    let signed = matches!(unit, Unit::CountDelta | Unit::PointDelta | Unit::SecondsDelta | Unit::YenDelta | Unit::PercentDelta);
+    let (sign, digits) = int
+        .strip_prefix('-')
+        .map_or(("", int.as_str()), |d| ("-", d));
+    let signed = matches!(
+        unit,
+        Unit::CountDelta
+            | Unit::PointDelta
+            | Unit::SecondsDelta
+            | Unit::YenDelta
+            | Unit::PercentDelta
+    );
     // A signed change shows "+" above zero.
-    let sign = if is_zero { "" } else if signed && sign.is_empty() { "+" } else { sign };
+    let sign = if is_zero {
+        ""
+    } else if signed && sign.is_empty() {
+        "+"
+    } else {
+        sign
+    };
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i) % 3 == 0 {

@@ -9,7 +9,10 @@
 //! `previous.<key>` and `sla_report.*` (section 2), `calls.heat.<HH>.<wd>`,
 //! and the service-management counts of [`crate::kpi::itsm`].
 
-use super::common::{col, compared_figures, count_rows, compared_table, figure_table, quality_blocks, remarks_block, table, Compared, QualityNote, NONE_TEXT};
+use super::common::{
+    col, compared_figures, compared_table, count_rows, figure_table, quality_blocks, remarks_block,
+    table, Compared, QualityNote, NONE_TEXT,
+};
 use super::model::*;
 use super::sla::{self, Verdict};
 use super::template::Templates;
@@ -52,20 +55,80 @@ pub struct MonthlyReport<'a> {
 
 /// (label, key, unit, unit of the change) of the 概況 figures with 前月比.
 const KEY_FIGURES: [Compared; 14] = [
-    ("受付件数（全種別）", "tickets.received.total", Unit::Count, Unit::CountDelta),
-    ("インシデント受付件数", "tickets.received.incident", Unit::Count, Unit::CountDelta),
-    ("解決件数", "tickets.resolved.total", Unit::Count, Unit::CountDelta),
-    ("未解決件数（月末）", "tickets.backlog.total", Unit::Count, Unit::CountDelta),
+    (
+        "受付件数（全種別）",
+        "tickets.received.total",
+        Unit::Count,
+        Unit::CountDelta,
+    ),
+    (
+        "インシデント受付件数",
+        "tickets.received.incident",
+        Unit::Count,
+        Unit::CountDelta,
+    ),
+    (
+        "解決件数",
+        "tickets.resolved.total",
+        Unit::Count,
+        Unit::CountDelta,
+    ),
+    (
+        "未解決件数（月末）",
+        "tickets.backlog.total",
+        Unit::Count,
+        Unit::CountDelta,
+    ),
     ("変更件数", "changes.total", Unit::Count, Unit::CountDelta),
     ("着信数", "calls.offered", Unit::Count, Unit::CountDelta),
-    ("応答率", "calls.answer_rate", Unit::Percent, Unit::PointDelta),
-    ("放棄率", "calls.abandon_rate", Unit::Percent, Unit::PointDelta),
-    ("サービスレベル", "calls.service_level", Unit::Percent, Unit::PointDelta),
-    ("平均応答待ち時間（ASA）", "calls.asa_s", Unit::Seconds, Unit::SecondsDelta),
-    ("ジョブ 最終成功率", "jobs.final_success_pct", Unit::Percent, Unit::PointDelta),
-    ("ジョブ 異常終了", "jobs.failed_instances", Unit::Count, Unit::CountDelta),
-    ("バックアップ 成功率", "backups.success_pct", Unit::Percent, Unit::PointDelta),
-    ("バックアップ 未実行", "backups.missing", Unit::Count, Unit::CountDelta),
+    (
+        "応答率",
+        "calls.answer_rate",
+        Unit::Percent,
+        Unit::PointDelta,
+    ),
+    (
+        "放棄率",
+        "calls.abandon_rate",
+        Unit::Percent,
+        Unit::PointDelta,
+    ),
+    (
+        "サービスレベル",
+        "calls.service_level",
+        Unit::Percent,
+        Unit::PointDelta,
+    ),
+    (
+        "平均応答待ち時間（ASA）",
+        "calls.asa_s",
+        Unit::Seconds,
+        Unit::SecondsDelta,
+    ),
+    (
+        "ジョブ 最終成功率",
+        "jobs.final_success_pct",
+        Unit::Percent,
+        Unit::PointDelta,
+    ),
+    (
+        "ジョブ 異常終了",
+        "jobs.failed_instances",
+        Unit::Count,
+        Unit::CountDelta,
+    ),
+    (
+        "バックアップ 成功率",
+        "backups.success_pct",
+        Unit::Percent,
+        Unit::PointDelta,
+    ),
+    (
+        "バックアップ 未実行",
+        "backups.missing",
+        Unit::Count,
+        Unit::CountDelta,
+    ),
 ];
 
 /// `2025/10` for chart categories.
@@ -86,7 +149,12 @@ const TREND_KEYS: [&str; 8] = [
 ];
 
 fn availability_systems(r: &MonthlyReport) -> Vec<String> {
-    r.current.availability.systems.as_ref().map(|s| s.iter().map(|a| a.system.clone()).collect()).unwrap_or_default()
+    r.current
+        .availability
+        .systems
+        .as_ref()
+        .map(|s| s.iter().map(|a| a.system.clone()).collect())
+        .unwrap_or_default()
 }
 
 /// Capacity series (name, key stem `capacity.<host>.<metric>[@res]`) for
@@ -97,7 +165,11 @@ fn capacity_trend_keys(r: &MonthlyReport) -> Vec<(String, String)> {
     let mut latest: std::collections::BTreeMap<String, f64> = std::collections::BTreeMap::new();
     for (_, fig) in r.trend.iter().rev() {
         for (k, v) in &fig.0 {
-            if let (Some(stem), Some(v)) = (k.strip_prefix("capacity.").and_then(|x| x.strip_suffix(".p95")), v) {
+            if let (Some(stem), Some(v)) = (
+                k.strip_prefix("capacity.")
+                    .and_then(|x| x.strip_suffix(".p95")),
+                v,
+            ) {
                 latest.entry(stem.to_string()).or_insert(*v);
             }
         }
@@ -121,10 +193,23 @@ pub fn extra_figures(r: &MonthlyReport) -> Figures {
     let mut f = sla::item_figures(r.sla_items);
     f.extend(sla_group_figures(r.sla_items));
     f.extend(r.itsm.figures.clone());
-    f.extend(compared_figures(&r.current.figures(), &r.previous.figures(), &KEY_FIGURES, "mom"));
+    f.extend(compared_figures(
+        &r.current.figures(),
+        &r.previous.figures(),
+        &KEY_FIGURES,
+        "mom",
+    ));
     let mut keys: Vec<String> = TREND_KEYS.iter().map(|k| k.to_string()).collect();
-    keys.extend(availability_systems(r).iter().map(|s| format!("availability.{s}.pct")));
-    keys.extend(capacity_trend_keys(r).into_iter().map(|(_, k)| format!("{k}.p95")));
+    keys.extend(
+        availability_systems(r)
+            .iter()
+            .map(|s| format!("availability.{s}.pct")),
+    );
+    keys.extend(
+        capacity_trend_keys(r)
+            .into_iter()
+            .map(|(_, k)| format!("{k}.p95")),
+    );
     for (m, fig) in r.trend {
         for k in &keys {
             f.set(format!("trend.{}.{k}", m.month_label()), fig.get(k));
@@ -142,7 +227,10 @@ pub fn extra_figures(r: &MonthlyReport) -> Figures {
     }
     if let Ok(jobs) = &r.schedule {
         for j in jobs {
-            f.count(format!("schedule.next_month.jobs.{}.runs", j.job.id), Some(j.runs.len()));
+            f.count(
+                format!("schedule.next_month.jobs.{}.runs", j.job.id),
+                Some(j.runs.len()),
+            );
         }
     }
     f
@@ -172,7 +260,11 @@ pub fn build(r: &MonthlyReport, f: &Figures, cfg: &Config, t: &Templates) -> Doc
             "data_quality" => quality_blocks(r.quality),
             _ => continue,
         };
-        sections.push(Section { id: id.clone(), title: tpl.section_title(id), blocks });
+        sections.push(Section {
+            id: id.clone(),
+            title: tpl.section_title(id),
+            blocks,
+        });
     }
     Document {
         kind: "monthly".into(),
@@ -183,7 +275,11 @@ pub fn build(r: &MonthlyReport, f: &Figures, cfg: &Config, t: &Templates) -> Doc
         period: r.month.month_label(),
         as_of: r.as_of,
         sections,
-        definitions: t.definitions.iter().map(|d| (d.term.clone(), d.text.clone())).collect(),
+        definitions: t
+            .definitions
+            .iter()
+            .map(|d| (d.term.clone(), d.text.clone()))
+            .collect(),
         cover: Some(Cover {
             recipient: tpl.recipient.clone(),
             submitted: match r.submitted {
@@ -197,14 +293,27 @@ pub fn build(r: &MonthlyReport, f: &Figures, cfg: &Config, t: &Templates) -> Doc
 }
 
 /// A chart of trend keys over the 13 months.
-fn trend_chart(r: &MonthlyReport, title: &str, kind: ChartKind, y_label: &str, unit: Unit, series: &[(String, String)]) -> Block {
+fn trend_chart(
+    r: &MonthlyReport,
+    title: &str,
+    kind: ChartKind,
+    y_label: &str,
+    unit: Unit,
+    series: &[(String, String)],
+) -> Block {
     Block::Chart(Chart {
         title: title.into(),
         kind,
         x_label: "年月".into(),
         y_label: y_label.into(),
         categories: r.trend.iter().map(|(m, _)| short_month(*m)).collect(),
-        series: series.iter().map(|(name, key)| Series { name: name.clone(), values: r.trend.iter().map(|(_, f)| f.get(key)).collect() }).collect(),
+        series: series
+            .iter()
+            .map(|(name, key)| Series {
+                name: name.clone(),
+                values: r.trend.iter().map(|(_, f)| f.get(key)).collect(),
+            })
+            .collect(),
         unit,
     })
 }
@@ -222,7 +331,9 @@ fn trend_table(r: &MonthlyReport, caption: &str, series: &[(String, String, Unit
         .iter()
         .map(|(m, fig)| {
             let mut row = vec![Cell::text(short_month(*m))];
-            row.extend(series.iter().map(|(_, k, u)| Cell::figure(&format!("trend.{}.{k}", m.month_label()), fig.get(k), *u)));
+            row.extend(series.iter().map(|(_, k, u)| {
+                Cell::figure(&format!("trend.{}.{k}", m.month_label()), fig.get(k), *u)
+            }));
             row
         })
         .collect();
@@ -232,29 +343,81 @@ fn trend_table(r: &MonthlyReport, caption: &str, series: &[(String, String, Unit
 fn summary(r: &MonthlyReport, f: &Figures) -> Vec<Block> {
     let count = |v: Verdict| r.sla_items.iter().filter(|i| i.verdict == v).count() as f64;
     let sla_rows = vec![
-        vec![Cell::text("SLA項目数"), Cell::figure("sla_report.items", Some(r.sla_items.len() as f64), Unit::Count)],
-        vec![Cell::text("達成"), Cell::figure("sla_report.met", Some(count(Verdict::Met)), Unit::Count)],
-        vec![Cell::text("未達"), Cell::figure("sla_report.missed", Some(count(Verdict::Missed)), Unit::Count)],
-        vec![Cell::text("データなし"), Cell::figure("sla_report.no_data", Some(count(Verdict::NoData)), Unit::Count)],
+        vec![
+            Cell::text("SLA項目数"),
+            Cell::figure(
+                "sla_report.items",
+                Some(r.sla_items.len() as f64),
+                Unit::Count,
+            ),
+        ],
+        vec![
+            Cell::text("達成"),
+            Cell::figure("sla_report.met", Some(count(Verdict::Met)), Unit::Count),
+        ],
+        vec![
+            Cell::text("未達"),
+            Cell::figure(
+                "sla_report.missed",
+                Some(count(Verdict::Missed)),
+                Unit::Count,
+            ),
+        ],
+        vec![
+            Cell::text("データなし"),
+            Cell::figure(
+                "sla_report.no_data",
+                Some(count(Verdict::NoData)),
+                Unit::Count,
+            ),
+        ],
     ];
     vec![
-        compared_table("主要指標と前月比", ["当月", "前月", "前月比"], f, &KEY_FIGURES, "mom"),
-        table("SLA遵守状況（項目数）", vec![col("判定", 3.0), col("項目数", 1.2)], sla_rows, NONE_TEXT),
+        compared_table(
+            "主要指標と前月比",
+            ["当月", "前月", "前月比"],
+            f,
+            &KEY_FIGURES,
+            "mom",
+        ),
+        table(
+            "SLA遵守状況（項目数）",
+            vec![col("判定", 3.0), col("項目数", 1.2)],
+            sla_rows,
+            NONE_TEXT,
+        ),
     ]
 }
 
 /// SLA groups in report order.
-const SLA_GROUPS: [sla::Group; 6] =
-    [sla::Group::Availability, sla::Group::Tickets, sla::Group::Calls, sla::Group::Backups, sla::Group::Jobs, sla::Group::Capacity];
-const VERDICTS: [Verdict; 4] = [Verdict::Met, Verdict::Missed, Verdict::NoData, Verdict::NoTarget];
+const SLA_GROUPS: [sla::Group; 6] = [
+    sla::Group::Availability,
+    sla::Group::Tickets,
+    sla::Group::Calls,
+    sla::Group::Backups,
+    sla::Group::Jobs,
+    sla::Group::Capacity,
+];
+const VERDICTS: [Verdict; 4] = [
+    Verdict::Met,
+    Verdict::Missed,
+    Verdict::NoData,
+    Verdict::NoTarget,
+];
 
 /// `sla_report.by_group.<group>.<verdict>` counts (section 2).
 fn sla_group_figures(items: &[sla::Item]) -> Figures {
     let mut f = Figures::default();
     for g in SLA_GROUPS {
         for v in VERDICTS {
-            let n = items.iter().filter(|i| i.group == g && i.verdict == v).count();
-            f.count(format!("sla_report.by_group.{}.{}", g.code(), v.code()), Some(n));
+            let n = items
+                .iter()
+                .filter(|i| i.group == g && i.verdict == v)
+                .count();
+            f.count(
+                format!("sla_report.by_group.{}.{}", g.code(), v.code()),
+                Some(n),
+            );
         }
     }
     f
@@ -265,12 +428,19 @@ fn sla_group_figures(items: &[sla::Item]) -> Figures {
 /// details are in the separate SLA遵守状況報告.
 fn sla_summary(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
     let mut columns = vec![col("区分", 1.6), col("項目数", 0.9)];
-    columns.extend(VERDICTS.iter().map(|v| col(t.label("verdicts", v.code()), 0.9)));
+    columns.extend(
+        VERDICTS
+            .iter()
+            .map(|v| col(t.label("verdicts", v.code()), 0.9)),
+    );
     let rows = SLA_GROUPS
         .iter()
         .map(|g| {
             let total = r.sla_items.iter().filter(|i| i.group == *g).count();
-            let mut row = vec![Cell::text(t.label("sla_groups", g.code())), Cell::num(total as f64, Unit::Count)];
+            let mut row = vec![
+                Cell::text(t.label("sla_groups", g.code())),
+                Cell::num(total as f64, Unit::Count),
+            ];
             row.extend(VERDICTS.iter().map(|v| {
                 let k = format!("sla_report.by_group.{}.{}", g.code(), v.code());
                 Cell::figure(&k, f.get(&k), Unit::Count)
@@ -278,7 +448,11 @@ fn sla_summary(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
             row
         })
         .collect();
-    let listed: Vec<&sla::Item> = r.sla_items.iter().filter(|i| matches!(i.verdict, Verdict::Missed | Verdict::NoData)).collect();
+    let listed: Vec<&sla::Item> = r
+        .sla_items
+        .iter()
+        .filter(|i| matches!(i.verdict, Verdict::Missed | Verdict::NoData))
+        .collect();
     let list = listed
         .iter()
         .map(|it| {
@@ -324,22 +498,54 @@ fn incidents(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
         ChartKind::Column,
         "件",
         Unit::Count,
-        &[s("受付", "tickets.received.incident"), s("解決", "tickets.resolved.incident")],
+        &[
+            s("受付", "tickets.received.incident"),
+            s("解決", "tickets.resolved.incident"),
+        ],
     ));
     blocks.push(trend_table(
         r,
         "インシデント件数の推移（表）",
-        &[("受付".into(), "tickets.received.incident".into(), Unit::Count), ("解決".into(), "tickets.resolved.incident".into(), Unit::Count)],
+        &[
+            (
+                "受付".into(),
+                "tickets.received.incident".into(),
+                Unit::Count,
+            ),
+            (
+                "解決".into(),
+                "tickets.resolved.incident".into(),
+                Unit::Count,
+            ),
+        ],
     ));
     let (rows, empty) = count_rows(&r.itsm.incidents_by_category, "（未分類）", str::to_string);
-    blocks.push(table("分類別（受付）", vec![col("分類", 3.0), col("件数", 1.0)], rows, empty));
+    blocks.push(table(
+        "分類別（受付）",
+        vec![col("分類", 3.0), col("件数", 1.0)],
+        rows,
+        empty,
+    ));
     let (rows, empty) = count_rows(&r.itsm.incidents_by_system, "（未設定）", str::to_string);
-    blocks.push(table("対象システム別（受付）", vec![col("対象システム", 3.0), col("件数", 1.0)], rows, empty));
-    blocks.push(super::daily::major_incidents(&r.current.tickets.major_incidents, t, "優先度1・2のインシデント（所要時間は受付から解決まで）", true));
+    blocks.push(table(
+        "対象システム別（受付）",
+        vec![col("対象システム", 3.0), col("件数", 1.0)],
+        rows,
+        empty,
+    ));
+    blocks.push(super::daily::major_incidents(
+        &r.current.tickets.major_incidents,
+        t,
+        "優先度1・2のインシデント（所要時間は受付から解決まで）",
+        true,
+    ));
     blocks
 }
 
-fn ticket_rows(list: &Option<Vec<TicketLine>>, row: impl Fn(&TicketLine) -> Vec<Cell>) -> (Vec<Vec<Cell>>, &'static str) {
+fn ticket_rows(
+    list: &Option<Vec<TicketLine>>,
+    row: impl Fn(&TicketLine) -> Vec<Cell>,
+) -> (Vec<Vec<Cell>>, &'static str) {
     match list {
         None => (Vec::new(), MISSING),
         Some(l) => (l.iter().map(row).collect(), NONE_TEXT),
@@ -348,7 +554,11 @@ fn ticket_rows(list: &Option<Vec<TicketLine>>, row: impl Fn(&TicketLine) -> Vec<
 
 fn problems(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
     let items = [
-        ("対応中の問題（当月中に未解決だったもの）", "problems.active", Unit::Count),
+        (
+            "対応中の問題（当月中に未解決だったもの）",
+            "problems.active",
+            Unit::Count,
+        ),
         ("新規", "problems.received", Unit::Count),
         ("解決", "problems.resolved", Unit::Count),
         ("未解決（月末）", "problems.open_at_end", Unit::Count),
@@ -366,7 +576,14 @@ fn problems(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
     });
     blocks.push(table(
         "問題一覧",
-        vec![col("チケット番号", 1.4), col("件名", 3.4), col("対象システム", 1.4), col("登録", 1.3), col("解決", 1.3), col("状態", 0.8)],
+        vec![
+            col("チケット番号", 1.4),
+            col("件名", 3.4),
+            col("対象システム", 1.4),
+            col("登録", 1.3),
+            col("解決", 1.3),
+            col("状態", 0.8),
+        ],
         rows,
         empty,
     ));
@@ -381,40 +598,100 @@ fn changes(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
     let mut columns = vec![col("変更区分", 1.4), col("件数", 1.0)];
     columns.extend(RESULTS.iter().map(|x| col(result_label(t, x), 1.0)));
     let classes: Vec<&str> = CHANGE_CLASSES.iter().copied().chain(["unset"]).collect();
-    let key = |c: &str, res: &str| format!("changes.by_class_result.{c}.{}", if res.is_empty() { "none" } else { res });
+    let key = |c: &str, res: &str| {
+        format!(
+            "changes.by_class_result.{c}.{}",
+            if res.is_empty() { "none" } else { res }
+        )
+    };
     let rows = classes
         .iter()
         .map(|c| {
-            let label = if *c == "unset" { "（未設定）".to_string() } else { t.label("change_classes", c).to_string() };
+            let label = if *c == "unset" {
+                "（未設定）".to_string()
+            } else {
+                t.label("change_classes", c).to_string()
+            };
             let total: Option<f64> = RESULTS.iter().map(|x| f.get(&key(c, x))).sum();
-            let total_key = if *c == "unset" { "changes.by_class.unset".to_string() } else { format!("changes.by_class.{c}") };
-            let total_cell = if *c == "unset" { Cell::num(total.unwrap_or(0.0), Unit::Count) } else { Cell::figure(&total_key, f.get(&total_key), Unit::Count) };
-            let mut row = vec![Cell::text(label), if total.is_some() { total_cell } else { Cell::Missing { key: None } }];
-            row.extend(RESULTS.iter().map(|x| Cell::figure(&key(c, x), f.get(&key(c, x)), Unit::Count)));
+            let total_key = if *c == "unset" {
+                "changes.by_class.unset".to_string()
+            } else {
+                format!("changes.by_class.{c}")
+            };
+            let total_cell = if *c == "unset" {
+                Cell::num(total.unwrap_or(0.0), Unit::Count)
+            } else {
+                Cell::figure(&total_key, f.get(&total_key), Unit::Count)
+            };
+            let mut row = vec![
+                Cell::text(label),
+                if total.is_some() {
+                    total_cell
+                } else {
+                    Cell::Missing { key: None }
+                },
+            ];
+            row.extend(
+                RESULTS
+                    .iter()
+                    .map(|x| Cell::figure(&key(c, x), f.get(&key(c, x)), Unit::Count)),
+            );
             row
         })
         .collect();
-    let mut blocks = vec![table("変更区分別の件数と結果（当月に登録された変更）", columns, rows, NONE_TEXT)];
+    let mut blocks = vec![table(
+        "変更区分別の件数と結果（当月に登録された変更）",
+        columns,
+        rows,
+        NONE_TEXT,
+    )];
     blocks.push(figure_table(
         "変更の指標",
         "値",
         f,
-        &[("変更件数", "changes.total", Unit::Count), ("成功率（結果のある変更）", "changes.success_pct", Unit::Percent), ("緊急変更の割合", "changes.emergency_pct", Unit::Percent)],
+        &[
+            ("変更件数", "changes.total", Unit::Count),
+            (
+                "成功率（結果のある変更）",
+                "changes.success_pct",
+                Unit::Percent,
+            ),
+            ("緊急変更の割合", "changes.emergency_pct", Unit::Percent),
+        ],
     ));
     blocks.push(Block::Chart(Chart {
         title: "変更区分別の結果".into(),
         kind: ChartKind::StackedColumn,
         x_label: "変更区分".into(),
         y_label: "件".into(),
-        categories: classes.iter().map(|c| if *c == "unset" { "未設定".to_string() } else { t.label("change_classes", c).to_string() }).collect(),
-        series: RESULTS.iter().map(|x| Series { name: result_label(t, x).to_string(), values: classes.iter().map(|c| f.get(&key(c, x))).collect() }).collect(),
+        categories: classes
+            .iter()
+            .map(|c| {
+                if *c == "unset" {
+                    "未設定".to_string()
+                } else {
+                    t.label("change_classes", c).to_string()
+                }
+            })
+            .collect(),
+        series: RESULTS
+            .iter()
+            .map(|x| Series {
+                name: result_label(t, x).to_string(),
+                values: classes.iter().map(|c| f.get(&key(c, x))).collect(),
+            })
+            .collect(),
         unit: Unit::Count,
     }));
     let (rows, empty) = ticket_rows(&r.itsm.changes, |c| {
         vec![
             Cell::text(&c.ticket_id),
             Cell::text(c.title.clone().unwrap_or_default()),
-            Cell::text(c.change_class.as_deref().map_or("（未設定）", |x| t.label("change_classes", x))),
+            Cell::text(
+                c.change_class
+                    .as_deref()
+                    .map_or("（未設定）", |x| t.label("change_classes", x)),
+            ),
             Cell::text(if c.planned == Some(true) { "有" } else { "" }),
             Cell::datetime(c.scheduled_at),
             Cell::text(result_label(t, c.result.as_deref().unwrap_or(""))),
@@ -423,7 +700,15 @@ fn changes(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
     });
     blocks.push(table(
         "変更一覧",
-        vec![col("チケット番号", 1.4), col("件名", 3.0), col("区分", 0.8), col("計画停止", 0.8), col("実施予定", 1.3), col("結果", 1.0), col("状態", 0.8)],
+        vec![
+            col("チケット番号", 1.4),
+            col("件名", 3.0),
+            col("区分", 0.8),
+            col("計画停止", 0.8),
+            col("実施予定", 1.3),
+            col("結果", 1.0),
+            col("状態", 0.8),
+        ],
         rows,
         empty,
     ));
@@ -432,9 +717,22 @@ fn changes(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
 
 fn releases(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
     let mut items: Vec<(String, String)> = vec![("リリース件数".into(), "releases.total".into())];
-    items.extend(RESULTS.iter().map(|x| (result_label(t, x).to_string(), format!("releases.result.{}", if x.is_empty() { "none" } else { x }))));
-    let rows = items.iter().map(|(l, k)| vec![Cell::text(l), Cell::figure(k, f.get(k), Unit::Count)]).collect();
-    let mut blocks = vec![table("リリースの件数（当月に登録または実施予定のもの）", vec![col("項目", 3.0), col("件数", 1.0)], rows, NONE_TEXT)];
+    items.extend(RESULTS.iter().map(|x| {
+        (
+            result_label(t, x).to_string(),
+            format!("releases.result.{}", if x.is_empty() { "none" } else { x }),
+        )
+    }));
+    let rows = items
+        .iter()
+        .map(|(l, k)| vec![Cell::text(l), Cell::figure(k, f.get(k), Unit::Count)])
+        .collect();
+    let mut blocks = vec![table(
+        "リリースの件数（当月に登録または実施予定のもの）",
+        vec![col("項目", 3.0), col("件数", 1.0)],
+        rows,
+        NONE_TEXT,
+    )];
     let (rows, empty) = ticket_rows(&r.itsm.releases, |x| {
         vec![
             Cell::text(&x.ticket_id),
@@ -447,7 +745,14 @@ fn releases(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
     });
     blocks.push(table(
         "リリース一覧",
-        vec![col("チケット番号", 1.4), col("件名", 3.2), col("対象システム", 1.4), col("実施予定", 1.3), col("結果", 1.0), col("状態", 0.8)],
+        vec![
+            col("チケット番号", 1.4),
+            col("件名", 3.2),
+            col("対象システム", 1.4),
+            col("実施予定", 1.3),
+            col("結果", 1.0),
+            col("状態", 0.8),
+        ],
         rows,
         empty,
     ));
@@ -457,19 +762,46 @@ fn releases(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
 fn configuration(r: &MonthlyReport, f: &Figures, _t: &Templates) -> Vec<Block> {
     let items = [
         ("構成管理の受付", "tickets.received.config", Unit::Count),
-        ("構成管理の完了（解決）", "tickets.resolved.config", Unit::Count),
+        (
+            "構成管理の完了（解決）",
+            "tickets.resolved.config",
+            Unit::Count,
+        ),
         ("未完了（月末）", "tickets.backlog.config", Unit::Count),
     ];
     let mut blocks = vec![figure_table("構成管理の件数", "件数", f, &items)];
-    let (rows, empty) = count_rows(&r.itsm.configuration_by_category, "（未分類）", str::to_string);
-    blocks.push(table("分類別（受付）", vec![col("分類", 3.0), col("件数", 1.0)], rows, empty));
+    let (rows, empty) = count_rows(
+        &r.itsm.configuration_by_category,
+        "（未分類）",
+        str::to_string,
+    );
+    blocks.push(table(
+        "分類別（受付）",
+        vec![col("分類", 3.0), col("件数", 1.0)],
+        rows,
+        empty,
+    ));
     blocks
 }
 
 fn calls(r: &MonthlyReport, f: &Figures) -> Vec<Block> {
     let mut blocks = vec![super::daily::call_summary(f)];
-    blocks.push(trend_chart(r, "着信数・応答数の推移（13か月）", ChartKind::Column, "件", Unit::Count, &[s("着信", "calls.offered"), s("応答", "calls.answered")]));
-    blocks.push(trend_chart(r, "応答率の推移（13か月）", ChartKind::Line, "%", Unit::Percent, &[s("応答率", "calls.answer_rate")]));
+    blocks.push(trend_chart(
+        r,
+        "着信数・応答数の推移（13か月）",
+        ChartKind::Column,
+        "件",
+        Unit::Count,
+        &[s("着信", "calls.offered"), s("応答", "calls.answered")],
+    ));
+    blocks.push(trend_chart(
+        r,
+        "応答率の推移（13か月）",
+        ChartKind::Line,
+        "%",
+        Unit::Percent,
+        &[s("応答率", "calls.answer_rate")],
+    ));
     blocks.push(trend_table(
         r,
         "コールの推移（表）",
@@ -501,7 +833,12 @@ fn calls(r: &MonthlyReport, f: &Figures) -> Vec<Block> {
             NONE_TEXT,
         ),
     };
-    blocks.push(Block::Heat(Table { caption: "時間帯 × 曜日別 着信数".into(), columns, rows, empty_text: empty.into() }));
+    blocks.push(Block::Heat(Table {
+        caption: "時間帯 × 曜日別 着信数".into(),
+        columns,
+        rows,
+        empty_text: empty.into(),
+    }));
     let (rows, empty) = match &r.current.calls.staffing {
         None => (Vec::new(), MISSING),
         Some(st) => (
@@ -512,7 +849,11 @@ fn calls(r: &MonthlyReport, f: &Figures) -> Vec<Block> {
                         Cell::text(format!("{}時台", x.hour)),
                         Cell::num(x.calls_per_hour, Unit::Decimal),
                         Cell::num(x.erlangs, Unit::Decimal),
-                        Cell::figure(&format!("calls.staffing.{:02}.agents", x.hour), Some(f64::from(x.agents)), Unit::Integer),
+                        Cell::figure(
+                            &format!("calls.staffing.{:02}.agents", x.hour),
+                            Some(f64::from(x.agents)),
+                            Unit::Integer,
+                        ),
                         Cell::num(x.predicted_sl, Unit::Percent),
                     ]
                 })
@@ -522,7 +863,13 @@ fn calls(r: &MonthlyReport, f: &Figures) -> Vec<Block> {
     };
     blocks.push(table(
         "必要オペレーター数（アーランC、営業日平均）",
-        vec![col("時間帯", 1.0), col("着信/時", 1.0), col("呼量（アーラン）", 1.2), col("必要人数", 1.0), col("予測サービスレベル", 1.3)],
+        vec![
+            col("時間帯", 1.0),
+            col("着信/時", 1.0),
+            col("呼量（アーラン）", 1.2),
+            col("必要人数", 1.0),
+            col("予測サービスレベル", 1.3),
+        ],
         rows,
         empty,
     ));
@@ -531,14 +878,46 @@ fn calls(r: &MonthlyReport, f: &Figures) -> Vec<Block> {
 
 fn batch(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
     let mut blocks = super::daily::batch(f, &r.current.jobs, t);
-    blocks.insert(1, figure_table("実行時間の異常", "値", f, &[("実行時間の異常（過去30日p95の1.5倍超）", "jobs.duration_anomalies", Unit::Count)]));
-    blocks.insert(1, trend_chart(r, "ジョブ最終成功率の推移（13か月）", ChartKind::Line, "%", Unit::Percent, &[s("最終成功率", "jobs.final_success_pct")]));
+    blocks.insert(
+        1,
+        figure_table(
+            "実行時間の異常",
+            "値",
+            f,
+            &[(
+                "実行時間の異常（過去30日p95の1.5倍超）",
+                "jobs.duration_anomalies",
+                Unit::Count,
+            )],
+        ),
+    );
+    blocks.insert(
+        1,
+        trend_chart(
+            r,
+            "ジョブ最終成功率の推移（13か月）",
+            ChartKind::Line,
+            "%",
+            Unit::Percent,
+            &[s("最終成功率", "jobs.final_success_pct")],
+        ),
+    );
     blocks
 }
 
 fn backups(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
     let mut blocks = super::daily::backups(f, &r.current.backups, t);
-    blocks.insert(1, trend_chart(r, "バックアップ成功率の推移（13か月）", ChartKind::Line, "%", Unit::Percent, &[s("成功率", "backups.success_pct")]));
+    blocks.insert(
+        1,
+        trend_chart(
+            r,
+            "バックアップ成功率の推移（13か月）",
+            ChartKind::Line,
+            "%",
+            Unit::Percent,
+            &[s("成功率", "backups.success_pct")],
+        ),
+    );
     blocks
 }
 
@@ -549,7 +928,9 @@ fn capacity(r: &MonthlyReport, t: &Templates) -> Vec<Block> {
             list.iter()
                 .map(|x| {
                     let key = x.key();
-                    let pct = |k: &str, v: f64| Cell::figure(&format!("{key}.{k}"), Some(v), Unit::Percent);
+                    let pct = |k: &str, v: f64| {
+                        Cell::figure(&format!("{key}.{k}"), Some(v), Unit::Percent)
+                    };
                     vec![
                         Cell::text(&x.host),
                         Cell::text(t.label("metrics", &x.metric)),
@@ -557,9 +938,13 @@ fn capacity(r: &MonthlyReport, t: &Templates) -> Vec<Block> {
                         pct("mean", x.mean),
                         pct("p95", x.p95),
                         pct("max", x.max),
-                        x.warn_minutes.map_or(Cell::Empty, |m| Cell::figure(&format!("{key}.warn_minutes"), Some(m), Unit::Minutes)),
-                        x.slope_per_day.map_or(Cell::Missing { key: None }, |v| Cell::num(v, Unit::Decimal)),
-                        x.days_to_full.map_or(Cell::Empty, |d| Cell::num(d, Unit::Decimal)),
+                        x.warn_minutes.map_or(Cell::Empty, |m| {
+                            Cell::figure(&format!("{key}.warn_minutes"), Some(m), Unit::Minutes)
+                        }),
+                        x.slope_per_day
+                            .map_or(Cell::Missing { key: None }, |v| Cell::num(v, Unit::Decimal)),
+                        x.days_to_full
+                            .map_or(Cell::Empty, |d| Cell::num(d, Unit::Decimal)),
                     ]
                 })
                 .collect(),
@@ -583,8 +968,18 @@ fn capacity(r: &MonthlyReport, t: &Templates) -> Vec<Block> {
         empty,
     )];
     let series = capacity_trend_keys(r);
-    let keyed: Vec<(String, String)> = series.iter().map(|(n, k)| (n.clone(), format!("{k}.p95"))).collect();
-    blocks.push(trend_chart(r, "p95使用率の推移（13か月、当月p95上位）", ChartKind::Line, "%", Unit::Percent, &keyed));
+    let keyed: Vec<(String, String)> = series
+        .iter()
+        .map(|(n, k)| (n.clone(), format!("{k}.p95")))
+        .collect();
+    blocks.push(trend_chart(
+        r,
+        "p95使用率の推移（13か月、当月p95上位）",
+        ChartKind::Line,
+        "%",
+        Unit::Percent,
+        &keyed,
+    ));
     blocks.push(Block::Text(vec![
         "傾きは直近30日の最小二乗法による1日あたりの増加（ポイント）、満杯までの日数はディスク使用率が増加傾向の場合のみ示します。".into(),
     ]));
@@ -599,13 +994,18 @@ fn availability(r: &MonthlyReport, f: &Figures, cfg: &Config) -> Vec<Block> {
                 .map(|a| {
                     let k = |x: &str| format!("availability.{}.{x}", a.system);
                     let pct = f.get(&k("pct"));
-                    let verdict = sla::judge_shown(pct, sla::Goal::Min(a.target_pct), Unit::PercentFine);
+                    let verdict =
+                        sla::judge_shown(pct, sla::Goal::Min(a.target_pct), Unit::PercentFine);
                     vec![
                         Cell::text(&a.system),
                         Cell::text(cfg.system_service(&a.system).calendar),
                         Cell::figure(&k("service_min"), f.get(&k("service_min")), Unit::Minutes),
                         Cell::figure(&k("planned_min"), f.get(&k("planned_min")), Unit::Minutes),
-                        Cell::figure(&k("unplanned_min"), f.get(&k("unplanned_min")), Unit::Minutes),
+                        Cell::figure(
+                            &k("unplanned_min"),
+                            f.get(&k("unplanned_min")),
+                            Unit::Minutes,
+                        ),
                         Cell::figure(&k("pct"), pct, Unit::PercentFine),
                         Cell::num(a.target_pct, Unit::PercentFine),
                         Cell::text(match verdict {
@@ -634,8 +1034,18 @@ fn availability(r: &MonthlyReport, f: &Figures, cfg: &Config) -> Vec<Block> {
         rows,
         empty,
     )];
-    let series: Vec<(String, String)> = availability_systems(r).iter().map(|s| (s.clone(), format!("availability.{s}.pct"))).collect();
-    blocks.push(trend_chart(r, "稼働率の推移（13か月）", ChartKind::Line, "%", Unit::PercentFine, &series));
+    let series: Vec<(String, String)> = availability_systems(r)
+        .iter()
+        .map(|s| (s.clone(), format!("availability.{s}.pct")))
+        .collect();
+    blocks.push(trend_chart(
+        r,
+        "稼働率の推移（13か月）",
+        ChartKind::Line,
+        "%",
+        Unit::PercentFine,
+        &series,
+    ));
     let (rows, empty) = match &r.current.availability.outages {
         None => (Vec::new(), MISSING),
         Some(list) => (
@@ -645,9 +1055,15 @@ fn availability(r: &MonthlyReport, f: &Figures, cfg: &Config) -> Vec<Block> {
                         Cell::text(&o.system),
                         Cell::text(&o.ticket_id),
                         Cell::text(o.title.clone().unwrap_or_default()),
-                        Cell::text(if o.planned { "計画停止" } else { "計画外" }),
+                        Cell::text(if o.planned {
+                            "計画停止"
+                        } else {
+                            "計画外"
+                        }),
                         Cell::datetime(Some(o.start)),
-                        o.end.map_or(Cell::text("（終了未記録）"), |e| Cell::datetime(Some(e))),
+                        o.end.map_or(Cell::text("（終了未記録）"), |e| {
+                            Cell::datetime(Some(e))
+                        }),
                         Cell::num(o.service_min, Unit::Minutes),
                     ]
                 })
@@ -657,7 +1073,15 @@ fn availability(r: &MonthlyReport, f: &Figures, cfg: &Config) -> Vec<Block> {
     };
     blocks.push(table(
         "停止一覧（サービス時間内の停止時間）",
-        vec![col("対象システム", 1.4), col("チケット番号", 1.2), col("件名", 2.6), col("区分", 0.9), col("開始", 1.3), col("終了", 1.3), col("停止時間", 1.0)],
+        vec![
+            col("対象システム", 1.4),
+            col("チケット番号", 1.2),
+            col("件名", 2.6),
+            col("区分", 0.9),
+            col("開始", 1.3),
+            col("終了", 1.3),
+            col("停止時間", 1.0),
+        ],
         rows,
         empty,
     ));
@@ -672,16 +1096,35 @@ fn next_month(r: &MonthlyReport, t: &Templates) -> Vec<Block> {
             Cell::text(t.label("kinds", &x.kind)),
             Cell::text(&x.ticket_id),
             Cell::text(x.title.clone().unwrap_or_default()),
-            Cell::text(x.change_class.as_deref().map_or("", |c| t.label("change_classes", c))),
+            Cell::text(
+                x.change_class
+                    .as_deref()
+                    .map_or("", |c| t.label("change_classes", c)),
+            ),
             Cell::text(x.system.clone().unwrap_or_default()),
             Cell::text(if x.planned == Some(true) { "有" } else { "" }),
         ]
     });
     let mut blocks = vec![table(
-        &format!("{}の変更・リリース予定（実施予定日時の順）", crate::time::wareki_month(next.first)),
-        vec![col("実施予定", 1.3), col("種別", 0.8), col("チケット番号", 1.7), col("件名", 2.6), col("区分", 0.6), col("対象システム", 1.6), col("計画停止", 0.7)],
+        &format!(
+            "{}の変更・リリース予定（実施予定日時の順）",
+            crate::time::wareki_month(next.first)
+        ),
+        vec![
+            col("実施予定", 1.3),
+            col("種別", 0.8),
+            col("チケット番号", 1.7),
+            col("件名", 2.6),
+            col("区分", 0.6),
+            col("対象システム", 1.6),
+            col("計画停止", 0.7),
+        ],
         rows,
-        if r.itsm.next_month.is_none() && empty == MISSING { "データなし（実施予定日時の列がないか、チケットのデータがありません）" } else { empty },
+        if r.itsm.next_month.is_none() && empty == MISSING {
+            "データなし（実施予定日時の列がないか、チケットのデータがありません）"
+        } else {
+            empty
+        },
     )];
     match &r.schedule {
         Ok(jobs) => {
@@ -690,7 +1133,12 @@ fn next_month(r: &MonthlyReport, t: &Templates) -> Vec<Block> {
                 .map(|j| {
                     let when = match j.runs.len() {
                         0 => "実行なし".to_string(),
-                        1..=4 => j.runs.iter().map(|d| format_short(crate::time::dt_to_ms(*d))).collect::<Vec<_>>().join("、"),
+                        1..=4 => j
+                            .runs
+                            .iter()
+                            .map(|d| format_short(crate::time::dt_to_ms(*d)))
+                            .collect::<Vec<_>>()
+                            .join("、"),
                         _ => format!(
                             "{} ～ {}",
                             format_short(crate::time::dt_to_ms(j.runs[0])),
@@ -700,19 +1148,30 @@ fn next_month(r: &MonthlyReport, t: &Templates) -> Vec<Block> {
                     vec![
                         Cell::text(&j.job.title),
                         Cell::text(j.job.describe()),
-                        Cell::figure(&format!("schedule.next_month.jobs.{}.runs", j.job.id), Some(j.runs.len() as f64), Unit::Integer),
+                        Cell::figure(
+                            &format!("schedule.next_month.jobs.{}.runs", j.job.id),
+                            Some(j.runs.len() as f64),
+                            Unit::Integer,
+                        ),
                         Cell::text(when),
                     ]
                 })
                 .collect();
             blocks.push(table(
                 "報告書作成・データ取込の実行予定（jobs/ の定義から）",
-                vec![col("ジョブ", 2.6), col("スケジュール", 1.6), col("回数（回）", 0.8), col("実行日時", 3.0)],
+                vec![
+                    col("ジョブ", 2.6),
+                    col("スケジュール", 1.6),
+                    col("回数（回）", 0.8),
+                    col("実行日時", 3.0),
+                ],
                 rows,
                 "定義されたジョブはありません",
             ));
         }
-        Err(e) => blocks.push(Block::Text(vec![format!("ジョブ定義を読めないため実行予定はデータなしです：{e}")])),
+        Err(e) => blocks.push(Block::Text(vec![format!(
+            "ジョブ定義を読めないため実行予定はデータなしです：{e}"
+        )])),
     }
     blocks
 }

@@ -109,8 +109,20 @@ pub fn judge(v: Option<f64>, goal: Goal) -> Verdict {
     match (v, goal) {
         (None, _) => Verdict::NoData,
         (_, Goal::None) => Verdict::NoTarget,
-        (Some(x), Goal::Min(m)) => if x >= m { Verdict::Met } else { Verdict::Missed },
-        (Some(x), Goal::Max(m)) => if x <= m { Verdict::Met } else { Verdict::Missed },
+        (Some(x), Goal::Min(m)) => {
+            if x >= m {
+                Verdict::Met
+            } else {
+                Verdict::Missed
+            }
+        }
+        (Some(x), Goal::Max(m)) => {
+            if x <= m {
+                Verdict::Met
+            } else {
+                Verdict::Missed
+            }
+        }
     }
 }
 
@@ -133,7 +145,17 @@ pub fn items(cfg: &Config, t: &Templates, cur: &PeriodKpis, prev_kpis: &PeriodKp
     let mut push = |group, label: String, key: String, unit, goal, goal_note: String| {
         let value = f.get(&key);
         let previous = prev.get(&key);
-        out.push(Item { group, label, verdict: judge_shown(value, goal, unit), key, unit, goal, goal_note, value, previous });
+        out.push(Item {
+            group,
+            label,
+            verdict: judge_shown(value, goal, unit),
+            key,
+            unit,
+            goal,
+            goal_note,
+            value,
+            previous,
+        });
     };
     // 稼働率 per system: configured systems, plus systems with outages.
     let mut systems: Vec<String> = cfg.site.availability.systems.keys().cloned().collect();
@@ -146,41 +168,129 @@ pub fn items(cfg: &Config, t: &Templates, cur: &PeriodKpis, prev_kpis: &PeriodKp
     }
     for sys in systems {
         let svc = cfg.system_service(&sys);
-        let note = cfg.calendars.get(&svc.calendar).map_or(svc.calendar.clone(), |c| c.describe());
-        push(Group::Availability, format!("稼働率 {sys}"), format!("availability.{sys}.pct"), Unit::PercentFine, Goal::Min(svc.target_pct), note);
+        let note = cfg
+            .calendars
+            .get(&svc.calendar)
+            .map_or(svc.calendar.clone(), |c| c.describe());
+        push(
+            Group::Availability,
+            format!("稼働率 {sys}"),
+            format!("availability.{sys}.pct"),
+            Unit::PercentFine,
+            Goal::Min(svc.target_pct),
+            note,
+        );
     }
     for tg in &cfg.sla_targets {
-        let label = format!("{} {} {}", t.label("kinds", &tg.kind), t.label("priorities", &tg.priority.to_string()), t.label("clocks", tg.clock.code()));
-        let cal = cfg.calendars.get(&tg.calendar).map_or(tg.calendar.clone(), |c| c.describe());
+        let label = format!(
+            "{} {} {}",
+            t.label("kinds", &tg.kind),
+            t.label("priorities", &tg.priority.to_string()),
+            t.label("clocks", tg.clock.code())
+        );
+        let cal = cfg
+            .calendars
+            .get(&tg.calendar)
+            .map_or(tg.calendar.clone(), |c| c.describe());
         let what = match tg.clock {
             ClockKind::Response => "応答",
             ClockKind::Resolution => "解決",
         };
-        let note = format!("{}分以内に{what}・{cal}", format_number(tg.minutes, Unit::Integer));
-        push(Group::Tickets, format!("{label} 遵守率"), format!("{}.compliance_pct", tg.key()), Unit::Percent, Goal::Min(tg.target_pct), note);
+        let note = format!(
+            "{}分以内に{what}・{cal}",
+            format_number(tg.minutes, Unit::Integer)
+        );
+        push(
+            Group::Tickets,
+            format!("{label} 遵守率"),
+            format!("{}.compliance_pct", tg.key()),
+            Unit::Percent,
+            Goal::Min(tg.target_pct),
+            note,
+        );
     }
-    for (label, key) in [("応答率", "calls.answer_rate"), ("放棄率", "calls.abandon_rate"), ("サービスレベル", "calls.service_level")] {
-        let note = if key == "calls.service_level" { format!("{}秒以内に応答", cfg.site.calls.service_level_s) } else { String::new() };
-        push(Group::Calls, label.to_string(), key.to_string(), Unit::Percent, target_goal(cfg, key), note);
+    for (label, key) in [
+        ("応答率", "calls.answer_rate"),
+        ("放棄率", "calls.abandon_rate"),
+        ("サービスレベル", "calls.service_level"),
+    ] {
+        let note = if key == "calls.service_level" {
+            format!("{}秒以内に応答", cfg.site.calls.service_level_s)
+        } else {
+            String::new()
+        };
+        push(
+            Group::Calls,
+            label.to_string(),
+            key.to_string(),
+            Unit::Percent,
+            target_goal(cfg, key),
+            note,
+        );
     }
-    push(Group::Backups, "バックアップ成功率".into(), "backups.success_pct".into(), Unit::Percent, target_goal(cfg, "backups.success_pct"), String::new());
-    push(Group::Jobs, "ジョブ最終成功率".into(), "jobs.final_success_pct".into(), Unit::Percent, target_goal(cfg, "jobs.final_success_pct"), String::new());
-    push(Group::Jobs, "ジョブ遅延件数".into(), "jobs.late".into(), Unit::Count, target_goal(cfg, "jobs.late"), String::new());
+    push(
+        Group::Backups,
+        "バックアップ成功率".into(),
+        "backups.success_pct".into(),
+        Unit::Percent,
+        target_goal(cfg, "backups.success_pct"),
+        String::new(),
+    );
+    push(
+        Group::Jobs,
+        "ジョブ最終成功率".into(),
+        "jobs.final_success_pct".into(),
+        Unit::Percent,
+        target_goal(cfg, "jobs.final_success_pct"),
+        String::new(),
+    );
+    push(
+        Group::Jobs,
+        "ジョブ遅延件数".into(),
+        "jobs.late".into(),
+        Unit::Count,
+        target_goal(cfg, "jobs.late"),
+        String::new(),
+    );
     // Capacity: every series with a threshold this month or last month (a
     // host that stopped reporting shows データなし, it does not vanish).
     let mut series: BTreeMap<String, &crate::kpi::capacity::SeriesStats> = BTreeMap::new();
-    for s in prev_kpis.capacity.series.iter().flatten().chain(cur.capacity.series.iter().flatten()) {
+    for s in prev_kpis
+        .capacity
+        .series
+        .iter()
+        .flatten()
+        .chain(cur.capacity.series.iter().flatten())
+    {
         if s.warn.is_some() {
             series.insert(s.key(), s);
         }
     }
     if series.is_empty() && cur.capacity.series.is_none() {
-        push(Group::Capacity, "キャパシティ p95".into(), "capacity.series".into(), Unit::Count, Goal::None, "警告しきい値以下".into());
+        push(
+            Group::Capacity,
+            "キャパシティ p95".into(),
+            "capacity.series".into(),
+            Unit::Count,
+            Goal::None,
+            "警告しきい値以下".into(),
+        );
     }
     for s in series.values() {
-        let res = s.resource.as_deref().map(|r| format!(" {r}")).unwrap_or_default();
+        let res = s
+            .resource
+            .as_deref()
+            .map(|r| format!(" {r}"))
+            .unwrap_or_default();
         let label = format!("{} {}{res} p95", s.host, t.label("metrics", &s.metric));
-        push(Group::Capacity, label, format!("{}.p95", s.key()), Unit::Percent, Goal::Max(s.warn.expect("filtered")), "警告しきい値以下".into());
+        push(
+            Group::Capacity,
+            label,
+            format!("{}.p95", s.key()),
+            Unit::Percent,
+            Goal::Max(s.warn.expect("filtered")),
+            "警告しきい値以下".into(),
+        );
     }
     out
 }
@@ -203,7 +313,11 @@ pub fn parse_remarks(text: &str) -> Remarks {
             continue;
         }
         match &current {
-            Some(c) => r.by_item.get_mut(c).expect("inserted").push(line.to_string()),
+            Some(c) => r
+                .by_item
+                .get_mut(c)
+                .expect("inserted")
+                .push(line.to_string()),
             None => r.general.push(line.to_string()),
         }
     }
@@ -221,11 +335,19 @@ pub fn parse_remarks(text: &str) -> Remarks {
 impl Remarks {
     /// The reason written for an item (by key, else by label).
     pub fn reason(&self, item: &Item) -> Option<String> {
-        self.by_item.get(&item.key).or_else(|| self.by_item.get(&item.label)).map(|l| l.join("\n")).filter(|s| !s.trim().is_empty())
+        self.by_item
+            .get(&item.key)
+            .or_else(|| self.by_item.get(&item.label))
+            .map(|l| l.join("\n"))
+            .filter(|s| !s.trim().is_empty())
     }
     /// Headings that match no item (typos would silently hide a reason).
     pub fn unmatched(&self, items: &[Item]) -> Vec<String> {
-        self.by_item.keys().filter(|h| !items.iter().any(|i| &i.key == *h || &i.label == *h)).cloned().collect()
+        self.by_item
+            .keys()
+            .filter(|h| !items.iter().any(|i| &i.key == *h || &i.label == *h))
+            .cloned()
+            .collect()
     }
 }
 
@@ -288,7 +410,11 @@ pub fn build(r: &SlaReport, items: &[Item], cfg: &Config, t: &Templates) -> Docu
     let tpl = &t.sla;
     let mut sections = Vec::new();
     for id in &tpl.sections {
-        let title = tpl.section_titles.get(id).cloned().unwrap_or_else(|| id.clone());
+        let title = tpl
+            .section_titles
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| id.clone());
         let blocks = match id.as_str() {
             "summary" => summary(items, t),
             "trend" => trend(items, r),
@@ -297,7 +423,11 @@ pub fn build(r: &SlaReport, items: &[Item], cfg: &Config, t: &Templates) -> Docu
             "data_quality" => quality_blocks(r.quality),
             _ => continue,
         };
-        sections.push(Section { id: id.clone(), title, blocks });
+        sections.push(Section {
+            id: id.clone(),
+            title,
+            blocks,
+        });
     }
     let last = r.month.end_day.pred_opt().expect("non-empty month");
     Document {
@@ -318,7 +448,11 @@ pub fn build(r: &SlaReport, items: &[Item], cfg: &Config, t: &Templates) -> Docu
         period: r.month.month_label(),
         as_of: r.as_of,
         sections,
-        definitions: t.definitions.iter().map(|d| (d.term.clone(), d.text.clone())).collect(),
+        definitions: t
+            .definitions
+            .iter()
+            .map(|d| (d.term.clone(), d.text.clone()))
+            .collect(),
         cover: None,
         orientation: tpl.orientation(),
     }
@@ -328,11 +462,38 @@ pub fn build(r: &SlaReport, items: &[Item], cfg: &Config, t: &Templates) -> Docu
 fn summary(items: &[Item], t: &Templates) -> Vec<Block> {
     let count = |v: Verdict| items.iter().filter(|i| i.verdict == v).count() as f64;
     let overview = vec![
-        vec![Cell::text("SLA項目数"), Cell::figure("sla_report.items", Some(items.len() as f64), Unit::Count)],
-        vec![Cell::text(t.label("verdicts", "met")), Cell::figure("sla_report.met", Some(count(Verdict::Met)), Unit::Count)],
-        vec![Cell::text(t.label("verdicts", "missed")), Cell::figure("sla_report.missed", Some(count(Verdict::Missed)), Unit::Count)],
-        vec![Cell::text(t.label("verdicts", "no_data")), Cell::figure("sla_report.no_data", Some(count(Verdict::NoData)), Unit::Count)],
-        vec![Cell::text(t.label("verdicts", "no_target")), Cell::figure("sla_report.no_target", Some(count(Verdict::NoTarget)), Unit::Count)],
+        vec![
+            Cell::text("SLA項目数"),
+            Cell::figure("sla_report.items", Some(items.len() as f64), Unit::Count),
+        ],
+        vec![
+            Cell::text(t.label("verdicts", "met")),
+            Cell::figure("sla_report.met", Some(count(Verdict::Met)), Unit::Count),
+        ],
+        vec![
+            Cell::text(t.label("verdicts", "missed")),
+            Cell::figure(
+                "sla_report.missed",
+                Some(count(Verdict::Missed)),
+                Unit::Count,
+            ),
+        ],
+        vec![
+            Cell::text(t.label("verdicts", "no_data")),
+            Cell::figure(
+                "sla_report.no_data",
+                Some(count(Verdict::NoData)),
+                Unit::Count,
+            ),
+        ],
+        vec![
+            Cell::text(t.label("verdicts", "no_target")),
+            Cell::figure(
+                "sla_report.no_target",
+                Some(count(Verdict::NoTarget)),
+                Unit::Count,
+            ),
+        ],
     ];
     let rows = items
         .iter()
@@ -348,10 +509,22 @@ fn summary(items: &[Item], t: &Templates) -> Vec<Block> {
         })
         .collect();
     vec![
-        table("判定の内訳", vec![col("判定", 2.0), col("項目数", 1.0)], overview, NONE_TEXT),
+        table(
+            "判定の内訳",
+            vec![col("判定", 2.0), col("項目数", 1.0)],
+            overview,
+            NONE_TEXT,
+        ),
         table(
             "SLA項目別 遵守状況",
-            vec![col("区分", 1.3), col("項目", 3.0), col("目標値", 2.8), col("実績値", 1.1), col("判定", 1.1), col("前月値", 1.1)],
+            vec![
+                col("区分", 1.3),
+                col("項目", 3.0),
+                col("目標値", 2.8),
+                col("実績値", 1.1),
+                col("判定", 1.1),
+                col("前月値", 1.1),
+            ],
             rows,
             NONE_TEXT,
         ),
@@ -367,18 +540,26 @@ fn trend(items: &[Item], r: &SlaReport) -> Vec<Block> {
             .iter()
             .map(|it| {
                 let mut row = vec![Cell::text(&it.label)];
-                row.extend(half.iter().map(|(m, f)| Cell::figure(&format!("trend.{m}.{}", it.key), f.get(&it.key), it.unit)));
+                row.extend(half.iter().map(|(m, f)| {
+                    Cell::figure(&format!("trend.{m}.{}", it.key), f.get(&it.key), it.unit)
+                }));
                 row
             })
             .collect();
-        let caption = if i == 0 { "推移（前半6か月）" } else { "推移（後半6か月）" };
+        let caption = if i == 0 {
+            "推移（前半6か月）"
+        } else {
+            "推移（後半6か月）"
+        };
         blocks.push(table(caption, cols, rows, NONE_TEXT));
     }
     blocks
 }
 
 fn missed(items: &[Item], g: Group) -> bool {
-    items.iter().any(|i| i.group == g && i.verdict == Verdict::Missed)
+    items
+        .iter()
+        .any(|i| i.group == g && i.verdict == Verdict::Missed)
 }
 
 fn breaches(items: &[Item], r: &SlaReport, cfg: &Config, t: &Templates) -> Vec<Block> {
@@ -397,7 +578,8 @@ fn breaches(items: &[Item], r: &SlaReport, cfg: &Config, t: &Templates) -> Vec<B
                         Cell::text(t.label("priorities", &c.priority.to_string())),
                         Cell::text(t.label("clocks", c.clock.code())),
                         Cell::num(tg.minutes, Unit::Minutes),
-                        c.elapsed_min.map_or(Cell::text("未完了"), |e| Cell::num(e, Unit::Minutes)),
+                        c.elapsed_min
+                            .map_or(Cell::text("未完了"), |e| Cell::num(e, Unit::Minutes)),
                         Cell::datetime(c.deadline),
                         Cell::datetime(c.stopped_at),
                         Cell::text(t.label("ticket_statuses", &c.status)),
@@ -409,12 +591,27 @@ fn breaches(items: &[Item], r: &SlaReport, cfg: &Config, t: &Templates) -> Vec<B
     };
     blocks.push(table(
         "チケット（目標超過）",
-        vec![col("チケット", 1.8), col("種別", 1.1), col("優先度", 0.6), col("時計", 0.6), col("目標", 0.9), col("経過", 0.9), col("期限", 1.5), col("完了", 1.5), col("状態", 0.7)],
+        vec![
+            col("チケット", 1.8),
+            col("種別", 1.1),
+            col("優先度", 0.6),
+            col("時計", 0.6),
+            col("目標", 0.9),
+            col("経過", 0.9),
+            col("期限", 1.5),
+            col("完了", 1.5),
+            col("状態", 0.7),
+        ],
         rows,
         empty,
     ));
     // Availability: the outages of the month.
-    if missed(items, Group::Availability) || k.availability.outages.as_ref().is_some_and(|o| !o.is_empty()) {
+    if missed(items, Group::Availability)
+        || k.availability
+            .outages
+            .as_ref()
+            .is_some_and(|o| !o.is_empty())
+    {
         let rows = k
             .availability
             .outages
@@ -424,35 +621,71 @@ fn breaches(items: &[Item], r: &SlaReport, cfg: &Config, t: &Templates) -> Vec<B
                 vec![
                     Cell::text(&o.system),
                     Cell::text(&o.ticket_id),
-                    Cell::text(t.label("outage_kinds", if o.planned { "planned" } else { "unplanned" })),
+                    Cell::text(t.label(
+                        "outage_kinds",
+                        if o.planned { "planned" } else { "unplanned" },
+                    )),
                     Cell::datetime(Some(o.start)),
-                    o.end.map_or(Cell::text("終了未記録"), |e| Cell::datetime(Some(e))),
+                    o.end
+                        .map_or(Cell::text("終了未記録"), |e| Cell::datetime(Some(e))),
                     Cell::num(o.service_min, Unit::Minutes),
                 ]
             })
             .collect();
         blocks.push(table(
             "停止（稼働率）",
-            vec![col("システム", 1.8), col("チケット", 1.2), col("区分", 1.0), col("開始", 1.4), col("終了", 1.4), col("提供時間内", 1.0)],
+            vec![
+                col("システム", 1.8),
+                col("チケット", 1.2),
+                col("区分", 1.0),
+                col("開始", 1.4),
+                col("終了", 1.4),
+                col("提供時間内", 1.0),
+            ],
             rows,
-            if k.availability.outages.is_none() { MISSING } else { NONE_TEXT },
+            if k.availability.outages.is_none() {
+                MISSING
+            } else {
+                NONE_TEXT
+            },
         ));
     }
     // Calls: one-hour intervals that miss a missed call target.
     if missed(items, Group::Calls) {
-        let goal = |key: &str| items.iter().find(|i| i.key == key).filter(|i| i.verdict == Verdict::Missed).map(|i| i.goal);
-        let (ar, ab, sl) = (goal("calls.answer_rate"), goal("calls.abandon_rate"), goal("calls.service_level"));
-        let misses = |v: Option<f64>, g: Option<Goal>| g.is_some_and(|g| judge_shown(v, g, Unit::Percent) == Verdict::Missed);
+        let goal = |key: &str| {
+            items
+                .iter()
+                .find(|i| i.key == key)
+                .filter(|i| i.verdict == Verdict::Missed)
+                .map(|i| i.goal)
+        };
+        let (ar, ab, sl) = (
+            goal("calls.answer_rate"),
+            goal("calls.abandon_rate"),
+            goal("calls.service_level"),
+        );
+        let misses = |v: Option<f64>, g: Option<Goal>| {
+            g.is_some_and(|g| judge_shown(v, g, Unit::Percent) == Verdict::Missed)
+        };
         let rows = k
             .calls
             .intervals
             .iter()
             .flatten()
-            .filter(|iv| misses(iv.answer_rate(), ar) || misses(iv.abandon_rate(), ab) || misses(iv.service_level(), sl))
+            .filter(|iv| {
+                misses(iv.answer_rate(), ar)
+                    || misses(iv.abandon_rate(), ab)
+                    || misses(iv.service_level(), sl)
+            })
             .map(|iv| {
-                let p = |v: Option<f64>| v.map_or(Cell::text(MISSING), |x| Cell::num(x, Unit::Percent));
+                let p =
+                    |v: Option<f64>| v.map_or(Cell::text(MISSING), |x| Cell::num(x, Unit::Percent));
                 vec![
-                    Cell::text(format!("{}–{:02}:00", format_short(iv.start), (crate::time::ms_to_dt(iv.start).hour() + 1) % 24)),
+                    Cell::text(format!(
+                        "{}–{:02}:00",
+                        format_short(iv.start),
+                        (crate::time::ms_to_dt(iv.start).hour() + 1) % 24
+                    )),
                     Cell::num(iv.offered as f64, Unit::Count),
                     Cell::num(iv.answered as f64, Unit::Count),
                     Cell::num(iv.abandoned as f64, Unit::Count),
@@ -464,7 +697,15 @@ fn breaches(items: &[Item], r: &SlaReport, cfg: &Config, t: &Templates) -> Vec<B
             .collect();
         blocks.push(table(
             "コール（目標を下回った1時間帯）",
-            vec![col("時間帯", 1.6), col("着信", 0.8), col("応答", 0.8), col("放棄", 0.8), col("応答率", 0.9), col("放棄率", 0.9), col("SL", 0.9)],
+            vec![
+                col("時間帯", 1.6),
+                col("着信", 0.8),
+                col("応答", 0.8),
+                col("放棄", 0.8),
+                col("応答率", 0.9),
+                col("放棄率", 0.9),
+                col("SL", 0.9),
+            ],
             rows,
             NONE_TEXT,
         ));
@@ -491,7 +732,15 @@ fn breaches(items: &[Item], r: &SlaReport, cfg: &Config, t: &Templates) -> Vec<B
             .collect();
         blocks.push(table(
             "ジョブ（異常終了・遅延）",
-            vec![col("ジョブ", 1.8), col("予定・開始", 1.4), col("終了", 1.4), col("期限", 1.4), col("最終状態", 1.0), col("遅延", 0.6), col("実行回数", 0.7)],
+            vec![
+                col("ジョブ", 1.8),
+                col("予定・開始", 1.4),
+                col("終了", 1.4),
+                col("期限", 1.4),
+                col("最終状態", 1.0),
+                col("遅延", 0.6),
+                col("実行回数", 0.7),
+            ],
             rows,
             NONE_TEXT,
         ));
@@ -505,10 +754,25 @@ fn breaches(items: &[Item], r: &SlaReport, cfg: &Config, t: &Templates) -> Vec<B
             .flatten()
             .map(|b| {
                 let outcome = b.outcome_code();
-                vec![Cell::text(&b.target), Cell::text(b.date.format("%Y/%m/%d").to_string()), Cell::text(t.label("backup_outcomes", outcome)), Cell::datetime(b.started_at)]
+                vec![
+                    Cell::text(&b.target),
+                    Cell::text(b.date.format("%Y/%m/%d").to_string()),
+                    Cell::text(t.label("backup_outcomes", outcome)),
+                    Cell::datetime(b.started_at),
+                ]
             })
             .collect();
-        blocks.push(table("バックアップ（失敗・未実行）", vec![col("対象", 2.0), col("日付", 1.0), col("判定", 0.8), col("開始", 1.4)], rows, NONE_TEXT));
+        blocks.push(table(
+            "バックアップ（失敗・未実行）",
+            vec![
+                col("対象", 2.0),
+                col("日付", 1.0),
+                col("判定", 0.8),
+                col("開始", 1.4),
+            ],
+            rows,
+            NONE_TEXT,
+        ));
     }
     // Capacity: series whose p95 is above the warn threshold.
     if missed(items, Group::Capacity) {
@@ -526,13 +790,22 @@ fn breaches(items: &[Item], r: &SlaReport, cfg: &Config, t: &Templates) -> Vec<B
                     Cell::num(s.p95, Unit::Percent),
                     Cell::num(s.warn.expect("filtered"), Unit::Percent),
                     Cell::num(s.max, Unit::Percent),
-                    s.warn_minutes.map_or(Cell::Empty, |m| Cell::num(m, Unit::Minutes)),
+                    s.warn_minutes
+                        .map_or(Cell::Empty, |m| Cell::num(m, Unit::Minutes)),
                 ]
             })
             .collect();
         blocks.push(table(
             "キャパシティ（p95が警告しきい値超過）",
-            vec![col("ホスト", 1.2), col("項目", 1.5), col("対象", 1.0), col("p95", 0.9), col("しきい値", 0.9), col("最大", 0.9), col("超過時間", 1.0)],
+            vec![
+                col("ホスト", 1.2),
+                col("項目", 1.5),
+                col("対象", 1.0),
+                col("p95", 0.9),
+                col("しきい値", 0.9),
+                col("最大", 0.9),
+                col("超過時間", 1.0),
+            ],
             rows,
             NONE_TEXT,
         ));
@@ -545,11 +818,27 @@ fn remarks(items: &[Item], r: &SlaReport) -> Vec<Block> {
         .iter()
         .filter(|i| i.verdict == Verdict::Missed)
         .map(|i| {
-            let reason = r.remarks.and_then(|rm| rm.reason(i)).unwrap_or_else(|| "（未記入）".to_string());
-            vec![Cell::text(&i.label), Cell::figure(&i.key, i.value, i.unit), Cell::text(reason)]
+            let reason = r
+                .remarks
+                .and_then(|rm| rm.reason(i))
+                .unwrap_or_else(|| "（未記入）".to_string());
+            vec![
+                Cell::text(&i.label),
+                Cell::figure(&i.key, i.value, i.unit),
+                Cell::text(reason),
+            ]
         })
         .collect();
-    let mut blocks = vec![table("未達項目", vec![col("項目", 2.4), col("実績値", 1.0), col("未達理由・改善策", 4.0)], rows, "未達項目はありません")];
+    let mut blocks = vec![table(
+        "未達項目",
+        vec![
+            col("項目", 2.4),
+            col("実績値", 1.0),
+            col("未達理由・改善策", 4.0),
+        ],
+        rows,
+        "未達項目はありません",
+    )];
     if let Some(g) = r.remarks.map(|rm| &rm.general).filter(|g| !g.is_empty()) {
         blocks.push(Block::Text(g.clone()));
     }

@@ -46,7 +46,10 @@ pub enum TemplateOrientation {
 impl ReportTemplate {
     /// The title of a section id (the id itself when the template has none).
     pub fn section_title(&self, id: &str) -> String {
-        self.section_titles.get(id).cloned().unwrap_or_else(|| id.to_string())
+        self.section_titles
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| id.to_string())
     }
     /// The model's orientation.
     pub fn orientation(&self) -> super::model::Orientation {
@@ -98,26 +101,78 @@ pub struct Templates {
 impl Templates {
     /// The label of `code` in `table`, or the code itself.
     pub fn label<'a>(&'a self, table: &str, code: &'a str) -> &'a str {
-        self.labels.get(table).and_then(|t| t.get(code)).map_or(code, String::as_str)
+        self.labels
+            .get(table)
+            .and_then(|t| t.get(code))
+            .map_or(code, String::as_str)
     }
 }
 
 /// Section ids the daily builder knows.
-pub const DAILY_SECTIONS: &[&str] = &["summary", "tickets", "batch", "backups", "capacity", "calls", "cost", "remarks", "data_quality"];
+pub const DAILY_SECTIONS: &[&str] = &[
+    "summary",
+    "tickets",
+    "batch",
+    "backups",
+    "capacity",
+    "calls",
+    "cost",
+    "remarks",
+    "data_quality",
+];
 /// Section ids the SLA builder knows.
 pub const SLA_SECTIONS: &[&str] = &["summary", "trend", "breaches", "remarks", "data_quality"];
 /// Section ids the monthly builder knows (reports.md 1–14, remarks, data quality).
 pub const MONTHLY_SECTIONS: &[&str] = &[
-    "summary", "sla", "incidents", "problems", "changes", "releases", "configuration", "calls", "batch", "backups", "capacity",
-    "availability", "cost", "next_month", "remarks", "data_quality",
+    "summary",
+    "sla",
+    "incidents",
+    "problems",
+    "changes",
+    "releases",
+    "configuration",
+    "calls",
+    "batch",
+    "backups",
+    "capacity",
+    "availability",
+    "cost",
+    "next_month",
+    "remarks",
+    "data_quality",
 ];
 /// Section ids the weekly builder knows.
-pub const WEEKLY_SECTIONS: &[&str] = &["summary", "days", "tickets", "batch", "backups", "capacity", "calls", "cost", "remarks", "data_quality"];
+pub const WEEKLY_SECTIONS: &[&str] = &[
+    "summary",
+    "days",
+    "tickets",
+    "batch",
+    "backups",
+    "capacity",
+    "calls",
+    "cost",
+    "remarks",
+    "data_quality",
+];
 
 /// Section ids the daily cost builder knows.
-pub const COST_DAILY_SECTIONS: &[&str] = &["summary", "month_to_date", "detail", "remarks", "data_quality"];
+pub const COST_DAILY_SECTIONS: &[&str] = &[
+    "summary",
+    "month_to_date",
+    "detail",
+    "remarks",
+    "data_quality",
+];
 /// Section ids the monthly cost builder knows.
-pub const COST_MONTHLY_SECTIONS: &[&str] = &["summary", "by_source", "detail", "unit_costs", "fiscal_year", "remarks", "data_quality"];
+pub const COST_MONTHLY_SECTIONS: &[&str] = &[
+    "summary",
+    "by_source",
+    "detail",
+    "unit_costs",
+    "fiscal_year",
+    "remarks",
+    "data_quality",
+];
 
 /// Load `<dir>/{daily,weekly,monthly,sla,cost_daily,cost_monthly,labels,definitions}.toml` and `<dir>/fonts/ipaexg.ttf`,
 /// collecting every problem.
@@ -139,13 +194,25 @@ pub fn load(dir: &Path) -> Result<Templates, Vec<String>> {
             }
         }
     };
-    let report_files = ["daily.toml", "sla.toml", "monthly.toml", "weekly.toml", "cost_daily.toml", "cost_monthly.toml"];
+    let report_files = [
+        "daily.toml",
+        "sla.toml",
+        "monthly.toml",
+        "weekly.toml",
+        "cost_daily.toml",
+        "cost_monthly.toml",
+    ];
     let raw_reports: Vec<Option<Vec<u8>>> = report_files.iter().map(|n| read(n)).collect();
     let labels = read("labels.toml");
     let defs = read("definitions.toml");
     let font = read("fonts/ipaexg.ttf");
     let digest = crate::ingest::csv_reader::hex(&hasher.finalize());
-    fn parse<T: serde::de::DeserializeOwned>(dir: &Path, name: &str, b: Option<Vec<u8>>, errors: &mut Vec<String>) -> Option<T> {
+    fn parse<T: serde::de::DeserializeOwned>(
+        dir: &Path,
+        name: &str,
+        b: Option<Vec<u8>>,
+        errors: &mut Vec<String>,
+    ) -> Option<T> {
         let b = b?;
         let text = match String::from_utf8(b) {
             Ok(t) => t,
@@ -155,23 +222,52 @@ pub fn load(dir: &Path) -> Result<Templates, Vec<String>> {
             }
         };
         toml::from_str(&text)
-            .map_err(|e| errors.push(format!("{}: {}", dir.join(name).display(), e.to_string().trim_end())))
+            .map_err(|e| {
+                errors.push(format!(
+                    "{}: {}",
+                    dir.join(name).display(),
+                    e.to_string().trim_end()
+                ))
+            })
             .ok()
     }
-    let mut reports: Vec<Option<ReportTemplate>> =
-        report_files.iter().zip(raw_reports).map(|(n, b)| parse(dir, n, b, &mut errors)).collect();
-    let labels: Option<BTreeMap<String, BTreeMap<String, String>>> = parse(dir, "labels.toml", labels, &mut errors);
+    let mut reports: Vec<Option<ReportTemplate>> = report_files
+        .iter()
+        .zip(raw_reports)
+        .map(|(n, b)| parse(dir, n, b, &mut errors))
+        .collect();
+    let labels: Option<BTreeMap<String, BTreeMap<String, String>>> =
+        parse(dir, "labels.toml", labels, &mut errors);
     let defs: Option<DefinitionsFile> = parse(dir, "definitions.toml", defs, &mut errors);
-    for ((name, tpl), known) in report_files.iter().zip(&reports).zip([DAILY_SECTIONS, SLA_SECTIONS, MONTHLY_SECTIONS, WEEKLY_SECTIONS, COST_DAILY_SECTIONS, COST_MONTHLY_SECTIONS]) {
+    for ((name, tpl), known) in report_files.iter().zip(&reports).zip([
+        DAILY_SECTIONS,
+        SLA_SECTIONS,
+        MONTHLY_SECTIONS,
+        WEEKLY_SECTIONS,
+        COST_DAILY_SECTIONS,
+        COST_MONTHLY_SECTIONS,
+    ]) {
         let Some(d) = tpl else { continue };
-        if d.submit_business_day.is_some_and(|n| !(1..=20).contains(&n)) {
-            errors.push(format!("{}: submit_business_day must be 1–20", dir.join(name).display()));
+        if d.submit_business_day
+            .is_some_and(|n| !(1..=20).contains(&n))
+        {
+            errors.push(format!(
+                "{}: submit_business_day must be 1–20",
+                dir.join(name).display()
+            ));
         }
         for s in &d.sections {
             if !known.contains(&s.as_str()) {
-                errors.push(format!("{}: unknown section {s:?} (known: {})", dir.join(name).display(), known.join(", ")));
+                errors.push(format!(
+                    "{}: unknown section {s:?} (known: {})",
+                    dir.join(name).display(),
+                    known.join(", ")
+                ));
             } else if !d.section_titles.contains_key(s) {
-                errors.push(format!("{}: section {s:?} has no entry in [section_titles]", dir.join(name).display()));
+                errors.push(format!(
+                    "{}: section {s:?} has no entry in [section_titles]",
+                    dir.join(name).display()
+                ));
             }
         }
     }
@@ -181,8 +277,26 @@ pub fn load(dir: &Path) -> Result<Templates, Vec<String>> {
     let monthly = reports.pop().flatten();
     let sla = reports.pop().flatten();
     let daily = reports.pop().flatten();
-    match (daily, sla, monthly, weekly, (cost_daily, cost_monthly), labels, defs, font) {
-        (Some(daily), Some(sla), Some(monthly), Some(weekly), (Some(cost_daily), Some(cost_monthly)), Some(labels), Some(defs), Some(font)) if errors.is_empty() => Ok(Templates {
+    match (
+        daily,
+        sla,
+        monthly,
+        weekly,
+        (cost_daily, cost_monthly),
+        labels,
+        defs,
+        font,
+    ) {
+        (
+            Some(daily),
+            Some(sla),
+            Some(monthly),
+            Some(weekly),
+            (Some(cost_daily), Some(cost_monthly)),
+            Some(labels),
+            Some(defs),
+            Some(font),
+        ) if errors.is_empty() => Ok(Templates {
             dir: dir.to_path_buf(),
             daily,
             sla,

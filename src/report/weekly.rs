@@ -7,7 +7,10 @@
 //! whole week, コスト, 特記事項 and データ品質. Keys it adds: `days.<date>.<key>`
 //! for the day-by-day table, `previous.<key>` and `wow.<key>` (前週比).
 
-use super::common::{col, compared_figures, compared_table, quality_blocks, remarks_block, table, Compared, QualityNote, NONE_TEXT};
+use super::common::{
+    col, compared_figures, compared_table, quality_blocks, remarks_block, table, Compared,
+    QualityNote, NONE_TEXT,
+};
 use super::daily::{self, DailyKpis};
 use super::model::*;
 use super::template::Templates;
@@ -31,17 +34,67 @@ pub struct WeeklyReport<'a> {
 
 /// (label, key, unit, unit of the change) of the 概況 with 前週比.
 const KEY_FIGURES: [Compared; 11] = [
-    ("受付件数", "tickets.received.total", Unit::Count, Unit::CountDelta),
-    ("解決件数", "tickets.resolved.total", Unit::Count, Unit::CountDelta),
-    ("未解決件数（週末）", "tickets.backlog.total", Unit::Count, Unit::CountDelta),
-    ("インシデント受付", "tickets.received.incident", Unit::Count, Unit::CountDelta),
+    (
+        "受付件数",
+        "tickets.received.total",
+        Unit::Count,
+        Unit::CountDelta,
+    ),
+    (
+        "解決件数",
+        "tickets.resolved.total",
+        Unit::Count,
+        Unit::CountDelta,
+    ),
+    (
+        "未解決件数（週末）",
+        "tickets.backlog.total",
+        Unit::Count,
+        Unit::CountDelta,
+    ),
+    (
+        "インシデント受付",
+        "tickets.received.incident",
+        Unit::Count,
+        Unit::CountDelta,
+    ),
     ("着信数", "calls.offered", Unit::Count, Unit::CountDelta),
-    ("応答率", "calls.answer_rate", Unit::Percent, Unit::PointDelta),
-    ("サービスレベル", "calls.service_level", Unit::Percent, Unit::PointDelta),
-    ("ジョブ 最終成功率", "jobs.final_success_pct", Unit::Percent, Unit::PointDelta),
-    ("ジョブ 異常終了", "jobs.failed_instances", Unit::Count, Unit::CountDelta),
-    ("バックアップ 成功率", "backups.success_pct", Unit::Percent, Unit::PointDelta),
-    ("バックアップ 未実行", "backups.missing", Unit::Count, Unit::CountDelta),
+    (
+        "応答率",
+        "calls.answer_rate",
+        Unit::Percent,
+        Unit::PointDelta,
+    ),
+    (
+        "サービスレベル",
+        "calls.service_level",
+        Unit::Percent,
+        Unit::PointDelta,
+    ),
+    (
+        "ジョブ 最終成功率",
+        "jobs.final_success_pct",
+        Unit::Percent,
+        Unit::PointDelta,
+    ),
+    (
+        "ジョブ 異常終了",
+        "jobs.failed_instances",
+        Unit::Count,
+        Unit::CountDelta,
+    ),
+    (
+        "バックアップ 成功率",
+        "backups.success_pct",
+        Unit::Percent,
+        Unit::PointDelta,
+    ),
+    (
+        "バックアップ 未実行",
+        "backups.missing",
+        Unit::Count,
+        Unit::CountDelta,
+    ),
 ];
 
 /// (column header, key, unit) of the day-by-day table.
@@ -59,7 +112,12 @@ const DAY_COLUMNS: [(&str, &str, Unit); 9] = [
 
 /// The figures this report adds to the week's KPIs.
 pub fn extra_figures(r: &WeeklyReport) -> Figures {
-    let mut f = compared_figures(&r.current.figures(), &r.previous.figures(), &KEY_FIGURES, "wow");
+    let mut f = compared_figures(
+        &r.current.figures(),
+        &r.previous.figures(),
+        &KEY_FIGURES,
+        "wow",
+    );
     for (d, fig) in r.days {
         for (_, key, _) in DAY_COLUMNS {
             f.set(format!("days.{}.{key}", d.format("%Y-%m-%d")), fig.get(key));
@@ -69,7 +127,12 @@ pub fn extra_figures(r: &WeeklyReport) -> Figures {
 }
 
 fn day_label(d: NaiveDate) -> String {
-    format!("{}/{}（{}）", d.format("%-m"), d.format("%-d"), weekday_ja(d))
+    format!(
+        "{}/{}（{}）",
+        d.format("%-m"),
+        d.format("%-d"),
+        weekday_ja(d)
+    )
 }
 
 /// Build the document. `f` holds every figure (KPIs and [`extra_figures`]).
@@ -90,25 +153,44 @@ pub fn build(r: &WeeklyReport, f: &Figures, t: &Templates) -> Document {
             "data_quality" => quality_blocks(r.quality),
             _ => continue,
         };
-        sections.push(Section { id: id.clone(), title: tpl.section_title(id), blocks });
+        sections.push(Section {
+            id: id.clone(),
+            title: tpl.section_title(id),
+            blocks,
+        });
     }
     Document {
         kind: "weekly".into(),
         title: tpl.title.clone(),
         organisation: tpl.organisation.clone(),
         author: tpl.author.clone(),
-        period_label: format!("{} {}（{}）", tpl.period_prefix, span_label_ja(r.week), r.label),
+        period_label: format!(
+            "{} {}（{}）",
+            tpl.period_prefix,
+            span_label_ja(r.week),
+            r.label
+        ),
         period: r.label.clone(),
         as_of: r.as_of,
         sections,
-        definitions: t.definitions.iter().map(|d| (d.term.clone(), d.text.clone())).collect(),
+        definitions: t
+            .definitions
+            .iter()
+            .map(|d| (d.term.clone(), d.text.clone()))
+            .collect(),
         cover: None,
         orientation: tpl.orientation(),
     }
 }
 
 fn summary(f: &Figures) -> Vec<Block> {
-    vec![compared_table("主要指標と前週比", ["今週", "前週", "前週比"], f, &KEY_FIGURES, "wow")]
+    vec![compared_table(
+        "主要指標と前週比",
+        ["今週", "前週", "前週比"],
+        f,
+        &KEY_FIGURES,
+        "wow",
+    )]
 }
 
 fn days(r: &WeeklyReport, f: &Figures) -> Vec<Block> {
@@ -127,7 +209,10 @@ fn days(r: &WeeklyReport, f: &Figures) -> Vec<Block> {
         })
         .collect();
     let cats: Vec<String> = r.days.iter().map(|(d, _)| day_label(*d)).collect();
-    let series = |name: &str, key: &str| Series { name: name.into(), values: r.days.iter().map(|(_, fig)| fig.get(key)).collect() };
+    let series = |name: &str, key: &str| Series {
+        name: name.into(),
+        values: r.days.iter().map(|(_, fig)| fig.get(key)).collect(),
+    };
     vec![
         table("日別の件数と率", columns, rows, NONE_TEXT),
         Block::Chart(Chart {
@@ -136,7 +221,10 @@ fn days(r: &WeeklyReport, f: &Figures) -> Vec<Block> {
             x_label: "日付".into(),
             y_label: "件".into(),
             categories: cats.clone(),
-            series: vec![series("受付", "tickets.received.total"), series("解決", "tickets.resolved.total")],
+            series: vec![
+                series("受付", "tickets.received.total"),
+                series("解決", "tickets.resolved.total"),
+            ],
             unit: Unit::Count,
         }),
         Block::Chart(Chart {
@@ -145,7 +233,10 @@ fn days(r: &WeeklyReport, f: &Figures) -> Vec<Block> {
             x_label: "日付".into(),
             y_label: "件".into(),
             categories: cats.clone(),
-            series: vec![series("着信", "calls.offered"), series("応答", "calls.answered")],
+            series: vec![
+                series("着信", "calls.offered"),
+                series("応答", "calls.answered"),
+            ],
             unit: Unit::Count,
         }),
         Block::Chart(Chart {

@@ -22,7 +22,10 @@ pub struct AlertMessage {
 
 impl AlertMessage {
     fn subject(&self) -> String {
-        format!("[hokoku] 失敗: {} ({} {})", self.title, self.job, self.periods)
+        format!(
+            "[hokoku] 失敗: {} ({} {})",
+            self.title, self.job, self.periods
+        )
     }
     fn body(&self) -> String {
         let outputs = if self.error.contains(super::PARTIAL) {
@@ -30,7 +33,10 @@ impl AlertMessage {
         } else {
             "前回までの正常な出力ファイルは変更していません。"
         };
-        let rerun: Vec<String> = rerun_hints(&self.periods).iter().map(|h| format!("  hokoku run {} {h}", self.job)).collect();
+        let rerun: Vec<String> = rerun_hints(&self.periods)
+            .iter()
+            .map(|h| format!("  hokoku run {} {h}", self.job))
+            .collect();
         format!(
             "hokoku のジョブが失敗しました。\n\nジョブ: {} ({})\n対象期間: {}\n予定時刻: {}\n試行回数: {}\n\nエラー:\n{}\n\n{outputs}\n再実行:\n{}\n",
             self.title,
@@ -109,7 +115,10 @@ fn run_command(program: &str, args: &[String], msg: &AlertMessage) -> Result<(),
             None if start.elapsed() > COMMAND_TIMEOUT => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(format!("did not finish in {} s and was killed", COMMAND_TIMEOUT.as_secs()));
+                return Err(format!(
+                    "did not finish in {} s and was killed",
+                    COMMAND_TIMEOUT.as_secs()
+                ));
             }
             None => std::thread::sleep(Duration::from_millis(50)),
         }
@@ -119,11 +128,23 @@ fn run_command(program: &str, args: &[String], msg: &AlertMessage) -> Result<(),
 fn send_mail(smtp: &SmtpConfig, to: &[String], msg: &AlertMessage) -> Result<(), String> {
     use lettre::message::header::ContentType;
     use lettre::{Message, SmtpTransport, Transport};
-    let mut b = Message::builder().from(smtp.from.parse().map_err(|e| format!("from {:?}: {e}", smtp.from))?).subject(msg.subject());
+    let mut b = Message::builder()
+        .from(
+            smtp.from
+                .parse()
+                .map_err(|e| format!("from {:?}: {e}", smtp.from))?,
+        )
+        .subject(msg.subject());
     for t in to {
         b = b.to(t.parse().map_err(|e| format!("to {t:?}: {e}"))?);
     }
-    let mail = b.header(ContentType::TEXT_PLAIN).body(msg.body()).map_err(|e| e.to_string())?;
-    let transport = SmtpTransport::builder_dangerous(&smtp.host).port(smtp.port).timeout(Some(Duration::from_secs(smtp.timeout_seconds))).build();
+    let mail = b
+        .header(ContentType::TEXT_PLAIN)
+        .body(msg.body())
+        .map_err(|e| e.to_string())?;
+    let transport = SmtpTransport::builder_dangerous(&smtp.host)
+        .port(smtp.port)
+        .timeout(Some(Duration::from_secs(smtp.timeout_seconds)))
+        .build();
     transport.send(&mail).map(|_| ()).map_err(|e| e.to_string())
 }

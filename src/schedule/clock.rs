@@ -48,7 +48,10 @@ pub fn jst(t: DateTime<Utc>) -> NaiveDateTime {
 
 /// A JST wall-clock time as a UTC instant.
 pub fn from_jst(t: NaiveDateTime) -> DateTime<Utc> {
-    t.and_local_timezone(Tokyo).single().expect("JST has no gaps").with_timezone(&Utc)
+    t.and_local_timezone(Tokyo)
+        .single()
+        .expect("JST has no gaps")
+        .with_timezone(&Utc)
 }
 
 /// The system clock, optionally shifted (`hokoku serve --pretend-now`).
@@ -60,7 +63,9 @@ pub struct SystemClock {
 impl SystemClock {
     /// A clock that reads `start` now and runs at real speed from there.
     pub fn pretending(start: DateTime<Utc>) -> Self {
-        SystemClock { offset: start - Utc::now() }
+        SystemClock {
+            offset: start - Utc::now(),
+        }
     }
 }
 
@@ -95,7 +100,11 @@ pub struct FakeClock {
 
 impl FakeClock {
     pub fn at_jst(t: NaiveDateTime) -> Self {
-        FakeClock { now: Mutex::new(from_jst(t)), sleeps: Mutex::new(Vec::new()), hook: Mutex::new(None) }
+        FakeClock {
+            now: Mutex::new(from_jst(t)),
+            sleeps: Mutex::new(Vec::new()),
+            hook: Mutex::new(None),
+        }
     }
     /// Move to a later (or earlier) JST time.
     pub fn set_jst(&self, t: NaiveDateTime) {

@@ -36,12 +36,20 @@ pub fn serve(setup: Setup, clock: Arc<dyn Clock>, cancel: Cancel) -> Result<()> 
         let clock = clock.clone();
         let cancel = cancel.clone();
         let done_tx = wake_tx.clone();
-        std::thread::Builder::new().name("hokoku-scheduler".into()).spawn(move || worker(setup, clock, cancel, &wake_rx, done_tx))?
+        std::thread::Builder::new()
+            .name("hokoku-scheduler".into())
+            .spawn(move || worker(setup, clock, cancel, &wake_rx, done_tx))?
     };
 
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().context("starting the async runtime")?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
     let result: Result<()> = rt.block_on(async {
-        let mut sched = JobScheduler::new().await.context("starting tokio-cron-scheduler")?;
+        let mut sched = JobScheduler::new()
+            .await
+            .context("starting tokio-cron-scheduler")?;
         for job in setup.jobs.iter().filter(|j| j.enabled) {
             for expr in crate::jobs::scheduler_exprs(&job.cron_text) {
                 let tx = wake_tx.clone();
@@ -51,30 +59,47 @@ pub fn serve(setup: Setup, clock: Arc<dyn Clock>, cancel: Cancel) -> Result<()> 
                     tracing::debug!(job = %id, "cron trigger");
                     Box::pin(async {})
                 })
-                .with_context(|| format!("job {}: tokio-cron-scheduler refused {expr:?}", job.id))?;
-                sched.add(j).await.with_context(|| format!("adding job {}", job.id))?;
+                .with_context(|| {
+                    format!("job {}: tokio-cron-scheduler refused {expr:?}", job.id)
+                })?;
+                sched
+                    .add(j)
+                    .await
+                    .with_context(|| format!("adding job {}", job.id))?;
             }
             tracing::info!(job = %job.id, schedule = %job.describe(), "scheduled");
         }
         let sweep = format!("0 */{} * * * *", setup.cfg.site.scheduler.sweep_minutes);
         let tx = wake_tx.clone();
         sched
-            .add(CronJob::new_async_tz(sweep.as_str(), Tokyo, move |_, _| {
-                let _ = tx.send("sweep");
-                Box::pin(async {})
-            })?)
+            .add(CronJob::new_async_tz(
+                sweep.as_str(),
+                Tokyo,
+                move |_, _| {
+                    let _ = tx.send("sweep");
+                    Box::pin(async {})
+                },
+            )?)
             .await?;
-        sched.start().await.context("starting tokio-cron-scheduler")?;
+        sched
+            .start()
+            .await
+            .context("starting tokio-cron-scheduler")?;
         while !cancel.is_cancelled() {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         tracing::info!("stop requested: finishing the run in progress");
-        sched.shutdown().await.context("stopping tokio-cron-scheduler")?;
+        sched
+            .shutdown()
+            .await
+            .context("stopping tokio-cron-scheduler")?;
         Ok(())
     });
     cancel.cancel();
     drop(wake_tx);
-    let joined = worker.join().map_err(|_| anyhow::anyhow!("the run worker panicked"))?;
+    let joined = worker
+        .join()
+        .map_err(|_| anyhow::anyhow!("the run worker panicked"))?;
     result?;
     joined
 }
@@ -82,14 +107,23 @@ pub fn serve(setup: Setup, clock: Arc<dyn Clock>, cancel: Cancel) -> Result<()> 
 /// Catch up at start, then start what is due at each wake, until cancelled:
 /// each job's runs on their own thread, so a job waiting for its inputs does
 /// not hold up another; a job already running is left to finish first.
-fn worker(setup: Arc<Setup>, clock: Arc<dyn Clock>, cancel: Cancel, wake: &mpsc::Receiver<&'static str>, done_tx: mpsc::Sender<&'static str>) -> Result<()> {
+fn worker(
+    setup: Arc<Setup>,
+    clock: Arc<dyn Clock>,
+    cancel: Cancel,
+    wake: &mpsc::Receiver<&'static str>,
+    done_tx: mpsc::Sender<&'static str>,
+) -> Result<()> {
     let mut running: BTreeMap<String, std::thread::JoinHandle<()>> = BTreeMap::new();
     let mut first = true;
     while !cancel.is_cancelled() {
         running.retain(|_, h| !h.is_finished());
         let found = History::open(setup.state_dir()).and_then(|h| due(&setup, &h, clock.now_jst()));
         match found {
-            Ok(super::Due { runs: due, problems }) => {
+            Ok(super::Due {
+                runs: due,
+                problems,
+            }) => {
                 for (job, e) in problems {
                     tracing::error!(job = %job, "cannot list the runs of this job: {e}");
                 }
@@ -100,13 +134,24 @@ fn worker(setup: Arc<Setup>, clock: Arc<dyn Clock>, cancel: Cancel, wake: &mpsc:
                     if running.contains_key(&job) {
                         continue;
                     }
-                    let (setup, clock, cancel, done) = (setup.clone(), clock.clone(), cancel.clone(), done_tx.clone());
-                    let h = std::thread::Builder::new().name(format!("job-{job}")).spawn(move || {
-                        let ctx = Ctx { setup: &setup, clock: clock.as_ref(), cancel: &cancel };
-                        run_occurrences(&ctx, &occ);
-                        // Look again: runs of this job that came due meanwhile.
-                        let _ = done.send("done");
-                    })?;
+                    let (setup, clock, cancel, done) = (
+                        setup.clone(),
+                        clock.clone(),
+                        cancel.clone(),
+                        done_tx.clone(),
+                    );
+                    let h = std::thread::Builder::new()
+                        .name(format!("job-{job}"))
+                        .spawn(move || {
+                            let ctx = Ctx {
+                                setup: &setup,
+                                clock: clock.as_ref(),
+                                cancel: &cancel,
+                            };
+                            run_occurrences(&ctx, &occ);
+                            // Look again: runs of this job that came due meanwhile.
+                            let _ = done.send("done");
+                        })?;
                     running.insert(job, h);
                 }
             }

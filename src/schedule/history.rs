@@ -100,18 +100,28 @@ CREATE TABLE IF NOT EXISTS jobs_seen (
 impl History {
     /// Open (or create) `<state_dir>/history.sqlite`.
     pub fn open(state_dir: &Path) -> Result<History> {
-        std::fs::create_dir_all(state_dir).with_context(|| format!("creating {}", state_dir.display()))?;
+        std::fs::create_dir_all(state_dir)
+            .with_context(|| format!("creating {}", state_dir.display()))?;
         let path = state_dir.join("history.sqlite");
-        let conn = Connection::open(&path).with_context(|| format!("opening {}", path.display()))?;
+        let conn =
+            Connection::open(&path).with_context(|| format!("opening {}", path.display()))?;
         conn.busy_timeout(Duration::from_secs(30))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.execute_batch(SCHEMA).with_context(|| format!("creating the tables of {}", path.display()))?;
+        conn.execute_batch(SCHEMA)
+            .with_context(|| format!("creating the tables of {}", path.display()))?;
         Ok(History { conn, path })
     }
 
     /// Record the start of a run; returns its id.
-    pub fn begin(&self, job: &str, scheduled_at: Option<NaiveDateTime>, periods: &str, trigger: &str, now: NaiveDateTime) -> Result<i64> {
+    pub fn begin(
+        &self,
+        job: &str,
+        scheduled_at: Option<NaiveDateTime>,
+        periods: &str,
+        trigger: &str,
+        now: NaiveDateTime,
+    ) -> Result<i64> {
         self.conn.execute(
             "INSERT INTO runs (job, scheduled_at, periods, trigger, status, started_at, pid) VALUES (?1, ?2, ?3, ?4, 'running', ?5, ?6)",
             params![job, scheduled_at.map(ts), periods, trigger, ts(now), std::process::id()],
@@ -121,16 +131,32 @@ impl History {
 
     /// Record the start of try `n`.
     pub fn set_attempt(&self, id: i64, n: u32) -> Result<()> {
-        self.conn.execute("UPDATE runs SET attempts = ?2 WHERE id = ?1", params![id, n])?;
+        self.conn.execute(
+            "UPDATE runs SET attempts = ?2 WHERE id = ?1",
+            params![id, n],
+        )?;
         Ok(())
     }
 
     /// Record the end of a run.
-    pub fn finish(&self, id: i64, status: Status, outputs: &[PathBuf], error: Option<&str>, now: NaiveDateTime) -> Result<()> {
+    pub fn finish(
+        &self,
+        id: i64,
+        status: Status,
+        outputs: &[PathBuf],
+        error: Option<&str>,
+        now: NaiveDateTime,
+    ) -> Result<()> {
         let outputs: Vec<String> = outputs.iter().map(|p| p.display().to_string()).collect();
         self.conn.execute(
             "UPDATE runs SET status = ?2, outputs = ?3, error = ?4, ended_at = ?5 WHERE id = ?1",
-            params![id, status.as_str(), serde_json::to_string(&outputs)?, error, ts(now)],
+            params![
+                id,
+                status.as_str(),
+                serde_json::to_string(&outputs)?,
+                error,
+                ts(now)
+            ],
         )?;
         Ok(())
     }
@@ -158,21 +184,38 @@ impl History {
     /// When the scheduler first saw `job` (recorded now if never): runs
     /// before that were never missed, so they are not caught up.
     pub fn first_seen(&self, job: &str, now: NaiveDateTime) -> Result<NaiveDateTime> {
-        self.conn.execute("INSERT OR IGNORE INTO jobs_seen (job, first_seen) VALUES (?1, ?2)", params![job, ts(now)])?;
-        let s: String = self.conn.query_row("SELECT first_seen FROM jobs_seen WHERE job = ?1", params![job], |r| r.get(0))?;
-        NaiveDateTime::parse_from_str(&s, "%Y-%m-%dT%H:%M:%S").with_context(|| format!("bad first_seen {s:?} in {}", self.path.display()))
+        self.conn.execute(
+            "INSERT OR IGNORE INTO jobs_seen (job, first_seen) VALUES (?1, ?2)",
+            params![job, ts(now)],
+        )?;
+        let s: String = self.conn.query_row(
+            "SELECT first_seen FROM jobs_seen WHERE job = ?1",
+            params![job],
+            |r| r.get(0),
+        )?;
+        NaiveDateTime::parse_from_str(&s, "%Y-%m-%dT%H:%M:%S")
+            .with_context(|| format!("bad first_seen {s:?} in {}", self.path.display()))
     }
 
     /// Runs, newest first.
     pub fn list(&self, job: Option<&str>, limit: usize) -> Result<Vec<RunRow>> {
-        let mut st = self.conn.prepare(&format!("SELECT {COLUMNS} FROM runs WHERE (?1 IS NULL OR job = ?1) ORDER BY id DESC LIMIT ?2"))?;
+        let mut st = self.conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM runs WHERE (?1 IS NULL OR job = ?1) ORDER BY id DESC LIMIT ?2"
+        ))?;
         let rows = st.query_map(params![job, i64::try_from(limit).unwrap_or(i64::MAX)], row)?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
     /// One run by id.
     pub fn get(&self, id: i64) -> Result<Option<RunRow>> {
-        Ok(self.conn.query_row(&format!("SELECT {COLUMNS} FROM runs WHERE id = ?1"), params![id], row).optional()?)
+        Ok(self
+            .conn
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM runs WHERE id = ?1"),
+                params![id],
+                row,
+            )
+            .optional()?)
     }
 }
 

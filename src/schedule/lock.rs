@@ -19,7 +19,12 @@ pub fn try_lock(state_dir: &Path, job: &str) -> Result<Option<JobLock>> {
     let dir = state_dir.join("locks");
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let path = dir.join(format!("{job}.lock"));
-    let mut file = OpenOptions::new().create(true).truncate(false).write(true).open(&path).with_context(|| format!("opening {}", path.display()))?;
+    let mut file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
     match file.try_lock() {
         Ok(()) => {
             // Who holds it, for a person looking at the folder.
@@ -28,7 +33,9 @@ pub fn try_lock(state_dir: &Path, job: &str) -> Result<Option<JobLock>> {
             Ok(Some(JobLock { file, path }))
         }
         Err(TryLockError::WouldBlock) => Ok(None),
-        Err(TryLockError::Error(e)) => Err(e).with_context(|| format!("locking {}", path.display())),
+        Err(TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("locking {}", path.display()))
+        }
     }
 }
 

@@ -22,7 +22,7 @@ pub mod lock;
 pub mod readiness;
 
 use crate::config::Config;
-use crate::jobs::{self, periods_label, Job, JobPeriod, OnTimeout, Occurrence, Task};
+use crate::jobs::{self, periods_label, Job, JobPeriod, Occurrence, OnTimeout, Task};
 use crate::run::{self, ReportRequest};
 use anyhow::{bail, Context, Result};
 use chrono::{Duration, NaiveDateTime};
@@ -45,20 +45,31 @@ impl Setup {
     /// daemon refuses to start on any of them (fail closed).
     pub fn load(jobs_dir: &Path, config_dir: &Path, templates_dir: &Path) -> Result<Setup> {
         let (cfg, _) = run::load_setup(config_dir, templates_dir)?;
-        let jobs = jobs::load(jobs_dir).map_err(|e| anyhow::anyhow!("job definitions:\n  {}", e.join("\n  ")))?;
+        let jobs = jobs::load(jobs_dir)
+            .map_err(|e| anyhow::anyhow!("job definitions:\n  {}", e.join("\n  ")))?;
         // Fail closed: a job whose failure would reach nobody does not start.
         let problems = jobs::check_with_site(&jobs, &cfg);
         if !problems.is_empty() {
             bail!("job definitions:\n  {}", problems.join("\n  "));
         }
-        Ok(Setup { jobs_dir: jobs_dir.to_path_buf(), config_dir: config_dir.to_path_buf(), templates_dir: templates_dir.to_path_buf(), jobs, cfg })
+        Ok(Setup {
+            jobs_dir: jobs_dir.to_path_buf(),
+            config_dir: config_dir.to_path_buf(),
+            templates_dir: templates_dir.to_path_buf(),
+            jobs,
+            cfg,
+        })
     }
 
     /// A job by id.
     pub fn job(&self, id: &str) -> Result<&Job> {
         self.jobs.iter().find(|j| j.id == id).with_context(|| {
             let ids: Vec<&str> = self.jobs.iter().map(|j| j.id.as_str()).collect();
-            format!("no job {id:?} in {} (jobs: {})", self.jobs_dir.display(), ids.join(", "))
+            format!(
+                "no job {id:?} in {} (jobs: {})",
+                self.jobs_dir.display(),
+                ids.join(", ")
+            )
         })
     }
 
@@ -74,7 +85,10 @@ impl Setup {
         // Look ahead month by month (a 第N営業日 job runs once a month).
         for _ in 0..26 {
             let until = from + Duration::days(31);
-            out.extend(job.occurrences(from, until, self.cfg.calendars.rule.as_ref()).map_err(anyhow::Error::msg)?);
+            out.extend(
+                job.occurrences(from, until, self.cfg.calendars.rule.as_ref())
+                    .map_err(anyhow::Error::msg)?,
+            );
             if out.len() >= n {
                 break;
             }
@@ -120,7 +134,12 @@ pub struct RunSpec {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// Ended; see the history row.
-    Ran { id: i64, status: Status, outputs: Vec<PathBuf>, error: Option<String> },
+    Ran {
+        id: i64,
+        status: Status,
+        outputs: Vec<PathBuf>,
+        error: Option<String>,
+    },
     /// Another run of the job holds its lock.
     Busy,
     /// The history already has this scheduled run as ended.
@@ -169,9 +188,20 @@ pub fn run_job(ctx: &Ctx, spec: &RunSpec) -> Result<Outcome> {
     let finish = |status: Status, outputs: &[PathBuf], error: Option<String>| -> Result<Outcome> {
         match status {
             Status::Failed => tracing::error!(error = error.as_deref().unwrap_or(""), "run failed"),
-            Status::Interrupted => tracing::warn!(error = error.as_deref().unwrap_or(""), "run interrupted; nothing written"),
-            Status::Warning => tracing::warn!(outputs = outputs.len(), note = error.as_deref().unwrap_or(""), "run ended with warnings"),
-            _ => tracing::info!(status = status.as_str(), outputs = outputs.len(), "run ended"),
+            Status::Interrupted => tracing::warn!(
+                error = error.as_deref().unwrap_or(""),
+                "run interrupted; nothing written"
+            ),
+            Status::Warning => tracing::warn!(
+                outputs = outputs.len(),
+                note = error.as_deref().unwrap_or(""),
+                "run ended with warnings"
+            ),
+            _ => tracing::info!(
+                status = status.as_str(),
+                outputs = outputs.len(),
+                "run ended"
+            ),
         }
         let mut alert_problems = Vec::new();
         if status == Status::Failed {
@@ -179,7 +209,10 @@ pub fn run_job(ctx: &Ctx, spec: &RunSpec) -> Result<Outcome> {
                 job: job.id.clone(),
                 title: job.title.clone(),
                 periods: periods.clone(),
-                scheduled_at: spec.at.map_or_else(|| "manual".to_string(), |t| t.format("%Y-%m-%d %H:%M").to_string()),
+                scheduled_at: spec.at.map_or_else(
+                    || "manual".to_string(),
+                    |t| t.format("%Y-%m-%d %H:%M").to_string(),
+                ),
                 attempts: attempts.get(),
                 error: error.clone().unwrap_or_default(),
             };
@@ -191,10 +224,18 @@ pub fn run_job(ctx: &Ctx, spec: &RunSpec) -> Result<Outcome> {
         }
         let mut text = error.clone();
         for p in &alert_problems {
-            text = Some(format!("{}alert: {p}", text.map_or(String::new(), |t| format!("{t}\n"))));
+            text = Some(format!(
+                "{}alert: {p}",
+                text.map_or(String::new(), |t| format!("{t}\n"))
+            ));
         }
         history.finish(id, status, outputs, text.as_deref(), ctx.clock.now_jst())?;
-        Ok(Outcome::Ran { id, status, outputs: outputs.to_vec(), error })
+        Ok(Outcome::Ran {
+            id,
+            status,
+            outputs: outputs.to_vec(),
+            error,
+        })
     };
 
     // Readiness.
@@ -203,15 +244,26 @@ pub fn run_job(ctx: &Ctx, spec: &RunSpec) -> Result<Outcome> {
         // From the scheduled time (a manual run: from now), so a run caught
         // up long after its time checks once and does not wait again.
         let from = spec.at.map_or_else(|| ctx.clock.now(), clock::from_jst);
-        let deadline = from + Duration::minutes(i64::try_from(job.inputs.wait_minutes).unwrap_or(i64::MAX / 120_000));
+        let deadline = from
+            + Duration::minutes(
+                i64::try_from(job.inputs.wait_minutes).unwrap_or(i64::MAX / 120_000),
+            );
         let settle = std::time::Duration::from_secs(job.inputs.settle_seconds);
         loop {
-            match readiness::check(&job.inputs.dir, &job.inputs.ready, settle, ctx.clock.now().into()) {
+            match readiness::check(
+                &job.inputs.dir,
+                &job.inputs.ready,
+                settle,
+                ctx.clock.now().into(),
+            ) {
                 Readiness::Ready => break,
                 Readiness::Waiting(why) => {
                     let left = deadline - ctx.clock.now();
                     if left <= Duration::zero() {
-                        let e = format!("inputs not ready after {} minutes: {why}", job.inputs.wait_minutes);
+                        let e = format!(
+                            "inputs not ready after {} minutes: {why}",
+                            job.inputs.wait_minutes
+                        );
                         if job.inputs.on_timeout == OnTimeout::Fail {
                             return finish(Status::Failed, &[], Some(e));
                         }
@@ -222,7 +274,11 @@ pub fn run_job(ctx: &Ctx, spec: &RunSpec) -> Result<Outcome> {
                     tracing::info!("waiting for inputs: {why}");
                     let nap = left.to_std().unwrap_or_default().min(READY_POLL);
                     if !ctx.clock.sleep(nap, ctx.cancel) {
-                        return finish(Status::Interrupted, &[], Some(format!("stopped while waiting for inputs ({why})")));
+                        return finish(
+                            Status::Interrupted,
+                            &[],
+                            Some(format!("stopped while waiting for inputs ({why})")),
+                        );
                     }
                 }
             }
@@ -237,15 +293,25 @@ pub fn run_job(ctx: &Ctx, spec: &RunSpec) -> Result<Outcome> {
         history.set_attempt(id, n)?;
         match execute(ctx.setup, job, &spec.periods) {
             Ok((outputs, set_aside)) => {
-                let status = if set_aside > 0 || proceed_note.is_some() { Status::Warning } else { Status::Succeeded };
+                let status = if set_aside > 0 || proceed_note.is_some() {
+                    Status::Warning
+                } else {
+                    Status::Succeeded
+                };
                 let mut note = Vec::new();
                 if let Some(p) = &proceed_note {
                     note.push(p.clone());
                 }
                 if set_aside > 0 {
-                    note.push(format!("{set_aside} input rows were set aside (see the .rejected.csv files)"));
+                    note.push(format!(
+                        "{set_aside} input rows were set aside (see the .rejected.csv files)"
+                    ));
                 }
-                return finish(status, &outputs, (!note.is_empty()).then(|| note.join("; ")));
+                return finish(
+                    status,
+                    &outputs,
+                    (!note.is_empty()).then(|| note.join("; ")),
+                );
             }
             Err(e) => {
                 let e = format!("{e:#}");
@@ -255,7 +321,11 @@ pub fn run_job(ctx: &Ctx, spec: &RunSpec) -> Result<Outcome> {
                 let wait = job.retry.wait_after(n);
                 tracing::warn!(attempt = n, error = %e, "try failed; retrying in {} s", wait.as_secs());
                 if !ctx.clock.sleep(wait, ctx.cancel) {
-                    return finish(Status::Interrupted, &[], Some(format!("stopped while waiting to retry after: {e}")));
+                    return finish(
+                        Status::Interrupted,
+                        &[],
+                        Some(format!("stopped while waiting to retry after: {e}")),
+                    );
                 }
             }
         }
@@ -267,8 +337,18 @@ pub fn run_job(ctx: &Ctx, spec: &RunSpec) -> Result<Outcome> {
 fn execute(setup: &Setup, job: &Job, periods: &[JobPeriod]) -> Result<(Vec<PathBuf>, usize)> {
     match job.task {
         Task::Ingest => {
-            let store = job.inputs.store.as_ref().context("an ingest job needs inputs.store")?;
-            let o = run::run_ingest(&job.inputs.dir, &setup.config_dir, &setup.templates_dir, store, job.inputs.strict)?;
+            let store = job
+                .inputs
+                .store
+                .as_ref()
+                .context("an ingest job needs inputs.store")?;
+            let o = run::run_ingest(
+                &job.inputs.dir,
+                &setup.config_dir,
+                &setup.templates_dir,
+                store,
+                job.inputs.strict,
+            )?;
             for c in &o.changes {
                 tracing::info!("{c}");
             }
@@ -292,7 +372,8 @@ fn execute(setup: &Setup, job: &Job, periods: &[JobPeriod]) -> Result<(Vec<PathB
                     jobs: setup.jobs_dir.clone(),
                     formats: job.outputs.formats,
                 };
-                let p = run::plan_report(&req).with_context(|| format!("{} {}", kind.code(), kind.period_id()))?;
+                let p = run::plan_report(&req)
+                    .with_context(|| format!("{} {}", kind.code(), kind.period_id()))?;
                 planned.push(p);
             }
             let mut outputs: Vec<PathBuf> = Vec::new();
@@ -305,7 +386,8 @@ fn execute(setup: &Setup, job: &Job, periods: &[JobPeriod]) -> Result<(Vec<PathB
                     }
                     Err(e) if outputs.is_empty() => return Err(e),
                     Err(e) => {
-                        let done: Vec<String> = outputs.iter().map(|p| p.display().to_string()).collect();
+                        let done: Vec<String> =
+                            outputs.iter().map(|p| p.display().to_string()).collect();
                         return Err(e.context(format!("{PARTIAL}: {}", done.join(", "))));
                     }
                 }
@@ -334,7 +416,11 @@ pub fn due(setup: &Setup, history: &History, now: NaiveDateTime) -> Result<Due> 
         let seen = history.first_seen(&job.id, now)?;
         let after = (now - window).max(seen - Duration::seconds(1));
         // Two seconds of slack: a cron trigger may wake us a moment early.
-        match job.occurrences(after, now + Duration::seconds(2), setup.cfg.calendars.rule.as_ref()) {
+        match job.occurrences(
+            after,
+            now + Duration::seconds(2),
+            setup.cfg.calendars.rule.as_ref(),
+        ) {
             Ok(list) => {
                 for o in list {
                     if !history.settled(&job.id, o.at)? {
@@ -346,7 +432,10 @@ pub fn due(setup: &Setup, history: &History, now: NaiveDateTime) -> Result<Due> 
         }
     }
     out.sort_by(|a, b| (a.at, &a.job).cmp(&(b.at, &b.job)));
-    Ok(Due { runs: out, problems })
+    Ok(Due {
+        runs: out,
+        problems,
+    })
 }
 
 /// What [`due`] found.
@@ -375,14 +464,26 @@ pub fn recover(setup: &Setup, now: NaiveDateTime) -> Result<()> {
 
 /// The due runs of one job, oldest first, each with how it ended; stops
 /// early when cancelled.
-pub fn run_occurrences(ctx: &Ctx, occurrences: &[Occurrence]) -> Vec<(Occurrence, Result<Outcome>)> {
+pub fn run_occurrences(
+    ctx: &Ctx,
+    occurrences: &[Occurrence],
+) -> Vec<(Occurrence, Result<Outcome>)> {
     let mut done = Vec::new();
     for o in occurrences {
         if ctx.cancel.is_cancelled() {
             break;
         }
-        let trigger = if ctx.clock.now_jst() - o.at > LATE { Trigger::CatchUp } else { Trigger::Schedule };
-        let spec = RunSpec { job: o.job.clone(), at: Some(o.at), periods: o.periods.clone(), trigger };
+        let trigger = if ctx.clock.now_jst() - o.at > LATE {
+            Trigger::CatchUp
+        } else {
+            Trigger::Schedule
+        };
+        let spec = RunSpec {
+            job: o.job.clone(),
+            at: Some(o.at),
+            periods: o.periods.clone(),
+            trigger,
+        };
         let outcome = run_job(ctx, &spec);
         if let Err(e) = &outcome {
             tracing::error!(job = %o.job, "run could not be made: {e:#}");
@@ -409,14 +510,20 @@ pub fn by_job(due: Vec<Occurrence>) -> Vec<(String, Vec<Occurrence>)> {
 /// whose runs cannot be listed are logged as errors and skipped.
 pub fn tick(ctx: &Ctx) -> Result<Vec<(Occurrence, Result<Outcome>)>> {
     let now = ctx.clock.now_jst();
-    let Due { runs: due, problems } = due(ctx.setup, &History::open(ctx.setup.state_dir())?, now)?;
+    let Due {
+        runs: due,
+        problems,
+    } = due(ctx.setup, &History::open(ctx.setup.state_dir())?, now)?;
     for (job, e) in problems {
         tracing::error!(job = %job, "cannot list the runs of this job: {e}");
     }
     let groups = by_job(due);
     let mut done = Vec::new();
     std::thread::scope(|s| {
-        let handles: Vec<_> = groups.iter().map(|(_, occ)| s.spawn(|| run_occurrences(ctx, occ))).collect();
+        let handles: Vec<_> = groups
+            .iter()
+            .map(|(_, occ)| s.spawn(|| run_occurrences(ctx, occ)))
+            .collect();
         for h in handles {
             match h.join() {
                 Ok(v) => done.extend(v),

@@ -17,7 +17,10 @@ pub fn check(dir: &Path, patterns: &[String], settle: Duration, now: SystemTime)
     for pat in patterns {
         let full = dir.join(pat);
         let matches: Vec<_> = match glob::glob(&full.to_string_lossy()) {
-            Ok(paths) => paths.filter_map(Result::ok).filter(|p| p.is_file()).collect(),
+            Ok(paths) => paths
+                .filter_map(Result::ok)
+                .filter(|p| p.is_file())
+                .collect(),
             Err(e) => {
                 waiting.push(format!("{pat}: {e}"));
                 continue;
@@ -35,7 +38,12 @@ pub fn check(dir: &Path, patterns: &[String], settle: Duration, now: SystemTime)
                 Ok(m) => {
                     let age = now.duration_since(m).unwrap_or(Duration::ZERO);
                     if age < settle {
-                        waiting.push(format!("{} changed {} s ago (waiting until unchanged for {} s)", p.display(), age.as_secs(), settle.as_secs()));
+                        waiting.push(format!(
+                            "{} changed {} s ago (waiting until unchanged for {} s)",
+                            p.display(),
+                            age.as_secs(),
+                            settle.as_secs()
+                        ));
                     }
                 }
                 Err(e) => waiting.push(format!("{}: {e}", p.display())),

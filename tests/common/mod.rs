@@ -19,14 +19,27 @@ pub fn tmp(name: &str) -> PathBuf {
 
 /// Run the hokoku binary from the repository root.
 pub fn hokoku(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_hokoku")).args(args).current_dir(root()).output().expect("run hokoku")
+    Command::new(env!("CARGO_BIN_EXE_hokoku"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run hokoku")
 }
 
 /// The fixture day's report command.
 pub fn fixture_report(out: &Path) -> std::process::Output {
     let out = out.to_str().unwrap();
     hokoku(&[
-        "report", "daily", "--date", "2026-10-15", "--inputs", "tests/fixtures/day/inputs", "--config", "tests/fixtures/day/config", "--out", out,
+        "report",
+        "daily",
+        "--date",
+        "2026-10-15",
+        "--inputs",
+        "tests/fixtures/day/inputs",
+        "--config",
+        "tests/fixtures/day/config",
+        "--out",
+        out,
     ])
 }
 
@@ -35,7 +48,12 @@ pub fn fixture_report(out: &Path) -> std::process::Output {
 pub fn fixture_outputs(name: &str) -> PathBuf {
     let out = tmp(name);
     let o = fixture_report(&out);
-    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     out.join("daily/2026/10")
 }
 
@@ -67,26 +85,48 @@ fn between<'a>(s: &'a str, start: &str, end: &str) -> Vec<&'a str> {
 }
 
 fn unescape(s: &str) -> String {
-    s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&")
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
 }
 
 /// A worksheet as `(cell ref, value)`: shared strings resolved, numbers as text.
 pub fn sheet_cells(xlsx: &Path, sheet_name: &str) -> Vec<(String, String)> {
     let files = unzip(xlsx);
-    let get = |n: &str| String::from_utf8(files.iter().find(|(k, _)| k == n).unwrap().1.clone()).unwrap();
+    let get =
+        |n: &str| String::from_utf8(files.iter().find(|(k, _)| k == n).unwrap().1.clone()).unwrap();
     let strings: Vec<String> = between(&get("xl/sharedStrings.xml"), "<si>", "</si>")
         .into_iter()
-        .map(|si| between(si, ">", "</t>").iter().map(|t| unescape(t.rsplit('>').next().unwrap())).collect::<String>())
+        .map(|si| {
+            between(si, ">", "</t>")
+                .iter()
+                .map(|t| unescape(t.rsplit('>').next().unwrap()))
+                .collect::<String>()
+        })
         .collect();
     let wb = get("xl/workbook.xml");
-    let names: Vec<String> = between(&wb, "<sheet name=\"", "\"").into_iter().map(unescape).collect();
-    let idx = names.iter().position(|n| n == sheet_name).unwrap_or_else(|| panic!("no sheet {sheet_name} in {names:?}"));
+    let names: Vec<String> = between(&wb, "<sheet name=\"", "\"")
+        .into_iter()
+        .map(unescape)
+        .collect();
+    let idx = names
+        .iter()
+        .position(|n| n == sheet_name)
+        .unwrap_or_else(|| panic!("no sheet {sheet_name} in {names:?}"));
     let xml = get(&format!("xl/worksheets/sheet{}.xml", idx + 1));
     let mut cells = Vec::new();
     for c in between(&xml, "<c r=\"", "</c>") {
         let r = c.split('"').next().unwrap().to_string();
-        let Some(v) = between(c, "<v>", "</v>").first().map(|v| v.to_string()) else { continue };
-        let value = if c.contains("t=\"s\"") { strings[v.parse::<usize>().unwrap()].clone() } else { v };
+        let Some(v) = between(c, "<v>", "</v>").first().map(|v| v.to_string()) else {
+            continue;
+        };
+        let value = if c.contains("t=\"s\"") {
+            strings[v.parse::<usize>().unwrap()].clone()
+        } else {
+            v
+        };
         cells.push((r, value));
     }
     cells
@@ -101,10 +141,21 @@ pub fn golden(name: &str, actual: &[u8]) {
         std::fs::write(&p, actual).unwrap();
         return;
     }
-    let want = std::fs::read(&p).unwrap_or_else(|_| panic!("missing golden file {} (run with HOKOKU_UPDATE_GOLDEN=1)", p.display()));
+    let want = std::fs::read(&p).unwrap_or_else(|_| {
+        panic!(
+            "missing golden file {} (run with HOKOKU_UPDATE_GOLDEN=1)",
+            p.display()
+        )
+    });
     if want != actual {
-        let at = want.iter().zip(actual).position(|(a, b)| a != b).unwrap_or(want.len().min(actual.len()));
-        let window = |b: &[u8]| String::from_utf8_lossy(&b[at.saturating_sub(80)..(at + 80).min(b.len())]).into_owned();
+        let at = want
+            .iter()
+            .zip(actual)
+            .position(|(a, b)| a != b)
+            .unwrap_or(want.len().min(actual.len()));
+        let window = |b: &[u8]| {
+            String::from_utf8_lossy(&b[at.saturating_sub(80)..(at + 80).min(b.len())]).into_owned()
+        };
         panic!(
             "{} differs from the golden file at byte {at}:\n  got:  …{}…\n  want: …{}…\n(refresh with HOKOKU_UPDATE_GOLDEN=1 if the change is intended)",
             p.display(),
@@ -116,18 +167,27 @@ pub fn golden(name: &str, actual: &[u8]) {
 
 /// The workbook's 指標一覧 sheet lists every JSON figure with the same value
 /// (データなし for null).
-pub fn assert_figures_sheet_equals_json(xlsx: &Path, figs: &serde_json::Map<String, serde_json::Value>) {
+pub fn assert_figures_sheet_equals_json(
+    xlsx: &Path,
+    figs: &serde_json::Map<String, serde_json::Value>,
+) {
     let cells = sheet_cells(xlsx, "指標一覧");
     // Group by row: the digits of the cell reference.
     let mut rows: Vec<(u32, Vec<String>)> = Vec::new();
     for (r, v) in cells {
-        let n: u32 = r.trim_start_matches(|c: char| c.is_ascii_alphabetic()).parse().unwrap();
+        let n: u32 = r
+            .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+            .parse()
+            .unwrap();
         match rows.last_mut() {
             Some((m, vals)) if *m == n => vals.push(v),
             _ => rows.push((n, vec![v])),
         }
     }
-    let header = rows.iter().position(|(_, v)| v.first().map(String::as_str) == Some("指標キー")).expect("header row");
+    let header = rows
+        .iter()
+        .position(|(_, v)| v.first().map(String::as_str) == Some("指標キー"))
+        .expect("header row");
     assert_eq!(rows[header].1, ["指標キー", "値", "単位"]);
     let mut seen = 0;
     for (_, row) in &rows[header + 1..] {
@@ -137,9 +197,16 @@ pub fn assert_figures_sheet_equals_json(xlsx: &Path, figs: &serde_json::Map<Stri
         if want.is_null() {
             assert_eq!(value, "データなし", "{key}");
         } else {
-            assert_eq!(value.parse::<f64>().unwrap(), want.as_f64().unwrap(), "{key}");
+            assert_eq!(
+                value.parse::<f64>().unwrap(),
+                want.as_f64().unwrap(),
+                "{key}"
+            );
         }
-        assert!(!unit.is_empty() || key.starts_with("capacity."), "{key} has a unit");
+        assert!(
+            !unit.is_empty() || key.starts_with("capacity."),
+            "{key} has a unit"
+        );
         seen += 1;
     }
     assert_eq!(seen, figs.len(), "every figure listed once");
@@ -157,12 +224,17 @@ pub fn figures(json: &Path) -> serde_json::Map<String, serde_json::Value> {
 
 /// A figure's value; panics when it is absent or データなし.
 pub fn num(f: &serde_json::Map<String, serde_json::Value>, k: &str) -> f64 {
-    f.get(k).unwrap_or_else(|| panic!("no figure {k}")).as_f64().unwrap_or_else(|| panic!("{k} is データなし"))
+    f.get(k)
+        .unwrap_or_else(|| panic!("no figure {k}"))
+        .as_f64()
+        .unwrap_or_else(|| panic!("{k} is データなし"))
 }
 
 /// Whether a figure is データなし (null); panics when it is absent.
 pub fn missing(f: &serde_json::Map<String, serde_json::Value>, k: &str) -> bool {
-    f.get(k).unwrap_or_else(|| panic!("no figure {k}")).is_null()
+    f.get(k)
+        .unwrap_or_else(|| panic!("no figure {k}"))
+        .is_null()
 }
 
 /// The text of a PDF (`pdftotext -layout`).
@@ -191,6 +263,9 @@ pub fn assert_identical_and_golden(a: &Path, b: &Path, reports: &[(&str, &str)])
                 golden(&format!("{name}/xlsx/{part}"), &bytes);
             }
         }
-        golden(&format!("{name}/pdf.txt"), pdf_text(&dir.join(format!("{name}.pdf"))).as_bytes());
+        golden(
+            &format!("{name}/pdf.txt"),
+            pdf_text(&dir.join(format!("{name}.pdf"))).as_bytes(),
+        );
     }
 }
