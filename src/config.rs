@@ -255,6 +255,27 @@ pub struct SystemService {
 pub struct SourceOptions {
     /// Force an encoding instead of detecting it.
     pub encoding: Option<Encoding>,
+    /// Where the source's files are (globs under the inputs folder) and
+    /// what reads them; files in `inputs/<source>/` are detected anyway.
+    #[serde(default)]
+    pub files: Vec<FileSet>,
+}
+
+/// `[[sources.<source>.files]]`: a glob under the inputs folder and its
+/// format (an adapter), profile, or `auto` (detected).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSet {
+    /// Glob relative to the inputs folder (`pbx/queue_log*`).
+    pub glob: String,
+    /// `canonical`, an adapter name, or `auto` (default).
+    pub format: Option<String>,
+    /// A profile name (`<config>/profiles/<name>.toml`).
+    pub profile: Option<String>,
+    /// Zone of timestamps without an offset, for adapters (default Asia/Tokyo).
+    pub timezone: Option<String>,
+    /// Force an encoding for these files.
+    pub encoding: Option<Encoding>,
 }
 
 /// Warn / critical thresholds in percent.
@@ -494,6 +515,8 @@ pub struct Config {
     pub sla_targets: Vec<SlaTarget>,
     /// The cost model (`cost.toml`); None when the file is absent.
     pub cost: Option<cost::CostModel>,
+    /// Mapping profiles (`profiles/*.toml`) by name.
+    pub profiles: BTreeMap<String, crate::ingest::profile::Profile>,
     /// SHA-256 over every config file (name and bytes), for the manifest.
     pub digest: String,
 }
@@ -514,6 +537,7 @@ impl Config {
             calendars: Calendars::default(),
             sla_targets: Vec::new(),
             cost: None,
+            profiles: BTreeMap::new(),
             digest: String::new(),
         }
     }
@@ -631,9 +655,27 @@ pub fn load(dir: &Path) -> Result<Config, Vec<String>> {
     if site.calls.short_abandon_s < 0 || site.calls.service_level_s < 0 {
         errors.push(format!("{}: thresholds must not be negative", at("calls")));
     }
-    for name in site.sources.keys() {
+    let profiles = crate::ingest::profile::load_dir(
+        dir,
+        &mut |name: &str, bytes: &[u8]| {
+            hasher.update(name.as_bytes());
+            hasher.update(b"\0");
+            hasher.update(bytes);
+        },
+        &mut errors,
+    );
+    for (name, opts) in &site.sources {
         if !crate::ingest::SOURCES.iter().any(|s| s.spec.name == name) {
             errors.push(format!("{}: unknown source {name:?}", at("sources")));
+            continue;
+        }
+        for (i, f) in opts.files.iter().enumerate() {
+            let key = at(&format!("sources.{name}.files[{i}]"));
+            errors.extend(
+                crate::ingest::check_file_set(name, f, &profiles)
+                    .into_iter()
+                    .map(|e| format!("{key}: {e}")),
+            );
         }
     }
     let as_of = match parse_deadline(&site.report.as_of) {
@@ -687,6 +729,7 @@ pub fn load(dir: &Path) -> Result<Config, Vec<String>> {
             calendars,
             sla_targets,
             cost,
+            profiles,
             digest: crate::ingest::csv_reader::hex(&hasher.finalize()),
         })
     } else {

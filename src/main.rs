@@ -408,6 +408,12 @@ fn dispatch(cmd: Cmd) -> Result<ExitCode> {
         Cmd::Validate { dirs, jobs } => {
             let problems =
                 hokoku::run::validate(&dirs.inputs, &dirs.config, &dirs.templates, &jobs);
+            for p in &problems.profiles {
+                println!("profile\t{p}");
+            }
+            for r in &problems.read {
+                println!("read\t{r}");
+            }
             for p in &problems.fatal {
                 println!("error: {p}");
             }

@@ -1009,6 +1009,10 @@ pub struct Problems {
     pub rows: Vec<String>,
     /// Files read.
     pub files: usize,
+    /// One line per file read: what read it, how it was chosen, its rows.
+    pub read: Vec<String>,
+    /// Mapping profiles found in the config (name, source, description).
+    pub profiles: Vec<String>,
 }
 
 impl Problems {
@@ -1063,7 +1067,37 @@ pub fn validate(
             &fallback
         }
     };
+    p.profiles = cfg
+        .profiles
+        .values()
+        .map(|pr| {
+            format!(
+                "{}\t{}\t{}\t{}",
+                pr.name,
+                pr.source.name,
+                pr.file.display(),
+                pr.description
+            )
+        })
+        .collect();
     let ds = ingest::load(inputs, cfg);
+    p.read = ds
+        .files
+        .iter()
+        .map(|f| {
+            let mut line = format!(
+                "{}\t{} ({})\t{} rows",
+                f.file, f.format, f.matched_by, f.accepted
+            );
+            if f.rejected > 0 {
+                line.push_str(&format!(", {} set aside", f.rejected));
+            }
+            if f.skipped > 0 {
+                line.push_str(&format!(", {} skipped by the format's rules", f.skipped));
+            }
+            line
+        })
+        .collect();
     p.files = ds.files.len() + ds.errors.len();
     p.fatal.extend(ds.errors.iter().map(ToString::to_string));
     p.rows.extend(ds.issues.iter().map(ToString::to_string));

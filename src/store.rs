@@ -224,9 +224,12 @@ pub fn load(store: &Path) -> Result<Dataset> {
                 sha256: hex(&Sha256::digest(&bytes)),
                 bytes: bytes.len() as u64,
                 encoding: "parquet",
+                format: "store".into(),
+                matched_by: String::new(),
                 rows: df.height(),
                 accepted: df.height(),
                 rejected: 0,
+                skipped: 0,
                 unknown_columns: Vec::new(),
             });
             match &mut frame {

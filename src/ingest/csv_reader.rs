@@ -94,12 +94,21 @@ pub struct FileReport {
     pub bytes: u64,
     /// Encoding detected or forced.
     pub encoding: &'static str,
+    /// What read the file: `canonical`, an adapter (`asterisk_queue_log`,
+    /// …) or a mapping profile (`profile:redmine`), and how it was chosen.
+    pub format: String,
+    /// `detected`, or the file set of site.toml that named the file.
+    pub matched_by: String,
     /// Data rows in the file.
     pub rows: usize,
     /// Rows accepted into the canonical table.
     pub accepted: usize,
     /// Rows set aside.
     pub rejected: usize,
+    /// Records skipped on purpose by the format's rules (sysstat
+    /// LINUX-RESTART rows, a profile's skip_rows, an AWS Backup job that a
+    /// later export supersedes …): counted here, never silently.
+    pub skipped: usize,
     /// Header columns that are not part of the canonical schema.
     pub unknown_columns: Vec<String>,
 }
@@ -169,9 +178,12 @@ pub fn read_bytes(
             sha256,
             bytes: raw.len() as u64,
             encoding: encoding.name(),
+            format: "canonical".into(),
+            matched_by: String::new(),
             rows: part.rows,
             accepted: part.rows - part.rejected,
             rejected: part.rejected,
+            skipped: 0,
             unknown_columns: cols.unknown.clone(),
         },
         frame: part.frame,
@@ -565,9 +577,12 @@ pub fn read_chunked(
             sha256: hex(&hasher.finalize()),
             bytes: total,
             encoding: encoding.name(),
+            format: "canonical".into(),
+            matched_by: String::new(),
             rows,
             accepted: rows - rejected,
             rejected,
+            skipped: 0,
             unknown_columns: cols.unknown,
         },
         frame,
@@ -588,7 +603,7 @@ fn as_text(s: &str) -> Result<&str, String> {
     Ok(s)
 }
 
-fn null_column(c: &ColumnSpec, height: usize) -> Column {
+pub(crate) fn null_column(c: &ColumnSpec, height: usize) -> Column {
     let dtype = match c.ty {
         ColType::Text | ColType::Enum(_) => DataType::String,
         ColType::DateTime => DataType::Datetime(TimeUnit::Milliseconds, None),
@@ -600,7 +615,10 @@ fn null_column(c: &ColumnSpec, height: usize) -> Column {
 }
 
 /// Type one column; returns the typed column and `(row, reason)` failures.
-fn type_column(c: &'static ColumnSpec, ca: &StringChunked) -> (Column, Vec<(usize, String)>) {
+pub(crate) fn type_column(
+    c: &'static ColumnSpec,
+    ca: &StringChunked,
+) -> (Column, Vec<(usize, String)>) {
     let mut errs = Vec::new();
     let name: PlSmallStr = c.name.into();
     macro_rules! typed {

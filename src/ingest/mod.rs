@@ -5,24 +5,31 @@
 //! typing and row-level error reporting for all of them. A new source is one
 //! new module plus one entry in [`SOURCES`].
 //!
-//! Files are found under the inputs folder as `<source>.csv` and
-//! `<source>/**/*.csv`, read in file-name order (so a later export of the same
-//! ticket wins a tie).
+//! Files are found under the inputs folder as `<source>.csv`,
+//! `<source>/**/*` and the globs of `[sources.<source>] files` (site.toml),
+//! and read in file-name order (so a later export of the same ticket wins a
+//! tie). What reads each file (the canonical reader, an adapter of
+//! [`formats`] or a mapping [`profile`]) is configured per glob or detected
+//! from the file's first bytes ([`plan`]); the manifest records it.
 
 pub mod backups;
 pub mod calls;
 pub mod capacity;
 pub mod csv_reader;
 pub mod encoding;
+pub mod formats;
 pub mod job_runs;
+pub mod profile;
+pub mod records;
 pub mod schema;
 pub mod ticket_status_history;
 pub mod tickets;
 
 use crate::config::Config;
-pub use csv_reader::{FileError, FileReport, RowIssue};
+pub use csv_reader::{FileData, FileError, FileReport, RowIssue};
 use polars::prelude::*;
 use schema::SourceSpec;
+use sha2::Digest;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -138,28 +145,327 @@ impl Dataset {
     }
 }
 
-/// The files of `source` under `inputs`, sorted by path.
+/// What reads a file.
+#[derive(Debug, Clone)]
+pub enum Reader {
+    /// The canonical CSV reader.
+    Canonical,
+    /// An adapter for a tool's own format.
+    Adapter(&'static formats::Format),
+    /// A mapping profile (by name).
+    Profile(String),
+}
+
+impl Reader {
+    /// Name as in the manifest: `canonical`, `asterisk_queue_log`, `profile:redmine`.
+    pub fn name(&self) -> String {
+        match self {
+            Reader::Canonical => "canonical".into(),
+            Reader::Adapter(f) => f.name.into(),
+            Reader::Profile(p) => format!("profile:{p}"),
+        }
+    }
+}
+
+/// One input file and how it will be read.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    /// The file.
+    pub path: PathBuf,
+    /// As shown in messages.
+    pub display: String,
+    /// Its source.
+    pub source: &'static str,
+    /// What reads it.
+    pub reader: Reader,
+    /// `detected`, or the file set (`[sources.calls] files "pbx/queue_log*"`).
+    pub matched_by: String,
+    /// Index of the file set (None = detected in the source's folder).
+    pub set: Option<usize>,
+    /// Adapter options.
+    pub options: formats::Options,
+}
+
+/// Check one `[[sources.<source>.files]]` entry against the formats and
+/// profiles.
+pub fn check_file_set(
+    source: &str,
+    f: &crate::config::FileSet,
+    profiles: &BTreeMap<String, profile::Profile>,
+) -> Vec<String> {
+    let mut e = Vec::new();
+    if let Err(err) = glob::Pattern::new(&f.glob) {
+        e.push(format!("glob {:?}: {err}", f.glob));
+    }
+    if f.glob.starts_with('/') || f.glob.split('/').any(|c| c == "..") {
+        e.push(format!(
+            "glob {:?} must stay under the inputs folder",
+            f.glob
+        ));
+    }
+    match (&f.format, &f.profile) {
+        (Some(_), Some(_)) => e.push("give format or profile, not both".into()),
+        (Some(fm), None) if fm != "auto" && fm != "canonical" => match formats::find(fm) {
+            None => e.push(format!(
+                "unknown format {fm:?} (auto, canonical, {})",
+                formats::FORMATS
+                    .iter()
+                    .map(|f| f.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            Some(a) if a.source != source => {
+                e.push(format!("format {fm} reads {}, not {source}", a.source))
+            }
+            Some(_) => {}
+        },
+        (None, Some(p)) => match profiles.get(p) {
+            None => e.push(format!(
+                "unknown profile {p:?} (profiles: {})",
+                profiles.keys().cloned().collect::<Vec<_>>().join(", ")
+            )),
+            Some(pr) if pr.source.name != source => {
+                e.push(format!("profile {p} maps {}, not {source}", pr.source.name))
+            }
+            Some(_) => {}
+        },
+        _ => {}
+    }
+    if let Some(z) = &f.timezone {
+        if z.parse::<chrono_tz::Tz>().is_err() {
+            e.push(format!("unknown time zone {z:?}"));
+        }
+    }
+    e
+}
+
+/// Every file under `dir` (recursively), skipping hidden files and Excel
+/// lock files.
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') || name.starts_with("~$") {
+            continue;
+        }
+        if p.is_dir() {
+            walk(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+/// The first bytes of a file (up to 64 KiB, cut after the last full line).
+fn head(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut buf = vec![0u8; 64 << 10];
+    let mut f = std::fs::File::open(path)?;
+    let mut n = 0;
+    while n < buf.len() {
+        let k = f.read(&mut buf[n..])?;
+        if k == 0 {
+            break;
+        }
+        n += k;
+    }
+    buf.truncate(n);
+    if n == 64 << 10 {
+        if let Some(i) = buf.iter().rposition(|&b| b == b'\n') {
+            buf.truncate(i + 1);
+        }
+    }
+    Ok(buf)
+}
+
+/// Decide what reads a file of `source` from its first bytes: an adapter
+/// whose format it has, else the canonical reader when its header names the
+/// required columns, else the one profile it fits.
+pub fn detect(
+    path: &Path,
+    display: &str,
+    source: &'static Source,
+    cfg: &Config,
+    forced: Option<encoding::Encoding>,
+) -> Result<Reader, FileError> {
+    let head = head(path).map_err(|e| FileError::Io {
+        file: display.into(),
+        reason: e.to_string(),
+    })?;
+    let text = match encoding::decode(&head, forced) {
+        Ok((t, _)) => String::from_utf8_lossy(&t).into_owned(),
+        Err(_) => String::from_utf8_lossy(&head).into_owned(),
+    };
+    let name = source.spec.name;
+    let adapters: Vec<&'static formats::Format> = formats::FORMATS
+        .iter()
+        .filter(|f| f.source == name)
+        .collect();
+    if let Some(f) = adapters.iter().find(|f| (f.sniff)(&text)) {
+        return Ok(Reader::Adapter(f));
+    }
+    let mut why = Vec::new();
+    match csv_reader::read_bytes(
+        source.spec,
+        text.split_inclusive('\n').next().unwrap_or("").as_bytes(),
+        display,
+        Some(encoding::Encoding::Utf8),
+    ) {
+        Ok(_) => return Ok(Reader::Canonical),
+        Err(e) => why.push(format!(
+            "canonical: {}",
+            e.to_string()
+                .trim_start_matches(display)
+                .trim_start_matches(':')
+                .trim()
+        )),
+    }
+    let fits: Vec<&profile::Profile> = cfg
+        .profiles
+        .values()
+        .filter(|p| p.source.name == name)
+        .filter(|p| match p.matches(&head) {
+            Ok(()) => true,
+            Err(e) => {
+                why.push(format!("profile {}: {e}", p.name));
+                false
+            }
+        })
+        .collect();
+    match fits.as_slice() {
+        [p] => return Ok(Reader::Profile(p.name.clone())),
+        [] => {}
+        many => {
+            return Err(FileError::Malformed {
+                file: display.into(),
+                reason: format!(
+                    "fits several profiles ({}): name one in [sources.{name}] files",
+                    many.iter()
+                        .map(|p| p.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            })
+        }
+    }
+    for f in adapters {
+        why.push(format!("not {}", f.name));
+    }
+    Err(FileError::Malformed { file: display.into(), reason: format!("not a {name} file hokoku can read ({}); set its format or profile in [sources.{name}] files", why.join("; ")) })
+}
+
+/// Find every input file and decide what reads it. Files named by a file
+/// set take its format or profile; the rest are detected.
+pub fn plan(inputs: &Path, cfg: &Config) -> (Vec<Planned>, Vec<FileError>) {
+    let mut planned: Vec<Planned> = Vec::new();
+    let mut errors = Vec::new();
+    let mut taken: BTreeMap<PathBuf, String> = BTreeMap::new();
+    let shown = |p: &Path| p.display().to_string();
+    for src in SOURCES {
+        let name = src.spec.name;
+        let Some(opts) = cfg.site.sources.get(name) else {
+            continue;
+        };
+        for (i, set) in opts.files.iter().enumerate() {
+            let label = format!("[sources.{name}] files {:?}", set.glob);
+            let pattern = inputs.join(&set.glob);
+            let mut paths: Vec<PathBuf> = match glob::glob(&pattern.to_string_lossy()) {
+                Ok(it) => it.flatten().filter(|p| p.is_file()).collect(),
+                Err(e) => {
+                    errors.push(FileError::Malformed {
+                        file: shown(&pattern),
+                        reason: e.to_string(),
+                    });
+                    continue;
+                }
+            };
+            paths.sort();
+            let options = formats::Options {
+                timezone: set
+                    .timezone
+                    .as_deref()
+                    .and_then(|z| z.parse().ok())
+                    .unwrap_or(chrono_tz::Asia::Tokyo),
+                encoding: set.encoding.or(opts.encoding),
+            };
+            for path in paths {
+                let display = shown(&path);
+                if let Some(other) = taken.get(&path) {
+                    errors.push(FileError::Malformed {
+                        file: display,
+                        reason: format!("matched by both {other} and {label}"),
+                    });
+                    continue;
+                }
+                let reader = match (set.format.as_deref(), &set.profile) {
+                    (_, Some(p)) => Ok(Reader::Profile(p.clone())),
+                    (Some("canonical"), _) => Ok(Reader::Canonical),
+                    (Some(f), _) if f != "auto" => formats::find(f)
+                        .map(Reader::Adapter)
+                        .ok_or_else(|| FileError::Malformed {
+                            file: display.clone(),
+                            reason: format!("unknown format {f:?}"),
+                        }),
+                    _ => detect(&path, &display, src, cfg, options.encoding),
+                };
+                taken.insert(path.clone(), label.clone());
+                match reader {
+                    Ok(reader) => planned.push(Planned {
+                        path,
+                        display,
+                        source: name,
+                        reader,
+                        matched_by: label.clone(),
+                        set: Some(i),
+                        options: options.clone(),
+                    }),
+                    Err(e) => errors.push(e),
+                }
+            }
+        }
+    }
+    for src in SOURCES {
+        let name = src.spec.name;
+        let forced = cfg.site.sources.get(name).and_then(|s| s.encoding);
+        for path in discover(inputs, name) {
+            if taken.contains_key(&path) {
+                continue;
+            }
+            let display = shown(&path);
+            taken.insert(path.clone(), name.into());
+            match detect(&path, &display, src, cfg, forced) {
+                Ok(reader) => planned.push(Planned {
+                    path,
+                    display,
+                    source: name,
+                    reader,
+                    matched_by: "detected".into(),
+                    set: None,
+                    options: formats::Options {
+                        encoding: forced,
+                        ..Default::default()
+                    },
+                }),
+                Err(e) => errors.push(e),
+            }
+        }
+    }
+    planned.sort_by(|a, b| a.path.cmp(&b.path));
+    (planned, errors)
+}
+
+/// The files of `source` under `inputs`, sorted by path: `<source>.csv`
+/// and every file under `<source>/`.
 pub fn discover(inputs: &Path, source: &str) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let single = inputs.join(format!("{source}.csv"));
     if single.is_file() {
         out.push(single);
     }
-    let dir = inputs.join(source);
-    let mut stack = vec![dir];
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x.eq_ignore_ascii_case("csv")) {
-                out.push(p);
-            }
-        }
-    }
+    walk(&inputs.join(source), &mut out);
     out.sort();
     out
 }
@@ -167,27 +473,113 @@ pub fn discover(inputs: &Path, source: &str) -> Vec<PathBuf> {
 /// Read every source's files. Never fails as a whole: file and row problems
 /// are collected in the dataset for the caller's policy.
 pub fn load(inputs: &Path, cfg: &Config) -> Dataset {
-    let mut ds = Dataset::default();
+    let (planned, errors) = plan(inputs, cfg);
+    let mut ds = Dataset {
+        errors,
+        ..Default::default()
+    };
     for src in SOURCES {
         let name = src.spec.name;
-        let forced = cfg.site.sources.get(name).and_then(|s| s.encoding);
+        let mine: Vec<&Planned> = planned.iter().filter(|p| p.source == name).collect();
+        let mut read: Vec<(PathBuf, FileData)> = Vec::new();
+        // Adapter files are read together per (format, file set): a call
+        // can start in one rotated log and end in the next.
+        let mut groups: BTreeMap<(String, Option<usize>), Vec<&Planned>> = BTreeMap::new();
+        for p in &mine {
+            match &p.reader {
+                Reader::Canonical => {
+                    match csv_reader::read_file(src.spec, &p.path, &p.display, p.options.encoding) {
+                        Ok(mut fd) => {
+                            fd.report.matched_by = p.matched_by.clone();
+                            read.push((p.path.clone(), fd));
+                        }
+                        Err(e) => ds.errors.push(e),
+                    }
+                }
+                Reader::Profile(prof) => {
+                    let Some(prof) = cfg.profiles.get(prof) else {
+                        ds.errors.push(FileError::Malformed {
+                            file: p.display.clone(),
+                            reason: format!("unknown profile {prof:?}"),
+                        });
+                        continue;
+                    };
+                    match std::fs::read(&p.path) {
+                        Ok(raw) => match prof.read(&raw, &p.display) {
+                            Ok(ext) => {
+                                let mut fd = records::type_extracted(
+                                    src.spec,
+                                    ext,
+                                    &p.display,
+                                    csv_reader::hex(&sha2::Sha256::digest(&raw)),
+                                    raw.len() as u64,
+                                );
+                                fd.report.matched_by = p.matched_by.clone();
+                                read.push((p.path.clone(), fd));
+                            }
+                            Err(e) => ds.errors.push(e),
+                        },
+                        Err(e) => ds.errors.push(FileError::Io {
+                            file: p.display.clone(),
+                            reason: e.to_string(),
+                        }),
+                    }
+                }
+                Reader::Adapter(f) => groups
+                    .entry((f.name.to_string(), p.set))
+                    .or_default()
+                    .push(p),
+            }
+        }
+        for ((fname, _), files) in groups {
+            let f = formats::find(&fname).expect("registered");
+            let mut inputs_: Vec<formats::Input> = Vec::new();
+            let mut kept: Vec<&Planned> = Vec::new();
+            for p in files {
+                match std::fs::read(&p.path) {
+                    Ok(raw) => {
+                        inputs_.push(formats::Input {
+                            display: p.display.clone(),
+                            raw,
+                        });
+                        kept.push(p);
+                    }
+                    Err(e) => ds.errors.push(FileError::Io {
+                        file: p.display.clone(),
+                        reason: e.to_string(),
+                    }),
+                }
+            }
+            let results = (f.read)(&inputs_, &kept[0].options);
+            for ((p, inp), res) in kept.iter().zip(&inputs_).zip(results) {
+                match res {
+                    Ok(ext) => {
+                        let mut fd = records::type_extracted(
+                            src.spec,
+                            ext,
+                            &p.display,
+                            csv_reader::hex(&sha2::Sha256::digest(&inp.raw)),
+                            inp.raw.len() as u64,
+                        );
+                        fd.report.matched_by = p.matched_by.clone();
+                        read.push((p.path.clone(), fd));
+                    }
+                    Err(e) => ds.errors.push(e),
+                }
+            }
+        }
+        read.sort_by(|a, b| a.0.cmp(&b.0));
         let mut frames: Vec<DataFrame> = Vec::new();
         let mut present = BTreeSet::new();
-        for path in discover(inputs, name) {
-            let shown = path.display().to_string();
-            match csv_reader::read_file(src.spec, &path, &shown, forced) {
-                Ok(fd) => {
-                    if !fd.report.unknown_columns.is_empty() {
-                        tracing::info!(file = %shown, columns = ?fd.report.unknown_columns, "unknown columns ignored");
-                    }
-                    tracing::debug!(file = %shown, rows = fd.report.rows, rejected = fd.report.rejected, encoding = fd.report.encoding, "read");
-                    present.extend(fd.present);
-                    frames.push(fd.frame);
-                    ds.files.push(fd.report);
-                    ds.issues.extend(fd.issues);
-                }
-                Err(e) => ds.errors.push(e),
+        for (_, fd) in read {
+            if !fd.report.unknown_columns.is_empty() {
+                tracing::info!(file = %fd.report.file, columns = ?fd.report.unknown_columns, "unknown columns ignored");
             }
+            tracing::debug!(file = %fd.report.file, format = %fd.report.format, rows = fd.report.rows, rejected = fd.report.rejected, skipped = fd.report.skipped, encoding = fd.report.encoding, "read");
+            present.extend(fd.present);
+            frames.push(fd.frame);
+            ds.files.push(fd.report);
+            ds.issues.extend(fd.issues);
         }
         if frames.is_empty() {
             continue;

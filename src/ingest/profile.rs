@@ -1,0 +1,703 @@
+//! Mapping profiles: any tool's CSV export onto a canonical source, by
+//! configuration alone (`<config>/profiles/<name>.toml`, docs/PROFILES.md).
+//!
+//! A profile names its source and, per canonical column, the export's
+//! header(s) (several aliases), a value map, a unit conversion, date formats
+//! or a constant; plus the file's encoding, delimiter, time zone, lines
+//! before the header and rows to skip. Redmine, ServiceNow and a JP1/AJS3
+//! job-history export ship as profiles.
+
+use super::csv_reader::{FileError, RowIssue};
+use super::encoding::{decode, Encoding};
+use super::records::{jst_text, Extracted, Record};
+use super::schema::{parse_bool, parse_enum, parse_priority, ColType, SourceSpec};
+use chrono::{NaiveDate, NaiveDateTime};
+use chrono_tz::Tz;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// A profile file as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfileFile {
+    source: String,
+    #[serde(default)]
+    description: String,
+    encoding: Option<Encoding>,
+    delimiter: Option<String>,
+    #[serde(default)]
+    skip_lines: usize,
+    timezone: Option<String>,
+    #[serde(default)]
+    datetime_formats: Vec<String>,
+    #[serde(default)]
+    detect: Vec<String>,
+    columns: BTreeMap<String, ColumnFile>,
+    #[serde(default)]
+    skip_rows: Vec<SkipRule>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s],
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum ColumnFile {
+    Headers(OneOrMany),
+    Full(ColumnTable),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ColumnTable {
+    from: Option<OneOrMany>,
+    fallback: Option<OneOrMany>,
+    value: Option<String>,
+    #[serde(default)]
+    map: BTreeMap<String, String>,
+    unit: Option<String>,
+    format: Option<OneOrMany>,
+}
+
+/// Rows to skip: those whose `column` holds one of `equals`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SkipRule {
+    /// Header of the export.
+    pub column: String,
+    /// Values (trimmed) that mark a row to skip; `""` = an empty cell.
+    pub equals: Vec<String>,
+}
+
+/// How one canonical column is filled.
+#[derive(Debug, Clone)]
+pub struct ColumnMap {
+    /// Canonical column.
+    pub canonical: &'static str,
+    /// Export headers tried in order.
+    pub from: Vec<String>,
+    /// Headers whose cell is used when the `from` cell is empty.
+    pub fallback: Vec<String>,
+    /// A constant instead of a column.
+    pub value: Option<String>,
+    /// Value map (export value → canonical value); others pass unchanged.
+    pub map: BTreeMap<String, String>,
+    /// Multiply numbers by this into the canonical unit.
+    pub scale: Option<f64>,
+    /// Datetime formats (chrono `%Y/%m/%d %H:%M` style).
+    pub formats: Vec<String>,
+}
+
+/// A compiled profile.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    /// Name (file stem).
+    pub name: String,
+    /// The file it came from.
+    pub file: PathBuf,
+    /// One line for `validate`.
+    pub description: String,
+    /// Canonical source.
+    pub source: &'static SourceSpec,
+    /// Forced encoding.
+    pub encoding: Option<Encoding>,
+    /// Field delimiter.
+    pub delimiter: u8,
+    /// Lines before the header.
+    pub skip_lines: usize,
+    /// Zone of datetimes written without an offset.
+    pub timezone: Tz,
+    /// Headers that must all be present for detection.
+    pub detect: Vec<String>,
+    /// Column maps, in canonical order.
+    pub columns: Vec<ColumnMap>,
+    /// Rows to skip.
+    pub skip_rows: Vec<SkipRule>,
+}
+
+/// The unit conversions a canonical column accepts (factor into its unit).
+fn unit_factor(column: &str, unit: &str) -> Result<f64, String> {
+    let u = unit.trim();
+    let table: &[(&str, f64)] = if column.ends_with("_minutes") {
+        &[
+            ("seconds", 1.0 / 60.0),
+            ("minutes", 1.0),
+            ("hours", 60.0),
+            ("days", 1440.0),
+        ]
+    } else if column.ends_with("_seconds") {
+        &[
+            ("milliseconds", 0.001),
+            ("seconds", 1.0),
+            ("minutes", 60.0),
+            ("hours", 3600.0),
+        ]
+    } else if column.ends_with("_bytes") {
+        &[
+            ("bytes", 1.0),
+            ("KB", 1e3),
+            ("MB", 1e6),
+            ("GB", 1e9),
+            ("TB", 1e12),
+            ("KiB", 1024.0),
+            ("MiB", 1048576.0),
+            ("GiB", 1073741824.0),
+            ("TiB", 1099511627776.0),
+        ]
+    } else if column == "value" || column.ends_with("_pct") {
+        &[("percent", 1.0), ("ratio", 100.0)]
+    } else {
+        return Err(format!("column {column} takes no unit"));
+    };
+    table
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(u))
+        .map(|(_, f)| *f)
+        .ok_or_else(|| {
+            format!(
+                "unit {u:?} does not fit {column} (use one of: {})",
+                table.iter().map(|t| t.0).collect::<Vec<_>>().join(", ")
+            )
+        })
+}
+
+/// Check that `v` is a value the canonical column accepts.
+fn check_value(spec: &SourceSpec, column: &str, v: &str) -> Result<(), String> {
+    let Some(c) = spec.column(column) else {
+        return Ok(());
+    };
+    match &c.ty {
+        ColType::Enum(values) => parse_enum(values, v).map(|_| ()),
+        ColType::Priority => parse_priority(v).map(|_| ()),
+        ColType::Bool => parse_bool(v).map(|_| ()),
+        _ => Ok(()),
+    }
+}
+
+/// Load every `<dir>/profiles/*.toml`, collecting all problems.
+pub fn load_dir(
+    dir: &Path,
+    hasher: &mut impl FnMut(&str, &[u8]),
+    errors: &mut Vec<String>,
+) -> BTreeMap<String, Profile> {
+    let mut out = BTreeMap::new();
+    let pdir = dir.join("profiles");
+    let Ok(rd) = std::fs::read_dir(&pdir) else {
+        return out;
+    };
+    let mut paths: Vec<PathBuf> = rd
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    for p in paths {
+        let name = p
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let text = match std::fs::read_to_string(&p) {
+            Ok(t) => t,
+            Err(e) => {
+                errors.push(format!("{}: {e}", p.display()));
+                continue;
+            }
+        };
+        hasher(&format!("profiles/{name}.toml"), text.as_bytes());
+        match compile(&name, &p, &text) {
+            Ok(prof) => {
+                out.insert(name, prof);
+            }
+            Err(es) => errors.extend(es),
+        }
+    }
+    out
+}
+
+/// Parse and check one profile.
+pub fn compile(name: &str, path: &Path, text: &str) -> Result<Profile, Vec<String>> {
+    let at = |k: &str| format!("{}: {k}", path.display());
+    let pf: ProfileFile = toml::from_str(text)
+        .map_err(|e| vec![format!("{}: {}", path.display(), e.to_string().trim_end())])?;
+    let mut errors = Vec::new();
+    let Some(src) = super::SOURCES.iter().find(|s| s.spec.name == pf.source) else {
+        let known: Vec<&str> = super::SOURCES.iter().map(|s| s.spec.name).collect();
+        return Err(vec![format!(
+            "{}: unknown source {:?} (one of {})",
+            at("source"),
+            pf.source,
+            known.join(", ")
+        )]);
+    };
+    let spec = src.spec;
+    let delimiter = match pf.delimiter.as_deref() {
+        None => b',',
+        Some("\\t") | Some("\t") | Some("tab") => b'\t',
+        Some(d) if d.len() == 1 => d.as_bytes()[0],
+        Some(d) => {
+            errors.push(format!(
+                "{}: one character (or \"tab\"), not {d:?}",
+                at("delimiter")
+            ));
+            b','
+        }
+    };
+    let timezone = match pf.timezone.as_deref() {
+        None => chrono_tz::Asia::Tokyo,
+        Some(z) => z.parse::<Tz>().unwrap_or_else(|_| {
+            errors.push(format!(
+                "{}: unknown time zone {z:?} (an IANA name such as Asia/Tokyo or America/New_York)",
+                at("timezone")
+            ));
+            chrono_tz::Asia::Tokyo
+        }),
+    };
+    let mut columns = Vec::new();
+    for (canon, def) in &pf.columns {
+        let key = format!("columns.{canon}");
+        let Some(c) = spec.column(canon) else {
+            let known: Vec<&str> = spec.columns.iter().map(|c| c.name).collect();
+            errors.push(format!(
+                "{}: {} has no column {canon:?} (columns: {})",
+                at(&key),
+                spec.name,
+                known.join(", ")
+            ));
+            continue;
+        };
+        let t = match def.clone() {
+            ColumnFile::Headers(h) => ColumnTable {
+                from: Some(h),
+                fallback: None,
+                value: None,
+                map: BTreeMap::new(),
+                unit: None,
+                format: None,
+            },
+            ColumnFile::Full(t) => t,
+        };
+        let from = t.from.map(OneOrMany::into_vec).unwrap_or_default();
+        if from.is_empty() == t.value.is_none() {
+            errors.push(format!(
+                "{}: give either from (the export's header) or value (a constant)",
+                at(&key)
+            ));
+        }
+        for (k, v) in &t.map {
+            if let Err(e) = check_value(spec, c.name, v) {
+                errors.push(format!("{}: {k:?} → {v:?}: {e}", at(&format!("{key}.map"))));
+            }
+        }
+        if let Some(v) = &t.value {
+            if let Err(e) = check_value(spec, c.name, v) {
+                errors.push(format!("{}: {e}", at(&format!("{key}.value"))));
+            }
+        }
+        let scale = match &t.unit {
+            None => None,
+            Some(u) if matches!(c.ty, ColType::Int | ColType::Float) => {
+                match unit_factor(c.name, u) {
+                    Ok(f) => Some(f),
+                    Err(e) => {
+                        errors.push(format!("{}: {e}", at(&format!("{key}.unit"))));
+                        None
+                    }
+                }
+            }
+            Some(_) => {
+                errors.push(format!(
+                    "{}: only number columns take a unit",
+                    at(&format!("{key}.unit"))
+                ));
+                None
+            }
+        };
+        // Profile-wide datetime_formats apply to datetime columns only.
+        if t.format.is_some() && !matches!(c.ty, ColType::DateTime) {
+            errors.push(format!(
+                "{}: only datetime columns take a format",
+                at(&format!("{key}.format"))
+            ));
+        }
+        let formats = t
+            .format
+            .map(OneOrMany::into_vec)
+            .unwrap_or_else(|| pf.datetime_formats.clone());
+        let formats = if matches!(c.ty, ColType::DateTime) {
+            formats
+        } else {
+            Vec::new()
+        };
+        columns.push(ColumnMap {
+            canonical: c.name,
+            from,
+            fallback: t.fallback.map(OneOrMany::into_vec).unwrap_or_default(),
+            value: t.value,
+            map: t.map,
+            scale,
+            formats,
+        });
+    }
+    for c in spec.columns.iter().filter(|c| c.required) {
+        if !columns.iter().any(|m| m.canonical == c.name) {
+            errors.push(format!(
+                "{}: required column {} [{}] is not mapped",
+                at("columns"),
+                c.name,
+                c.alias
+            ));
+        }
+    }
+    columns.sort_by_key(|m| spec.columns.iter().position(|c| c.name == m.canonical));
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Profile {
+        name: name.to_string(),
+        file: path.to_path_buf(),
+        description: pf.description,
+        source: spec,
+        encoding: pf.encoding,
+        delimiter,
+        skip_lines: pf.skip_lines,
+        timezone,
+        detect: pf.detect,
+        columns,
+        skip_rows: pf.skip_rows,
+    })
+}
+
+/// Byte offset after the first `n` lines.
+fn after_lines(text: &str, n: usize) -> usize {
+    let mut off = 0;
+    for _ in 0..n {
+        match text[off..].find('\n') {
+            Some(i) => off += i + 1,
+            None => return text.len(),
+        }
+    }
+    off
+}
+
+fn header_pos(header: &[String], names: &[String]) -> Option<usize> {
+    names
+        .iter()
+        .find_map(|n| header.iter().position(|h| h.eq_ignore_ascii_case(n.trim())))
+}
+
+impl Profile {
+    /// The export's header (after the skipped lines), from decoded text.
+    fn header(&self, text: &str) -> Option<Vec<String>> {
+        let body = &text[after_lines(text, self.skip_lines)..];
+        let mut r = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(self.delimiter)
+            .from_reader(body.as_bytes());
+        r.records().next()?.ok().map(|rec| {
+            rec.iter()
+                .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
+                .collect()
+        })
+    }
+
+    /// Whether the file (its first bytes) is this profile's export: every
+    /// `detect` header and a header for every required column are present.
+    /// `Err` says what is missing.
+    pub fn matches(&self, head: &[u8]) -> Result<(), String> {
+        let text = match decode(head, self.encoding) {
+            Ok((t, _)) => String::from_utf8_lossy(&t).into_owned(),
+            Err(_) => String::from_utf8_lossy(head).into_owned(),
+        };
+        let header = self.header(&text).ok_or("no header")?;
+        if let Some(d) = self
+            .detect
+            .iter()
+            .find(|d| !header.iter().any(|h| h.eq_ignore_ascii_case(d.trim())))
+        {
+            return Err(format!("no {d:?} column"));
+        }
+        for m in &self.columns {
+            let required = self.source.column(m.canonical).is_some_and(|c| c.required);
+            if required && m.value.is_none() && header_pos(&header, &m.from).is_none() {
+                return Err(format!(
+                    "no column for {} ({})",
+                    m.canonical,
+                    m.from.join(" / ")
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Read one export.
+    pub fn read(&self, raw: &[u8], file: &str) -> Result<Extracted, FileError> {
+        let (bytes, enc) =
+            decode(raw, self.encoding).map_err(|(line, reason)| FileError::Encoding {
+                file: file.into(),
+                line,
+                reason,
+            })?;
+        let text = String::from_utf8_lossy(&bytes);
+        let start = after_lines(&text, self.skip_lines);
+        let lines_before = self.skip_lines as u64;
+        let body = &text[start..];
+        let mut r = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(self.delimiter)
+            .from_reader(body.as_bytes());
+        let mut rec = csv::StringRecord::new();
+        let header: Vec<String> = match r.read_record(&mut rec) {
+            Ok(true) => rec
+                .iter()
+                .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
+                .collect(),
+            Ok(false) => return Err(FileError::Empty { file: file.into() }),
+            Err(e) => {
+                return Err(FileError::Malformed {
+                    file: file.into(),
+                    reason: e.to_string(),
+                })
+            }
+        };
+        // Where each canonical column comes from.
+        let mut sources: Vec<Option<usize>> = Vec::new();
+        let fallbacks: Vec<Option<usize>> = self
+            .columns
+            .iter()
+            .map(|m| header_pos(&header, &m.fallback))
+            .collect();
+        let mut labels = Vec::new();
+        for m in &self.columns {
+            let pos = if m.value.is_some() {
+                None
+            } else {
+                header_pos(&header, &m.from)
+            };
+            let required = self.source.column(m.canonical).is_some_and(|c| c.required);
+            if required && m.value.is_none() && pos.is_none() {
+                return Err(FileError::MissingColumn {
+                    file: file.into(),
+                    column: format!(
+                        "{} (profile {}: {})",
+                        m.from.join(" / "),
+                        self.name,
+                        m.canonical
+                    ),
+                });
+            }
+            labels.push(pos.map_or_else(
+                || format!("{} (profile constant)", m.canonical),
+                |p| header[p].clone(),
+            ));
+            sources.push(pos);
+        }
+        let used: Vec<usize> = sources.iter().flatten().copied().collect();
+        let skip_cols: Vec<(Option<usize>, &SkipRule)> = self
+            .skip_rows
+            .iter()
+            .map(|s| (header_pos(&header, std::slice::from_ref(&s.column)), s))
+            .collect();
+        let mut ext = Extracted::new(
+            format!("profile:{}", self.name),
+            enc.name(),
+            &self.columns.iter().map(|m| m.canonical).collect::<Vec<_>>(),
+        );
+        ext.labels = labels;
+        ext.unknown_columns = header
+            .iter()
+            .enumerate()
+            .filter(|(i, h)| !used.contains(i) && !h.is_empty())
+            .map(|(_, h)| h.clone())
+            .collect();
+        loop {
+            match r.read_record(&mut rec) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    return Err(FileError::Malformed {
+                        file: file.into(),
+                        reason: format!("{e} (profile {})", self.name),
+                    })
+                }
+            }
+            if rec.iter().all(|f| f.trim().is_empty()) {
+                continue;
+            }
+            let line = lines_before
+                + rec
+                    .position()
+                    .map_or(0, |p| super::records::line_at(body.as_bytes(), p.byte()));
+            let raw: Vec<String> =
+                rec.iter()
+                    .enumerate()
+                    .map(|(i, f)| {
+                        let personal = self.columns.iter().zip(&sources).any(|(m, s)| {
+                            *s == Some(i) && self.source.personal.contains(&m.canonical)
+                        });
+                        if personal {
+                            crate::mask::mask(f)
+                        } else {
+                            f.to_string()
+                        }
+                    })
+                    .collect();
+            if skip_cols.iter().any(|(p, s)| {
+                p.is_some_and(|p| {
+                    s.equals
+                        .iter()
+                        .any(|v| v.trim() == rec.get(p).unwrap_or("").trim())
+                })
+            }) {
+                ext.skipped += 1;
+                continue;
+            }
+            let mut cells = Vec::with_capacity(self.columns.len());
+            let mut bad: Option<RowIssue> = None;
+            for (k, (m, pos)) in self.columns.iter().zip(&sources).enumerate() {
+                let cell = |p: Option<usize>| {
+                    p.and_then(|p| rec.get(p))
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                };
+                let text = match &m.value {
+                    Some(v) => Some(v.clone()),
+                    None => cell(*pos).or_else(|| cell(fallbacks[k])),
+                };
+                match text.map(|t| self.convert(m, t)).transpose() {
+                    Ok(v) => cells.push(v),
+                    Err(reason) => {
+                        bad.get_or_insert(RowIssue {
+                            file: file.into(),
+                            line,
+                            column: ext.labels[k].clone(),
+                            reason,
+                            record: raw.clone(),
+                        });
+                        cells.push(None);
+                    }
+                }
+            }
+            match bad {
+                Some(issue) => ext.issues.push(issue),
+                None => ext.records.push(Record { line, cells, raw }),
+            }
+        }
+        Ok(ext)
+    }
+
+    /// Map, convert units and normalise datetimes of one cell.
+    fn convert(&self, m: &ColumnMap, t: String) -> Result<String, String> {
+        let t = m
+            .map
+            .iter()
+            .find(|(k, _)| k.trim() == t || k.trim().eq_ignore_ascii_case(&t))
+            .map_or(t, |(_, v)| v.clone());
+        let col = self
+            .source
+            .column(m.canonical)
+            .expect("compiled against the spec");
+        if let Some(f) = m.scale {
+            let x: f64 = t
+                .replace(',', "")
+                .parse()
+                .map_err(|_| format!("not a number: {t:?}"))?;
+            let y = x * f;
+            return Ok(match col.ty {
+                ColType::Int => format!("{}", y.round() as i64),
+                _ => format!("{y}"),
+            });
+        }
+        if matches!(col.ty, ColType::DateTime) {
+            return self.datetime(m, &t);
+        }
+        Ok(t)
+    }
+
+    fn datetime(&self, m: &ColumnMap, t: &str) -> Result<String, String> {
+        let s = t.trim();
+        let local = if m.formats.is_empty() {
+            if has_offset(s) {
+                return crate::time::parse_datetime_ms(s).map(jst_text);
+            }
+            if self.timezone == chrono_tz::Asia::Tokyo {
+                return Ok(s.to_string()); // the canonical parser checks it
+            }
+            crate::time::ms_to_dt(crate::time::parse_datetime_ms(s)?)
+        } else {
+            let mut found = None;
+            for f in &m.formats {
+                if let Ok(dt) = chrono::DateTime::parse_from_str(s, f) {
+                    return Ok(jst_text(super::records::utc_ms_to_jst(
+                        dt.timestamp_millis(),
+                    )));
+                }
+                if let Ok(dt) = NaiveDateTime::parse_from_str(s, f) {
+                    found = Some(dt);
+                    break;
+                }
+                if let Ok(d) = NaiveDate::parse_from_str(s, f) {
+                    found = Some(d.and_hms_opt(0, 0, 0).expect("midnight"));
+                    break;
+                }
+            }
+            found.ok_or_else(|| format!("{s:?} does not match {}", m.formats.join(" or ")))?
+        };
+        super::formats::local_to_jst_ms(local, self.timezone).map(jst_text)
+    }
+}
+
+/// Whether a datetime text carries its own offset (`Z`, `+09:00`, `-0500`).
+fn has_offset(s: &str) -> bool {
+    if s.ends_with('Z') || s.ends_with('z') {
+        return true;
+    }
+    let b = s.as_bytes();
+    let n = b.len();
+    let sign = |i: usize| matches!(b[i], b'+' | b'-');
+    (n >= 6 && sign(n - 6) && b[n - 3] == b':' && s.contains(':'))
+        || (n >= 5
+            && sign(n - 5)
+            && b[n - 4..].iter().all(u8::is_ascii_digit)
+            && s[..n - 5].contains(':'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets() {
+        assert!(has_offset("2026-10-05T09:00:00+09:00"));
+        assert!(has_offset("2026-10-05T09:00:00Z"));
+        assert!(has_offset("2026-10-05T09:00:00-0500"));
+        assert!(!has_offset("2026-10-05 09:00:00"));
+        assert!(!has_offset("2026/10/5 9:00"));
+        assert!(!has_offset("2026-10-05"));
+    }
+
+    #[test]
+    fn units() {
+        assert_eq!(unit_factor("work_minutes", "hours"), Ok(60.0));
+        assert_eq!(unit_factor("size_bytes", "GiB"), Ok(1073741824.0));
+        assert_eq!(unit_factor("value", "ratio"), Ok(100.0));
+        assert!(unit_factor("work_minutes", "GB").is_err());
+        assert!(unit_factor("ticket_id", "hours").is_err());
+    }
+}
