@@ -351,6 +351,16 @@ pub fn detect(
             })
         }
     }
+    // A header that names canonical columns is a canonical file with a
+    // problem: let the canonical reader name it (`file:1: missing required
+    // column …`).
+    let first = text.lines().next().unwrap_or("");
+    let mut hdr = csv::ReaderBuilder::new().has_headers(false).from_reader(first.as_bytes());
+    if let Some(Ok(rec)) = hdr.records().next() {
+        if rec.iter().any(|h| source.spec.resolve_header(h.trim_start_matches('\u{feff}')).is_some()) {
+            return Ok(Reader::Canonical);
+        }
+    }
     for f in adapters {
         why.push(format!("not {}", f.name));
     }
