@@ -591,3 +591,235 @@ fn job_history_profile_example() {
         ])
     );
 }
+
+/// A copy of the bundled config folder with `extra` appended to site.toml.
+fn config_with(name: &str, extra: &str) -> PathBuf {
+    let dir = tmp(name);
+    let from = root().join("jobs/config");
+    for f in ["site.toml", "cost.toml", "syukujitsu.csv"] {
+        std::fs::copy(from.join(f), dir.join(f)).unwrap();
+    }
+    std::fs::create_dir_all(dir.join("profiles")).unwrap();
+    for e in std::fs::read_dir(from.join("profiles")).unwrap().flatten() {
+        std::fs::copy(e.path(), dir.join("profiles").join(e.file_name())).unwrap();
+    }
+    let mut site = std::fs::read_to_string(dir.join("site.toml")).unwrap();
+    site.push_str(extra);
+    std::fs::write(dir.join("site.toml"), site).unwrap();
+    dir
+}
+
+fn put(dir: &Path, rel: &str, fixture_path: &str) {
+    let to = dir.join(rel);
+    std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+    std::fs::copy(fixture(fixture_path), to).unwrap();
+}
+
+#[test]
+fn file_sets_validate_and_manifest_name_the_reader_of_each_file() {
+    let cfg = config_with(
+        "sets-cfg",
+        r#"
+[sources.calls]
+files = [
+  { glob = "pbx/queue_log*", format = "asterisk_queue_log" },
+  { glob = "pbx/cdr/*.csv", format = "asterisk_cdr", timezone = "Asia/Tokyo" },
+]
+[sources.tickets]
+files = [{ glob = "itsm/**/*.csv", profile = "redmine" }]
+"#,
+    );
+    let inputs = tmp("sets-in");
+    put(&inputs, "pbx/queue_log.1", "asterisk_queue_log/queue_log.1");
+    put(&inputs, "pbx/queue_log", "asterisk_queue_log/queue_log");
+    put(&inputs, "itsm/2026/issues.csv", "redmine/issues.csv");
+    put(&inputs, "capacity/sar/cpu.csv", "sysstat_sadf/cpu.csv"); // detected
+    put(
+        &inputs,
+        "job_runs/history.csv",
+        "job_history/jp1_history.csv",
+    ); // detected profile
+    let (i, c) = (inputs.to_str().unwrap(), cfg.to_str().unwrap());
+    let o = common::hokoku(&["validate", "--inputs", i, "--config", c]);
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "bad rows only: {s}");
+    for want in [
+        "profile\tredmine\ttickets\t",
+        "pbx/queue_log.1\tasterisk_queue_log ([sources.calls] files \"pbx/queue_log*\")\t13 rows",
+        "pbx/queue_log\tasterisk_queue_log ([sources.calls] files \"pbx/queue_log*\")\t2 rows, 3 set aside",
+        "itsm/2026/issues.csv\tprofile:redmine ([sources.tickets] files \"itsm/**/*.csv\")\t8 rows, 1 set aside",
+        "capacity/sar/cpu.csv\tsysstat_sadf (detected)\t6 rows, 1 skipped by the format's rules",
+        "job_runs/history.csv\tprofile:jp1_job_history (detected)\t8 rows, 1 set aside",
+        "pbx/queue_log:9:callid: COMPLETECALLER for call 1791200000.66 without a matching ENTERQUEUE",
+        "history.csv:7:戻り値: not a whole number",
+    ] {
+        assert!(s.contains(want), "{want:?} not in:\n{s}");
+    }
+
+    // A report run reads the same way; the manifest names reader and file set.
+    let out = tmp("sets-out");
+    let o = common::hokoku(&[
+        "report",
+        "daily",
+        "--date",
+        "2026-10-05",
+        "--inputs",
+        i,
+        "--config",
+        c,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let m: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(out.join("daily/2026/10/daily-2026-10-05.manifest.json")).unwrap(),
+    )
+    .unwrap();
+    let entry = m["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["file"].as_str().unwrap().ends_with("pbx/queue_log.1"))
+        .unwrap()
+        .clone();
+    assert_eq!(entry["format"], "asterisk_queue_log");
+    assert_eq!(
+        entry["matched_by"],
+        "[sources.calls] files \"pbx/queue_log*\""
+    );
+    assert_eq!(entry["accepted"], 13);
+    let rejected =
+        std::fs::read_to_string(out.join("daily/2026/10/daily-2026-10-05.rejected.csv")).unwrap();
+    assert!(rejected.contains("pbx/queue_log,10,line,"), "{rejected}");
+}
+
+#[test]
+fn unreadable_and_ambiguous_files_and_bad_profiles_are_errors() {
+    let cfg = bundled_config();
+    // A file no reader accepts names the file and what each reader missed.
+    let inputs = tmp("unknown-in");
+    std::fs::create_dir_all(inputs.join("backups")).unwrap();
+    std::fs::write(inputs.join("backups/report.txt"), "これは報告書です\n").unwrap();
+    let ds = ingest::load(&inputs, &cfg);
+    assert_eq!(ds.errors.len(), 1);
+    let e = ds.errors[0].to_string();
+    assert!(
+        e.contains("backups/report.txt")
+            && e.contains("not a backups file hokoku can read")
+            && e.contains("not aws_backup"),
+        "{e}"
+    );
+
+    // Two profiles that fit the same file: the site must name one.
+    let dir = config_with("ambiguous-cfg", "");
+    std::fs::copy(
+        dir.join("profiles/redmine.toml"),
+        dir.join("profiles/redmine_copy.toml"),
+    )
+    .unwrap();
+    let cfg2 = hokoku::config::load(&dir).unwrap();
+    let inputs = inputs_with("ambiguous-in", "tickets", &["redmine/issues.csv"]);
+    let ds = ingest::load(&inputs, &cfg2);
+    assert!(
+        ds.errors[0]
+            .to_string()
+            .contains("fits several profiles (redmine, redmine_copy)"),
+        "{}",
+        ds.errors[0]
+    );
+
+    // A profile's problems are all reported at once.
+    let dir = config_with("bad-profile-cfg", "[sources.calls]\nfiles = [{ glob = \"x/*\", profile = \"nope\" }, { glob = \"y/*\", format = \"sysstat_sadf\" }]\n");
+    std::fs::write(
+        dir.join("profiles/broken.toml"),
+        "source = \"tickets\"\ntimezone = \"Mars/Olympus\"\n[columns]\nticket_id = \"No\"\nkind = { from = \"Type\", map = { \"Bug\" = \"defect\" } }\nopened_at = \"Opened\"\nwork_minutes = { from = \"Hours\", unit = \"GB\" }\nnot_a_column = \"X\"\n",
+    )
+    .unwrap();
+    let errs = hokoku::config::load(&dir).unwrap_err().join("\n");
+    for want in [
+        "broken.toml: timezone: unknown time zone \"Mars/Olympus\"",
+        "columns.kind.map: \"Bug\" → \"defect\": unknown value \"defect\"",
+        "columns.work_minutes.unit: unit \"GB\" does not fit work_minutes",
+        "columns.not_a_column: tickets has no column \"not_a_column\"",
+        "columns: required column status [ステータス] is not mapped",
+        "columns: required column priority [優先度] is not mapped",
+        "sources.calls.files[0]: unknown profile \"nope\"",
+        "sources.calls.files[1]: format sysstat_sadf reads capacity, not calls",
+    ] {
+        assert!(errs.contains(want), "{want:?} not in:\n{errs}");
+    }
+}
+
+#[test]
+fn cdr_in_utc_with_the_file_sets_time_zone() {
+    // cdr.conf usegmtime=yes: the same calls written in UTC read the same
+    // once the file set says so.
+    let text = std::fs::read_to_string(fixture("asterisk_cdr/Master-nouniqueid.csv")).unwrap();
+    let shifted: String = text
+        .lines()
+        .map(|l| {
+            let mut r = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(l.as_bytes());
+            let rec = r.records().next().unwrap().unwrap();
+            let f: Vec<String> = rec
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    if (9..=11).contains(&i) && !v.is_empty() {
+                        let t = chrono::NaiveDateTime::parse_from_str(v, "%Y-%m-%d %H:%M:%S")
+                            .unwrap()
+                            - chrono::Duration::hours(9);
+                        format!("\"{}\"", t.format("%Y-%m-%d %H:%M:%S"))
+                    } else if i == 12 || i == 13 {
+                        v.to_string()
+                    } else {
+                        format!("\"{v}\"")
+                    }
+                })
+                .collect();
+            f.join(",") + "\n"
+        })
+        .collect();
+    let cfg_dir = config_with("cdr-utc-cfg", "[sources.calls]\nfiles = [{ glob = \"pbx/*.csv\", format = \"asterisk_cdr\", timezone = \"UTC\" }]\n");
+    let cfg = hokoku::config::load(&cfg_dir).unwrap();
+    let inputs = tmp("cdr-utc-in");
+    std::fs::create_dir_all(inputs.join("pbx")).unwrap();
+    std::fs::write(inputs.join("pbx/Master.csv"), shifted).unwrap();
+    let utc = ingest::load(&inputs, &cfg);
+    assert!(
+        utc.errors.is_empty() && utc.issues.is_empty(),
+        "{:?} {:?}",
+        utc.errors,
+        issues(&utc)
+    );
+    let jst = ingest::load(
+        &inputs_with(
+            "cdr-jst-in",
+            "calls",
+            &["asterisk_cdr/Master-nouniqueid.csv"],
+        ),
+        &cfg,
+    );
+    let a = &utc.get("calls").unwrap().frame;
+    let b = &jst.get("calls").unwrap().frame;
+    // Same times; call ids differ only because the fallback id carries the
+    // start as written.
+    for c in [
+        "offered_at",
+        "answered_at",
+        "ended_at",
+        "outcome",
+        "talk_seconds",
+    ] {
+        assert!(
+            a.column(c).unwrap().equals_missing(b.column(c).unwrap()),
+            "{c}"
+        );
+    }
+}

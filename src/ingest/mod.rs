@@ -355,9 +355,16 @@ pub fn detect(
     // problem: let the canonical reader name it (`file:1: missing required
     // column …`).
     let first = text.lines().next().unwrap_or("");
-    let mut hdr = csv::ReaderBuilder::new().has_headers(false).from_reader(first.as_bytes());
+    let mut hdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(first.as_bytes());
     if let Some(Ok(rec)) = hdr.records().next() {
-        if rec.iter().any(|h| source.spec.resolve_header(h.trim_start_matches('\u{feff}')).is_some()) {
+        if rec.iter().any(|h| {
+            source
+                .spec
+                .resolve_header(h.trim_start_matches('\u{feff}'))
+                .is_some()
+        }) {
             return Ok(Reader::Canonical);
         }
     }
