@@ -462,6 +462,7 @@ impl Profile {
             .delimiter(self.delimiter)
             .from_reader(body.as_bytes());
         let mut rec = csv::StringRecord::new();
+        let mut lines = super::records::LineCounter::new(body.as_bytes());
         let header: Vec<String> = match r.read_record(&mut rec) {
             Ok(true) => rec
                 .iter()
@@ -539,10 +540,7 @@ impl Profile {
             if rec.iter().all(|f| f.trim().is_empty()) {
                 continue;
             }
-            let line = lines_before
-                + rec
-                    .position()
-                    .map_or(0, |p| super::records::line_at(body.as_bytes(), p.byte()));
+            let line = lines_before + rec.position().map_or(0, |p| lines.line_at(p.byte()));
             let raw: Vec<String> =
                 rec.iter()
                     .enumerate()

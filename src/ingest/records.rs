@@ -98,16 +98,37 @@ pub fn jst_text(ms: i64) -> String {
     }
 }
 
-/// The physical line (1-based) where a record starting at byte `pos` of
-/// `text` starts. The csv crate's own line numbers are off after CRLF line
-/// ends, so lines are counted from the byte offset (skipping the line ends
-/// before the record).
-pub fn line_at(text: &[u8], pos: u64) -> u64 {
-    let mut b = (pos as usize).min(text.len());
-    while b < text.len() && (text[b] == b'\n' || text[b] == b'\r') {
-        b += 1;
+/// Physical line numbers of records by their byte offsets. The csv crate's
+/// own line numbers are off after CRLF line ends, so lines are counted from
+/// the byte offsets (skipping the line ends before a record); offsets must
+/// come in increasing order, so a whole file is counted once.
+pub struct LineCounter<'a> {
+    text: &'a [u8],
+    pos: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    /// Count lines of `text`.
+    pub fn new(text: &'a [u8]) -> Self {
+        LineCounter {
+            text,
+            pos: 0,
+            line: 1,
+        }
     }
-    memchr::memchr_iter(b'\n', &text[..b]).count() as u64 + 1
+
+    /// The line (1-based) where the record starting at byte `pos` starts.
+    pub fn line_at(&mut self, pos: u64) -> u64 {
+        let t = self.text;
+        let mut b = (pos as usize).clamp(self.pos, t.len());
+        while b < t.len() && (t[b] == b'\n' || t[b] == b'\r') {
+            b += 1;
+        }
+        self.line += memchr::memchr_iter(b'\n', &t[self.pos..b]).count() as u64;
+        self.pos = b;
+        self.line
+    }
 }
 
 /// UTC epoch milliseconds → naive JST milliseconds.

@@ -20,7 +20,7 @@
 //! One CDR line is one call: a site whose dialplan writes several CDRs per
 //! inbound call should read queue_log instead.
 
-use super::{decode_text, local_to_jst_ms, parse_plain, Format, Input, Options};
+use super::{decode_text, local_to_jst_ms, parse_plain, Format, Input, Options, Results};
 use crate::ingest::csv_reader::FileError;
 use crate::ingest::records::{jst_text, Extracted, Record};
 
@@ -77,7 +77,7 @@ fn sniff(head: &str) -> bool {
         && DISPOSITIONS.iter().any(|(d, _)| *d == &rec[14])
 }
 
-fn read(inputs: &[Input], opts: &Options) -> Vec<Result<Extracted, FileError>> {
+fn read(inputs: &[Input], opts: &Options) -> Results {
     inputs.iter().map(|inp| read_one(inp, opts)).collect()
 }
 
@@ -90,6 +90,7 @@ fn read_one(inp: &Input, opts: &Options) -> Result<Extracted, FileError> {
         .flexible(true)
         .from_reader(text.as_bytes());
     let mut rec = csv::StringRecord::new();
+    let mut lines = crate::ingest::records::LineCounter::new(text.as_bytes());
     loop {
         match r.read_record(&mut rec) {
             Ok(false) => break,
@@ -101,9 +102,7 @@ fn read_one(inp: &Input, opts: &Options) -> Result<Extracted, FileError> {
                 })
             }
         }
-        let line = rec.position().map_or(0, |p| {
-            crate::ingest::records::line_at(text.as_bytes(), p.byte())
-        });
+        let line = rec.position().map_or(0, |p| lines.line_at(p.byte()));
         if rec.iter().all(str::is_empty) {
             continue;
         }

@@ -22,7 +22,7 @@
 //! when the log ends (it is counted when a later log has its outcome). A
 //! call connected but not yet ended is answered with no end time.
 
-use super::{decode_text, Format, Input, Options};
+use super::{decode_text, Format, Input, Options, Results};
 use crate::ingest::csv_reader::FileError;
 use crate::ingest::records::{jst_text, utc_ms_to_jst, Extracted, Record};
 use std::collections::HashMap;
@@ -136,7 +136,7 @@ fn record(o: &Open, ended: Option<i64>, outcome: &str, talk: Option<&str>) -> Re
     }
 }
 
-fn read(inputs: &[Input], opts: &Options) -> Vec<Result<Extracted, FileError>> {
+fn read(inputs: &[Input], opts: &Options) -> Results {
     let mut out: Vec<Result<Extracted, FileError>> = Vec::new();
     let mut events: Vec<Event> = Vec::new();
     for (fi, inp) in inputs.iter().enumerate() {

@@ -18,7 +18,7 @@
 //! job seen RUNNING yesterday and COMPLETED today counts once, as
 //! COMPLETED.
 
-use super::{decode_text, Format, Input, Options};
+use super::{decode_text, Format, Input, Options, Results};
 use crate::ingest::csv_reader::FileError;
 use crate::ingest::records::{jst_text, utc_ms_to_jst, Extracted, Record};
 use serde_json::Value;
@@ -161,7 +161,7 @@ fn date(v: &Value) -> Result<Option<String>, String> {
     }
 }
 
-fn read(inputs: &[Input], opts: &Options) -> Vec<Result<Extracted, FileError>> {
+fn read(inputs: &[Input], opts: &Options) -> Results {
     let mut out: Vec<Result<Extracted, FileError>> =
         inputs.iter().map(|inp| read_one(inp, opts)).collect();
     // Later files supersede earlier copies of the same job (inputs come in
@@ -207,11 +207,9 @@ fn read_one(inp: &Input, opts: &Options) -> Result<Extracted, FileError> {
             bad("no BackupJobs array (expected the output of aws backup list-backup-jobs)".into())
         })?;
     let offsets = element_offsets(&text);
-    let line_of = |i: usize| {
-        offsets.get(i).map_or(1, |&o| {
-            text[..o].bytes().filter(|&c| c == b'\n').count() as u64 + 1
-        })
-    };
+    let mut counter = crate::ingest::records::LineCounter::new(text.as_bytes());
+    let lines: Vec<u64> = offsets.iter().map(|&o| counter.line_at(o as u64)).collect();
+    let line_of = |i: usize| lines.get(i).copied().unwrap_or(1);
     let mut ext = Extracted::new(FORMAT.name, enc, COLUMNS);
     ext.labels = LABELS.iter().map(|s| s.to_string()).collect();
     for (i, job) in jobs.iter().enumerate() {

@@ -61,8 +61,11 @@ pub struct Format {
     pub sniff: fn(&str) -> bool,
     /// Read every file of this format for the source, in one go; one result
     /// per input, in input order.
-    pub read: fn(&[Input], &Options) -> Vec<Result<Extracted, FileError>>,
+    pub read: fn(&[Input], &Options) -> Results,
 }
+
+/// One result per input file.
+pub type Results = Vec<Result<Extracted, FileError>>;
 
 /// Every adapter.
 pub static FORMATS: &[Format] = &[

@@ -18,7 +18,7 @@
 //! `LINUX-RESTART` and `COM` records, per-CPU rows of `-P ALL` (the report
 //! watches the machine, not one core) and rows of other activities.
 
-use super::{decode_text, local_to_jst_ms, parse_plain, Format, Input, Options};
+use super::{decode_text, local_to_jst_ms, parse_plain, Format, Input, Options, Results};
 use crate::ingest::csv_reader::FileError;
 use crate::ingest::records::{jst_text, utc_ms_to_jst, Extracted, Record};
 
@@ -79,7 +79,7 @@ fn layout(fields: &[String]) -> Layout {
     }
 }
 
-fn read(inputs: &[Input], opts: &Options) -> Vec<Result<Extracted, FileError>> {
+fn read(inputs: &[Input], opts: &Options) -> Results {
     inputs.iter().map(|inp| read_one(inp, opts)).collect()
 }
 
