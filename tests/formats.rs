@@ -823,3 +823,57 @@ fn cdr_in_utc_with_the_file_sets_time_zone() {
         );
     }
 }
+
+#[test]
+fn odd_lines_are_set_aside_without_panics_or_leaks() {
+    let cfg = bundled_config();
+    let dir = tmp("odd-in");
+    for d in ["calls", "backups"] {
+        std::fs::create_dir_all(dir.join(d)).unwrap();
+    }
+    // queue_log: an epoch far beyond any date, and a bad epoch on an
+    // ENTERQUEUE line whose callerid must still be masked.
+    std::fs::write(
+        dir.join("calls/queue_log"),
+        "1791158400|c1|q|NONE|ENTERQUEUE||09012345678|1\n99999999999999|c1|q|NONE|ABANDON|1|1|1\n17911x8400|c2|q|NONE|ENTERQUEUE||09087654321|1\n",
+    )
+    .unwrap();
+    // AWS JSON written on one line: two bad jobs on line 1 are two records.
+    std::fs::write(
+        dir.join("backups/jobs.json"),
+        r#"{"BackupJobs":[{"BackupJobId":"a","ResourceName":"x","CreationDate":"x","State":"COMPLETED"},{"BackupJobId":"b","ResourceName":"y","CreationDate":1e14,"State":"COMPLETED"}]}"#,
+    )
+    .unwrap();
+    let ds = ingest::load(&dir, &cfg);
+    assert!(ds.errors.is_empty(), "{:?}", ds.errors);
+    let got = issues(&ds);
+    assert!(
+        got.iter()
+            .any(|i| i.starts_with("queue_log:2:epoch: not a Unix time")),
+        "{got:?}"
+    );
+    assert!(
+        got.iter()
+            .any(|i| i.starts_with("queue_log:3:epoch: not a Unix time")),
+        "{got:?}"
+    );
+    assert!(
+        got.iter()
+            .any(|i| i.starts_with("queue_log:1:callid: call c1 has no outcome")),
+        "{got:?}"
+    );
+    let bad = ds.issues.iter().find(|i| i.line == 3).unwrap();
+    assert_eq!(bad.record[6], "*******4321");
+    let aws = ds
+        .files
+        .iter()
+        .find(|f| f.file.ends_with("jobs.json"))
+        .unwrap();
+    assert_eq!((aws.rows, aws.accepted, aws.rejected), (2, 0, 2));
+    assert!(
+        got.iter()
+            .any(|i| i.starts_with("jobs.json:1:CompletionDate")
+                || i.starts_with("jobs.json:1:CreationDate: not a time from 1970 to 2099")),
+        "{got:?}"
+    );
+}

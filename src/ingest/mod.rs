@@ -522,7 +522,7 @@ pub fn load(inputs: &Path, cfg: &Config) -> Dataset {
                         continue;
                     };
                     match std::fs::read(&p.path) {
-                        Ok(raw) => match prof.read(&raw, &p.display) {
+                        Ok(raw) => match prof.read(&raw, &p.display, p.options.encoding) {
                             Ok(ext) => {
                                 let mut fd = records::type_extracted(
                                     src.spec,
@@ -567,7 +567,8 @@ pub fn load(inputs: &Path, cfg: &Config) -> Dataset {
                     }),
                 }
             }
-            let results = (f.read)(&inputs_, &kept[0].options);
+            let Some(first) = kept.first() else { continue };
+            let results = (f.read)(&inputs_, &first.options);
             for ((p, inp), res) in kept.iter().zip(&inputs_).zip(results) {
                 match res {
                     Ok(ext) => {

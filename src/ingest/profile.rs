@@ -445,13 +445,21 @@ impl Profile {
     }
 
     /// Read one export.
-    pub fn read(&self, raw: &[u8], file: &str) -> Result<Extracted, FileError> {
-        let (bytes, enc) =
-            decode(raw, self.encoding).map_err(|(line, reason)| FileError::Encoding {
+    /// `forced`: the file set's or source's encoding, which wins over the
+    /// profile's.
+    pub fn read(
+        &self,
+        raw: &[u8],
+        file: &str,
+        forced: Option<Encoding>,
+    ) -> Result<Extracted, FileError> {
+        let (bytes, enc) = decode(raw, forced.or(self.encoding)).map_err(|(line, reason)| {
+            FileError::Encoding {
                 file: file.into(),
                 line,
                 reason,
-            })?;
+            }
+        })?;
         let text = String::from_utf8_lossy(&bytes);
         let start = after_lines(&text, self.skip_lines);
         let lines_before = self.skip_lines as u64;
@@ -476,6 +484,22 @@ impl Profile {
                 })
             }
         };
+        // Personal data (a caller's number) is masked in the raw record of a
+        // set-aside row, whichever alias or fallback header holds it.
+        let personal_cols: Vec<usize> = header
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| {
+                self.columns.iter().any(|m| {
+                    self.source.personal.contains(&m.canonical)
+                        && m.from
+                            .iter()
+                            .chain(&m.fallback)
+                            .any(|n| h.eq_ignore_ascii_case(n.trim()))
+                })
+            })
+            .map(|(i, _)| i)
+            .collect();
         // Where each canonical column comes from.
         let mut sources: Vec<Option<usize>> = Vec::new();
         let fallbacks: Vec<Option<usize>> = self
@@ -541,20 +565,18 @@ impl Profile {
                 continue;
             }
             let line = lines_before + rec.position().map_or(0, |p| lines.line_at(p.byte()));
-            let raw: Vec<String> =
-                rec.iter()
-                    .enumerate()
-                    .map(|(i, f)| {
-                        let personal = self.columns.iter().zip(&sources).any(|(m, s)| {
-                            *s == Some(i) && self.source.personal.contains(&m.canonical)
-                        });
-                        if personal {
-                            crate::mask::mask(f)
-                        } else {
-                            f.to_string()
-                        }
-                    })
-                    .collect();
+            let raw: Vec<String> = rec
+                .iter()
+                .enumerate()
+                .map(|(i, f)| {
+                    let personal = personal_cols.contains(&i);
+                    if personal {
+                        crate::mask::mask(f)
+                    } else {
+                        f.to_string()
+                    }
+                })
+                .collect();
             if skip_cols.iter().any(|(p, s)| {
                 p.is_some_and(|p| {
                     s.equals
@@ -615,7 +637,9 @@ impl Profile {
             let x: f64 = t
                 .replace(',', "")
                 .parse()
-                .map_err(|_| format!("not a number: {t:?}"))?;
+                .ok()
+                .filter(|x: &f64| x.is_finite())
+                .ok_or_else(|| format!("not a number: {t:?}"))?;
             let y = x * f;
             return Ok(match col.ty {
                 ColType::Int => format!("{}", y.round() as i64),

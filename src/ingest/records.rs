@@ -131,6 +131,13 @@ impl<'a> LineCounter<'a> {
     }
 }
 
+/// Epoch seconds (UTC) → milliseconds, for times from 1970 to 2099 only
+/// (anything else is a broken value, not a date to compute with).
+pub fn epoch_ms(seconds: f64) -> Option<i64> {
+    (seconds.is_finite() && (0.0..4_102_444_800.0).contains(&seconds))
+        .then(|| (seconds * 1000.0).round() as i64)
+}
+
 /// UTC epoch milliseconds → naive JST milliseconds.
 pub fn utc_ms_to_jst(ms: i64) -> i64 {
     ms + 9 * 3_600_000
@@ -172,8 +179,9 @@ pub fn type_extracted(
     let mut frame = DataFrame::new(height, columns).expect("columns of equal length");
     // Lines the adapter could not read, then cells that failed typing.
     let mut issues = ext.issues;
-    let unreadable: BTreeSet<(String, u64)> =
-        issues.iter().map(|i| (i.file.clone(), i.line)).collect();
+    // Each adapter issue is one record set aside (several can share a line,
+    // e.g. AWS JSON written on one line).
+    let unreadable = issues.len();
     failures.sort_by_key(|f| (f.0, f.1));
     let bad_rows: BTreeSet<usize> = failures.iter().map(|f| f.0).collect();
     for (row, ci, reason) in failures {
@@ -191,8 +199,8 @@ pub fn type_extracted(
         frame = frame.filter(&mask).expect("mask of frame height");
     }
     issues.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-    let rejected = bad_rows.len() + unreadable.len();
-    let rows = height + unreadable.len();
+    let rejected = bad_rows.len() + unreadable;
+    let rows = height + unreadable;
     FileData {
         report: FileReport {
             file: file.into(),

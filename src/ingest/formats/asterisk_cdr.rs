@@ -107,8 +107,11 @@ fn read_one(inp: &Input, opts: &Options) -> Result<Extracted, FileError> {
             continue;
         }
         let mut raw: Vec<String> = rec.iter().map(str::to_string).collect();
-        if let Some(src) = raw.get_mut(1) {
-            *src = crate::mask::mask(src); // the caller's number
+        // src and clid carry the caller's number.
+        for i in [1, 4] {
+            if let Some(f) = raw.get_mut(i) {
+                *f = crate::mask::mask(f);
+            }
         }
         if rec.len() < 16 || rec.len() > 21 {
             ext.bad_line(

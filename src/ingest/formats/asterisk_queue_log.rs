@@ -157,6 +157,11 @@ fn read(inputs: &[Input], opts: &Options) -> Results {
             }
             let f: Vec<&str> = line.split('|').collect();
             let mut raw: Vec<String> = f.iter().map(|s| s.to_string()).collect();
+            // The callerid of ENTERQUEUE is personal data: masked before any
+            // message can carry the line.
+            if f.get(4).map(|e| e.trim()) == Some("ENTERQUEUE") && raw.len() > 6 {
+                raw[6] = crate::mask::mask(&raw[6]);
+            }
             if f.len() < 5 {
                 ext.bad_line(
                     &inp.display,
@@ -170,8 +175,13 @@ fn read(inputs: &[Input], opts: &Options) -> Results {
                 );
                 continue;
             }
-            let ms = match f[0].trim().parse::<f64>() {
-                Ok(s) if s.is_finite() && s > 0.0 => (s * 1000.0).round() as i64,
+            let ms = match f[0]
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .and_then(crate::ingest::records::epoch_ms)
+            {
+                Some(ms) if ms > 0 => ms,
                 _ => {
                     ext.bad_line(
                         &inp.display,
@@ -187,9 +197,7 @@ fn read(inputs: &[Input], opts: &Options) -> Results {
             if IGNORED.contains(&event.as_str()) {
                 continue;
             }
-            if event == "ENTERQUEUE" && raw.len() > 6 {
-                raw[6] = crate::mask::mask(&raw[6]);
-            }
+
             events.push(Event {
                 ms,
                 file: fi,

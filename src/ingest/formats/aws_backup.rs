@@ -89,6 +89,9 @@ fn element_offsets(text: &str) -> Vec<usize> {
                 if depth == 1 {
                     last_key = Some((start, i));
                 }
+                if in_jobs && depth == 2 {
+                    out.push(start - 1); // a string element (not a job object)
+                }
             }
             b'[' | b'{' => {
                 if in_jobs && depth == 2 {
@@ -133,13 +136,11 @@ fn date(v: &Value) -> Result<Option<String>, String> {
     match v {
         Value::Null => Ok(None),
         Value::Number(n) => {
-            let s = n
+            let ms = n
                 .as_f64()
-                .filter(|s| s.is_finite())
-                .ok_or_else(|| format!("not a time: {n}"))?;
-            Ok(Some(jst_text(utc_ms_to_jst(whole_seconds(
-                (s * 1000.0).round() as i64,
-            )))))
+                .and_then(crate::ingest::records::epoch_ms)
+                .ok_or_else(|| format!("not a time from 1970 to 2099: {n}"))?;
+            Ok(Some(jst_text(utc_ms_to_jst(whole_seconds(ms)))))
         }
         Value::String(s) if s.trim().is_empty() => Ok(None),
         Value::String(s) => {
