@@ -378,15 +378,7 @@ fn parse_body(
     drop(text_df);
 
     // Assemble all canonical columns in spec order.
-    let columns: Vec<Column> = spec
-        .columns
-        .iter()
-        .map(|c| {
-            typed
-                .remove(c.name)
-                .unwrap_or_else(|| null_column(c, height))
-        })
-        .collect();
+    let columns = assemble(spec, typed, height);
     let mut frame = DataFrame::new(height, columns).map_err(malformed)?;
 
     let mut issues = Vec::new();
@@ -601,6 +593,23 @@ fn has_second_record(text: &[u8]) -> bool {
 
 fn as_text(s: &str) -> Result<&str, String> {
     Ok(s)
+}
+
+/// Every canonical column in spec order: the typed ones, all-null for the
+/// rest.
+pub(crate) fn assemble(
+    spec: &SourceSpec,
+    mut typed: BTreeMap<&'static str, Column>,
+    height: usize,
+) -> Vec<Column> {
+    spec.columns
+        .iter()
+        .map(|c| {
+            typed
+                .remove(c.name)
+                .unwrap_or_else(|| null_column(c, height))
+        })
+        .collect()
 }
 
 pub(crate) fn null_column(c: &ColumnSpec, height: usize) -> Column {

@@ -8,7 +8,7 @@
 //! checked exactly like one a person typed, and a bad cell is reported as
 //! `file:line:column: reason` with the column as the tool named it.
 
-use super::csv_reader::{null_column, type_column, FileData, FileReport, RowIssue};
+use super::csv_reader::{assemble, type_column, FileData, FileReport, RowIssue};
 use super::schema::SourceSpec;
 use crate::time::ms_to_dt;
 use polars::prelude::*;
@@ -167,15 +167,7 @@ pub fn type_extracted(
         typed.insert(c.name, col);
         failures.extend(errs.into_iter().map(|(r, reason)| (r, ci, reason)));
     }
-    let columns: Vec<Column> = spec
-        .columns
-        .iter()
-        .map(|c| {
-            typed
-                .remove(c.name)
-                .unwrap_or_else(|| null_column(c, height))
-        })
-        .collect();
+    let columns = assemble(spec, typed, height);
     let mut frame = DataFrame::new(height, columns).expect("columns of equal length");
     // Lines the adapter could not read, then cells that failed typing.
     let mut issues = ext.issues;

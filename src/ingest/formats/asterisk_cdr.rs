@@ -33,17 +33,7 @@ pub const FORMAT: Format = Format {
     read,
 };
 
-const COLUMNS: &[&str] = &[
-    "call_id",
-    "queue",
-    "offered_at",
-    "answered_at",
-    "ended_at",
-    "outcome",
-    "agent",
-    "talk_seconds",
-    "caller",
-];
+const COLUMNS: &[&str] = super::CALL_COLUMNS;
 const LABELS: &[&str] = &[
     "uniqueid",
     "dst",

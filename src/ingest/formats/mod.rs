@@ -67,6 +67,19 @@ pub struct Format {
 /// One result per input file.
 pub type Results = Vec<Result<Extracted, FileError>>;
 
+/// The calls columns both Asterisk adapters fill, in cell order.
+pub const CALL_COLUMNS: &[&str] = &[
+    "call_id",
+    "queue",
+    "offered_at",
+    "answered_at",
+    "ended_at",
+    "outcome",
+    "agent",
+    "talk_seconds",
+    "caller",
+];
+
 /// Every adapter.
 pub static FORMATS: &[Format] = &[
     asterisk_queue_log::FORMAT,
