@@ -29,7 +29,6 @@ use crate::config::Config;
 pub use csv_reader::{FileData, FileError, FileReport, RowIssue};
 use polars::prelude::*;
 use schema::SourceSpec;
-use sha2::Digest;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -307,20 +306,37 @@ pub fn detect(
     if let Some(f) = adapters.iter().find(|f| (f.sniff)(&text)) {
         return Ok(Reader::Adapter(f));
     }
+    // The header, parsed once: the canonical reader takes the file when it
+    // names every required column.
+    let header: Vec<String> = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.lines().next().unwrap_or("").as_bytes())
+        .records()
+        .next()
+        .and_then(Result::ok)
+        .map(|r| {
+            r.iter()
+                .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    let named: Vec<&str> = header
+        .iter()
+        .filter_map(|h| source.spec.resolve_header(h))
+        .map(|c| c.name)
+        .collect();
     let mut why = Vec::new();
-    match csv_reader::read_bytes(
-        source.spec,
-        text.split_inclusive('\n').next().unwrap_or("").as_bytes(),
-        display,
-        Some(encoding::Encoding::Utf8),
-    ) {
-        Ok(_) => return Ok(Reader::Canonical),
-        Err(e) => why.push(format!(
-            "canonical: {}",
-            e.to_string()
-                .trim_start_matches(display)
-                .trim_start_matches(':')
-                .trim()
+    match source
+        .spec
+        .columns
+        .iter()
+        .find(|c| c.required && !named.contains(&c.name))
+    {
+        None => return Ok(Reader::Canonical),
+        Some(c) => why.push(format!(
+            "canonical: missing required column {} [{}]",
+            c.name, c.alias
         )),
     }
     let fits: Vec<&profile::Profile> = cfg
@@ -354,19 +370,8 @@ pub fn detect(
     // A header that names canonical columns is a canonical file with a
     // problem: let the canonical reader name it (`file:1: missing required
     // column …`).
-    let first = text.lines().next().unwrap_or("");
-    let mut hdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .from_reader(first.as_bytes());
-    if let Some(Ok(rec)) = hdr.records().next() {
-        if rec.iter().any(|h| {
-            source
-                .spec
-                .resolve_header(h.trim_start_matches('\u{feff}'))
-                .is_some()
-        }) {
-            return Ok(Reader::Canonical);
-        }
+    if !named.is_empty() {
+        return Ok(Reader::Canonical);
     }
     for f in adapters {
         why.push(format!("not {}", f.name));
@@ -524,13 +529,8 @@ pub fn load(inputs: &Path, cfg: &Config) -> Dataset {
                     match std::fs::read(&p.path) {
                         Ok(raw) => match prof.read(&raw, &p.display, p.options.encoding) {
                             Ok(ext) => {
-                                let mut fd = records::type_extracted(
-                                    src.spec,
-                                    ext,
-                                    &p.display,
-                                    csv_reader::hex(&sha2::Sha256::digest(&raw)),
-                                    raw.len() as u64,
-                                );
+                                let mut fd =
+                                    records::type_extracted(src.spec, ext, &p.display, &raw);
                                 fd.report.matched_by = p.matched_by.clone();
                                 read.push((p.path.clone(), fd));
                             }
@@ -572,13 +572,7 @@ pub fn load(inputs: &Path, cfg: &Config) -> Dataset {
             for ((p, inp), res) in kept.iter().zip(&inputs_).zip(results) {
                 match res {
                     Ok(ext) => {
-                        let mut fd = records::type_extracted(
-                            src.spec,
-                            ext,
-                            &p.display,
-                            csv_reader::hex(&sha2::Sha256::digest(&inp.raw)),
-                            inp.raw.len() as u64,
-                        );
+                        let mut fd = records::type_extracted(src.spec, ext, &p.display, &inp.raw);
                         fd.report.matched_by = p.matched_by.clone();
                         read.push((p.path.clone(), fd));
                     }

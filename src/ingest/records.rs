@@ -12,6 +12,7 @@ use super::csv_reader::{assemble, type_column, FileData, FileReport, RowIssue};
 use super::schema::SourceSpec;
 use crate::time::ms_to_dt;
 use polars::prelude::*;
+use sha2::Digest;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One record in canonical terms.
@@ -143,13 +144,13 @@ pub fn utc_ms_to_jst(ms: i64) -> i64 {
     ms + 9 * 3_600_000
 }
 
-/// Type extracted records against `spec` into one file's canonical table.
+/// Type extracted records against `spec` into one file's canonical table
+/// (`raw`: the file's bytes, for the manifest's SHA-256 and size).
 pub fn type_extracted(
     spec: &'static SourceSpec,
     ext: Extracted,
     file: &str,
-    sha256: String,
-    bytes: u64,
+    raw: &[u8],
 ) -> FileData {
     let height = ext.records.len();
     let mut present = BTreeSet::new();
@@ -196,8 +197,8 @@ pub fn type_extracted(
     FileData {
         report: FileReport {
             file: file.into(),
-            sha256,
-            bytes,
+            sha256: super::csv_reader::hex(&sha2::Sha256::digest(raw)),
+            bytes: raw.len() as u64,
             encoding: ext.encoding,
             format: ext.format,
             matched_by: String::new(),
