@@ -53,7 +53,6 @@ impl Holidays {
     pub fn parse(bytes: &[u8], file: &str) -> Result<Holidays, Vec<String>> {
         let (text, _) = crate::ingest::encoding::decode(bytes, None)
             .map_err(|(l, r)| vec![format!("{file}:{l}: {r}")])?;
-        let text = String::from_utf8_lossy(&text).into_owned();
         let mut names = BTreeMap::new();
         let mut errors = Vec::new();
         for (i, line) in text.lines().enumerate() {

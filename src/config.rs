@@ -49,6 +49,18 @@ pub struct SiteConfig {
     pub alert: crate::jobs::AlertSpec,
     /// The mail relay for alerts.
     pub smtp: Option<SmtpConfig>,
+    /// Personal data in outputs.
+    pub privacy: PrivacyConfig,
+}
+
+/// `[privacy]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PrivacyConfig {
+    /// Keep the raw fields of set-aside rows in the rejected-rows file
+    /// unmasked (phone-number-shaped text included; the caller column stays
+    /// masked). Off by default: everywhere else text from inputs is masked.
+    pub keep_raw_rejected: bool,
 }
 
 /// `[scheduler]`.
@@ -259,6 +271,11 @@ pub struct SourceOptions {
     /// what reads them; files in `inputs/<source>/` are detected anyway.
     #[serde(default)]
     pub files: Vec<FileSet>,
+    /// Accept rows with fewer fields than the header when every missing
+    /// field is optional (they are read as empty). Off by default: such a
+    /// row is set aside.
+    #[serde(default)]
+    pub allow_short_rows: bool,
 }
 
 /// `[[sources.<source>.files]]`: a glob under the inputs folder and its
@@ -276,6 +293,13 @@ pub struct FileSet {
     pub timezone: Option<String>,
     /// Force an encoding for these files.
     pub encoding: Option<Encoding>,
+    /// What the files say they cover: `"name"` = the date (`YYYY-MM-DD`,
+    /// `YYYYMMDD`) or month (`YYYY-MM`, `YYYYMM`) in each file's name is
+    /// the period the export covers (for a snapshot source such as
+    /// tickets: its state as of the end of that day or month).
+    pub covers: Option<String>,
+    /// As `[sources.<source>] allow_short_rows`, for these files.
+    pub allow_short_rows: Option<bool>,
 }
 
 /// Warn / critical thresholds in percent.

@@ -26,6 +26,15 @@ pub fn i64s(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<i64>>> {
     Ok(c.i64()?.iter().collect())
 }
 
+/// A `UInt32` column (the provenance columns `_file` and `_line`); all
+/// `None` when the frame has no such column.
+pub fn u32s(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<u32>>> {
+    match df.column(name) {
+        Ok(c) => Ok(c.cast(&DataType::UInt32)?.u32()?.iter().collect()),
+        Err(_) => Ok(vec![None; df.height()]),
+    }
+}
+
 /// A numeric column as `f64` values.
 pub fn f64s(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<f64>>> {
     let c = df.column(name)?.cast(&DataType::Float64)?;

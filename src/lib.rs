@@ -12,6 +12,7 @@ pub mod ingest;
 pub mod jobs;
 pub mod kpi;
 pub mod mask;
+pub mod problem;
 pub mod output;
 pub mod render;
 pub mod report;

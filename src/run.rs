@@ -14,6 +14,8 @@ use crate::time::{day_start_ms, ms_to_dt, Period, MS_PER_MIN};
 use anyhow::{bail, Context, Result};
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use serde::Serialize;
+use crate::problem::Problem;
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -412,7 +414,7 @@ pub fn plan_report(req: &ReportRequest) -> Result<PlannedReport> {
     }
     files.push(Planned {
         path: rejected_path.clone(),
-        bytes: rejected_csv(&ds)?,
+        bytes: rejected_csv(&ds, &tpl, cfg.site.privacy.keep_raw_rejected)?,
     });
     let manifest = Manifest {
         tool: "hokoku",
@@ -466,7 +468,7 @@ fn build_daily(
     )?
     .0;
     let figures = k.figures();
-    let mut quality = daily::quality_notes(ds, p.start_ms(), p.end_ms());
+    let mut quality = daily::quality_notes(ds, tpl, p.start_ms(), p.end_ms());
     quality.extend(cost_quality(req, cfg, &k.cost.gaps));
     let remarks = read_remarks(&req.inputs, &req.kind)?;
     let doc = daily::build(
@@ -502,45 +504,33 @@ pub fn trailing_months(month: Period, n: usize) -> Vec<Period> {
 /// SLA clocks left out, outages that cannot be measured or have no end.
 fn month_quality(
     ds: &Dataset,
+    tpl: &template::Templates,
     month: Period,
     current: &kpi::PeriodKpis,
     clock_problems: &[String],
 ) -> (Vec<QualityNote>, Vec<String>) {
-    let mut quality = daily::quality_notes(ds, month.start_ms(), month.end_ms());
+    let mut quality = daily::quality_notes(ds, tpl, month.start_ms(), month.end_ms());
     let mut warnings = Vec::new();
     for p in clock_problems {
-        quality.push(QualityNote {
-            file: "tickets".into(),
-            line: None,
-            column: None,
-            reason: format!("SLA時計を計算できないため除外しました：{p}"),
-        });
+        quality.push(QualityNote::new(
+            "sla_clock_left_out",
+            "tickets",
+            format!("SLA時計を計算できないため除外しました：{p}"),
+        ));
         warnings.push(format!("SLA clock left out: {p}"));
     }
-    for id in &current.availability.unmeasurable {
-        quality.push(QualityNote {
-            file: "tickets".into(),
-            line: None,
-            column: Some("outage_start".into()),
-            reason: format!("停止チケット {id} に停止開始がないため稼働率に含めていません"),
-        });
+    let a = &current.availability;
+    for r in &a.unmeasurable {
+        let p = Problem::new("outage_no_start", [r.id.as_str()]);
+        quality.push(QualityNote::on_row(ds, tpl, r.file, r.line, "outage_start", &p));
     }
-    for o in current
-        .availability
-        .outages
-        .iter()
-        .flatten()
-        .filter(|o| o.end.is_none())
-    {
-        quality.push(QualityNote {
-            file: "tickets".into(),
-            line: None,
-            column: Some("outage_end".into()),
-            reason: format!(
-                "停止チケット {} に停止終了がありません：期間末まで停止として計算しました",
-                o.ticket_id
-            ),
-        });
+    for o in a.outages.iter().flatten().filter(|o| o.end.is_none()) {
+        let p = Problem::new("outage_no_end", [o.ticket_id.as_str()]);
+        quality.push(QualityNote::on_row(ds, tpl, o.file, o.line, "outage_end", &p));
+    }
+    for o in &a.whole_period {
+        let p = Problem::new("outage_whole_period", [o.system.as_str(), o.ticket_id.as_str()]);
+        quality.push(QualityNote::on_row(ds, tpl, o.file, o.line, "outage_start", &p));
     }
     (quality, warnings)
 }
@@ -591,7 +581,7 @@ fn build_monthly(
         month_series(ds, cfg, month, monthly::TREND_MONTHS, clocks.as_deref())?;
     let itsm = kpi::itsm::compute(ds.get("tickets"), month)?;
     let items = sla::items(cfg, tpl, &current, &previous);
-    let (mut quality, mut warnings) = month_quality(ds, month, &current, &clock_problems);
+    let (mut quality, mut warnings) = month_quality(ds, tpl, month, &current, &clock_problems);
     let next = Period::month_of(month.end_day);
     let schedule = match crate::jobs::load(&req.jobs) {
         Ok(jobs) => {
@@ -612,12 +602,11 @@ fn build_monthly(
     };
     if let Err(e) = &schedule {
         warnings.push(format!("next month's job runs unknown: {e}"));
-        quality.push(QualityNote {
-            file: req.jobs.display().to_string(),
-            line: None,
-            column: None,
-            reason: format!("ジョブ定義を読めません：{e}"),
-        });
+        quality.push(QualityNote::new(
+            "jobs_unreadable",
+            req.jobs.display().to_string(),
+            format!("ジョブ定義を読めません：{e}"),
+        ));
     }
     let submitted = match (tpl.monthly.submit_business_day, cfg.calendars.rule.as_ref()) {
         (Some(n), Some(rule)) => rule
@@ -668,7 +657,7 @@ fn build_weekly(
     for d in week.first.iter_days().take_while(|d| *d < week.end_day) {
         days.push((d, compute_daily(ds, cfg, Period::day(d))?.figures()));
     }
-    let mut quality = daily::quality_notes(ds, week.start_ms(), week.end_ms());
+    let mut quality = daily::quality_notes(ds, tpl, week.start_ms(), week.end_ms());
     quality.extend(cost_quality(req, cfg, &current.cost.gaps));
     let remarks = read_remarks(&req.inputs, &req.kind)?;
     let report = weekly::WeeklyReport {
@@ -714,19 +703,18 @@ fn build_sla(
         .map(|(m, f)| (m.month_label(), f))
         .collect();
     let remarks = read_remarks(&req.inputs, &req.kind)?.map(|t| sla::parse_remarks(&t));
-    let (mut quality, mut warnings) = month_quality(ds, month, &current, &clock_problems);
+    let (mut quality, mut warnings) = month_quality(ds, tpl, month, &current, &clock_problems);
     let items = sla::items(cfg, tpl, &current, &previous);
     if let Some(r) = &remarks {
         for h in r.unmatched(&items) {
             let w = format!(
                 "remarks: heading {h:?} matches no SLA item (use the item key or its label)"
             );
-            quality.push(QualityNote {
-                file: format!("remarks/sla/{}.txt", month.month_label()),
-                line: None,
-                column: None,
-                reason: format!("見出し「{h}」に一致するSLA項目がありません"),
-            });
+            quality.push(QualityNote::new(
+                "remarks_heading_unmatched",
+                format!("remarks/sla/{}.txt", month.month_label()),
+                format!("見出し「{h}」に一致するSLA項目がありません"),
+            ));
             warnings.push(w);
         }
     }
@@ -804,7 +792,7 @@ fn build_cost_daily(
     let mut figures = day.figures.clone();
     let (mtd, mtd_gaps) = kpi::cost::month_to_date(model, tickets, calls, backups, date)?;
     figures.extend(mtd);
-    let mut quality = daily::quality_notes(ds, Period::month_of(date).start_ms(), p.end_ms());
+    let mut quality = daily::quality_notes(ds, tpl, Period::month_of(date).start_ms(), p.end_ms());
     // Rows without a quantity over the month to date (the day's included).
     quality.extend(cost_quality(req, cfg, &mtd_gaps));
     let remarks = read_remarks(&req.inputs, &req.kind)?;
@@ -863,7 +851,7 @@ fn build_cost_monthly(
     }
     let (fy, fy_figures) = fiscal_year_cost(ds, cfg, month, &current)?;
     figures.extend(fy_figures);
-    let mut quality = daily::quality_notes(ds, month.start_ms(), month.end_ms());
+    let mut quality = daily::quality_notes(ds, tpl, month.start_ms(), month.end_ms());
     quality.extend(cost_quality(req, cfg, &current.gaps));
     for m in &fy {
         let has_data = ["tickets", "calls", "backups"].iter().any(|n| {
@@ -871,15 +859,14 @@ fn build_cost_monthly(
                 .is_some_and(|s| s.covers(m.month.start_ms(), m.month.end_ms()))
         });
         if m.confirmed && has_data {
-            quality.push(QualityNote {
-                file: format!("{}/cost.toml", req.config.display()),
-                line: None,
-                column: None,
-                reason: format!(
+            quality.push(QualityNote::new(
+                "cost_confirmed_actuals",
+                format!("{}/cost.toml", req.config.display()),
+                format!(
                     "{} は [actuals] の確定実績を使っています（入力データからは計算していません）",
                     m.month.month_label()
                 ),
-            });
+            ));
         }
         if !m.confirmed && m.actual.is_some() {
             // A source that covers only part of the month: its cost is the cost of that range.
@@ -900,12 +887,11 @@ fn build_cost_monthly(
                             .max(m.month.first)
                             .min(m.month.end_day - chrono::Duration::days(1))
                     };
-                    quality.push(QualityNote {
-                        file: name.to_string(),
-                        line: None,
-                        column: None,
-                        reason: format!("{} の {name} のデータは {} ～ {} の範囲だけです：この月のコストはその範囲の実績です", m.month.month_label(), day(lo), day(hi)),
-                    });
+                    quality.push(QualityNote::new(
+                        "cost_partial_source",
+                        name,
+                        format!("{} の {name} のデータは {} ～ {} の範囲だけです：この月のコストはその範囲の実績です", m.month.month_label(), day(lo), day(hi)),
+                    ));
                 }
             }
         }
@@ -914,12 +900,11 @@ fn build_cost_monthly(
                 .as_ref()
                 .is_some_and(|a| a.values().any(Option::is_none))
         {
-            quality.push(QualityNote {
-                file: String::new(),
-                line: None,
-                column: None,
-                reason: format!("{} のコスト実績にデータなしの区分があるため、年度累計・着地見込みはデータなしです（過去月の実績は入力データか cost.toml の [actuals] から）", m.month.month_label()),
-            });
+            quality.push(QualityNote::new(
+                "cost_fy_no_data",
+                "",
+                format!("{} のコスト実績にデータなしの区分があるため、年度累計・着地見込みはデータなしです（過去月の実績は入力データか cost.toml の [actuals] から）", m.month.month_label()),
+            ));
         }
     }
     let remarks = read_remarks(&req.inputs, &req.kind)?;
@@ -973,31 +958,54 @@ fn read_remarks(inputs: &Path, kind: &ReportKind) -> Result<Option<String>> {
         Ok(b) => {
             let (text, _) = ingest::encoding::decode(&b, None)
                 .map_err(|(l, r)| anyhow::anyhow!("{}:{l}: {r}", p.display()))?;
-            Ok(Some(String::from_utf8_lossy(&text).into_owned()))
+            Ok(Some(text))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e).with_context(|| format!("reading {}", p.display())),
     }
 }
 
-/// The rejected-rows file: one row per problem, with the raw record
-/// (personal data masked) so nothing is lost.
-fn rejected_csv(ds: &Dataset) -> Result<Vec<u8>> {
+/// The rejected-rows file: one row per problem (file, line, column, the
+/// stable code, the reason in Japanese) with the raw record, so nothing is
+/// lost. Phone-number-shaped text is masked in every field unless the site
+/// keeps raw rejected rows (`[privacy] keep_raw_rejected`; the caller
+/// column is masked by the readers either way). A cell that a spreadsheet
+/// would take for a formula gets a leading `'`, as in the workbook.
+pub fn rejected_csv(ds: &Dataset, tpl: &template::Templates, keep_raw: bool) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["file", "line", "column", "reason", "record"])?;
+    w.write_record(["file", "line", "column", "code", "reason", "record"])?;
+    let masked = |s: &str| -> String {
+        if keep_raw {
+            s.to_string()
+        } else {
+            crate::mask::mask_phones(s).into_owned()
+        }
+    };
     for i in &ds.issues {
         let mut rec = csv::Writer::from_writer(Vec::new());
-        rec.write_record(&i.record)?;
+        let fields: Vec<String> = i.record.iter().map(|f| masked(f)).collect();
+        rec.write_record(&fields)?;
         let raw = String::from_utf8(rec.into_inner()?)?;
-        w.write_record([
-            i.file.as_str(),
-            &i.line.to_string(),
-            &i.column,
-            &i.reason,
-            raw.trim_end(),
-        ])?;
+        let cells = [
+            masked(&i.file),
+            i.line.to_string(),
+            masked(&i.column),
+            i.problem.code.to_string(),
+            tpl.problem(&i.problem),
+            raw.trim_end().to_string(),
+        ];
+        w.write_record(cells.iter().map(|c| no_formula(c).into_owned()))?;
     }
     Ok(w.into_inner()?)
+}
+
+/// Text a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, a tab or
+/// CR first) with a leading `'`.
+pub fn no_formula(s: &str) -> Cow<'_, str> {
+    match s.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned(format!("'{s}")),
+        _ => Cow::Borrowed(s),
+    }
 }
 
 /// Everything `hokoku validate` found.

@@ -120,7 +120,50 @@ fn parquet_bytes(df: &mut DataFrame) -> Result<Vec<u8>> {
 pub fn ingest(ds: &Dataset, store: &Path) -> Result<Vec<PartitionChange>> {
     let mut changes = Vec::new();
     for (&source, data) in &ds.sources {
-        let df = &data.frame;
+        // `_file` of the store: an index into `<source>/files.json`, the
+        // names of every file ever ingested into this source.
+        let fpath = store.join(source).join("files.json");
+        let old_files = std::fs::read(&fpath).ok();
+        let mut names: Vec<String> = match &old_files {
+            Some(b) => serde_json::from_slice(b)
+                .with_context(|| format!("reading {}", fpath.display()))?,
+            None => Vec::new(),
+        };
+        let remap: Vec<u32> = ds
+            .inputs
+            .iter()
+            .map(|n| match names.iter().position(|x| x == n) {
+                Some(i) => i as u32,
+                None => {
+                    names.push(n.clone());
+                    (names.len() - 1) as u32
+                }
+            })
+            .collect();
+        let mut df = data.frame.clone();
+        let ids: UInt32Chunked = df
+            .column(ingest::typing::FILE_COL)?
+            .u32()?
+            .apply_values(|i| remap.get(i as usize).copied().unwrap_or(i));
+        df.with_column(ids.with_name(ingest::typing::FILE_COL.into()).into_column())?;
+        let mut b = serde_json::to_vec_pretty(&names)?;
+        b.push(b'\n');
+        if old_files.as_deref() != Some(&b[..]) {
+            write_atomic(&fpath, &b)?;
+        }
+        // The periods the files said they cover, merged with earlier ones.
+        if let Some(cov) = data.declared {
+            let cpath = store.join(source).join("coverage.json");
+            let old = std::fs::read(&cpath).ok();
+            let prev: Option<(i64, i64)> = old.as_ref().and_then(|b| serde_json::from_slice(b).ok());
+            let merged = prev.map_or(cov, |(a, b)| (a.min(cov.0), b.max(cov.1)));
+            let mut b = serde_json::to_vec_pretty(&merged)?;
+            b.push(b'\n');
+            if old.as_deref() != Some(&b[..]) {
+                write_atomic(&cpath, &b)?;
+            }
+        }
+        let df = &df;
         let t = df
             .column(time_column(source))?
             .as_materialized_series()
@@ -231,6 +274,7 @@ pub fn load(store: &Path) -> Result<Dataset> {
                 rejected: 0,
                 skipped: 0,
                 unknown_columns: Vec::new(),
+                covers: None,
             });
             match &mut frame {
                 None => frame = Some(df),
@@ -240,6 +284,23 @@ pub fn load(store: &Path) -> Result<Dataset> {
             }
         }
         let Some(mut df) = frame else { continue };
+        // Store-wide file ids → this dataset's inputs.
+        let names: Vec<String> = std::fs::read(dir.join("files.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
+        let offset = ds.inputs.len() as u32;
+        ds.inputs.extend(names);
+        let ids: UInt32Chunked = df
+            .column(ingest::typing::FILE_COL)?
+            .u32()?
+            .apply_values(|i| i + offset);
+        df.with_column(ids.with_name(ingest::typing::FILE_COL.into()).into_column())?;
+        let declared: Vec<(i64, i64)> = std::fs::read(dir.join("coverage.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<(i64, i64)>(&b).ok())
+            .into_iter()
+            .collect();
         if let Some(fin) = src.finish.filter(|_| name == "tickets") {
             df = fin(df)?; // a ticket whose opened_at moved month: newest wins
         }
@@ -255,7 +316,7 @@ pub fn load(store: &Path) -> Result<Dataset> {
             .filter(|c| present_names.contains(*c))
             .collect();
         ds.sources
-            .insert(name, SourceData::new(df, present, src.spec.time_column)?);
+            .insert(name, SourceData::new(df, present, src.spec, &declared)?);
     }
     Ok(ds)
 }

@@ -9,6 +9,7 @@
 //! This module owns parsing of the input datetime forms, the report periods
 //! (day, week, month, fiscal year) and Japanese calendar labels (和暦, 曜日).
 
+use crate::problem::Problem;
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Weekday};
 
 /// Milliseconds in one minute.
@@ -23,12 +24,10 @@ const JST_OFFSET_S: i64 = 9 * 3600;
 /// `…+0900`), ISO without offset (`T` or a space between date and time,
 /// seconds optional, fraction optional), `YYYY/MM/DD HH:MM[:SS]` and the Excel
 /// style `YYYY/M/D H:MM[:SS]`.
-pub fn parse_datetime_ms(s: &str) -> Result<i64, String> {
+pub fn parse_datetime_ms(s: &str) -> Result<i64, Problem> {
     let b = s.trim().as_bytes();
     let mut i = 0usize;
-    let year = digits(b, &mut i, 4, 4).ok_or_else(|| {
-        format!("not a datetime: {s:?} (expected e.g. 2026-10-01T09:15:00+09:00 or 2026/10/1 9:15)")
-    })?;
+    let year = digits(b, &mut i, 4, 4).ok_or_else(|| bad(s, "year"))?;
     let sep = *b.get(i).ok_or_else(|| bad(s, "date separator"))?;
     if sep != b'-' && sep != b'/' {
         return Err(bad(s, "date separator"));
@@ -42,7 +41,7 @@ pub fn parse_datetime_ms(s: &str) -> Result<i64, String> {
     let day = digits(b, &mut i, 1, 2).ok_or_else(|| bad(s, "day"))?;
     match b.get(i) {
         Some(b'T') | Some(b' ') => i += 1,
-        None => return Err(format!("date without a time: {s:?}")),
+        None => return Err(Problem::value("date_without_time", s)),
         _ => return Err(bad(s, "date/time separator")),
     }
     while b.get(i) == Some(&b' ') {
@@ -99,9 +98,9 @@ pub fn parse_datetime_ms(s: &str) -> Result<i64, String> {
         _ => return Err(bad(s, "trailing characters")),
     }
     let date = NaiveDate::from_ymd_opt(year as i32, month, day)
-        .ok_or_else(|| format!("no such date: {s:?}"))?;
+        .ok_or_else(|| Problem::value("no_such_datetime", s))?;
     let time = NaiveTime::from_hms_opt(hour, minute, second)
-        .ok_or_else(|| format!("no such time: {s:?}"))?;
+        .ok_or_else(|| Problem::value("no_such_datetime", s))?;
     let local = NaiveDateTime::new(date, time).and_utc().timestamp();
     let jst = match offset_s {
         None => local,
@@ -110,8 +109,8 @@ pub fn parse_datetime_ms(s: &str) -> Result<i64, String> {
     Ok(jst * 1000 + millis)
 }
 
-fn bad(s: &str, what: &str) -> String {
-    format!("invalid datetime {s:?} (expected e.g. 2026-10-01T09:15:00+09:00 or 2026/10/1 9:15; bad {what})")
+fn bad(s: &str, _what: &str) -> Problem {
+    Problem::value("not_datetime", s)
 }
 
 fn digits(b: &[u8], i: &mut usize, min: usize, max: usize) -> Option<u32> {
@@ -219,6 +218,52 @@ impl Period {
     pub fn days(&self) -> i64 {
         (self.end_day - self.first).num_days()
     }
+}
+
+/// The day or month a file name names: `…2026-10-15…`, `…20261015…`
+/// (a day), `…2026-10…`, `…202610…` (a month); the last such date in the
+/// name counts. `None` when the name has no valid date.
+pub fn period_in_name(name: &str) -> Option<Period> {
+    let b = name.as_bytes();
+    let mut found = None;
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_digit() || (i > 0 && b[i - 1].is_ascii_digit()) {
+            i += 1;
+            continue;
+        }
+        let run = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let num = |a: usize, n: usize| -> Option<u32> { name.get(a..a + n)?.parse().ok() };
+        let sep = |k: usize| b.get(k).is_some_and(|c| matches!(c, b'-' | b'_' | b'.'));
+        let digits_at = |k: usize, n: usize| {
+            b.get(k..k + n).is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+                && !b.get(k + n).is_some_and(u8::is_ascii_digit)
+        };
+        let p = match run {
+            8 => {
+                let (y, m, d) = (num(i, 4)?, num(i + 4, 2)?, num(i + 6, 2)?);
+                NaiveDate::from_ymd_opt(y as i32, m, d).map(Period::day)
+            }
+            6 => {
+                let (y, m) = (num(i, 4)?, num(i + 4, 2)?);
+                NaiveDate::from_ymd_opt(y as i32, m, 1).map(Period::month_of)
+            }
+            4 if sep(i + 4) && digits_at(i + 5, 2) => {
+                let (y, m) = (num(i, 4)?, num(i + 5, 2)?);
+                if sep(i + 7) && digits_at(i + 8, 2) {
+                    NaiveDate::from_ymd_opt(y as i32, m, num(i + 8, 2)?).map(Period::day)
+                } else {
+                    NaiveDate::from_ymd_opt(y as i32, m, 1).map(Period::month_of)
+                }
+            }
+            _ => None,
+        };
+        if p.is_some() {
+            found = p;
+        }
+        i += run;
+    }
+    found
 }
 
 /// Japanese weekday name (月, 火, …).
@@ -382,6 +427,17 @@ mod tests {
         ] {
             assert!(parse_datetime_ms(s).is_err(), "{s}");
         }
+    }
+
+    #[test]
+    fn dates_in_file_names() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(period_in_name("issues-20261101.csv"), Some(Period::day(d(2026, 11, 1))));
+        assert_eq!(period_in_name("jobs_2026-10-15.csv"), Some(Period::day(d(2026, 10, 15))));
+        assert_eq!(period_in_name("calls-2026-10.csv"), Some(Period::month_of(d(2026, 10, 1))));
+        assert_eq!(period_in_name("export202610.csv"), Some(Period::month_of(d(2026, 10, 1))));
+        assert_eq!(period_in_name("v2-20261340.csv"), None);
+        assert_eq!(period_in_name("tickets.csv"), None);
     }
 
     #[test]

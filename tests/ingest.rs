@@ -3,7 +3,7 @@
 //! columns, empty and header-only files.
 
 use hokoku::frame;
-use hokoku::ingest::csv_reader::{read_bytes, FileError};
+use hokoku::ingest::csv_reader::{read_bytes, FileError, ReadOptions};
 use hokoku::ingest::{calls, job_runs, tickets};
 
 const JOBS_JA: &str = "ジョブ名,ジョブネット,開始日時,終了日時,終了状態,実行回数,予定外の列\n\
@@ -14,7 +14,7 @@ JOB1,NET,2026/10/15 1:40,2026/10/15 1:50,正常終了,2,y\n";
 fn cp932_with_japanese_headers_and_values() {
     let (sjis, _, unmappable) = encoding_rs::SHIFT_JIS.encode(JOBS_JA);
     assert!(!unmappable);
-    let fd = read_bytes(&job_runs::SPEC, &sjis, "jobs.csv", None).unwrap();
+    let fd = read_bytes(&job_runs::SPEC, &sjis, "jobs.csv", ReadOptions::default()).unwrap();
     assert_eq!(fd.report.encoding, "cp932");
     assert_eq!((fd.report.rows, fd.report.rejected), (2, 0));
     assert_eq!(fd.report.unknown_columns, vec!["予定外の列".to_string()]);
@@ -34,7 +34,7 @@ fn cp932_with_japanese_headers_and_values() {
     // The same text in UTF-8 with a BOM reads the same.
     let mut bom = vec![0xEF, 0xBB, 0xBF];
     bom.extend_from_slice(JOBS_JA.as_bytes());
-    let fd2 = read_bytes(&job_runs::SPEC, &bom, "jobs.csv", None).unwrap();
+    let fd2 = read_bytes(&job_runs::SPEC, &bom, "jobs.csv", ReadOptions::default()).unwrap();
     assert_eq!(fd2.report.encoding, "utf-8");
     assert!(fd2.frame.equals_missing(&fd.frame));
 }
@@ -50,12 +50,12 @@ T3,bad date,incident,2026-10-32 09:00,new,2\n\
 \n\
 T4,bad kind and priority,accident,2026-10-15 10:00,new,9\n\
 T5,,incident,,new,3\n";
-    let fd = read_bytes(&tickets::SPEC, text.as_bytes(), "in/t.csv", None).unwrap();
+    let fd = read_bytes(&tickets::SPEC, text.as_bytes(), "in/t.csv", ReadOptions::default()).unwrap();
     let msgs: Vec<String> = fd.issues.iter().map(ToString::to_string).collect();
     assert_eq!(
         msgs,
         vec![
-            "in/t.csv:5:opened_at: no such date: \"2026-10-32 09:00\"",
+            "in/t.csv:5:opened_at: no such date or time: \"2026-10-32 09:00\"",
             "in/t.csv:7:kind: unknown value \"accident\" (allowed: incident, inquiry, request, problem, change, release, config)",
             "in/t.csv:7:priority: unknown priority \"9\" (1–4, P1–P4, 緊急/高/中/低)",
             "in/t.csv:8:opened_at: required value is empty",
@@ -84,7 +84,7 @@ T5,,incident,,new,3\n";
 #[test]
 fn caller_numbers_are_masked_in_rejected_records() {
     let text = "call_id,offered_at,outcome,caller\nC1,yesterday,answered,03-1234-5678\n";
-    let fd = read_bytes(&calls::SPEC, text.as_bytes(), "c.csv", None).unwrap();
+    let fd = read_bytes(&calls::SPEC, text.as_bytes(), "c.csv", ReadOptions::default()).unwrap();
     assert_eq!(fd.issues[0].to_string(), "c.csv:2:offered_at: not a datetime: \"yesterday\" (expected e.g. 2026-10-01T09:15:00+09:00 or 2026/10/1 9:15)");
     assert_eq!(fd.issues[0].record[3], "**-****-5678");
 }
@@ -92,7 +92,7 @@ fn caller_numbers_are_masked_in_rejected_records() {
 #[test]
 fn missing_required_column_fails_naming_file_and_column() {
     let text = "ticket_id,kind,opened_at,priority\nT1,incident,2026-10-15 09:00,1\n";
-    let e = read_bytes(&tickets::SPEC, text.as_bytes(), "t.csv", None)
+    let e = read_bytes(&tickets::SPEC, text.as_bytes(), "t.csv", ReadOptions::default())
         .err()
         .unwrap();
     assert_eq!(
@@ -110,33 +110,41 @@ fn missing_required_column_fails_naming_file_and_column() {
 
 #[test]
 fn empty_file_fails_and_header_only_file_has_no_rows() {
-    let e = read_bytes(&tickets::SPEC, b"", "t.csv", None)
+    let e = read_bytes(&tickets::SPEC, b"", "t.csv", ReadOptions::default())
         .err()
         .unwrap();
-    assert_eq!(e.to_string(), "t.csv: empty file: no header row");
+    assert_eq!(e.to_string(), "t.csv: 空のファイルです (empty file: no header row)");
     let fd = read_bytes(
         &tickets::SPEC,
         "チケット番号,種別,受付日時,ステータス,優先度\r\n".as_bytes(),
         "t.csv",
-        None,
+        ReadOptions::default(),
     )
     .unwrap();
     assert_eq!(
         (fd.report.rows, fd.frame.height(), fd.issues.len()),
         (0, 0, 0)
     );
-    assert_eq!(fd.frame.width(), tickets::SPEC.columns.len());
+    // Every canonical column, then the provenance columns _file and _line.
+    assert_eq!(fd.frame.width(), tickets::SPEC.columns.len() + 2);
 }
 
 #[test]
-fn undecodable_bytes_name_the_line() {
-    let e = read_bytes(&tickets::SPEC, b"ticket_id\nT1\n\x82", "t.csv", None)
-        .err()
-        .unwrap();
+fn undecodable_bytes_set_aside_their_own_line() {
+    // A UTF-8 file whose line 3 has a lone 0x82: that row is set aside at
+    // line 3, the others are read.
+    let text = b"ticket_id,kind,opened_at,status,priority,title\n\
+T1,incident,2026-10-15 09:00,new,1,\xe4\xbb\xb6\xe5\x90\x8d\n\
+T2,incident,2026-10-15 09:00,new,1,bad\x82\n\
+T3,incident,2026-10-15 09:00,new,1,ok\n";
+    let fd = read_bytes(&tickets::SPEC, text, "t.csv", ReadOptions::default()).unwrap();
+    assert_eq!(fd.report.encoding, "utf-8");
+    let msgs: Vec<String> = fd.issues.iter().map(ToString::to_string).collect();
     assert_eq!(
-        e.to_string(),
-        "t.csv:3: bytes that are neither UTF-8 nor CP932"
+        msgs,
+        vec!["t.csv:3:title: bytes that are not UTF-8 (the file was read as UTF-8)"]
     );
+    assert_eq!((fd.report.rows, fd.report.accepted), (3, 2));
 }
 
 #[test]
@@ -145,7 +153,7 @@ fn newest_ticket_snapshot_wins() {
 T1,incident,2026-10-01 09:00,2026-10-03 09:00,resolved,2\n\
 T1,incident,2026-10-01 09:00,2026-10-02 09:00,in_progress,2\n\
 T2,incident,2026-10-01 10:00,,new,3\n";
-    let fd = read_bytes(&tickets::SPEC, text.as_bytes(), "t.csv", None).unwrap();
+    let fd = read_bytes(&tickets::SPEC, text.as_bytes(), "t.csv", ReadOptions::default()).unwrap();
     let df = tickets::finish(fd.frame).unwrap();
     assert_eq!(
         frame::strs(&df, "status").unwrap(),
@@ -180,11 +188,11 @@ fn large_files_read_in_chunks_give_the_same_rows_lines_and_digest() {
         ("utf-8", text.as_bytes().to_vec()),
         ("cp932", encoding_rs::SHIFT_JIS.encode(&text).0.into_owned()),
     ] {
-        let whole = read_bytes(&tickets::SPEC, &bytes, "t.csv", None).unwrap();
+        let whole = read_bytes(&tickets::SPEC, &bytes, "t.csv", ReadOptions::default()).unwrap();
         let path =
             std::env::temp_dir().join(format!("hokoku-chunks-{}-{label}.csv", std::process::id()));
         std::fs::write(&path, &bytes).unwrap();
-        let chunked = read_chunked(&tickets::SPEC, &path, "t.csv", None, 40).unwrap();
+        let chunked = read_chunked(&tickets::SPEC, &path, "t.csv", ReadOptions::default(), 40).unwrap();
         std::fs::remove_file(&path).unwrap();
         assert_eq!(chunked.report.encoding, label);
         assert_eq!(chunked.report.sha256, whole.report.sha256, "{label}");
@@ -204,7 +212,7 @@ fn large_files_read_in_chunks_give_the_same_rows_lines_and_digest() {
         // takes two lines, so T13 is on line 16; T31 after the blank line 23 → 34.
         assert_eq!(
             a[0],
-            "t.csv:16:opened_at: no such date: \"2026-10-32 09:00\""
+            "t.csv:16:opened_at: no such date or time: \"2026-10-32 09:00\""
         );
         assert!(a[1].starts_with("t.csv:34:kind:"), "{a:?}");
         assert_eq!(

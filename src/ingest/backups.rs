@@ -33,5 +33,7 @@ pub static SPEC: SourceSpec = SourceSpec {
     title_ja: "バックアップ",
     columns: COLUMNS,
     time_column: "started_at",
+    events: &["started_at", "ended_at"],
+    snapshot: false,
     personal: &[],
 };

@@ -34,6 +34,8 @@ pub static SPEC: SourceSpec = SourceSpec {
     title_ja: "コール",
     columns: COLUMNS,
     time_column: "offered_at",
+    events: &["offered_at", "answered_at", "ended_at"],
+    snapshot: false,
     personal: &["caller"],
 };
 

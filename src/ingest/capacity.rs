@@ -18,5 +18,7 @@ pub static SPEC: SourceSpec = SourceSpec {
     title_ja: "リソース使用状況",
     columns: COLUMNS,
     time_column: "sampled_at",
+    events: &["sampled_at"],
+    snapshot: false,
     personal: &[],
 };

@@ -1,28 +1,34 @@
-//! The generic canonical-CSV reader shared by every source.
+//! The canonical CSV reader shared by every source.
 //!
-//! Design (keeps both speed and exact line numbers):
-//! 1. the file is decoded to UTF-8 ([`super::encoding`]) and its header mapped
-//!    onto the source's canonical columns (English names or Japanese aliases);
-//! 2. polars reads every column as text (its multi-threaded CSV parser);
-//! 3. each canonical column is typed by the cell parsers of
-//!    [`super::schema`], one thread per column, recording failed row indexes;
-//! 4. only when a row failed, a line-accurate pass with the `csv` crate maps
-//!    those record indexes to the physical line where each record starts (the
-//!    header is line 1) and recovers the raw fields for the rejected-rows file.
+//! One pass of [`super::scan`] defines the records and their physical lines
+//! for everything that follows, so a rejected row is always reported at the
+//! line it starts on, with its own fields:
+//! 1. a survey of the bytes (streamed in blocks for a large file): SHA-256,
+//!    line ends, UTF-8 validity and the points where the file can be cut
+//!    into chunks; then the file's encoding is decided ([`decide_encoding`]);
+//! 2. the header is mapped onto the source's canonical columns (English
+//!    names or Japanese aliases);
+//! 3. the chunks are scanned and typed side by side (one thread per core),
+//!    each record's cells by the shared cell parsers ([`super::typing`]);
+//!    a chunk whose cut a stray quote made wrong is read again in one piece.
 //!
-//! Rows with any bad cell are set aside, never dropped silently: each problem
-//! becomes a [`RowIssue`] `file:line:column: reason`.
+//! A record is set aside, never dropped, when a cell does not parse, when
+//! it has more non-empty fields than the header or fewer (unless the file
+//! set allows short rows whose missing fields are all optional), when its
+//! quotes are broken, or when its bytes are not in the file's encoding.
+//! Each problem becomes a [`RowIssue`] `file:line:column: reason`; every
+//! accepted row keeps its file and line (the `_file` and `_line` columns) so
+//! that any later flag on it can name them.
 
-use super::encoding::{decode, Encoding};
-use super::schema::{
-    parse_bool, parse_enum, parse_float, parse_int, parse_priority, ColType, ColumnSpec, SourceSpec,
-};
-use crate::frame::datetime_column;
-use crate::time::parse_datetime_ms;
+use super::encoding::{surely_utf8, Encoding, LineVote};
+use super::scan::{self, Field, Flaw, LineEnds, Scanner, Step};
+use super::schema::{ColType, ColumnSpec, SourceSpec};
+use super::typing::{null_column, parse_cell, provenance, Val};
+use crate::problem::Problem;
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Cursor;
 use std::path::Path;
 
 /// A problem with one row of an input file.
@@ -35,8 +41,9 @@ pub struct RowIssue {
     /// Column header as written in the file.
     pub column: String,
     /// What is wrong.
-    pub reason: String,
-    /// The raw fields of the record (personal data masked).
+    pub problem: Problem,
+    /// The raw fields of the record (phone numbers masked unless the site
+    /// keeps raw rejected rows; personal columns always masked).
     #[serde(skip)]
     pub record: Vec<String>,
 }
@@ -46,7 +53,7 @@ impl std::fmt::Display for RowIssue {
         write!(
             f,
             "{}:{}:{}: {}",
-            self.file, self.line, self.column, self.reason
+            self.file, self.line, self.column, self.problem
         )
     }
 }
@@ -57,15 +64,15 @@ pub enum FileError {
     /// The file could not be read.
     #[error("{file}: cannot read: {reason}")]
     Io { file: String, reason: String },
-    /// The bytes are not in a supported encoding.
+    /// The header is not in the file's encoding.
     #[error("{file}:{line}: {reason}")]
     Encoding {
         file: String,
         line: u64,
         reason: String,
     },
-    /// No header row.
-    #[error("{file}: empty file: no header row")]
+    /// Nothing but blank lines (or a BOM).
+    #[error("{file}: 空のファイルです (empty file: no header row)")]
     Empty { file: String },
     /// Required columns are missing from the header.
     #[error("{file}:1: missing required column {column}")]
@@ -78,8 +85,8 @@ pub enum FileError {
         second: String,
         canonical: String,
     },
-    /// The CSV structure itself is broken (e.g. an unterminated quote).
-    #[error("{file}: malformed CSV: {reason}")]
+    /// The structure of the file itself cannot be read.
+    #[error("{file}: malformed: {reason}")]
     Malformed { file: String, reason: String },
 }
 
@@ -92,7 +99,7 @@ pub struct FileReport {
     pub sha256: String,
     /// Size in bytes.
     pub bytes: u64,
-    /// Encoding detected or forced.
+    /// Encoding the file was read as (detected or forced).
     pub encoding: &'static str,
     /// What read the file: `canonical`, an adapter (`asterisk_queue_log`,
     /// …) or a mapping profile (`profile:redmine`), and how it was chosen.
@@ -111,11 +118,16 @@ pub struct FileReport {
     pub skipped: usize,
     /// Header columns that are not part of the canonical schema.
     pub unknown_columns: Vec<String>,
+    /// The period the file says it covers (`[sources.*] files` with
+    /// `covers = "name"`), `YYYY-MM-DD` or `YYYY-MM`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub covers: Option<String>,
 }
 
 /// The typed rows of one file.
 pub struct FileData {
-    /// Canonical typed frame (every canonical column; absent ones all null).
+    /// Canonical typed frame (every canonical column, absent ones all
+    /// null, then `_file` and `_line`).
     pub frame: DataFrame,
     /// Canonical columns present in the file's header.
     pub present: BTreeSet<&'static str>,
@@ -125,29 +137,74 @@ pub struct FileData {
     pub issues: Vec<RowIssue>,
 }
 
-/// Files larger than this are read in chunks of about [`CHUNK_BYTES`], so
-/// that memory stays bounded by the typed table plus one chunk.
+/// How to read one file.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReadOptions {
+    /// Forced encoding (default: detected).
+    pub encoding: Option<Encoding>,
+    /// A row with fewer fields than the header is accepted when every
+    /// missing field is optional (they are empty).
+    pub allow_short_rows: bool,
+    /// Keep the raw fields of set-aside rows unmasked in the rejected-rows
+    /// file (`[privacy] keep_raw_rejected`); personal columns stay masked.
+    pub keep_raw: bool,
+    /// Index of the file in the dataset's inputs (the `_file` column).
+    pub file_id: u32,
+}
+
+/// Files larger than this are streamed in blocks instead of read whole.
 pub const CHUNK_THRESHOLD: u64 = 64 << 20;
-/// Target size of one chunk of a large file.
-pub const CHUNK_BYTES: u64 = 16 << 20;
+/// Size of the chunks typed side by side in a large file.
+pub const CHUNK_BYTES: usize = 16 << 20;
+/// Size of the chunks of a file read whole.
+const SMALL_CHUNK_BYTES: usize = 2 << 20;
+/// Size of the blocks of the survey.
+const BLOCK: usize = 8 << 20;
+
+/// Where the bytes come from.
+enum Src<'a> {
+    Mem(&'a [u8]),
+    File(&'a std::fs::File, usize),
+}
+
+impl<'a> Src<'a> {
+    fn len(&self) -> usize {
+        match self {
+            Src::Mem(b) => b.len(),
+            Src::File(_, n) => *n,
+        }
+    }
+    fn range(&self, a: usize, b: usize) -> std::io::Result<Cow<'a, [u8]>> {
+        match self {
+            Src::Mem(m) => Ok(Cow::Borrowed(&m[a..b])),
+            Src::File(f, _) => {
+                use std::os::unix::fs::FileExt;
+                let mut v = vec![0u8; b - a];
+                f.read_exact_at(&mut v, a as u64)?;
+                Ok(Cow::Owned(v))
+            }
+        }
+    }
+}
 
 /// Read one canonical CSV file of `spec`.
 pub fn read_file(
     spec: &'static SourceSpec,
     path: &Path,
     display: &str,
-    forced: Option<Encoding>,
+    opts: ReadOptions,
 ) -> Result<FileData, FileError> {
     let io = |e: std::io::Error| FileError::Io {
         file: display.into(),
         reason: e.to_string(),
     };
-    let len = std::fs::metadata(path).map_err(io)?.len();
+    let f = std::fs::File::open(path).map_err(io)?;
+    let len = f.metadata().map_err(io)?.len();
     if len > CHUNK_THRESHOLD {
-        return read_chunked(spec, path, display, forced, CHUNK_BYTES);
+        return read_src(spec, Src::File(&f, len as usize), display, opts, CHUNK_BYTES);
     }
     let raw = std::fs::read(path).map_err(io)?;
-    read_bytes(spec, &raw, display, forced)
+    read_bytes(spec, &raw, display, opts)
 }
 
 /// Read canonical CSV from bytes (the file's whole content).
@@ -155,70 +212,135 @@ pub fn read_bytes(
     spec: &'static SourceSpec,
     raw: &[u8],
     display: &str,
-    forced: Option<Encoding>,
+    opts: ReadOptions,
 ) -> Result<FileData, FileError> {
-    let file = display.to_string();
-    let sha256 = hex(&Sha256::digest(raw));
-    let (text, encoding) = decode(raw, forced).map_err(|(line, reason)| FileError::Encoding {
-        file: file.clone(),
-        line,
-        reason,
-    })?;
-    let (header, _) = read_header(&text, &file)?;
-    let cols = map_header(spec, &header, &file)?;
-    let body = if has_second_record(&text) {
-        Some(&text[..])
-    } else {
-        None
+    read_src(spec, Src::Mem(raw), display, opts, SMALL_CHUNK_BYTES)
+}
+
+/// Read `path` as [`read_file`] does, in chunks of `chunk` bytes whatever
+/// its size (tests of the chunked path).
+pub fn read_chunked(
+    spec: &'static SourceSpec,
+    path: &Path,
+    display: &str,
+    opts: ReadOptions,
+    chunk: usize,
+) -> Result<FileData, FileError> {
+    let io = |e: std::io::Error| FileError::Io {
+        file: display.into(),
+        reason: e.to_string(),
     };
-    let part = parse_body(spec, &cols, body, true, 0, &file)?;
-    Ok(FileData {
-        report: FileReport {
-            file,
-            sha256,
-            bytes: raw.len() as u64,
-            encoding: encoding.name(),
-            format: "canonical".into(),
-            matched_by: String::new(),
-            rows: part.rows,
-            accepted: part.rows - part.rejected,
-            rejected: part.rejected,
-            skipped: 0,
-            unknown_columns: cols.unknown.clone(),
+    let f = std::fs::File::open(path).map_err(io)?;
+    let len = f.metadata().map_err(io)?.len() as usize;
+    read_src(spec, Src::File(&f, len), display, opts, chunk)
+}
+
+/// What the survey of a file found.
+struct Survey {
+    sha256: String,
+    /// (offset, line) of each cut point (just after a LF outside quotes).
+    cuts: Vec<(usize, u64)>,
+    all_utf8: bool,
+    bom: bool,
+    line_ends: LineEnds,
+}
+
+fn survey(src: &Src, every: usize) -> std::io::Result<Survey> {
+    let len = src.len();
+    let mut hasher = Sha256::new();
+    let mut cuts = Vec::new();
+    let mut in_quotes = false;
+    let mut last_cut = 0usize;
+    let mut line = 1u64;
+    let mut all_utf8 = true;
+    let mut carry: Vec<u8> = Vec::new(); // an incomplete UTF-8 tail
+    let (mut saw_lf, mut saw_cr) = (false, false);
+    let mut bom = false;
+    let mut pos = 0;
+    while pos < len {
+        let end = (pos + BLOCK).min(len);
+        let block = src.range(pos, end)?;
+        hasher.update(&block);
+        if pos == 0 {
+            bom = block.starts_with(&[0xEF, 0xBB, 0xBF]);
+        }
+        for i in memchr::memchr3_iter(b'"', b'\n', b'\r', &block) {
+            match block[i] {
+                b'"' => in_quotes = !in_quotes,
+                b'\r' => saw_cr = true,
+                _ => {
+                    saw_lf = true;
+                    line += 1;
+                    let at = pos + i + 1;
+                    if !in_quotes && at - last_cut >= every && at < len {
+                        last_cut = at;
+                        cuts.push((at, line));
+                    }
+                }
+            }
+        }
+        if all_utf8 {
+            let mut buf = std::mem::take(&mut carry);
+            buf.extend_from_slice(&block);
+            match std::str::from_utf8(&buf) {
+                Ok(_) => {}
+                Err(e) if e.error_len().is_none() && end < len => {
+                    carry = buf[e.valid_up_to()..].to_vec();
+                }
+                Err(_) => all_utf8 = false,
+            }
+        }
+        pos = end;
+    }
+    if !carry.is_empty() {
+        all_utf8 = false;
+    }
+    Ok(Survey {
+        sha256: hex(&hasher.finalize()),
+        cuts,
+        all_utf8,
+        bom,
+        line_ends: if !saw_lf && saw_cr {
+            LineEnds::Cr
+        } else {
+            LineEnds::Lf
         },
-        frame: part.frame,
-        present: part.present,
-        issues: part.issues,
     })
 }
 
-/// The header record (trimmed names) and the byte offset where the data starts.
-fn read_header(text: &[u8], file: &str) -> Result<(Vec<String>, usize), FileError> {
-    let mut hdr_reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text);
-    let header: Vec<String> = match hdr_reader.records().next() {
-        None => return Err(FileError::Empty { file: file.into() }),
-        Some(Err(e)) => {
-            return Err(FileError::Malformed {
-                file: file.into(),
-                reason: e.to_string(),
-            })
+/// The encoding of a file that is not valid UTF-8 as a whole, by the
+/// vote of its lines ([`LineVote`]); the minority lines are then set aside
+/// one by one by the reader.
+fn decide_encoding(src: &Src) -> std::io::Result<Encoding> {
+    let mut vote = LineVote::default();
+    let len = src.len();
+    let mut pos = 0;
+    let mut carry: Vec<u8> = Vec::new();
+    while pos < len {
+        let end = (pos + BLOCK).min(len);
+        let mut buf = std::mem::take(&mut carry);
+        buf.extend_from_slice(&src.range(pos, end)?);
+        let upto = if end < len {
+            memchr::memrchr(b'\n', &buf).map_or(0, |i| i + 1)
+        } else {
+            buf.len()
+        };
+        for line in buf[..upto].split(|&b| b == b'\n') {
+            vote.add(line);
         }
-        Some(Ok(r)) => r.iter().map(|h| h.trim().to_string()).collect(),
-    };
-    if header.iter().all(String::is_empty) {
-        return Err(FileError::Empty { file: file.into() });
+        carry = buf[upto..].to_vec();
+        pos = end;
     }
-    Ok((header, hdr_reader.position().byte() as usize))
+    Ok(vote.decide())
 }
 
 /// A file's header mapped onto the canonical columns.
-struct Columns {
-    header: Vec<String>,
-    mapping: Vec<Option<&'static ColumnSpec>>,
-    unknown: Vec<String>,
+pub(crate) struct Columns {
+    pub header: Vec<String>,
+    /// (header index, canonical column) of each mapped header.
+    pub mapped: Vec<(usize, &'static ColumnSpec)>,
+    pub unknown: Vec<String>,
+    pub personal: Vec<bool>,
 }
 
 fn map_header(
@@ -226,10 +348,11 @@ fn map_header(
     header: &[String],
     file: &str,
 ) -> Result<Columns, FileError> {
-    let mut mapping: Vec<Option<&'static ColumnSpec>> = Vec::with_capacity(header.len());
+    let mut mapped = Vec::new();
     let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
     let mut unknown = Vec::new();
-    for h in header {
+    let mut personal = Vec::new();
+    for (i, h) in header.iter().enumerate() {
         match spec.resolve_header(h) {
             Some(c) => {
                 if let Some(first) = seen.insert(c.name, h) {
@@ -240,11 +363,14 @@ fn map_header(
                         canonical: c.name.to_string(),
                     });
                 }
-                mapping.push(Some(c));
+                personal.push(spec.personal.contains(&c.name));
+                mapped.push((i, c));
             }
             None => {
-                unknown.push(h.clone());
-                mapping.push(None);
+                personal.push(false);
+                if !h.is_empty() {
+                    unknown.push(crate::mask::mask_phones(h).into_owned());
+                }
             }
         }
     }
@@ -260,322 +386,286 @@ fn map_header(
     }
     Ok(Columns {
         header: header.to_vec(),
-        mapping,
+        mapped,
         unknown,
+        personal,
     })
 }
 
-/// The typed rows of one body part (a whole file or one chunk).
-struct Part {
-    frame: DataFrame,
-    present: BTreeSet<&'static str>,
-    rows: usize,
-    rejected: usize,
-    issues: Vec<RowIssue>,
+/// Decoding of one file's fields.
+#[derive(Clone, Copy)]
+struct Dec {
+    enc: Encoding,
 }
 
-/// Parse and type `text` (None = no data rows). `with_header`: the text
-/// starts with the header record; otherwise it is data only. `lines_before`
-/// is the number of physical lines before `text` in the file.
-fn parse_body(
-    spec: &'static SourceSpec,
-    cols: &Columns,
-    text: Option<&[u8]>,
-    with_header: bool,
-    lines_before: u64,
-    file: &str,
-) -> Result<Part, FileError> {
-    let malformed = |e: PolarsError| FileError::Malformed {
+impl Dec {
+    /// Decode `b` (a field) into text, or say it is not in the encoding.
+    fn decode<'b>(&self, b: &'b [u8], scratch: &'b mut String) -> Result<&'b str, ()> {
+        if b.is_ascii() {
+            // ASCII is the same in both encodings.
+            return Ok(unsafe { std::str::from_utf8_unchecked(b) });
+        }
+        match self.enc {
+            Encoding::Utf8 => std::str::from_utf8(b).map_err(|_| ()),
+            Encoding::Cp932 => {
+                scratch.clear();
+                let mut d = encoding_rs::SHIFT_JIS.new_decoder_without_bom_handling();
+                scratch.reserve(
+                    d.max_utf8_buffer_length_without_replacement(b.len())
+                        .unwrap_or(b.len() * 3),
+                );
+                let (res, _) = d.decode_to_string_without_replacement(b, scratch, true);
+                match res {
+                    encoding_rs::DecoderResult::InputEmpty => Ok(scratch.as_str()),
+                    _ => Err(()),
+                }
+            }
+        }
+    }
+
+    /// Lossy text of a field, for the rejected-rows file.
+    fn lossy(&self, b: &[u8]) -> String {
+        match self.enc {
+            Encoding::Utf8 => String::from_utf8_lossy(b).into_owned(),
+            Encoding::Cp932 if std::str::from_utf8(b).is_ok() => {
+                String::from_utf8_lossy(b).into_owned()
+            }
+            Encoding::Cp932 => encoding_rs::SHIFT_JIS
+                .decode_without_bom_handling(b)
+                .0
+                .into_owned(),
+        }
+    }
+}
+
+/// The header record: names and where the data starts.
+struct Header {
+    names: Vec<String>,
+    data_start: usize,
+    data_line: u64,
+}
+
+fn read_header(src: &Src, start: usize, dec: Dec, file: &str) -> Result<Header, FileError> {
+    let len = src.len();
+    let io = |e: std::io::Error| FileError::Io {
         file: file.into(),
         reason: e.to_string(),
     };
-    let header = &cols.header;
-    let mapping = &cols.mapping;
-    // Every column as text.
-    let text_df = match text {
-        None => None,
-        Some(text) => {
-            let mut opts = CsvReadOptions::default()
-                .with_has_header(with_header)
-                .with_infer_schema_length(Some(0))
-                .with_raise_if_empty(false)
-                .map_parse_options(|o| o.with_missing_is_null(true));
-            if !with_header {
-                let names: Vec<Field> = (0..header.len())
-                    .map(|i| Field::new(format!("c{i}").into(), DataType::String))
-                    .collect();
-                opts = opts.with_schema(Some(Arc::new(Schema::from_iter(names))));
-            }
-            let df = opts
-                .into_reader_with_file_handle(Cursor::new(text))
-                .finish()
-                .map_err(malformed)?;
-            if df.width() != header.len() {
-                return Err(FileError::Malformed {
-                    file: file.into(),
-                    reason: format!(
-                        "header has {} columns but {} were read",
-                        header.len(),
-                        df.width()
-                    ),
-                });
-            }
-            // Blank lines (and records whose every field is empty) carry no data:
-            // polars reads them as all-null rows while the line-accurate reader
-            // skips them, so drop them here to keep both numbering schemes equal.
-            let mut keep: Option<BooleanChunked> = None;
-            for c in df.columns() {
-                let nn = c.is_not_null();
-                keep = Some(match keep {
-                    None => nn,
-                    Some(k) => &k | &nn,
-                });
-            }
-            match keep {
-                Some(k) if k.sum().unwrap_or(0) as usize != df.height() => {
-                    Some(df.filter(&k).map_err(malformed)?)
+    let mut window = (1 << 20).min(len - start);
+    loop {
+        let end = start + window;
+        let buf = src.range(start, end).map_err(io)?;
+        let mut s = Scanner::new(&buf, 1, b',', end == len, 0..=usize::MAX);
+        let mut fields = Vec::new();
+        loop {
+            match s.next(&mut fields) {
+                Step::End if end == len => return Err(FileError::Empty { file: file.into() }),
+                Step::End | Step::NeedMore => break,
+                Step::Record(r) => {
+                    if r.flaw.is_none() && scan::is_blank(&buf, &fields) {
+                        continue;
+                    }
+                    if let Some(f) = r.flaw {
+                        return Err(FileError::Malformed {
+                            file: file.into(),
+                            reason: format!(
+                                "line {}: the header row: {}",
+                                r.line,
+                                flaw_problem(f, 0).english()
+                            ),
+                        });
+                    }
+                    let mut names = Vec::with_capacity(fields.len());
+                    let mut scratch = Vec::new();
+                    let mut text = String::new();
+                    for f in &fields {
+                        let b = scan::field_bytes(&buf, f, &mut scratch);
+                        let name = dec.decode(b, &mut text).map_err(|_| FileError::Encoding {
+                            file: file.into(),
+                            line: r.line,
+                            reason: format!(
+                                "the header row is not {} (the file was read as {})",
+                                dec.enc.name(),
+                                dec.enc.name()
+                            ),
+                        })?;
+                        names.push(name.trim().trim_start_matches('\u{feff}').to_string());
+                    }
+                    if dec.enc == Encoding::Cp932 && surely_utf8(&buf[r.start..r.end]) {
+                        return Err(FileError::Encoding {
+                            file: file.into(),
+                            line: r.line,
+                            reason: "the header row is UTF-8 in a file read as CP932 (most of its lines are CP932)".into(),
+                        });
+                    }
+                    return Ok(Header {
+                        names,
+                        data_start: start + r.end,
+                        data_line: r.line + r.lines,
+                    });
                 }
-                _ => Some(df),
             }
         }
-    };
-    let height = text_df.as_ref().map_or(0, DataFrame::height);
-
-    // Type each canonical column, in parallel.
-    let mut present = BTreeSet::new();
-    let mut typed: BTreeMap<&'static str, Column> = BTreeMap::new();
-    let mut failures: Vec<(usize, usize, String)> = Vec::new(); // (row, header idx, reason)
-    if let Some(df) = &text_df {
-        let jobs: Vec<(usize, &'static ColumnSpec, &StringChunked)> = mapping
-            .iter()
-            .enumerate()
-            .filter_map(|(i, m)| m.map(|c| (i, c)))
-            .map(|(i, c)| Ok((i, c, df.columns()[i].str()?)))
-            .collect::<PolarsResult<_>>()
-            .map_err(malformed)?;
-        let results: Vec<(usize, &'static ColumnSpec, Column, Vec<(usize, String)>)> =
-            std::thread::scope(|s| {
-                let handles: Vec<_> = jobs
-                    .into_iter()
-                    .map(|(i, c, ca)| {
-                        s.spawn(move || {
-                            let (col, errs) = type_column(c, ca);
-                            (i, c, col, errs)
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().expect("typing thread"))
-                    .collect()
-            });
-        for (i, c, col, errs) in results {
-            present.insert(c.name);
-            typed.insert(c.name, col);
-            failures.extend(errs.into_iter().map(|(r, reason)| (r, i, reason)));
-        }
-    }
-    drop(text_df);
-
-    // Assemble all canonical columns in spec order.
-    let columns = assemble(spec, typed, height);
-    let mut frame = DataFrame::new(height, columns).map_err(malformed)?;
-
-    let mut issues = Vec::new();
-    let mut rejected = 0;
-    if !failures.is_empty() {
-        failures.sort_by_key(|f| (f.0, f.1));
-        let bad_rows: BTreeSet<usize> = failures.iter().map(|f| f.0).collect();
-        rejected = bad_rows.len();
-        let located = locate_records(
-            text.unwrap_or_default(),
-            with_header,
-            lines_before,
-            &bad_rows,
-            spec,
-            mapping,
-        );
-        for (row, hidx, reason) in failures {
-            let (line, record) = located.get(&row).cloned().unwrap_or((0, Vec::new()));
-            issues.push(RowIssue {
+        if end == len || window >= 16 << 20 {
+            return Err(FileError::Malformed {
                 file: file.into(),
-                line,
-                column: header[hidx].clone(),
-                reason,
-                record,
+                reason: "the header row does not end".into(),
             });
         }
-        let mask: BooleanChunked = (0..height).map(|r| !bad_rows.contains(&r)).collect();
-        frame = frame.filter(&mask).map_err(malformed)?;
+        window = (window * 4).min(len - start);
     }
-    Ok(Part {
-        frame,
-        present,
-        rows: height,
-        rejected,
-        issues,
-    })
 }
 
-/// Read a large file in chunks of about `chunk` bytes, each cut at a record
-/// boundary (a newline outside quotes): pass 1 streams the file once for
-/// its SHA-256, the encoding (UTF-8 unless some line is not) and the chunk
-/// boundaries; pass 2 reads, decodes and types one chunk at a time. Memory
-/// is the typed table plus one chunk, never the whole text.
-pub fn read_chunked(
+fn read_src(
     spec: &'static SourceSpec,
-    path: &Path,
+    src: Src,
     display: &str,
-    forced: Option<Encoding>,
-    chunk: u64,
+    opts: ReadOptions,
+    chunk: usize,
 ) -> Result<FileData, FileError> {
-    use std::io::{Read, Seek, SeekFrom};
     let file = display.to_string();
     let io = |e: std::io::Error| FileError::Io {
         file: file.clone(),
         reason: e.to_string(),
     };
-    let mut f = std::fs::File::open(path).map_err(io)?;
+    let sv = survey(&src, chunk).map_err(io)?;
+    // A file with CR line ends only: CR becomes LF (read whole).
+    let normalised;
+    let src = match sv.line_ends {
+        LineEnds::Cr => {
+            normalised = scan::normalise_cr(&src.range(0, src.len()).map_err(io)?);
+            Src::Mem(&normalised)
+        }
+        LineEnds::Lf => src,
+    };
+    let cuts = match sv.line_ends {
+        LineEnds::Cr => survey(&src, chunk).map_err(io)?.cuts,
+        LineEnds::Lf => sv.cuts.clone(),
+    };
+    let enc = match opts.encoding {
+        Some(e) => e,
+        None if sv.bom || sv.all_utf8 => Encoding::Utf8,
+        None => decide_encoding(&src).map_err(io)?,
+    };
+    let dec = Dec { enc };
+    let start = if sv.bom && enc == Encoding::Utf8 { 3 } else { 0 };
+    let header = read_header(&src, start, dec, &file)?;
+    let cols = map_header(spec, &header.names, &file)?;
+    let ctx = Ctx {
+        spec,
+        cols: &cols,
+        dec,
+        file: &file,
+        opts,
+        utf8_clean: enc == Encoding::Utf8 && sv.all_utf8,
+    };
 
-    // Pass 1.
-    let mut hasher = Sha256::new();
-    let mut buf: Vec<u8> = vec![0; 8 << 20];
-    let mut filled = 0usize;
-    let mut offset = 0u64; // file offset of buf[0]
-    let mut in_quotes = false;
-    let mut lines = 0u64; // newlines before the current scan position
-    let mut utf8 = true;
-    let mut first_bad_line: Option<u64> = None;
-    // (start, end, lines before start); the first one is the header record.
-    let mut bounds: Vec<(u64, u64, u64)> = Vec::new();
-    let mut start = (0u64, 0u64);
-    let mut total = 0u64;
-    loop {
-        if filled == buf.len() {
-            buf.resize(buf.len() * 2, 0); // a line longer than the buffer
-        }
-        let n = f.read(&mut buf[filled..]).map_err(io)?;
-        hasher.update(&buf[filled..filled + n]);
-        total += n as u64;
-        filled += n;
-        let eof = n == 0;
-        // Scan up to the last newline (or everything at the end of file).
-        let upto = if eof {
-            filled
-        } else {
-            buf[..filled]
-                .iter()
-                .rposition(|&b| b == b'\n')
-                .map_or(0, |i| i + 1)
-        };
-        let block = &buf[..upto];
-        if utf8 && std::str::from_utf8(block).is_err() {
-            utf8 = false;
-            let valid = std::str::from_utf8(block)
-                .err()
-                .map_or(0, |e| e.valid_up_to());
-            first_bad_line =
-                Some(lines + block[..valid].iter().filter(|&&b| b == b'\n').count() as u64 + 1);
-        }
-        for i in memchr::memchr2_iter(b'"', b'\n', block) {
-            if block[i] == b'"' {
-                in_quotes = !in_quotes;
-                continue;
-            }
-            lines += 1;
-            let pos = offset + i as u64 + 1;
-            if !in_quotes && (bounds.is_empty() || pos - start.0 >= chunk) {
-                bounds.push((start.0, pos, start.1));
-                start = (pos, lines);
-            }
-        }
-        if eof {
+    // Chunks from the data start, at the survey's cut points.
+    let mut bounds: Vec<(usize, u64)> = vec![(header.data_start, header.data_line)];
+    bounds.extend(cuts.iter().copied().filter(|c| c.0 > header.data_start));
+    let len = src.len();
+    let n = bounds.len();
+    let results: Vec<std::sync::Mutex<Option<Result<Part, FileError>>>> =
+        (0..n).map(|_| std::sync::Mutex::new(None)).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || loop {
+        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if k >= n {
             break;
         }
-        buf.copy_within(upto..filled, 0);
-        filled -= upto;
-        offset += upto as u64;
-    }
-    if start.0 < total {
-        bounds.push((start.0, total, start.1));
-    }
-    drop(buf);
-    let encoding = match forced {
-        Some(e) => e,
-        None if utf8 => Encoding::Utf8,
-        None => Encoding::Cp932,
+        let (a, line) = bounds[k];
+        let b = bounds.get(k + 1).map_or(len, |x| x.0);
+        let r = src
+            .range(a, b)
+            .map_err(|e| FileError::Io {
+                file: file.clone(),
+                reason: e.to_string(),
+            })
+            .map(|buf| type_chunk(&ctx, &buf, line, b == len));
+        *results[k].lock().expect("chunk result") = Some(r);
     };
-    if forced == Some(Encoding::Utf8) && !utf8 {
-        return Err(FileError::Encoding {
-            file,
-            line: first_bad_line.unwrap_or(1),
-            reason: "not valid UTF-8 (encoding forced to utf-8)".into(),
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(n);
+    if threads <= 1 {
+        work();
+    } else {
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(work);
+            }
         });
     }
+    let mut parts = Vec::with_capacity(n);
+    let mut redo_from = None;
+    for (k, r) in results.into_iter().enumerate() {
+        let part = r.into_inner().expect("chunk result").expect("every chunk typed")?;
+        if part.incomplete {
+            redo_from = Some(k);
+            break;
+        }
+        parts.push(part);
+    }
+    // A cut inside a record (a stray quote upset the quote parity): read
+    // from that chunk to the end as one stream, carrying what a block
+    // leaves of an unfinished record into the next.
+    if let Some(k) = redo_from {
+        let (mut read_to, mut line) = bounds[k];
+        let mut carry: Vec<u8> = Vec::new();
+        loop {
+            let end = (read_to + chunk).min(len);
+            let mut buf = std::mem::take(&mut carry);
+            buf.extend_from_slice(&src.range(read_to, end).map_err(io)?);
+            read_to = end;
+            let last = end == len;
+            let part = type_chunk(&ctx, &buf, line, last);
+            line = part.end_line;
+            if part.incomplete {
+                carry = buf[part.consumed..].to_vec();
+            }
+            parts.push(part);
+            if last {
+                break; // at the end of the file the scanner never asks for more
+            }
+        }
+    }
 
-    // Pass 2.
-    let read_range = |f: &mut std::fs::File, (a, b): (u64, u64)| -> Result<Vec<u8>, FileError> {
-        let mut v = vec![0u8; (b - a) as usize];
-        f.seek(SeekFrom::Start(a)).map_err(io)?;
-        f.read_exact(&mut v).map_err(io)?;
-        Ok(v)
-    };
-    let mut parts = bounds.into_iter();
-    let Some((h0, h1, _)) = parts.next() else {
-        return Err(FileError::Empty { file });
-    };
-    let raw = read_range(&mut f, (h0, h1))?;
-    let (text, _) = decode(&raw, Some(encoding)).map_err(|(line, reason)| FileError::Encoding {
-        file: file.clone(),
-        line,
-        reason,
-    })?;
-    let (header, _) = read_header(&text, &file)?;
-    let cols = map_header(spec, &header, &file)?;
+    let (mut rows, mut rejected) = (0usize, 0usize);
+    let mut issues = Vec::new();
     let mut frame: Option<DataFrame> = None;
-    let mut present = BTreeSet::new();
-    let (mut rows, mut rejected, mut issues) = (0usize, 0usize, Vec::new());
-    for (a, b, lines_before) in parts {
-        let raw = read_range(&mut f, (a, b))?;
-        let (text, _) =
-            decode(&raw, Some(encoding)).map_err(|(line, reason)| FileError::Encoding {
-                file: file.clone(),
-                line: line + lines_before,
-                reason,
-            })?;
-        let part = parse_body(spec, &cols, Some(&text), false, lines_before, &file)?;
-        rows += part.rows;
-        rejected += part.rejected;
-        issues.extend(part.issues);
-        present.extend(part.present);
+    for p in parts {
+        rows += p.rows;
+        rejected += p.rejected;
+        issues.extend(p.issues);
         match &mut frame {
-            None => frame = Some(part.frame),
+            None => frame = Some(p.frame),
             Some(df) => {
-                df.vstack_mut(&part.frame)
-                    .map_err(|e| FileError::Malformed {
-                        file: file.clone(),
-                        reason: e.to_string(),
-                    })?;
+                df.vstack_mut(&p.frame).map_err(|e| FileError::Malformed {
+                    file: file.clone(),
+                    reason: e.to_string(),
+                })?;
             }
         }
     }
     let frame = match frame {
-        Some(df) => df,
-        None => parse_body(spec, &cols, None, false, 0, &file)?.frame,
+        Some(f) => f,
+        None => empty_frame(spec, opts.file_id),
     };
+    let present = cols.mapped.iter().map(|(_, c)| c.name).collect();
     Ok(FileData {
         report: FileReport {
             file: file.clone(),
-            sha256: hex(&hasher.finalize()),
-            bytes: total,
-            encoding: encoding.name(),
+            sha256: sv.sha256,
+            bytes: len as u64,
+            encoding: enc.name(),
             format: "canonical".into(),
             matched_by: String::new(),
             rows,
             accepted: rows - rejected,
             rejected,
             skipped: 0,
-            unknown_columns: cols.unknown,
+            unknown_columns: cols.unknown.clone(),
+            covers: None,
         },
         frame,
         present,
@@ -583,147 +673,346 @@ pub fn read_chunked(
     })
 }
 
-fn has_second_record(text: &[u8]) -> bool {
-    let mut r = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(text);
-    r.records().next().is_some()
+/// A canonical frame of no rows.
+pub fn empty_frame(spec: &SourceSpec, file_id: u32) -> DataFrame {
+    let mut columns: Vec<Column> = spec.columns.iter().map(|c| null_column(c, 0)).collect();
+    columns.extend(provenance(file_id, Vec::new()));
+    DataFrame::new(0, columns).expect("columns of equal length")
 }
 
-fn as_text(s: &str) -> Result<&str, String> {
-    Ok(s)
+struct Ctx<'a> {
+    spec: &'static SourceSpec,
+    cols: &'a Columns,
+    dec: Dec,
+    file: &'a str,
+    opts: ReadOptions,
+    /// The whole file is valid UTF-8 (no per-field check needed).
+    utf8_clean: bool,
 }
 
-/// Every canonical column in spec order: the typed ones, all-null for the
-/// rest.
-pub(crate) fn assemble(
-    spec: &SourceSpec,
-    mut typed: BTreeMap<&'static str, Column>,
-    height: usize,
-) -> Vec<Column> {
-    spec.columns
-        .iter()
-        .map(|c| {
-            typed
-                .remove(c.name)
-                .unwrap_or_else(|| null_column(c, height))
-        })
-        .collect()
+/// The typed rows of one chunk.
+struct Part {
+    frame: DataFrame,
+    rows: usize,
+    rejected: usize,
+    issues: Vec<RowIssue>,
+    /// Bytes of the chunk used (all of it unless `incomplete`).
+    consumed: usize,
+    /// Line of the first byte not used.
+    end_line: u64,
+    /// The chunk ends inside a record.
+    incomplete: bool,
 }
 
-pub(crate) fn null_column(c: &ColumnSpec, height: usize) -> Column {
-    let dtype = match c.ty {
-        ColType::Text | ColType::Enum(_) => DataType::String,
-        ColType::DateTime => DataType::Datetime(TimeUnit::Milliseconds, None),
-        ColType::Int | ColType::Priority => DataType::Int64,
-        ColType::Float => DataType::Float64,
-        ColType::Bool => DataType::Boolean,
-    };
-    Column::full_null(c.name.into(), height, &dtype)
+/// Text cells of a chunk: byte ranges of the chunk, or of the arena for
+/// text that was decoded or masked.
+#[derive(Clone, Copy)]
+struct Span {
+    arena: bool,
+    start: u32,
+    len: u32,
 }
 
-/// Type one column; returns the typed column and `(row, reason)` failures.
-pub(crate) fn type_column(
-    c: &'static ColumnSpec,
-    ca: &StringChunked,
-) -> (Column, Vec<(usize, String)>) {
-    let mut errs = Vec::new();
-    let name: PlSmallStr = c.name.into();
-    macro_rules! typed {
-        ($parse:expr) => {{
-            let mut out = Vec::with_capacity(ca.len());
-            for (r, v) in ca.iter().enumerate() {
-                match v.map(str::trim).filter(|s| !s.is_empty()) {
-                    None => {
-                        if c.required {
-                            errs.push((r, "required value is empty".to_string()));
-                        }
-                        out.push(None);
+enum Store {
+    Text(Vec<Option<Span>>),
+    Code(Vec<Option<&'static str>>),
+    Int(Vec<Option<i64>>),
+    Float(Vec<Option<f64>>),
+    Bool(Vec<Option<bool>>),
+}
+
+impl Store {
+    fn new(c: &ColumnSpec) -> Store {
+        match c.ty {
+            ColType::Text => Store::Text(Vec::new()),
+            ColType::Enum(_) => Store::Code(Vec::new()),
+            ColType::DateTime | ColType::Int | ColType::Priority => Store::Int(Vec::new()),
+            ColType::Float => Store::Float(Vec::new()),
+            ColType::Bool => Store::Bool(Vec::new()),
+        }
+    }
+    fn truncate(&mut self, n: usize) {
+        match self {
+            Store::Text(v) => v.truncate(n),
+            Store::Code(v) => v.truncate(n),
+            Store::Int(v) => v.truncate(n),
+            Store::Float(v) => v.truncate(n),
+            Store::Bool(v) => v.truncate(n),
+        }
+    }
+    fn push(&mut self, v: Val, buf: &[u8], arena: &mut String) {
+        match (self, v) {
+            (Store::Text(s), Val::Str(t)) => {
+                let p = t.as_ptr() as usize;
+                let b0 = buf.as_ptr() as usize;
+                let span = if p >= b0 && p + t.len() <= b0 + buf.len() {
+                    Span {
+                        arena: false,
+                        start: (p - b0) as u32,
+                        len: t.len() as u32,
                     }
-                    Some(s) => match $parse(s) {
-                        Ok(x) => out.push(Some(x)),
-                        Err(e) => {
-                            errs.push((r, e));
-                            out.push(None);
-                        }
-                    },
+                } else {
+                    let start = arena.len() as u32;
+                    arena.push_str(&t);
+                    Span {
+                        arena: true,
+                        start,
+                        len: t.len() as u32,
+                    }
+                };
+                s.push(Some(span));
+            }
+            (Store::Text(s), _) => s.push(None),
+            (Store::Code(s), Val::Code(c)) => s.push(Some(c)),
+            (Store::Code(s), _) => s.push(None),
+            (Store::Int(s), Val::Int(x)) => s.push(Some(x)),
+            (Store::Int(s), _) => s.push(None),
+            (Store::Float(s), Val::Float(x)) => s.push(Some(x)),
+            (Store::Float(s), _) => s.push(None),
+            (Store::Bool(s), Val::Bool(x)) => s.push(Some(x)),
+            (Store::Bool(s), _) => s.push(None),
+        }
+    }
+    fn finish(self, c: &ColumnSpec, buf: &[u8], arena: &str) -> Column {
+        let name: PlSmallStr = c.name.into();
+        match self {
+            Store::Text(v) => {
+                let text = |s: &Span| -> &str {
+                    let (a, b) = (s.start as usize, (s.start + s.len) as usize);
+                    if s.arena {
+                        &arena[a..b]
+                    } else {
+                        // Spans point at text that was validated as UTF-8.
+                        unsafe { std::str::from_utf8_unchecked(&buf[a..b]) }
+                    }
+                };
+                let ca: StringChunked = v.iter().map(|s| s.as_ref().map(text)).collect();
+                ca.with_name(name).into_column()
+            }
+            Store::Code(v) => {
+                let ca: StringChunked = v.into_iter().collect();
+                ca.with_name(name).into_column()
+            }
+            Store::Int(v) => {
+                let ca = Int64Chunked::from_iter_options(name, v.into_iter());
+                if matches!(c.ty, ColType::DateTime) {
+                    ca.into_datetime(TimeUnit::Milliseconds, None).into_column()
+                } else {
+                    ca.into_column()
                 }
             }
-            out
-        }};
+            Store::Float(v) => Float64Chunked::from_iter_options(name, v.into_iter()).into_column(),
+            Store::Bool(v) => BooleanChunked::from_iter_options(name, v.into_iter()).into_column(),
+        }
     }
-    let col = match &c.ty {
-        ColType::Text => {
-            let v: Vec<Option<&str>> = typed!(as_text);
-            Column::new(name, v)
-        }
-        ColType::Enum(values) => {
-            let v: Vec<Option<&'static str>> = typed!(|s: &str| parse_enum(values, s));
-            Column::new(name, v)
-        }
-        ColType::DateTime => datetime_column(c.name, typed!(parse_datetime_ms)),
-        ColType::Int => Column::new(name, typed!(parse_int)),
-        ColType::Priority => Column::new(name, typed!(parse_priority)),
-        ColType::Float => Column::new(name, typed!(parse_float)),
-        ColType::Bool => Column::new(name, typed!(parse_bool)),
-    };
-    (col, errs)
 }
 
-/// Map data-record indexes (0 = first record after the header) to the
-/// physical line where each starts, with the record's raw fields (personal
-/// columns masked).
-fn locate_records(
-    text: &[u8],
-    with_header: bool,
-    lines_before: u64,
-    rows: &BTreeSet<usize>,
-    spec: &SourceSpec,
-    mapping: &[Option<&'static ColumnSpec>],
-) -> BTreeMap<usize, (u64, Vec<String>)> {
-    let mut out = BTreeMap::new();
-    let Some(&last) = rows.iter().next_back() else {
-        return out;
-    };
-    let mut r = csv::ReaderBuilder::new()
-        .has_headers(with_header)
-        .flexible(true)
-        .from_reader(text);
-    let mut rec = csv::StringRecord::new();
-    let mut idx = 0usize;
-    while idx <= last {
-        match r.read_record(&mut rec) {
-            Ok(true) => {}
-            _ => break,
-        }
-        if rec.iter().all(|f| f.is_empty()) {
-            continue; // see the blank-row note in read_bytes
-        }
-        if rows.contains(&idx) {
-            // The reader's own line number can point at blank lines before
-            // the record; derive the physical line from the byte offset of
-            // the record's first character instead.
-            let line = rec.position().map_or(0, |p| {
-                let mut b = p.byte() as usize;
-                while b < text.len() && (text[b] == b'\n' || text[b] == b'\r') {
-                    b += 1;
-                }
-                lines_before + text[..b].iter().filter(|&&c| c == b'\n').count() as u64 + 1
-            });
-            let fields = rec
-                .iter()
-                .enumerate()
-                .map(|(i, f)| match mapping.get(i).copied().flatten() {
-                    Some(c) if spec.personal.contains(&c.name) => crate::mask::mask(f),
-                    _ => f.to_string(),
-                })
-                .collect();
-            out.insert(idx, (line, fields));
-        }
-        idx += 1;
+/// The problem of a record the scanner set aside, and the index of the
+/// field it names.
+fn flaw_problem(f: Flaw, expected: usize) -> Problem {
+    match f {
+        Flaw::StrayQuote => Problem::plain("stray_quote"),
+        Flaw::Unterminated => Problem::plain("unterminated_quote"),
+        Flaw::FieldsAcrossLines(n) if n > expected => Problem::new(
+            "too_many_fields",
+            [n.to_string(), expected.to_string()],
+        ),
+        Flaw::FieldsAcrossLines(n) => Problem::new(
+            "too_few_fields",
+            [n.to_string(), expected.to_string()],
+        ),
     }
-    out
+}
+
+/// The label of field `i` of a record: its header, or `#N` beyond it.
+fn field_label(header: &[String], i: usize) -> String {
+    match header.get(i) {
+        Some(h) if !h.is_empty() => h.clone(),
+        _ => format!("#{}", i + 1),
+    }
+}
+
+fn type_chunk(ctx: &Ctx, buf: &[u8], line: u64, last: bool) -> Part {
+    let cols = ctx.cols;
+    let m = cols.header.len();
+    let mut scanner = Scanner::new(buf, line, b',', last, m..=m);
+    let mut stores: Vec<Store> = cols.mapped.iter().map(|(_, c)| Store::new(c)).collect();
+    let mut arena = String::new();
+    let mut lines: Vec<u32> = Vec::new();
+    let mut issues = Vec::new();
+    let (mut rows, mut rejected) = (0usize, 0usize);
+    let mut fields: Vec<Field> = Vec::new();
+    let mut scratch_bytes: Vec<u8> = Vec::new();
+    let mut scratch_text = String::new();
+    let mut problems: Vec<(String, Problem)> = Vec::new();
+    let mut incomplete = false;
+    // Whether a chunk of a file that is not all UTF-8 needs per-field checks.
+    let clean = ctx.utf8_clean || (ctx.dec.enc == Encoding::Utf8 && std::str::from_utf8(buf).is_ok());
+    loop {
+        let rec = match scanner.next(&mut fields) {
+            Step::End => break,
+            Step::NeedMore => {
+                incomplete = true;
+                break;
+            }
+            Step::Record(r) => r,
+        };
+        if rec.flaw.is_none() && scan::is_blank(buf, &fields) {
+            continue;
+        }
+        rows += 1;
+        problems.clear();
+        let n = fields.len();
+        if let Some(f) = rec.flaw {
+            let at = fields
+                .iter()
+                .position(|x| buf[x.start..x.end].contains(&b'"'))
+                .unwrap_or(0);
+            problems.push((field_label(&cols.header, at), flaw_problem(f, m)));
+        } else if n > m
+            && !fields[m..]
+                .iter()
+                .all(|f| buf[f.start..f.end].iter().all(|b| b.is_ascii_whitespace()))
+        {
+            let at = (m..n)
+                .find(|&i| !buf[fields[i].start..fields[i].end].iter().all(|b| b.is_ascii_whitespace()))
+                .unwrap_or(m);
+            problems.push((
+                field_label(&cols.header, at),
+                Problem::new("too_many_fields", [n.to_string(), m.to_string()]),
+            ));
+        } else if n < m {
+            let missing_required = cols
+                .mapped
+                .iter()
+                .any(|(i, c)| *i >= n && c.required);
+            if !ctx.opts.allow_short_rows || missing_required {
+                problems.push((
+                    field_label(&cols.header, n),
+                    Problem::new("too_few_fields", [n.to_string(), m.to_string()]),
+                ));
+            }
+        }
+        // Encoding of the whole record.
+        if problems.is_empty() && !clean {
+            let bytes = &buf[rec.start..rec.end];
+            if !bytes.is_ascii() {
+                if ctx.dec.enc == Encoding::Cp932 && surely_utf8(bytes) {
+                    problems.push((
+                        String::new(),
+                        Problem::new("foreign_encoding", ["UTF-8", "CP932"]),
+                    ));
+                } else {
+                    for (i, f) in fields.iter().enumerate() {
+                        let b = scan::field_bytes(buf, f, &mut scratch_bytes);
+                        if ctx.dec.decode(b, &mut scratch_text).is_err() {
+                            problems.push((
+                                field_label(&cols.header, i),
+                                Problem::new("invalid_bytes", [ctx.dec.enc.name().to_uppercase()]),
+                            ));
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        let committed = lines.len();
+        let arena_len = arena.len();
+        if problems.is_empty() {
+            for (k, (hi, c)) in cols.mapped.iter().enumerate() {
+                let raw: Option<&str> = match fields.get(*hi) {
+                    None => None,
+                    Some(f) => {
+                        let b = if f.escaped {
+                            scan::field_bytes(buf, f, &mut scratch_bytes)
+                        } else {
+                            &buf[f.start..f.end]
+                        };
+                        if b.is_empty() {
+                            None
+                        } else if clean || b.is_ascii() {
+                            // Checked above (or ASCII): valid text.
+                            Some(unsafe { std::str::from_utf8_unchecked(b) })
+                        } else {
+                            match ctx.dec.decode(b, &mut scratch_text) {
+                                Ok(t) => Some(t),
+                                Err(()) => {
+                                    problems.push((
+                                        cols.header[*hi].clone(),
+                                        Problem::new(
+                                            "invalid_bytes",
+                                            [ctx.dec.enc.name().to_uppercase()],
+                                        ),
+                                    ));
+                                    continue;
+                                }
+                            }
+                        }
+                    }
+                };
+                match parse_cell(c, raw) {
+                    Ok(v) => stores[k].push(v, buf, &mut arena),
+                    Err(p) => problems.push((cols.header[*hi].clone(), p)),
+                }
+            }
+        }
+        if problems.is_empty() {
+            lines.push(rec.line.min(u32::MAX as u64) as u32);
+            continue;
+        }
+        // Set aside: undo this record's cells, keep its raw fields.
+        for s in &mut stores {
+            s.truncate(committed);
+        }
+        arena.truncate(arena_len);
+        rejected += 1;
+        let record: Vec<String> = fields
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let b = scan::field_bytes(buf, f, &mut scratch_bytes);
+                let t = ctx.dec.lossy(b);
+                if cols.personal.get(i).copied().unwrap_or(false) {
+                    crate::mask::mask(&t)
+                } else if ctx.opts.keep_raw {
+                    t
+                } else {
+                    crate::mask::mask_phones(&t).into_owned()
+                }
+            })
+            .collect();
+        for (column, problem) in problems.drain(..) {
+            issues.push(RowIssue {
+                file: ctx.file.to_string(),
+                line: rec.line,
+                column,
+                problem,
+                record: record.clone(),
+            });
+        }
+    }
+    let height = lines.len();
+    let mut typed: BTreeMap<&'static str, Column> = BTreeMap::new();
+    for ((_, c), s) in cols.mapped.iter().zip(stores) {
+        typed.insert(c.name, s.finish(c, buf, &arena));
+    }
+    let mut columns: Vec<Column> = ctx
+        .spec
+        .columns
+        .iter()
+        .map(|c| typed.remove(c.name).unwrap_or_else(|| null_column(c, height)))
+        .collect();
+    columns.extend(provenance(ctx.opts.file_id, lines));
+    let frame = DataFrame::new(height, columns).expect("columns of equal length");
+    Part {
+        frame,
+        rows,
+        rejected,
+        issues,
+        consumed: scanner.pos(),
+        end_line: scanner.line(),
+        incomplete,
+    }
 }
 
 /// Lower-case hex of a digest.

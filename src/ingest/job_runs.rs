@@ -32,5 +32,7 @@ pub static SPEC: SourceSpec = SourceSpec {
     title_ja: "ジョブ実行履歴",
     columns: COLUMNS,
     time_column: "started_at",
+    events: &["scheduled_at", "started_at", "ended_at"],
+    snapshot: false,
     personal: &[],
 };

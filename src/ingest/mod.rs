@@ -21,9 +21,11 @@ pub mod formats;
 pub mod job_runs;
 pub mod profile;
 pub mod records;
+pub mod scan;
 pub mod schema;
 pub mod ticket_status_history;
 pub mod tickets;
+pub mod typing;
 
 use crate::config::Config;
 pub use csv_reader::{FileData, FileError, FileReport, RowIssue};
@@ -78,32 +80,62 @@ pub static SOURCES: &[Source] = &[
 
 /// The canonical table of one source.
 pub struct SourceData {
-    /// Typed rows of every file, post-processed.
+    /// Typed rows of every file, post-processed, with the provenance
+    /// columns `_file` (index into [`Dataset::inputs`]) and `_line`.
     pub frame: DataFrame,
     /// Canonical columns present in at least one file's header.
     pub present: BTreeSet<&'static str>,
-    /// `[min, max]` of the source's time column over accepted rows (naive JST ms).
+    /// `[min, max]` of every timestamp the rows record ([`SourceSpec::events`])
+    /// and of the periods the files say they cover (naive JST ms).
     pub coverage: Option<(i64, i64)>,
+    /// The part of the coverage the files declared (`covers = "name"`),
+    /// kept by the history store.
+    pub declared: Option<(i64, i64)>,
 }
 
 impl SourceData {
-    /// Wrap a canonical frame, measuring its coverage on `time_column`
-    /// (min/max on the physical i64 column: no copy of a large column).
+    /// Wrap a canonical frame, measuring its coverage on the source's event
+    /// columns (min/max on the physical i64 columns: no copy of a large
+    /// column), widened by `declared` spans (`[start, end)` of the periods
+    /// the files say they cover; for a snapshot source, from its earliest
+    /// record up to the end of that period).
     pub fn new(
         frame: DataFrame,
         present: BTreeSet<&'static str>,
-        time_column: &str,
+        spec: &SourceSpec,
+        declared: &[(i64, i64)],
     ) -> PolarsResult<SourceData> {
-        let t = frame
-            .column(time_column)?
-            .as_materialized_series()
-            .to_physical_repr();
-        let t = t.i64()?;
-        let coverage = t.min().zip(t.max());
+        let mut span: Option<(i64, i64)> = None;
+        let widen = |span: &mut Option<(i64, i64)>, lo: i64, hi: i64| {
+            *span = Some(match *span {
+                None => (lo, hi),
+                Some((a, b)) => (a.min(lo), b.max(hi)),
+            });
+        };
+        for c in spec.events {
+            let Ok(col) = frame.column(c) else { continue };
+            let t = col.as_materialized_series().to_physical_repr();
+            let t = t.i64()?;
+            if let (Some(lo), Some(hi)) = (t.min(), t.max()) {
+                widen(&mut span, lo, hi);
+            }
+        }
+        let data = span;
+        let mut decl = None;
+        for &(lo, hi) in declared {
+            let lo = if spec.snapshot {
+                data.map_or(lo, |d| d.0.min(lo))
+            } else {
+                lo
+            };
+            widen(&mut span, lo, hi - 1);
+            widen(&mut decl, lo, hi);
+        }
         Ok(SourceData {
             frame,
             present,
-            coverage,
+            coverage: span,
+            declared: decl,
         })
     }
 
@@ -125,6 +157,9 @@ impl SourceData {
 pub struct Dataset {
     /// Sources that had at least one readable file.
     pub sources: BTreeMap<&'static str, SourceData>,
+    /// Every input file by its index (the `_file` column of the frames), as
+    /// displayed.
+    pub inputs: Vec<String>,
     /// Per-file manifest entries, in reading order.
     pub files: Vec<FileReport>,
     /// Row-level problems (rows set aside).
@@ -141,6 +176,11 @@ impl Dataset {
     /// Rows set aside.
     pub fn rejected_rows(&self) -> usize {
         self.files.iter().map(|f| f.rejected).sum()
+    }
+    /// The file a row's `_file` index names.
+    pub fn input(&self, id: Option<u32>) -> &str {
+        id.and_then(|i| self.inputs.get(i as usize))
+            .map_or("", String::as_str)
     }
 }
 
@@ -183,6 +223,11 @@ pub struct Planned {
     pub set: Option<usize>,
     /// Adapter options.
     pub options: formats::Options,
+    /// The file says what it covers (`covers = "name"`).
+    pub covers_by_name: bool,
+    /// Rows with fewer fields than the header are accepted when the
+    /// missing ones are optional.
+    pub allow_short_rows: bool,
 }
 
 /// Check one `[[sources.<source>.files]]` entry against the formats and
@@ -233,6 +278,13 @@ pub fn check_file_set(
     if let Some(z) = &f.timezone {
         if z.parse::<chrono_tz::Tz>().is_err() {
             e.push(format!("unknown time zone {z:?}"));
+        }
+    }
+    if let Some(c) = &f.covers {
+        if c != "name" {
+            e.push(format!(
+                "covers = {c:?}: the only rule is \"name\" (the date or month in the file name)"
+            ));
         }
     }
     e
@@ -294,10 +346,7 @@ pub fn detect(
         file: display.into(),
         reason: e.to_string(),
     })?;
-    let text = match encoding::decode(&head, forced) {
-        Ok((t, _)) => String::from_utf8_lossy(&t).into_owned(),
-        Err(_) => String::from_utf8_lossy(&head).into_owned(),
-    };
+    let text = encoding::decode_lossy(&head, forced);
     let name = source.spec.name;
     let adapters: Vec<&'static formats::Format> = formats::FORMATS
         .iter()
@@ -308,19 +357,7 @@ pub fn detect(
     }
     // The header, parsed once: the canonical reader takes the file when it
     // names every required column.
-    let header: Vec<String> = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.lines().next().unwrap_or("").as_bytes())
-        .records()
-        .next()
-        .and_then(Result::ok)
-        .map(|r| {
-            r.iter()
-                .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
-                .collect()
-        })
-        .unwrap_or_default();
+    let header: Vec<String> = first_record(&text);
     let named: Vec<&str> = header
         .iter()
         .filter_map(|h| source.spec.resolve_header(h))
@@ -377,6 +414,31 @@ pub fn detect(
         why.push(format!("not {}", f.name));
     }
     Err(FileError::Malformed { file: display.into(), reason: format!("not a {name} file hokoku can read ({}); set its format or profile in [sources.{name}] files", why.join("; ")) })
+}
+
+/// The fields of the first non-blank record of `text` (header detection).
+fn first_record(text: &str) -> Vec<String> {
+    let b = text.as_bytes();
+    let mut sc = scan::Scanner::new(b, 1, b',', true, 0..=usize::MAX);
+    let mut fields = Vec::new();
+    let mut scratch = Vec::new();
+    loop {
+        match sc.next(&mut fields) {
+            scan::Step::Record(r) if r.flaw.is_none() && scan::is_blank(b, &fields) => {}
+            scan::Step::Record(_) => {
+                return fields
+                    .iter()
+                    .map(|f| {
+                        String::from_utf8_lossy(scan::field_bytes(b, f, &mut scratch))
+                            .trim()
+                            .trim_start_matches('\u{feff}')
+                            .to_string()
+                    })
+                    .collect()
+            }
+            _ => return Vec::new(),
+        }
+    }
 }
 
 /// Find every input file and decide what reads it. Files named by a file
@@ -443,6 +505,8 @@ pub fn plan(inputs: &Path, cfg: &Config) -> (Vec<Planned>, Vec<FileError>) {
                         matched_by: label.clone(),
                         set: Some(i),
                         options: options.clone(),
+                        covers_by_name: set.covers.as_deref() == Some("name"),
+                        allow_short_rows: set.allow_short_rows.unwrap_or(opts.allow_short_rows),
                     }),
                     Err(e) => errors.push(e),
                 }
@@ -452,6 +516,11 @@ pub fn plan(inputs: &Path, cfg: &Config) -> (Vec<Planned>, Vec<FileError>) {
     for src in SOURCES {
         let name = src.spec.name;
         let forced = cfg.site.sources.get(name).and_then(|s| s.encoding);
+        let short = cfg
+            .site
+            .sources
+            .get(name)
+            .is_some_and(|s| s.allow_short_rows);
         for path in discover(inputs, name) {
             if taken.contains_key(&path) {
                 continue;
@@ -470,6 +539,8 @@ pub fn plan(inputs: &Path, cfg: &Config) -> (Vec<Planned>, Vec<FileError>) {
                         encoding: forced,
                         ..Default::default()
                     },
+                    covers_by_name: false,
+                    allow_short_rows: short,
                 }),
                 Err(e) => errors.push(e),
             }
@@ -498,19 +569,32 @@ pub fn load(inputs: &Path, cfg: &Config) -> Dataset {
     let (planned, errors) = plan(inputs, cfg);
     let mut ds = Dataset {
         errors,
+        inputs: planned.iter().map(|p| p.display.clone()).collect(),
         ..Default::default()
     };
+    let keep_raw = cfg.site.privacy.keep_raw_rejected;
     for src in SOURCES {
         let name = src.spec.name;
-        let mine: Vec<&Planned> = planned.iter().filter(|p| p.source == name).collect();
+        let mine: Vec<(u32, &Planned)> = planned
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.source == name)
+            .map(|(i, p)| (i as u32, p))
+            .collect();
         let mut read: Vec<(PathBuf, FileData)> = Vec::new();
         // Adapter files are read together per (format, file set): a call
         // can start in one rotated log and end in the next.
-        let mut groups: BTreeMap<(String, Option<usize>), Vec<&Planned>> = BTreeMap::new();
-        for p in &mine {
+        let mut groups: BTreeMap<(String, Option<usize>), Vec<(u32, &Planned)>> = BTreeMap::new();
+        for &(id, p) in &mine {
             match &p.reader {
                 Reader::Canonical => {
-                    match csv_reader::read_file(src.spec, &p.path, &p.display, p.options.encoding) {
+                    let opts = csv_reader::ReadOptions {
+                        encoding: p.options.encoding,
+                        allow_short_rows: p.allow_short_rows,
+                        keep_raw,
+                        file_id: id,
+                    };
+                    match csv_reader::read_file(src.spec, &p.path, &p.display, opts) {
                         Ok(mut fd) => {
                             fd.report.matched_by = p.matched_by.clone();
                             read.push((p.path.clone(), fd));
@@ -527,10 +611,10 @@ pub fn load(inputs: &Path, cfg: &Config) -> Dataset {
                         continue;
                     };
                     match std::fs::read(&p.path) {
-                        Ok(raw) => match prof.read(&raw, &p.display, p.options.encoding) {
+                        Ok(raw) => match prof.read(&raw, &p.display, p.options.encoding, p.allow_short_rows) {
                             Ok(ext) => {
                                 let mut fd =
-                                    records::type_extracted(src.spec, ext, &p.display, &raw);
+                                    records::type_extracted(src.spec, ext, &p.display, &raw, id);
                                 fd.report.matched_by = p.matched_by.clone();
                                 read.push((p.path.clone(), fd));
                             }
@@ -545,21 +629,21 @@ pub fn load(inputs: &Path, cfg: &Config) -> Dataset {
                 Reader::Adapter(f) => groups
                     .entry((f.name.to_string(), p.set))
                     .or_default()
-                    .push(p),
+                    .push((id, p)),
             }
         }
         for ((fname, _), files) in groups {
             let f = formats::find(&fname).expect("registered");
             let mut inputs_: Vec<formats::Input> = Vec::new();
-            let mut kept: Vec<&Planned> = Vec::new();
-            for p in files {
+            let mut kept: Vec<(u32, &Planned)> = Vec::new();
+            for (id, p) in files {
                 match std::fs::read(&p.path) {
                     Ok(raw) => {
                         inputs_.push(formats::Input {
                             display: p.display.clone(),
                             raw,
                         });
-                        kept.push(p);
+                        kept.push((id, p));
                     }
                     Err(e) => ds.errors.push(FileError::Io {
                         file: p.display.clone(),
@@ -568,11 +652,12 @@ pub fn load(inputs: &Path, cfg: &Config) -> Dataset {
                 }
             }
             let Some(first) = kept.first() else { continue };
-            let results = (f.read)(&inputs_, &first.options);
-            for ((p, inp), res) in kept.iter().zip(&inputs_).zip(results) {
+            let results = (f.read)(&inputs_, &first.1.options);
+            for (((id, p), inp), res) in kept.iter().zip(&inputs_).zip(results) {
                 match res {
                     Ok(ext) => {
-                        let mut fd = records::type_extracted(src.spec, ext, &p.display, &inp.raw);
+                        let mut fd =
+                            records::type_extracted(src.spec, ext, &p.display, &inp.raw, *id);
                         fd.report.matched_by = p.matched_by.clone();
                         read.push((p.path.clone(), fd));
                     }
@@ -583,9 +668,33 @@ pub fn load(inputs: &Path, cfg: &Config) -> Dataset {
         read.sort_by(|a, b| a.0.cmp(&b.0));
         let mut frames: Vec<DataFrame> = Vec::new();
         let mut present = BTreeSet::new();
-        for (_, fd) in read {
+        let mut declared: Vec<(i64, i64)> = Vec::new();
+        for (path, mut fd) in read {
             if !fd.report.unknown_columns.is_empty() {
                 tracing::info!(file = %fd.report.file, columns = ?fd.report.unknown_columns, "unknown columns ignored");
+            }
+            let by_name = mine
+                .iter()
+                .any(|(_, p)| p.path == path && p.covers_by_name);
+            if by_name {
+                let stem = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                match crate::time::period_in_name(&stem) {
+                    Some(per) => {
+                        declared.push((per.start_ms(), per.end_ms()));
+                        fd.report.covers = Some(if per.days() == 1 {
+                            per.first.format("%Y-%m-%d").to_string()
+                        } else {
+                            per.month_label()
+                        });
+                    }
+                    None => {
+                        ds.errors.push(FileError::Malformed {
+                            file: fd.report.file.clone(),
+                            reason: "covers = \"name\" but the file name has no date (YYYY-MM-DD, YYYYMMDD, YYYY-MM or YYYYMM)".into(),
+                        });
+                        continue;
+                    }
+                }
             }
             tracing::debug!(file = %fd.report.file, format = %fd.report.format, rows = fd.report.rows, rejected = fd.report.rejected, skipped = fd.report.skipped, encoding = fd.report.encoding, "read");
             present.extend(fd.present);
@@ -605,7 +714,7 @@ pub fn load(inputs: &Path, cfg: &Config) -> Dataset {
             if let Some(fin) = src.finish {
                 df = fin(df)?;
             }
-            SourceData::new(df, present, src.spec.time_column)
+            SourceData::new(df, present, src.spec, &declared)
         })();
         match built {
             Ok(sd) => {

@@ -7,9 +7,11 @@
 //! before the header and rows to skip. Redmine, ServiceNow and a JP1/AJS3
 //! job-history export ship as profiles.
 
-use super::csv_reader::{FileError, RowIssue};
-use super::encoding::{decode, Encoding};
+use super::csv_reader::FileError;
+use super::encoding::{decode_line, decode_lossy, Encoding};
 use super::records::{jst_text, Extracted, Record};
+use super::scan;
+use crate::problem::{quote, Problem};
 use super::schema::{parse_bool, parse_enum, parse_priority, ColType, SourceSpec};
 use chrono::{NaiveDate, NaiveDateTime};
 use chrono_tz::Tz;
@@ -181,9 +183,9 @@ fn check_value(spec: &SourceSpec, column: &str, v: &str) -> Result<(), String> {
         return Ok(());
     };
     match &c.ty {
-        ColType::Enum(values) => parse_enum(values, v).map(|_| ()),
-        ColType::Priority => parse_priority(v).map(|_| ()),
-        ColType::Bool => parse_bool(v).map(|_| ()),
+        ColType::Enum(values) => parse_enum(values, v).map(|_| ()).map_err(|p| p.english()),
+        ColType::Priority => parse_priority(v).map(|_| ()).map_err(|p| p.english()),
+        ColType::Bool => parse_bool(v).map(|_| ()).map_err(|p| p.english()),
         _ => Ok(()),
     }
 }
@@ -381,18 +383,6 @@ pub fn compile(name: &str, path: &Path, text: &str) -> Result<Profile, Vec<Strin
     })
 }
 
-/// Byte offset after the first `n` lines.
-fn after_lines(text: &str, n: usize) -> usize {
-    let mut off = 0;
-    for _ in 0..n {
-        match text[off..].find('\n') {
-            Some(i) => off += i + 1,
-            None => return text.len(),
-        }
-    }
-    off
-}
-
 fn header_pos(header: &[String], names: &[String]) -> Option<usize> {
     names
         .iter()
@@ -402,27 +392,41 @@ fn header_pos(header: &[String], names: &[String]) -> Option<usize> {
 impl Profile {
     /// The export's header (after the skipped lines), from decoded text.
     fn header(&self, text: &str) -> Option<Vec<String>> {
-        let body = &text[after_lines(text, self.skip_lines)..];
-        let mut r = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .delimiter(self.delimiter)
-            .from_reader(body.as_bytes());
-        r.records().next()?.ok().map(|rec| {
-            rec.iter()
-                .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
-                .collect()
-        })
+        let b = text.as_bytes();
+        let mut start = 0;
+        for _ in 0..self.skip_lines {
+            start = memchr::memchr(b'\n', &b[start..]).map_or(b.len(), |i| start + i + 1);
+        }
+        let body = &b[start..];
+        let mut sc = scan::Scanner::new(body, 1, self.delimiter, true, 0..=usize::MAX);
+        let mut fields = Vec::new();
+        let mut scratch = Vec::new();
+        loop {
+            match sc.next(&mut fields) {
+                scan::Step::Record(r) if r.flaw.is_none() && scan::is_blank(body, &fields) => {}
+                scan::Step::Record(_) => {
+                    return Some(
+                        fields
+                            .iter()
+                            .map(|f| {
+                                String::from_utf8_lossy(scan::field_bytes(body, f, &mut scratch))
+                                    .trim()
+                                    .trim_start_matches('\u{feff}')
+                                    .to_string()
+                            })
+                            .collect(),
+                    )
+                }
+                _ => return None,
+            }
+        }
     }
 
     /// Whether the file (its first bytes) is this profile's export: every
     /// `detect` header and a header for every required column are present.
     /// `Err` says what is missing.
     pub fn matches(&self, head: &[u8]) -> Result<(), String> {
-        let text = match decode(head, self.encoding) {
-            Ok((t, _)) => String::from_utf8_lossy(&t).into_owned(),
-            Err(_) => String::from_utf8_lossy(head).into_owned(),
-        };
+        let text = decode_lossy(head, self.encoding);
         let header = self.header(&text).ok_or("no header")?;
         if let Some(d) = self
             .detect
@@ -444,57 +448,79 @@ impl Profile {
         Ok(())
     }
 
-    /// Read one export.
-    /// `forced`: the file set's or source's encoding, which wins over the
-    /// profile's.
+    /// Read one export. `forced`: the file set's or source's encoding,
+    /// which wins over the profile's. Records, lines and encodings follow
+    /// the same rules as the canonical reader ([`super::scan`],
+    /// [`super::encoding`]): a broken record or a line in another encoding
+    /// is set aside at its own line, and the rest is read.
     pub fn read(
         &self,
         raw: &[u8],
         file: &str,
         forced: Option<Encoding>,
+        allow_short_rows: bool,
     ) -> Result<Extracted, FileError> {
-        let (bytes, enc) = decode(raw, forced.or(self.encoding)).map_err(|(line, reason)| {
-            FileError::Encoding {
-                file: file.into(),
-                line,
-                reason,
+        let (enc, bom) = super::encoding::detect(raw, forced.or(self.encoding));
+        let normalised;
+        let mut bytes = &raw[bom..];
+        if scan::line_ends(bytes) == scan::LineEnds::Cr {
+            normalised = scan::normalise_cr(bytes);
+            bytes = &normalised;
+        }
+        // Lines before the header.
+        let mut start = 0;
+        for _ in 0..self.skip_lines {
+            match memchr::memchr(b'\n', &bytes[start..]) {
+                Some(i) => start += i + 1,
+                None => start = bytes.len(),
             }
-        })?;
-        let text = String::from_utf8_lossy(&bytes);
-        let start = after_lines(&text, self.skip_lines);
-        let lines_before = self.skip_lines as u64;
-        let body = &text[start..];
-        let mut r = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .delimiter(self.delimiter)
-            .from_reader(body.as_bytes());
-        let mut rec = csv::StringRecord::new();
-        let mut lines = super::records::LineCounter::new(body.as_bytes());
-        let header: Vec<String> = match r.read_record(&mut rec) {
-            Ok(true) => rec
-                .iter()
-                .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
-                .collect(),
-            Ok(false) => return Err(FileError::Empty { file: file.into() }),
-            Err(e) => {
-                return Err(FileError::Malformed {
-                    file: file.into(),
-                    reason: e.to_string(),
-                })
+        }
+        let body = &bytes[start..];
+        let first_line = self.skip_lines as u64 + 1;
+        let mut sc = scan::Scanner::new(body, first_line, self.delimiter, true, 0..=usize::MAX);
+        let mut fields = Vec::new();
+        let mut scratch = Vec::new();
+        let text_of = |b: &[u8]| decode_line(b, enc).map(|t| t.into_owned());
+        // The header: the first record that is not blank.
+        let header: Vec<String> = loop {
+            match sc.next(&mut fields) {
+                scan::Step::Record(r) if r.flaw.is_none() && scan::is_blank(body, &fields) => continue,
+                scan::Step::Record(r) => {
+                    if let Some(_f) = r.flaw {
+                        return Err(FileError::Malformed {
+                            file: file.into(),
+                            reason: format!("line {}: the header row has a quote in the wrong place", r.line),
+                        });
+                    }
+                    let mut h = Vec::with_capacity(fields.len());
+                    for f in &fields {
+                        let t = text_of(scan::field_bytes(body, f, &mut scratch)).map_err(|p| {
+                            FileError::Encoding {
+                                file: file.into(),
+                                line: r.line,
+                                reason: format!("the header row: {p}"),
+                            }
+                        })?;
+                        h.push(t.trim().trim_start_matches('\u{feff}').to_string());
+                    }
+                    break h;
+                }
+                _ => return Err(FileError::Empty { file: file.into() }),
             }
         };
+        let m = header.len();
+        sc.set_accept(m..=m);
         // Personal data (a caller's number) is masked in the raw record of a
         // set-aside row, whichever alias or fallback header holds it.
         let personal_cols: Vec<usize> = header
             .iter()
             .enumerate()
             .filter(|(_, h)| {
-                self.columns.iter().any(|m| {
-                    self.source.personal.contains(&m.canonical)
-                        && m.from
+                self.columns.iter().any(|c| {
+                    self.source.personal.contains(&c.canonical)
+                        && c.from
                             .iter()
-                            .chain(&m.fallback)
+                            .chain(&c.fallback)
                             .any(|n| h.eq_ignore_ascii_case(n.trim()))
                 })
             })
@@ -505,34 +531,41 @@ impl Profile {
         let fallbacks: Vec<Option<usize>> = self
             .columns
             .iter()
-            .map(|m| header_pos(&header, &m.fallback))
+            .map(|c| header_pos(&header, &c.fallback))
             .collect();
         let mut labels = Vec::new();
-        for m in &self.columns {
-            let pos = if m.value.is_some() {
+        for c in &self.columns {
+            let pos = if c.value.is_some() {
                 None
             } else {
-                header_pos(&header, &m.from)
+                header_pos(&header, &c.from)
             };
-            let required = self.source.column(m.canonical).is_some_and(|c| c.required);
-            if required && m.value.is_none() && pos.is_none() {
+            let required = self.source.column(c.canonical).is_some_and(|c| c.required);
+            if required && c.value.is_none() && pos.is_none() {
                 return Err(FileError::MissingColumn {
                     file: file.into(),
                     column: format!(
                         "{} (profile {}: {})",
-                        m.from.join(" / "),
+                        c.from.join(" / "),
                         self.name,
-                        m.canonical
+                        c.canonical
                     ),
                 });
             }
             labels.push(pos.map_or_else(
-                || format!("{} (profile constant)", m.canonical),
+                || format!("{} (profile constant)", c.canonical),
                 |p| header[p].clone(),
             ));
             sources.push(pos);
         }
         let used: Vec<usize> = sources.iter().flatten().copied().collect();
+        let required_at: Vec<usize> = self
+            .columns
+            .iter()
+            .zip(&sources)
+            .filter(|(c, _)| self.source.column(c.canonical).is_some_and(|s| s.required))
+            .filter_map(|(_, p)| *p)
+            .collect();
         let skip_cols: Vec<(Option<usize>, &SkipRule)> = self
             .skip_rows
             .iter()
@@ -541,81 +574,122 @@ impl Profile {
         let mut ext = Extracted::new(
             format!("profile:{}", self.name),
             enc.name(),
-            &self.columns.iter().map(|m| m.canonical).collect::<Vec<_>>(),
+            &self.columns.iter().map(|c| c.canonical).collect::<Vec<_>>(),
         );
         ext.labels = labels;
         ext.unknown_columns = header
             .iter()
             .enumerate()
             .filter(|(i, h)| !used.contains(i) && !h.is_empty())
-            .map(|(_, h)| h.clone())
+            .map(|(_, h)| crate::mask::mask_phones(h).into_owned())
             .collect();
+        let label = |i: usize| {
+            header
+                .get(i)
+                .filter(|h| !h.is_empty())
+                .cloned()
+                .unwrap_or_else(|| format!("#{}", i + 1))
+        };
         loop {
-            match r.read_record(&mut rec) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => {
-                    return Err(FileError::Malformed {
-                        file: file.into(),
-                        reason: format!("{e} (profile {})", self.name),
-                    })
-                }
-            }
-            if rec.iter().all(|f| f.trim().is_empty()) {
+            let r = match sc.next(&mut fields) {
+                scan::Step::Record(r) => r,
+                _ => break,
+            };
+            if r.flaw.is_none() && scan::is_blank(body, &fields) {
                 continue;
             }
-            let line = lines_before + rec.position().map_or(0, |p| lines.line_at(p.byte()));
+            let line = r.line;
+            // Every field as text; a field not in the file's encoding sets
+            // the record aside.
+            let mut rec: Vec<String> = Vec::with_capacity(fields.len());
+            let mut bad: Option<(String, Problem)> = None;
+            for (i, f) in fields.iter().enumerate() {
+                let b = scan::field_bytes(body, f, &mut scratch);
+                match text_of(b) {
+                    Ok(t) => rec.push(t),
+                    Err(p) => {
+                        bad.get_or_insert((label(i), p));
+                        rec.push(super::encoding::lossy(b, enc));
+                    }
+                }
+            }
             let raw: Vec<String> = rec
                 .iter()
                 .enumerate()
                 .map(|(i, f)| {
-                    let personal = personal_cols.contains(&i);
-                    if personal {
+                    if personal_cols.contains(&i) {
                         crate::mask::mask(f)
                     } else {
-                        f.to_string()
+                        f.clone()
                     }
                 })
                 .collect();
+            let n = rec.len();
+            if let Some(fl) = r.flaw {
+                let at = rec.iter().position(|x| x.contains('"')).unwrap_or(0);
+                let p = match fl {
+                    scan::Flaw::StrayQuote => Problem::plain("stray_quote"),
+                    scan::Flaw::Unterminated => Problem::plain("unterminated_quote"),
+                    scan::Flaw::FieldsAcrossLines(k) if k > m => {
+                        Problem::new("too_many_fields", [k.to_string(), m.to_string()])
+                    }
+                    scan::Flaw::FieldsAcrossLines(k) => {
+                        Problem::new("too_few_fields", [k.to_string(), m.to_string()])
+                    }
+                };
+                bad = Some((label(at), p));
+            } else if n > m && rec[m..].iter().any(|f| !f.trim().is_empty()) {
+                let at = (m..n).find(|&i| !rec[i].trim().is_empty()).unwrap_or(m);
+                bad.get_or_insert((
+                    label(at),
+                    Problem::new("too_many_fields", [n.to_string(), m.to_string()]),
+                ));
+            } else if n < m && (!allow_short_rows || required_at.iter().any(|&p| p >= n)) {
+                bad.get_or_insert((
+                    label(n),
+                    Problem::new("too_few_fields", [n.to_string(), m.to_string()]),
+                ));
+            }
+            if let Some((column, problem)) = bad {
+                ext.bad_line(file, line, &column, problem, raw);
+                continue;
+            }
             if skip_cols.iter().any(|(p, s)| {
                 p.is_some_and(|p| {
                     s.equals
                         .iter()
-                        .any(|v| v.trim() == rec.get(p).unwrap_or("").trim())
+                        .any(|v| v.trim() == rec.get(p).map_or("", |x| x.as_str()).trim())
                 })
             }) {
                 ext.skipped += 1;
                 continue;
             }
             let mut cells = Vec::with_capacity(self.columns.len());
-            let mut bad: Option<RowIssue> = None;
-            for (k, (m, pos)) in self.columns.iter().zip(&sources).enumerate() {
+            let mut bad: Option<(usize, Problem)> = None;
+            for (k, (c, pos)) in self.columns.iter().zip(&sources).enumerate() {
                 let cell = |p: Option<usize>| {
                     p.and_then(|p| rec.get(p))
-                        .map(str::trim)
+                        .map(|s| s.trim())
                         .filter(|s| !s.is_empty())
                         .map(str::to_string)
                 };
-                let text = match &m.value {
+                let text = match &c.value {
                     Some(v) => Some(v.clone()),
                     None => cell(*pos).or_else(|| cell(fallbacks[k])),
                 };
-                match text.map(|t| self.convert(m, t)).transpose() {
+                match text.map(|t| self.convert(c, t)).transpose() {
                     Ok(v) => cells.push(v),
-                    Err(reason) => {
-                        bad.get_or_insert(RowIssue {
-                            file: file.into(),
-                            line,
-                            column: ext.labels[k].clone(),
-                            reason,
-                            record: raw.clone(),
-                        });
+                    Err(problem) => {
+                        bad.get_or_insert((k, problem));
                         cells.push(None);
                     }
                 }
             }
             match bad {
-                Some(issue) => ext.issues.push(issue),
+                Some((k, problem)) => {
+                    let column = ext.labels[k].clone();
+                    ext.bad_line(file, line, &column, problem, raw);
+                }
                 None => ext.records.push(Record { line, cells, raw }),
             }
         }
@@ -623,7 +697,7 @@ impl Profile {
     }
 
     /// Map, convert units and normalise datetimes of one cell.
-    fn convert(&self, m: &ColumnMap, t: String) -> Result<String, String> {
+    fn convert(&self, m: &ColumnMap, t: String) -> Result<String, Problem> {
         let t = m
             .map
             .iter()
@@ -639,7 +713,7 @@ impl Profile {
                 .parse()
                 .ok()
                 .filter(|x: &f64| x.is_finite())
-                .ok_or_else(|| format!("not a number: {t:?}"))?;
+                .ok_or_else(|| Problem::value("not_number", &t))?;
             let y = x * f;
             return Ok(match col.ty {
                 ColType::Int => format!("{}", y.round() as i64),
@@ -652,7 +726,7 @@ impl Profile {
         Ok(t)
     }
 
-    fn datetime(&self, m: &ColumnMap, t: &str) -> Result<String, String> {
+    fn datetime(&self, m: &ColumnMap, t: &str) -> Result<String, Problem> {
         let s = t.trim();
         let local = if m.formats.is_empty() {
             if has_offset(s) {
@@ -679,7 +753,7 @@ impl Profile {
                     break;
                 }
             }
-            found.ok_or_else(|| format!("{s:?} does not match {}", m.formats.join(" or ")))?
+            found.ok_or_else(|| Problem::new("format_mismatch", [quote(s), m.formats.join(" / ")]))?
         };
         super::formats::local_to_jst_ms(local, self.timezone).map(jst_text)
     }

@@ -8,8 +8,10 @@
 //! checked exactly like one a person typed, and a bad cell is reported as
 //! `file:line:column: reason` with the column as the tool named it.
 
-use super::csv_reader::{assemble, type_column, FileData, FileReport, RowIssue};
+use super::csv_reader::{FileData, FileReport, RowIssue};
 use super::schema::SourceSpec;
+use super::typing::{null_column, parse_cell, provenance, Builder, Val};
+use crate::problem::Problem;
 use crate::time::ms_to_dt;
 use polars::prelude::*;
 use sha2::Digest;
@@ -74,16 +76,24 @@ impl Extracted {
         file: &str,
         line: u64,
         column: &str,
-        reason: impl Into<String>,
+        problem: Problem,
         raw: Vec<String>,
     ) {
         self.issues.push(RowIssue {
             file: file.into(),
             line,
             column: column.into(),
-            reason: reason.into(),
+            problem,
             record: raw,
         });
+    }
+
+    /// Record the lines that are not in the file's encoding
+    /// ([`crate::ingest::encoding::decode_lines`]), each set aside.
+    pub fn bad_encoding(&mut self, file: &str, bad: Vec<(u64, Problem, String)>) {
+        for (line, p, text) in bad {
+            self.bad_line(file, line, "", p, vec![text]);
+        }
     }
 }
 
@@ -96,39 +106,6 @@ pub fn jst_text(ms: i64) -> String {
         dt.format("%Y-%m-%dT%H:%M:%S").to_string()
     } else {
         format!("{}.{frac:03}", dt.format("%Y-%m-%dT%H:%M:%S"))
-    }
-}
-
-/// Physical line numbers of records by their byte offsets. The csv crate's
-/// own line numbers are off after CRLF line ends, so lines are counted from
-/// the byte offsets (skipping the line ends before a record); offsets must
-/// come in increasing order, so a whole file is counted once.
-pub struct LineCounter<'a> {
-    text: &'a [u8],
-    pos: usize,
-    line: u64,
-}
-
-impl<'a> LineCounter<'a> {
-    /// Count lines of `text`.
-    pub fn new(text: &'a [u8]) -> Self {
-        LineCounter {
-            text,
-            pos: 0,
-            line: 1,
-        }
-    }
-
-    /// The line (1-based) where the record starting at byte `pos` starts.
-    pub fn line_at(&mut self, pos: u64) -> u64 {
-        let t = self.text;
-        let mut b = (pos as usize).clamp(self.pos, t.len());
-        while b < t.len() && (t[b] == b'\n' || t[b] == b'\r') {
-            b += 1;
-        }
-        self.line += memchr::memchr_iter(b'\n', &t[self.pos..b]).count() as u64;
-        self.pos = b;
-        self.line
     }
 }
 
@@ -145,55 +122,81 @@ pub fn utc_ms_to_jst(ms: i64) -> i64 {
 }
 
 /// Type extracted records against `spec` into one file's canonical table
-/// (`raw`: the file's bytes, for the manifest's SHA-256 and size).
+/// (`raw`: the file's bytes, for the manifest's SHA-256 and size; `file_id`:
+/// the file's index in the dataset's inputs).
 pub fn type_extracted(
     spec: &'static SourceSpec,
     ext: Extracted,
     file: &str,
     raw: &[u8],
+    file_id: u32,
 ) -> FileData {
-    let height = ext.records.len();
-    let mut present = BTreeSet::new();
-    let mut typed: BTreeMap<&'static str, Column> = BTreeMap::new();
-    let mut failures: Vec<(usize, usize, String)> = Vec::new();
-    for (ci, name) in ext.columns.iter().enumerate() {
-        let Some(c) = spec.column(name) else { continue };
-        let ca: StringChunked = ext
-            .records
-            .iter()
-            .map(|r| r.cells.get(ci).and_then(|v| v.as_deref()))
-            .collect();
-        let (col, errs) = type_column(c, &ca);
-        present.insert(c.name);
-        typed.insert(c.name, col);
-        failures.extend(errs.into_iter().map(|(r, reason)| (r, ci, reason)));
-    }
-    let columns = assemble(spec, typed, height);
-    let mut frame = DataFrame::new(height, columns).expect("columns of equal length");
-    // Lines the adapter could not read, then cells that failed typing.
+    let cols: Vec<(usize, &'static super::schema::ColumnSpec)> = ext
+        .columns
+        .iter()
+        .enumerate()
+        .filter_map(|(ci, name)| spec.column(name).map(|c| (ci, c)))
+        .collect();
+    let mut builders: Vec<Builder> = cols
+        .iter()
+        .map(|(_, c)| Builder::new(c, ext.records.len()))
+        .collect();
+    let mut lines: Vec<u32> = Vec::with_capacity(ext.records.len());
+    // Records in line order (adapters may emit them in event order).
+    // Lines the adapter could not read, then records that failed typing.
     let mut issues = ext.issues;
     // Each adapter issue is one record set aside (several can share a line,
     // e.g. AWS JSON written on one line).
     let unreadable = issues.len();
-    failures.sort_by_key(|f| (f.0, f.1));
-    let bad_rows: BTreeSet<usize> = failures.iter().map(|f| f.0).collect();
-    for (row, ci, reason) in failures {
-        let r = &ext.records[row];
-        issues.push(RowIssue {
-            file: file.into(),
-            line: r.line,
-            column: ext.labels[ci].clone(),
-            reason,
-            record: r.raw.clone(),
-        });
+    let mut bad_rows = 0;
+    let mut vals: Vec<Val> = Vec::with_capacity(cols.len());
+    for r in &ext.records {
+        vals.clear();
+        let mut problems = Vec::new();
+        for (ci, c) in &cols {
+            match parse_cell(c, r.cells.get(*ci).and_then(|v| v.as_deref())) {
+                Ok(v) => vals.push(v),
+                Err(p) => {
+                    problems.push((*ci, p));
+                    vals.push(Val::Null);
+                }
+            }
+        }
+        if problems.is_empty() {
+            for (b, v) in builders.iter_mut().zip(&vals) {
+                b.push(v);
+            }
+            lines.push(r.line.min(u32::MAX as u64) as u32);
+            continue;
+        }
+        bad_rows += 1;
+        for (ci, problem) in problems {
+            issues.push(RowIssue {
+                file: file.into(),
+                line: r.line,
+                column: ext.labels[ci].clone(),
+                problem,
+                record: r.raw.clone(),
+            });
+        }
     }
-    if !bad_rows.is_empty() {
-        let mask: BooleanChunked = (0..height).map(|r| !bad_rows.contains(&r)).collect();
-        frame = frame.filter(&mask).expect("mask of frame height");
+    let height = lines.len();
+    let mut typed: BTreeMap<&'static str, Column> = BTreeMap::new();
+    let mut present = BTreeSet::new();
+    for ((_, c), b) in cols.iter().zip(builders) {
+        present.insert(c.name);
+        typed.insert(c.name, b.finish(c));
     }
+    let mut columns: Vec<Column> = spec
+        .columns
+        .iter()
+        .map(|c| typed.remove(c.name).unwrap_or_else(|| null_column(c, height)))
+        .collect();
+    columns.extend(provenance(file_id, lines));
+    let frame = DataFrame::new(height, columns).expect("columns of equal length");
     issues.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-    let rejected = bad_rows.len() + unreadable;
-    let rows = height + unreadable;
+    let rejected = bad_rows + unreadable;
+    let rows = ext.records.len() + unreadable;
     FileData {
         report: FileReport {
             file: file.into(),
@@ -207,6 +210,7 @@ pub fn type_extracted(
             rejected,
             skipped: ext.skipped,
             unknown_columns: ext.unknown_columns,
+            covers: None,
         },
         frame,
         present,

@@ -5,6 +5,8 @@
 //! generic reader ([`super::csv_reader`]) uses it to map headers, parse and
 //! type every cell and reject bad rows.
 
+use crate::problem::{quote, Problem};
+
 /// One allowed value of an enumerated column, with its accepted spellings.
 #[derive(Debug)]
 pub struct EnumValue {
@@ -55,8 +57,16 @@ pub struct SourceSpec {
     pub title_ja: &'static str,
     /// Canonical columns.
     pub columns: &'static [ColumnSpec],
-    /// The column whose range defines what period the data covers.
+    /// The column that dates a row (the store's month partitions).
     pub time_column: &'static str,
+    /// Every timestamp a row records: the source covers a period when any
+    /// of them falls in it or their span reaches across it (kpis.md). A
+    /// plan (a change's `scheduled_at`) or a limit (a job's `deadline`) is
+    /// not a record of something that happened, and is not listed.
+    pub events: &'static [&'static str],
+    /// Each export is the state of everything as of its time (tickets), not
+    /// a log of events: an export dated D covers every period up to D.
+    pub snapshot: bool,
     /// Columns holding personal data: masked wherever written out.
     pub personal: &'static [&'static str],
 }
@@ -97,8 +107,26 @@ pub const fn ev(code: &'static str, aliases: &'static [&'static str]) -> EnumVal
     EnumValue { code, aliases }
 }
 
+/// Full-width ASCII (`０-９`, `Ａ-ｚ`, `－`, `：`, `／` …) and the
+/// ideographic space folded to ASCII, for every cell that is not free text:
+/// `２０２６/１０/１ ９:１５` is a datetime, `１２` a number, `ＦＡＸ` a channel.
+pub fn ascii_fold(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.is_ascii() {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(
+        s.chars()
+            .map(|c| match c {
+                '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+                '\u{3000}' => ' ',
+                _ => c,
+            })
+            .collect(),
+    )
+}
+
 /// Parse an enum cell.
-pub fn parse_enum(values: &'static [EnumValue], s: &str) -> Result<&'static str, String> {
+pub fn parse_enum(values: &'static [EnumValue], s: &str) -> Result<&'static str, Problem> {
     let t = s.trim();
     values
         .iter()
@@ -108,40 +136,34 @@ pub fn parse_enum(values: &'static [EnumValue], s: &str) -> Result<&'static str,
         .map(|v| v.code)
         .ok_or_else(|| {
             let allowed: Vec<&str> = values.iter().map(|v| v.code).collect();
-            format!("unknown value {t:?} (allowed: {})", allowed.join(", "))
+            Problem::new("unknown_value", [quote(t), allowed.join(", ")])
         })
 }
 
 /// Parse a boolean cell.
-pub fn parse_bool(s: &str) -> Result<bool, String> {
+pub fn parse_bool(s: &str) -> Result<bool, Problem> {
     match s.trim().to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "y" | "有" | "あり" | "○" | "〇" | "はい" => Ok(true),
         "false" | "0" | "no" | "n" | "無" | "なし" | "×" | "いいえ" => Ok(false),
-        other => Err(format!(
-            "not a boolean: {other:?} (true/false, 1/0, 有/無, ○/×)"
-        )),
+        other => Err(Problem::value("not_boolean", other)),
     }
 }
 
 /// Parse a priority cell into 1–4.
-pub fn parse_priority(s: &str) -> Result<i64, String> {
+pub fn parse_priority(s: &str) -> Result<i64, Problem> {
     let t = s.trim();
     let p = match t {
         "1" | "P1" | "p1" | "緊急" => 1,
         "2" | "P2" | "p2" | "高" => 2,
         "3" | "P3" | "p3" | "中" => 3,
         "4" | "P4" | "p4" | "低" => 4,
-        _ => {
-            return Err(format!(
-                "unknown priority {t:?} (1–4, P1–P4, 緊急/高/中/低)"
-            ))
-        }
+        _ => return Err(Problem::value("unknown_priority", t)),
     };
     Ok(p)
 }
 
 /// Parse an integer cell (a trailing `.0` as Excel writes it is accepted).
-pub fn parse_int(s: &str) -> Result<i64, String> {
+pub fn parse_int(s: &str) -> Result<i64, Problem> {
     let t = s.trim();
     if let Ok(v) = t.parse::<i64>() {
         return Ok(v);
@@ -149,15 +171,15 @@ pub fn parse_int(s: &str) -> Result<i64, String> {
     let stripped = t.strip_suffix(".0").unwrap_or("");
     stripped
         .parse::<i64>()
-        .map_err(|_| format!("not a whole number: {t:?}"))
+        .map_err(|_| Problem::value("not_integer", t))
 }
 
 /// Parse a decimal cell.
-pub fn parse_float(s: &str) -> Result<f64, String> {
+pub fn parse_float(s: &str) -> Result<f64, Problem> {
     let t = s.trim();
     match t.parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(v),
-        _ => Err(format!("not a number: {t:?}")),
+        _ => Err(Problem::value("not_number", t)),
     }
 }
 
@@ -178,5 +200,7 @@ mod tests {
         assert!(parse_int("12.5").is_err());
         assert_eq!(parse_float(" 81.5 "), Ok(81.5));
         assert!(parse_float("NaN").is_err());
+        assert_eq!(ascii_fold("２０２６/１０/１　９：１５"), "2026/10/1 9:15");
+        assert_eq!(parse_int(&ascii_fold("１２")), Ok(12));
     }
 }

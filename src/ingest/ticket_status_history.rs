@@ -18,5 +18,7 @@ pub static SPEC: SourceSpec = SourceSpec {
     title_ja: "チケット状態履歴",
     columns: COLUMNS,
     time_column: "changed_at",
+    events: &["changed_at"],
+    snapshot: false,
     personal: &[],
 };

@@ -36,6 +36,17 @@ pub struct Outage {
     /// Minutes of this outage inside the period's service time (before
     /// merging with other outages).
     pub service_min: f64,
+    /// Where the ticket row is (`_file`, `_line`).
+    pub file: Option<u32>,
+    pub line: Option<u32>,
+}
+
+/// A ticket row that a flag names: its id and where it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowRef {
+    pub id: String,
+    pub file: Option<u32>,
+    pub line: Option<u32>,
 }
 
 /// One system's figures.
@@ -60,7 +71,9 @@ pub struct AvailabilityKpis {
     pub outages: Option<Vec<Outage>>,
     /// Outage tickets without an outage start (cannot be measured; listed
     /// in the data-quality section).
-    pub unmeasurable: Vec<String>,
+    pub unmeasurable: Vec<RowRef>,
+    /// Outages that span the whole period (the system was down all of it).
+    pub whole_period: Vec<Outage>,
 }
 
 const KEYS: [&str; 4] = ["service_min", "planned_min", "unplanned_min", "pct"];
@@ -112,11 +125,17 @@ pub fn compute(src: Option<&SourceData>, p: Period, cfg: &Config) -> Result<Avai
     let planned = frame::bools(&df, "planned")?;
     let starts = frame::i64s(&df, "outage_start")?;
     let ends = frame::i64s(&df, "outage_end")?;
+    let files = frame::u32s(&df, crate::ingest::typing::FILE_COL)?;
+    let lines = frame::u32s(&df, crate::ingest::typing::LINE_COL)?;
     let mut outages = Vec::new();
     for i in 0..df.height() {
         let id = ids[i].clone().unwrap_or_default();
         let Some(start) = starts[i] else {
-            out.unmeasurable.push(id);
+            out.unmeasurable.push(RowRef {
+                id,
+                file: files[i],
+                line: lines[i],
+            });
             continue;
         };
         outages.push(Outage {
@@ -129,8 +148,15 @@ pub fn compute(src: Option<&SourceData>, p: Period, cfg: &Config) -> Result<Avai
             start,
             end: ends[i],
             service_min: 0.0,
+            file: files[i],
+            line: lines[i],
         });
     }
+    out.whole_period = outages
+        .iter()
+        .filter(|o| !o.planned && o.start <= lo && o.end.is_none_or(|e| e >= hi))
+        .cloned()
+        .collect();
     let mut names = configured.clone();
     names.extend(outages.iter().map(|o| o.system.clone()));
     let mut per: BTreeMap<String, SystemAvailability> = BTreeMap::new();

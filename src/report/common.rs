@@ -2,20 +2,62 @@
 //! data-quality notes and their section.
 
 use super::model::*;
+use super::template::Templates;
 use crate::ingest::Dataset;
+use crate::problem::Problem;
 use crate::kpi::Figures;
 
-/// A data-quality line shown in the report and written to the JSON.
+/// A data-quality line shown in the report and written to the JSON: where
+/// (file, physical line, column), a stable machine code (`not_datetime`,
+/// `outage_no_end`, `source_absent`, …) and the reason in Japanese.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct QualityNote {
     pub file: String,
     pub line: Option<u64>,
     pub column: Option<String>,
+    pub code: &'static str,
     pub reason: String,
 }
 
+impl QualityNote {
+    /// A note about `file` (a path, a source name or empty) that names no line.
+    pub fn new(code: &'static str, file: impl Into<String>, reason: impl Into<String>) -> QualityNote {
+        QualityNote {
+            file: file.into(),
+            line: None,
+            column: None,
+            code,
+            reason: reason.into(),
+        }
+    }
+    /// The note names a line and a column.
+    pub fn at(mut self, line: Option<u64>, column: Option<&str>) -> QualityNote {
+        self.line = line;
+        self.column = column.map(str::to_string);
+        self
+    }
+    /// A note on a row of the dataset (its `_file` and `_line`), for a
+    /// problem of [`crate::problem::CODES`].
+    pub fn on_row(
+        ds: &Dataset,
+        tpl: &Templates,
+        file: Option<u32>,
+        line: Option<u32>,
+        column: &str,
+        problem: &Problem,
+    ) -> QualityNote {
+        QualityNote {
+            file: ds.input(file).to_string(),
+            line: line.map(u64::from),
+            column: Some(column.to_string()),
+            code: problem.code,
+            reason: tpl.problem(problem),
+        }
+    }
+}
+
 /// Data-quality notes: rejected rows, then sources without data for the period.
-pub fn quality_notes(ds: &Dataset, start_ms: i64, end_ms: i64) -> Vec<QualityNote> {
+pub fn quality_notes(ds: &Dataset, tpl: &Templates, start_ms: i64, end_ms: i64) -> Vec<QualityNote> {
     let mut notes: Vec<QualityNote> = ds
         .issues
         .iter()
@@ -23,41 +65,36 @@ pub fn quality_notes(ds: &Dataset, start_ms: i64, end_ms: i64) -> Vec<QualityNot
             file: i.file.clone(),
             line: Some(i.line),
             column: Some(i.column.clone()),
-            reason: i.reason.clone(),
+            code: i.problem.code,
+            reason: tpl.problem(&i.problem),
         })
         .collect();
     for e in &ds.errors {
-        notes.push(QualityNote {
-            file: String::new(),
-            line: None,
-            column: None,
-            reason: e.to_string(),
-        });
+        notes.push(QualityNote::new("file_unreadable", "", e.to_string()));
     }
     for src in crate::ingest::SOURCES {
         let name = src.spec.name;
         if src.optional {
             continue; // a companion (status history) may be absent
         }
-        let reason = match ds.get(name) {
-            None => format!(
-                "{}（{name}）の入力ファイルがありません：関連する数値はデータなし",
-                src.spec.title_ja
-            ),
-            Some(s) if !s.covers(start_ms, end_ms) => {
+        let (code, reason) = match ds.get(name) {
+            None => (
+                "source_absent",
                 format!(
-                    "{}（{name}）のデータが対象期間を含みません：関連する数値はデータなし",
+                    "{}の入力ファイルがありません：関連する数値はデータなし",
                     src.spec.title_ja
-                )
-            }
+                ),
+            ),
+            Some(s) if !s.covers(start_ms, end_ms) => (
+                "source_not_covering",
+                format!(
+                    "{}のデータが対象期間を含みません：関連する数値はデータなし",
+                    src.spec.title_ja
+                ),
+            ),
             _ => continue,
         };
-        notes.push(QualityNote {
-            file: format!("{name}"),
-            line: None,
-            column: None,
-            reason,
-        });
+        notes.push(QualityNote::new(code, name, reason));
     }
     notes
 }

@@ -43,12 +43,11 @@ pub struct CostMonthlyReport<'a> {
 pub fn quality_notes(gaps: &[Gap], model_present: bool, config_dir: &str) -> Vec<QualityNote> {
     let mut out = Vec::new();
     if !model_present {
-        out.push(QualityNote {
-            file: format!("{config_dir}/cost.toml"),
-            line: None,
-            column: None,
-            reason: "コストモデル（cost.toml）がないため、コストはすべてデータなしです".into(),
-        });
+        out.push(QualityNote::new(
+            "cost_model_absent",
+            format!("{config_dir}/cost.toml"),
+            "コストモデル（cost.toml）がないため、コストはすべてデータなしです",
+        ));
     }
     for (src, column, n) in gaps {
         if *n == 0 {
@@ -65,12 +64,7 @@ pub fn quality_notes(gaps: &[Gap], model_present: bool, config_dir: &str) -> Vec
                 format!("成功したバックアップ{n}件にサイズがないため、ストレージ費に含めていません")
             }
         };
-        out.push(QualityNote {
-            file: src.to_string(),
-            line: None,
-            column: Some(column.to_string()),
-            reason: what,
-        });
+        out.push(QualityNote::new("cost_rows_without_quantity", *src, what).at(None, Some(column)));
     }
     out
 }

@@ -106,6 +106,17 @@ impl Templates {
             .and_then(|t| t.get(code))
             .map_or(code, String::as_str)
     }
+
+    /// A problem in Japanese (`[problems]` of labels.toml; the English text
+    /// when the label is missing).
+    pub fn problem(&self, p: &crate::problem::Problem) -> String {
+        p.render(
+            self.labels
+                .get("problems")
+                .and_then(|t| t.get(p.code))
+                .map(String::as_str),
+        )
+    }
 }
 
 /// Section ids the daily builder knows.
@@ -239,6 +250,22 @@ pub fn load(dir: &Path) -> Result<Templates, Vec<String>> {
     let labels: Option<BTreeMap<String, BTreeMap<String, String>>> =
         parse(dir, "labels.toml", labels, &mut errors);
     let defs: Option<DefinitionsFile> = parse(dir, "definitions.toml", defs, &mut errors);
+    // Every reason a document can show has its Japanese words.
+    if let Some(l) = &labels {
+        let problems = l.get("problems");
+        let missing: Vec<&str> = crate::problem::CODES
+            .iter()
+            .map(|(c, _)| *c)
+            .filter(|c| problems.is_none_or(|t| !t.contains_key(*c)))
+            .collect();
+        if !missing.is_empty() {
+            errors.push(format!(
+                "{}: [problems] has no Japanese text for {}",
+                dir.join("labels.toml").display(),
+                missing.join(", ")
+            ));
+        }
+    }
     for ((name, tpl), known) in report_files.iter().zip(&reports).zip([
         DAILY_SECTIONS,
         SLA_SECTIONS,

@@ -23,6 +23,8 @@
 use super::{decode_text, local_to_jst_ms, parse_plain, Format, Input, Options, Results};
 use crate::ingest::csv_reader::FileError;
 use crate::ingest::records::{jst_text, Extracted, Record};
+use crate::ingest::scan;
+use crate::problem::Problem;
 
 /// The registry entry.
 pub const FORMAT: Format = Format {
@@ -54,17 +56,31 @@ const DISPOSITIONS: &[(&str, &str)] = &[
     ("CONGESTION", "overflow"),
 ];
 
+/// The fields of the first record of `text` (the scanner's rules).
+fn first_record(text: &str) -> Vec<String> {
+    let b = text.as_bytes();
+    let mut sc = scan::Scanner::new(b, 1, b',', true, 0..=usize::MAX);
+    let mut fields = Vec::new();
+    let mut scratch = Vec::new();
+    loop {
+        match sc.next(&mut fields) {
+            scan::Step::Record(r) if r.flaw.is_none() && scan::is_blank(b, &fields) => {}
+            scan::Step::Record(_) => {
+                return fields
+                    .iter()
+                    .map(|f| String::from_utf8_lossy(scan::field_bytes(b, f, &mut scratch)).into_owned())
+                    .collect()
+            }
+            _ => return Vec::new(),
+        }
+    }
+}
+
 fn sniff(head: &str) -> bool {
-    let mut r = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(head.as_bytes());
-    let Some(Ok(rec)) = r.records().next() else {
-        return false;
-    };
+    let rec = first_record(head);
     (16..=21).contains(&rec.len())
         && parse_plain(&rec[9]).is_ok()
-        && DISPOSITIONS.iter().any(|(d, _)| *d == &rec[14])
+        && DISPOSITIONS.iter().any(|(d, _)| *d == rec[14])
 }
 
 fn read(inputs: &[Input], opts: &Options) -> Results {
@@ -72,48 +88,59 @@ fn read(inputs: &[Input], opts: &Options) -> Results {
 }
 
 fn read_one(inp: &Input, opts: &Options) -> Result<Extracted, FileError> {
-    let (text, enc) = decode_text(inp, opts.encoding)?;
+    let (text, enc, bad) = decode_text(inp, opts.encoding);
     let mut ext = Extracted::new(FORMAT.name, enc, COLUMNS);
     ext.labels = LABELS.iter().map(|s| s.to_string()).collect();
-    let mut r = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut rec = csv::StringRecord::new();
-    let mut lines = crate::ingest::records::LineCounter::new(text.as_bytes());
+    ext.bad_encoding(&inp.display, bad);
+    let b = text.as_bytes();
+    let mut sc = scan::Scanner::new(b, 1, b',', true, 16..=21);
+    let mut fields = Vec::new();
+    let mut scratch = Vec::new();
     loop {
-        match r.read_record(&mut rec) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                return Err(FileError::Malformed {
-                    file: inp.display.clone(),
-                    reason: e.to_string(),
-                })
-            }
-        }
-        let line = rec.position().map_or(0, |p| lines.line_at(p.byte()));
-        if rec.iter().all(str::is_empty) {
+        let r = match sc.next(&mut fields) {
+            scan::Step::Record(r) => r,
+            _ => break,
+        };
+        if r.flaw.is_none() && scan::is_blank(b, &fields) {
             continue;
         }
-        let mut raw: Vec<String> = rec.iter().map(str::to_string).collect();
+        let line = r.line;
+        let rec: Vec<String> = fields
+            .iter()
+            .map(|f| String::from_utf8_lossy(scan::field_bytes(b, f, &mut scratch)).into_owned())
+            .collect();
+        let mut raw = rec.clone();
         // src and clid carry the caller's number.
         for i in [1, 4] {
             if let Some(f) = raw.get_mut(i) {
                 *f = crate::mask::mask(f);
             }
         }
+        if let Some(fl) = r.flaw {
+            let p = match fl {
+                scan::Flaw::StrayQuote => Problem::plain("stray_quote"),
+                scan::Flaw::Unterminated => Problem::plain("unterminated_quote"),
+                scan::Flaw::FieldsAcrossLines(n) => {
+                    Problem::new("format_fields", [n.to_string(), "16–21 cdr_csv fields".to_string()])
+                }
+            };
+            ext.bad_line(&inp.display, line, "line", p, raw);
+            continue;
+        }
         if rec.len() < 16 || rec.len() > 21 {
             ext.bad_line(
                 &inp.display,
                 line,
                 "line",
-                format!("expected 16–21 cdr_csv fields, found {}", rec.len()),
+                Problem::new(
+                    "format_fields",
+                    [rec.len().to_string(), "16–21 cdr_csv fields".to_string()],
+                ),
                 raw,
             );
             continue;
         }
-        let time = |i: usize| -> Result<Option<String>, String> {
+        let time = |i: usize| -> Result<Option<String>, Problem> {
             let s = rec[i].trim();
             if s.is_empty() {
                 return Ok(None);
@@ -145,7 +172,7 @@ fn read_one(inp: &Input, opts: &Options) -> Result<Extracted, FileError> {
                     && a.bytes().chain(b.bytes()).all(|c| c.is_ascii_digit())
             })
         };
-        let call_id = match rec.get(16).map(str::trim).filter(looks_unique) {
+        let call_id = match rec.get(16).map(|s| s.trim()).filter(looks_unique) {
             Some(u) => u.to_string(),
             None => format!("{}@{}", rec[5].trim(), rec[9].trim()),
         };

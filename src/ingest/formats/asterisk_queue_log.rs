@@ -25,6 +25,7 @@
 use super::{decode_text, Format, Input, Options, Results};
 use crate::ingest::csv_reader::FileError;
 use crate::ingest::records::{jst_text, utc_ms_to_jst, Extracted, Record};
+use crate::problem::Problem;
 use std::collections::HashMap;
 
 /// The registry entry.
@@ -128,17 +129,13 @@ fn record(o: &Open, ended: Option<i64>, outcome: &str, talk: Option<&str>) -> Re
 
 fn read(inputs: &[Input], opts: &Options) -> Results {
     let mut out: Vec<Result<Extracted, FileError>> = Vec::new();
+    #[allow(clippy::type_complexity)]
     let mut events: Vec<Event> = Vec::new();
     for (fi, inp) in inputs.iter().enumerate() {
-        let (text, enc) = match decode_text(inp, opts.encoding) {
-            Ok(t) => t,
-            Err(e) => {
-                out.push(Err(e));
-                continue;
-            }
-        };
+        let (text, enc, bad) = decode_text(inp, opts.encoding);
         let mut ext = Extracted::new(FORMAT.name, enc, COLUMNS);
         ext.labels = LABELS.iter().map(|s| s.to_string()).collect();
+        ext.bad_encoding(&inp.display, bad);
         for (li, line) in text.lines().enumerate() {
             let line_no = li as u64 + 1;
             let line = line.trim_end_matches('\r');
@@ -157,9 +154,9 @@ fn read(inputs: &[Input], opts: &Options) -> Results {
                     &inp.display,
                     line_no,
                     "line",
-                    format!(
-                        "expected epoch|callid|queue|agent|event…, found {} field(s)",
-                        f.len()
+                    Problem::new(
+                        "format_fields",
+                        [f.len().to_string(), "epoch|callid|queue|agent|event…".into()],
                     ),
                     raw,
                 );
@@ -177,7 +174,7 @@ fn read(inputs: &[Input], opts: &Options) -> Results {
                         &inp.display,
                         line_no,
                         "epoch",
-                        format!("not a Unix time: {:?}", f[0]),
+                        Problem::value("format_epoch", f[0]),
                         raw,
                     );
                     continue;
@@ -223,7 +220,7 @@ fn read(inputs: &[Input], opts: &Options) -> Results {
     let mut open: HashMap<String, Open> = HashMap::new();
     let mut entries: HashMap<String, usize> = HashMap::new();
     let mut done: Vec<(usize, Record)> = Vec::new();
-    let mut issues: Vec<(usize, u64, String, String, Vec<String>)> = Vec::new();
+    let mut issues: Vec<(usize, u64, String, Problem, Vec<String>)> = Vec::new();
     let name = |i: usize| inputs[i].display.clone();
     for e in events {
         let jst = utc_ms_to_jst(e.ms);
@@ -232,17 +229,23 @@ fn read(inputs: &[Input], opts: &Options) -> Results {
                 e.file,
                 e.line,
                 "callid".to_string(),
-                format!(
-                    "{} for call {} without a matching ENTERQUEUE: not counted",
-                    e.event, e.callid
-                ),
+                Problem::new("qlog_orphan", [e.event.as_str(), e.callid.as_str()]),
                 e.raw.clone(),
             )
         };
         match e.event.as_str() {
             "ENTERQUEUE" => {
                 if let Some(prev) = open.remove(&e.callid) {
-                    issues.push((prev.file, prev.line, "callid".into(), format!("call {} entered the queue again at {}:{} before this entry ended: not counted", e.callid, name(e.file), e.line), prev.raw));
+                    issues.push((
+                        prev.file,
+                        prev.line,
+                        "callid".into(),
+                        Problem::new(
+                            "qlog_reentered",
+                            [e.callid.clone(), format!("{}:{}", name(e.file), e.line)],
+                        ),
+                        prev.raw,
+                    ));
                 }
                 let n = entries.entry(e.callid.clone()).or_insert(0);
                 *n += 1;
@@ -271,7 +274,7 @@ fn read(inputs: &[Input], opts: &Options) -> Results {
                     e.file,
                     e.line,
                     "event".into(),
-                    format!("second CONNECT for call {}: ignored", e.callid),
+                    Problem::new("qlog_second_connect", [e.callid.as_str()]),
                     e.raw,
                 )),
                 None => issues.push(orphan(&e)),
@@ -301,11 +304,9 @@ fn read(inputs: &[Input], opts: &Options) -> Results {
                         o.file,
                         o.line,
                         "event".into(),
-                        format!(
-                            "{} at {}:{} without a CONNECT: call not counted",
-                            e.event,
-                            name(e.file),
-                            e.line
+                        Problem::new(
+                            "qlog_no_connect",
+                            [e.event.clone(), format!("{}:{}", name(e.file), e.line)],
                         ),
                         o.raw,
                     )),
@@ -326,11 +327,9 @@ fn read(inputs: &[Input], opts: &Options) -> Results {
                         o.file,
                         o.line,
                         "event".into(),
-                        format!(
-                            "{} at {}:{} after CONNECT: call not counted",
-                            e.event,
-                            name(e.file),
-                            e.line
+                        Problem::new(
+                            "qlog_after_connect",
+                            [e.event.clone(), format!("{}:{}", name(e.file), e.line)],
                         ),
                         o.raw,
                     )),
@@ -341,7 +340,7 @@ fn read(inputs: &[Input], opts: &Options) -> Results {
                 e.file,
                 e.line,
                 "event".into(),
-                format!("unknown queue_log event {other:?}: not counted"),
+                Problem::value("qlog_unknown_event", other),
                 e.raw,
             )),
         }
@@ -350,7 +349,13 @@ fn read(inputs: &[Input], opts: &Options) -> Results {
         if o.answered.is_some() {
             done.push((o.file, record(&o, None, "answered", None)));
         } else {
-            issues.push((o.file, o.line, "callid".into(), format!("call {} has no outcome by the end of the log (still waiting?): not counted until a later log has it", o.call_id), o.raw));
+            issues.push((
+                o.file,
+                o.line,
+                "callid".into(),
+                Problem::new("qlog_no_outcome", [o.call_id.as_str()]),
+                o.raw,
+            ));
         }
     }
     done.sort_by_key(|(f, r)| (*f, r.line));

@@ -20,6 +20,7 @@
 
 use super::{decode_text, Format, Input, Options, Results};
 use crate::ingest::csv_reader::FileError;
+use crate::problem::Problem;
 use crate::ingest::records::{jst_text, utc_ms_to_jst, Extracted, Record};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -132,14 +133,14 @@ fn whole_seconds(ms: i64) -> i64 {
 
 /// An AWS date (ISO 8601 string or epoch seconds) → canonical JST text,
 /// to the second.
-fn date(v: &Value) -> Result<Option<String>, String> {
+fn date(v: &Value) -> Result<Option<String>, Problem> {
     match v {
         Value::Null => Ok(None),
         Value::Number(n) => {
             let ms = n
                 .as_f64()
                 .and_then(crate::ingest::records::epoch_ms)
-                .ok_or_else(|| format!("not a time from 1970 to 2099: {n}"))?;
+                .ok_or_else(|| Problem::new("format_time_range", [n.to_string()]))?;
             Ok(Some(jst_text(utc_ms_to_jst(whole_seconds(ms)))))
         }
         Value::String(s) if s.trim().is_empty() => Ok(None),
@@ -154,11 +155,11 @@ fn date(v: &Value) -> Result<Option<String>, String> {
                 || t.get(t.len().saturating_sub(6)..)
                     .is_some_and(|x| x.starts_with('+') || x.starts_with('-'));
             if !has_offset {
-                return Err(format!("not an ISO 8601 time with an offset: {s:?}"));
+                return Err(Problem::value("format_time_offset", s));
             }
             crate::time::parse_datetime_ms(t).map(|ms| Some(jst_text(whole_seconds(ms))))
         }
-        other => Err(format!("not a time: {other}")),
+        other => Err(Problem::value("format_time", &other.to_string())),
     }
 }
 
@@ -195,7 +196,15 @@ fn read(inputs: &[Input], opts: &Options) -> Results {
 }
 
 fn read_one(inp: &Input, opts: &Options) -> Result<Extracted, FileError> {
-    let (text, enc) = decode_text(inp, opts.encoding)?;
+    let (text, enc, undecodable) = decode_text(inp, opts.encoding);
+    if let Some((line, p, _)) = undecodable.first() {
+        // JSON is read as a whole: a line in another encoding spoils it.
+        return Err(FileError::Encoding {
+            file: inp.display.clone(),
+            line: *line,
+            reason: p.english(),
+        });
+    }
     let bad = |reason: String| FileError::Malformed {
         file: inp.display.clone(),
         reason,
@@ -208,8 +217,16 @@ fn read_one(inp: &Input, opts: &Options) -> Result<Extracted, FileError> {
             bad("no BackupJobs array (expected the output of aws backup list-backup-jobs)".into())
         })?;
     let offsets = element_offsets(&text);
-    let mut counter = crate::ingest::records::LineCounter::new(text.as_bytes());
-    let lines: Vec<u64> = offsets.iter().map(|&o| counter.line_at(o as u64)).collect();
+    // Offsets come in increasing order: count the lines once.
+    let (mut at, mut line) = (0usize, 1u64);
+    let lines: Vec<u64> = offsets
+        .iter()
+        .map(|&o| {
+            line += memchr::memchr_iter(b'\n', &text.as_bytes()[at..o.max(at)]).count() as u64;
+            at = o.max(at);
+            line
+        })
+        .collect();
     let line_of = |i: usize| lines.get(i).copied().unwrap_or(1);
     let mut ext = Extracted::new(FORMAT.name, enc, COLUMNS);
     ext.labels = LABELS.iter().map(|s| s.to_string()).collect();
@@ -221,7 +238,7 @@ fn read_one(inp: &Input, opts: &Options) -> Result<Extracted, FileError> {
                 &inp.display,
                 line,
                 "BackupJobs",
-                "not a backup job object",
+                Problem::plain("format_not_object"),
                 raw,
             );
             continue;

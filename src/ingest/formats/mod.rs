@@ -17,7 +17,8 @@ pub mod aws_backup;
 pub mod sysstat_sadf;
 
 use super::csv_reader::FileError;
-use super::encoding::{decode, Encoding};
+use super::encoding::{decode_lines, Encoding};
+use crate::problem::Problem;
 use super::records::Extracted;
 use chrono::{NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
@@ -93,29 +94,20 @@ pub fn find(name: &str) -> Option<&'static Format> {
     FORMATS.iter().find(|f| f.name == name)
 }
 
-/// Decode a whole file (UTF-8 or CP932), as the canonical reader does.
-pub fn decode_text(
-    inp: &Input,
-    forced: Option<Encoding>,
-) -> Result<(String, &'static str), FileError> {
-    let (bytes, enc) = decode(&inp.raw, forced).map_err(|(line, reason)| FileError::Encoding {
-        file: inp.display.clone(),
-        line,
-        reason,
-    })?;
-    let text = String::from_utf8(bytes.into_owned()).map_err(|e| FileError::Encoding {
-        file: inp.display.clone(),
-        line: 1,
-        reason: e.to_string(),
-    })?;
-    Ok((text, enc.name()))
+/// Decode a whole file line by line (UTF-8 or CP932, decided as the
+/// canonical reader does): the text, the encoding's name, and each line
+/// that is not in that encoding recorded in `ext` as set aside (its line
+/// is empty in the text, so the numbering holds).
+pub fn decode_text(inp: &Input, forced: Option<Encoding>) -> (String, &'static str, Vec<(u64, crate::problem::Problem, String)>) {
+    let d = decode_lines(&inp.raw, forced);
+    (d.text, d.encoding.name(), d.bad)
 }
 
 /// A wall-clock time in `tz` → naive JST milliseconds. An ambiguous time
 /// (the hour repeated when daylight saving time ends) is taken as the first
 /// of the two; a time that does not exist (skipped when it starts) is an
 /// error.
-pub fn local_to_jst_ms(local: NaiveDateTime, tz: Tz) -> Result<i64, String> {
+pub fn local_to_jst_ms(local: NaiveDateTime, tz: Tz) -> Result<i64, Problem> {
     if tz == chrono_tz::Asia::Tokyo {
         return Ok(crate::time::dt_to_ms(local));
     }
@@ -123,14 +115,17 @@ pub fn local_to_jst_ms(local: NaiveDateTime, tz: Tz) -> Result<i64, String> {
         chrono::LocalResult::Single(t) => t,
         chrono::LocalResult::Ambiguous(a, _) => a,
         chrono::LocalResult::None => {
-            return Err(format!("{local} does not exist in {tz} (clocks skip it)"))
+            return Err(Problem::new(
+                "no_such_local_time",
+                [local.to_string(), tz.to_string()],
+            ))
         }
     };
     Ok(super::records::utc_ms_to_jst(utc.timestamp_millis()))
 }
 
 /// Parse `YYYY-MM-DD HH:MM:SS` as written by Asterisk and sysstat.
-pub fn parse_plain(s: &str) -> Result<NaiveDateTime, String> {
+pub fn parse_plain(s: &str) -> Result<NaiveDateTime, Problem> {
     NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%d %H:%M:%S")
-        .map_err(|_| format!("not a timestamp YYYY-MM-DD HH:MM:SS: {s:?}"))
+        .map_err(|_| Problem::value("format_plain_time", s))
 }

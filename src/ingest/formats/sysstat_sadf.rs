@@ -19,6 +19,7 @@
 //! watches the machine, not one core) and rows of other activities.
 
 use super::{decode_text, local_to_jst_ms, parse_plain, Format, Input, Options, Results};
+use crate::problem::Problem;
 use crate::ingest::csv_reader::FileError;
 use crate::ingest::records::{jst_text, utc_ms_to_jst, Extracted, Record};
 
@@ -84,8 +85,9 @@ fn read(inputs: &[Input], opts: &Options) -> Results {
 }
 
 fn read_one(inp: &Input, opts: &Options) -> Result<Extracted, FileError> {
-    let (text, enc) = decode_text(inp, opts.encoding)?;
+    let (text, enc, bad) = decode_text(inp, opts.encoding);
     let mut ext = Extracted::new(FORMAT.name, enc, COLUMNS);
+    ext.bad_encoding(&inp.display, bad);
     ext.labels = ["hostname", "activity", "FILESYSTEM", "timestamp", "value"]
         .iter()
         .map(|s| s.to_string())
@@ -105,7 +107,7 @@ fn read_one(inp: &Input, opts: &Options) -> Result<Extracted, FileError> {
                     &inp.display,
                     line_no,
                     "header",
-                    "expected `# hostname;interval;timestamp;…`",
+                    Problem::new("format_header", ["`# hostname;interval;timestamp;…`"]),
                     vec![line.to_string()],
                 );
                 lay = Layout::None;
@@ -133,7 +135,10 @@ fn read_one(inp: &Input, opts: &Options) -> Result<Extracted, FileError> {
                     &inp.display,
                     line_no,
                     "line",
-                    "data before any `# hostname;interval;timestamp;…` header",
+                    Problem::new(
+                        "format_before_header",
+                        ["`# hostname;interval;timestamp;…`"],
+                    ),
                     raw,
                 );
                 continue;
@@ -156,7 +161,10 @@ fn read_one(inp: &Input, opts: &Options) -> Result<Extracted, FileError> {
                 &inp.display,
                 line_no,
                 "line",
-                format!("header has {} fields, this line {}", header.len(), f.len()),
+                Problem::new(
+                    "format_fields",
+                    [f.len().to_string(), format!("{} fields as the header", header.len())],
+                ),
                 raw,
             );
             continue;
@@ -200,7 +208,7 @@ fn read_one(inp: &Input, opts: &Options) -> Result<Extracted, FileError> {
                     &inp.display,
                     line_no,
                     &header[value],
-                    format!("not a number: {:?}", f[value]),
+                    Problem::value("not_number", f[value]),
                     raw,
                 );
                 continue;
