@@ -672,7 +672,7 @@ fn build_weekly(
     };
     let mut figures = current.figures();
     figures.extend(weekly::extra_figures(&report));
-    let doc = weekly::build(&report, &figures, tpl);
+    let doc = weekly::build(&report, &figures, cfg, tpl);
     Ok(Built {
         doc,
         figures,

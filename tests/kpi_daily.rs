@@ -194,7 +194,7 @@ fn absent_source_is_no_data_never_zero() {
         "calls.answer_rate",
         "cost.total",
     ] {
-        assert_eq!(f.0.get(k), Some(&None), "{k} must be データなし");
+        assert_eq!(f.0.get(k), Some(&hokoku::kpi::Fig::NoData), "{k} must be データなし");
     }
     // Expected backups come from configuration, not from the data.
     assert_eq!(f.get("backups.expected"), Some(3.0));
@@ -206,7 +206,7 @@ fn absent_source_is_no_data_never_zero() {
     let f = hokoku::run::compute_daily(&ds, &cfg, Period::day(later))
         .unwrap()
         .figures();
-    assert_eq!(f.0.get("calls.offered"), Some(&None));
-    assert_eq!(f.0.get("tickets.received.total"), Some(&None));
+    assert_eq!(f.0.get("calls.offered"), Some(&hokoku::kpi::Fig::NoData));
+    assert_eq!(f.0.get("tickets.received.total"), Some(&hokoku::kpi::Fig::NoData));
     std::fs::remove_dir_all(&empty).unwrap();
 }

@@ -302,7 +302,10 @@ fn hourly_jobs_rerun_and_duration_anomaly() {
             // 01:00–05:00 have < 5 earlier runs: not assessed.
             ("jobs.duration_anomalies", Some(1.0)),
             // No deadline in the data or config: lateness is unknown.
-            ("jobs.late", None),
+            // The deadline column is there but empty: no instance has a
+            // deadline, so 0 late out of 0 judged (対象なし), not データなし.
+            ("jobs.late", Some(0.0)),
+            ("jobs.with_deadline", Some(0.0)),
         ],
     );
 }

@@ -50,14 +50,29 @@ fn sla_report_end_to_end() {
     // 未達: SYS_A 99.87 < 99.9, SYS_C 80.1; incident P1 response 0, P2
     //   resolution 0, P4 resolution 66.7, inquiry P3 response 80 < 90;
     //   応答率 66.7 < 90, SL 33.3 < 80 → 8.
-    // データなし: incident P3 ×2, inquiry P1, P2, P4 ×2 = 8, backups, and
-    //   job lateness (no job has a deadline in the data or config) → 10.
+    // 対象なし (tickets cover the month, population 0): incident P3 ×2,
+    //   inquiry P1, P2, P4 ×2 = 8, and job lateness (the deadline column is
+    //   there but no job has a deadline: 0 of 0 judged) → 9.
+    // データなし: backups (no backup file) → 1.
     // 目標未設定: 放棄率 → 1.
     assert_eq!(f["sla_report.items"], 26.0);
     assert_eq!(f["sla_report.met"], 7.0);
     assert_eq!(f["sla_report.missed"], 8.0);
-    assert_eq!(f["sla_report.no_data"], 10.0);
+    assert_eq!(f["sla_report.no_population"], 9.0);
+    assert_eq!(f["sla_report.no_data"], 1.0);
     assert_eq!(f["sla_report.no_target"], 1.0);
+    // The items tell 対象なし from データなし without parsing text.
+    let items = j["items"].as_array().unwrap();
+    assert_eq!(items.len(), 26);
+    let item = |k: &str| items.iter().find(|i| i["key"] == k).unwrap_or_else(|| panic!("{k}"));
+    let p3 = item("sla.response.incident.p3.compliance_pct");
+    assert_eq!(p3["verdict"], "no_population");
+    assert!(p3["actual"].is_null());
+    assert_eq!((p3["target"].as_f64(), p3["comparator"].as_str()), (Some(90.0), Some("min")));
+    assert_eq!(item("backups.success_pct")["verdict"], "no_data");
+    assert_eq!(item("jobs.late")["verdict"], "no_population");
+    assert_eq!(item("availability.SYS_A.pct")["verdict"], "missed");
+    assert_eq!(item("calls.abandon_rate")["verdict"], "no_target");
     // figures.md keys, previous month (September: no data) and the trend.
     assert_eq!(f["sla.response.inquiry.p3.compliance_pct"], 80.0);
     assert_eq!(f["availability.SYS_A.pct"], 99.86541);
@@ -89,9 +104,10 @@ fn sla_report_end_to_end() {
     assert_eq!(verdict_of("稼働率 SYS_A"), "未達");
     assert_eq!(verdict_of("稼働率 SYS_B"), "達成");
     assert_eq!(verdict_of("インシデント 緊急 応答 遵守率"), "未達");
-    assert_eq!(verdict_of("問い合わせ 緊急 応答 遵守率"), "データなし");
+    assert_eq!(verdict_of("問い合わせ 緊急 応答 遵守率"), "対象なし");
     assert_eq!(verdict_of("放棄率"), "目標未設定");
-    assert_eq!(verdict_of("ジョブ遅延件数"), "データなし");
+    assert_eq!(verdict_of("ジョブ遅延件数"), "対象なし");
+    assert_eq!(verdict_of("バックアップ成功率"), "データなし");
     assert_figures_sheet_equals_json(&xlsx, f);
 
     // Breach details and remarks in the PDF text.

@@ -206,7 +206,8 @@ pub fn compute(src: Option<&SourceData>, p: Period, cfg: &Config) -> Result<Avai
             .set(format!("{k}.planned_min"), Some(a.planned_min));
         out.figures
             .set(format!("{k}.unplanned_min"), Some(a.unplanned_min));
-        out.figures.set(format!("{k}.pct"), a.pct);
+        // The data covers the period: no service time is 対象なし.
+        out.figures.measured(format!("{k}.pct"), a.pct);
     }
     out.systems = Some(per.into_values().collect());
     out.outages = Some(outages);

@@ -162,7 +162,7 @@ pub fn compute(
     f.count("backups.failed", Some(failed));
     f.count("backups.missing", Some(missing));
     f.count("backups.running", Some(running));
-    f.set("backups.success_pct", pct(ok, due.len()));
+    f.measured("backups.success_pct", pct(ok, due.len()));
     f.count("backups.unexpected", Some(unexpected.len()));
     out.problems = Some(problems);
     out.unexpected = Some(unexpected);

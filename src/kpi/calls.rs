@@ -249,11 +249,12 @@ pub fn compute(
     f.count("calls.abandoned", Some(n_aband));
     f.count("calls.timeout", Some(n_timeout));
     f.count("calls.overflow", Some(n_overflow));
-    f.set("calls.answer_rate", pct(n_ans, base));
-    f.set("calls.abandon_rate", pct(n_aband, base));
-    f.set("calls.service_level", pct(n_sl, base));
-    f.set("calls.asa_s", mean(&waits));
-    f.set("calls.aht_s", mean(&handle));
+    // The source covers the period: a zero denominator is 対象なし.
+    f.measured("calls.answer_rate", pct(n_ans, base));
+    f.measured("calls.abandon_rate", pct(n_aband, base));
+    f.measured("calls.service_level", pct(n_sl, base));
+    f.measured("calls.asa_s", mean(&waits));
+    f.measured("calls.aht_s", mean(&handle));
     for (h, (o, a)) in hourly.iter().enumerate() {
         f.count(format!("calls.hourly.{h:02}.offered"), Some(*o));
         f.count(format!("calls.hourly.{h:02}.answered"), Some(*a));

@@ -11,9 +11,12 @@
 //! than 1.5 × the p95 (nearest-rank) of that job's successful attempt
 //! durations that started in the 30 days before it. At least
 //! [`ANOMALY_MIN_HISTORY`] earlier successful runs are needed; with fewer the
-//! instance is not assessed. `jobs.late` is データなし when no instance of
-//! the period has a deadline, `jobs.duration_anomalies` when none could be
-//! assessed.
+//! instance is not assessed. `jobs.late` is データなし when neither the data
+//! (a `deadline` column) nor the config gives deadlines; otherwise it is a
+//! count (0 in a period without instances), judged on `jobs.with_deadline`
+//! instances. `jobs.duration_anomalies` is データなし when instances exist
+//! but none could be assessed. Reruns and first-run success need the
+//! `attempt` or `scheduled_at` column.
 
 use super::{pct, Figures};
 use crate::config::DeadlineRule;
@@ -72,7 +75,7 @@ pub struct JobKpis {
     pub problems: Option<Vec<Instance>>,
 }
 
-const KEYS: [&str; 8] = [
+const KEYS: [&str; 9] = [
     "instances",
     "runs",
     "reruns",
@@ -80,6 +83,7 @@ const KEYS: [&str; 8] = [
     "final_success_pct",
     "failed_instances",
     "late",
+    "with_deadline",
     "duration_anomalies",
 ];
 
@@ -236,7 +240,11 @@ pub fn compute(
         };
         n_inst += 1;
         runs += idx.len();
-        reruns += idx.iter().filter(|&&i| rows[i].attempt > 1).count();
+        reruns += if s.present.contains("attempt") {
+            idx.iter().filter(|&&i| rows[i].attempt > 1).count()
+        } else {
+            idx.len() - 1 // attempts grouped by scheduled_at: all but the first
+        };
         first_ok += usize::from(ok(&inst.first_status));
         final_ok += usize::from(inst.succeeded());
         failed += usize::from(inst.failed());
@@ -246,18 +254,31 @@ pub fn compute(
         }
     }
     let f = &mut out.figures;
+    // Which attempt is a rerun needs the attempt column, or scheduled_at to
+    // group attempts: without both, reruns and first-run success are
+    // データなし (every row would look like a first run).
+    let attempts_known = s.present.contains("attempt") || s.present.contains("scheduled_at");
     f.count("jobs.instances", Some(n_inst));
     f.count("jobs.runs", Some(runs));
-    f.count("jobs.reruns", Some(reruns));
-    f.set("jobs.first_run_success_pct", pct(first_ok, n_inst));
-    f.set("jobs.final_success_pct", pct(final_ok, n_inst));
+    f.count("jobs.reruns", attempts_known.then_some(reruns));
+    if attempts_known {
+        f.measured("jobs.first_run_success_pct", pct(first_ok, n_inst));
+    } else {
+        f.set("jobs.first_run_success_pct", None);
+    }
+    f.measured("jobs.final_success_pct", pct(final_ok, n_inst));
     f.count("jobs.failed_instances", Some(failed));
-    // No instance with a deadline (data or config) → lateness unknown; no
-    // instance with enough history → anomalies unknown: データなし, not 0.
-    f.count("jobs.late", (with_deadline > 0).then_some(late));
+    // Lateness needs a deadline (the column or the config): without either
+    // it is データなし; with one, a period with no instances has 0 late, and
+    // `jobs.with_deadline` is the population the count is judged on.
+    let deadlines_known = s.present.contains("deadline") || !deadlines.is_empty();
+    f.count("jobs.late", deadlines_known.then_some(late));
+    f.count("jobs.with_deadline", deadlines_known.then_some(with_deadline));
+    // Anomalies need 30 days of history: none assessable → データなし,
+    // unless there was nothing to assess.
     f.count(
         "jobs.duration_anomalies",
-        (assessed > 0).then_some(anomalies),
+        (assessed > 0 || n_inst == 0).then_some(anomalies),
     );
     out.problems = Some(list);
     Ok(out)

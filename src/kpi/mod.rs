@@ -24,22 +24,91 @@ use crate::time::Period;
 use polars::prelude::*;
 use std::collections::BTreeMap;
 
-/// Flat map of figure key → value (`None` = データなし).
+/// A figure: its value, or why it has none (kpis.md).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Fig {
+    /// A value.
+    Value(f64),
+    /// データなし: the source is absent, does not cover the period, or lacks
+    /// the column the figure needs. A reader concludes collection failed.
+    NoData,
+    /// 対象なし: the source covers the period but there is nothing to
+    /// measure (a rate whose denominator is 0, a mean of no values).
+    NoPopulation,
+}
+
+impl Fig {
+    /// The value, if any.
+    pub fn value(self) -> Option<f64> {
+        match self {
+            Fig::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+    /// From a value that is `None` because the source has no data.
+    pub fn or_no_data(v: Option<f64>) -> Fig {
+        v.map_or(Fig::NoData, Fig::Value)
+    }
+    /// From a value that is `None` because there is nothing to measure.
+    pub fn or_no_population(v: Option<f64>) -> Fig {
+        v.map_or(Fig::NoPopulation, Fig::Value)
+    }
+    /// Combine two figures into one computed from both (a change between
+    /// periods): データなし if either has no data, else 対象なし if either
+    /// has nothing to measure.
+    pub fn zip_with(self, other: Fig, f: impl Fn(f64, f64) -> f64) -> Fig {
+        match (self, other) {
+            (Fig::Value(a), Fig::Value(b)) => Fig::Value(f(a, b)),
+            (Fig::NoData, _) | (_, Fig::NoData) => Fig::NoData,
+            _ => Fig::NoPopulation,
+        }
+    }
+}
+
+impl serde::Serialize for Fig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Fig::Value(v) => s.serialize_f64(*v),
+            _ => s.serialize_none(),
+        }
+    }
+}
+
+/// Flat map of figure key → figure. The JSON writes a value or `null`
+/// (データなし and 対象なし alike; the report's `items` tell them apart).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
-pub struct Figures(pub BTreeMap<String, Option<f64>>);
+pub struct Figures(pub BTreeMap<String, Fig>);
 
 impl Figures {
-    /// Set a figure (rounded to 6 decimals so documents and JSON agree exactly).
+    /// Set a figure (rounded to 6 decimals so documents and JSON agree
+    /// exactly); `None` = データなし.
     pub fn set(&mut self, key: impl Into<String>, v: Option<f64>) {
-        self.0.insert(key.into(), v.map(round6));
+        self.put(key, Fig::or_no_data(v));
+    }
+    /// Set a figure of a source that covers the period; `None` = 対象なし
+    /// (nothing to measure: a zero denominator, no values).
+    pub fn measured(&mut self, key: impl Into<String>, v: Option<f64>) {
+        self.put(key, Fig::or_no_population(v));
+    }
+    /// Set a figure as it is.
+    pub fn put(&mut self, key: impl Into<String>, v: Fig) {
+        let v = match v {
+            Fig::Value(x) => Fig::Value(round6(x)),
+            other => other,
+        };
+        self.0.insert(key.into(), v);
     }
     /// Set a count.
     pub fn count(&mut self, key: impl Into<String>, v: Option<usize>) {
         self.set(key, v.map(|n| n as f64));
     }
-    /// A figure's value; `None` when absent or データなし.
+    /// A figure's value; `None` when absent, データなし or 対象なし.
     pub fn get(&self, key: &str) -> Option<f64> {
-        self.0.get(key).copied().flatten()
+        self.0.get(key).and_then(|f| f.value())
+    }
+    /// A figure; データなし when absent.
+    pub fn fig(&self, key: &str) -> Fig {
+        self.0.get(key).copied().unwrap_or(Fig::NoData)
     }
     /// Merge another set of figures.
     pub fn extend(&mut self, other: Figures) {

@@ -306,10 +306,11 @@ pub fn summarise(clocks: Option<&[Clock]>, p: Period, targets: &[SlaTarget]) -> 
         times[i].sort_by(f64::total_cmp);
         f.count(format!("{k}.population"), Some(pop[i]));
         f.count(format!("{k}.met"), Some(met[i]));
-        f.set(format!("{k}.compliance_pct"), pct(met[i], pop[i]));
-        f.set(format!("{k}.mean_min"), mean(&times[i]));
-        f.set(format!("{k}.median_min"), median(&times[i]));
-        f.set(format!("{k}.p90_min"), nearest_rank(&times[i], 0.90));
+        // Population 0 (or no clock stopped) is 対象なし, not データなし.
+        f.measured(format!("{k}.compliance_pct"), pct(met[i], pop[i]));
+        f.measured(format!("{k}.mean_min"), mean(&times[i]));
+        f.measured(format!("{k}.median_min"), median(&times[i]));
+        f.measured(format!("{k}.p90_min"), nearest_rank(&times[i], 0.90));
     }
     breaches.sort_by(|a, b| {
         (a.decided_at, &a.ticket_id, a.clock).cmp(&(b.decided_at, &b.ticket_id, b.clock))

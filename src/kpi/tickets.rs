@@ -2,7 +2,7 @@
 //! categories, FCR, escalation, reopen, changes, and the priority 1–2
 //! incident list (kpis.md "Tickets").
 
-use super::{count, count_by, pct, within, Figures};
+use super::{count, count_by, pct, within, Fig, Figures};
 use crate::frame;
 use crate::ingest::{tickets::KINDS, SourceData};
 use crate::time::Period;
@@ -90,23 +90,31 @@ pub fn compute(src: Option<&SourceData>, p: Period, top_n: usize) -> PolarsResul
     {
         let by_kind = count_by(frame.clone(), "kind")?;
         totals[i] = by_kind.values().sum();
-        f.count(format!("tickets.{what}.total"), Some(totals[i]));
+        // Resolved and backlog need the resolution time: without the column
+        // nothing can be said (every ticket would look unresolved).
+        let known = what == "received" || s.present.contains("resolved_at");
+        f.count(format!("tickets.{what}.total"), known.then_some(totals[i]));
         for k in KINDS {
             f.count(
                 format!("tickets.{what}.{}", k.code),
-                Some(by_kind.get(k.code).copied().unwrap_or(0)),
+                known.then(|| by_kind.get(k.code).copied().unwrap_or(0)),
             );
         }
     }
 
-    // Rates: column absent → データなし; an empty cell counts as false.
+    // Rates: column absent → データなし; a zero denominator → 対象なし; an
+    // empty cell counts as false.
     let [n_received, n_resolved, _] = totals;
-    let rate = |present: bool, num: LazyFrame, den: usize| -> PolarsResult<Option<f64>> {
-        Ok(if present { pct(count(num)?, den) } else { None })
+    let rate = |present: bool, num: LazyFrame, den: usize| -> PolarsResult<Fig> {
+        Ok(if present {
+            Fig::or_no_population(pct(count(num)?, den))
+        } else {
+            Fig::NoData
+        })
     };
     let inquiries_resolved = resolved.clone().filter(col("kind").eq(lit("inquiry")));
     let n_inq = count(inquiries_resolved.clone())?;
-    f.set(
+    f.put(
         "tickets.fcr_pct",
         rate(
             s.present.contains("first_contact_resolved"),
@@ -114,7 +122,7 @@ pub fn compute(src: Option<&SourceData>, p: Period, top_n: usize) -> PolarsResul
             n_inq,
         )?,
     );
-    f.set(
+    f.put(
         "tickets.escalation_pct",
         rate(
             s.present.contains("escalated"),
@@ -122,7 +130,7 @@ pub fn compute(src: Option<&SourceData>, p: Period, top_n: usize) -> PolarsResul
             n_received,
         )?,
     );
-    f.set(
+    f.put(
         "tickets.reopen_pct",
         rate(
             s.present.contains("reopened"),
@@ -135,33 +143,57 @@ pub fn compute(src: Option<&SourceData>, p: Period, top_n: usize) -> PolarsResul
     let changes = received.clone().filter(col("kind").eq(lit("change")));
     let n_changes = count(changes.clone())?;
     f.count("changes.total", Some(n_changes));
+    // The class and the result are optional columns: without them the
+    // figures are データなし, never 0.
+    let has_class = s.present.contains("change_class");
     let by_class = count_by(changes.clone(), "change_class")?;
     for c in CHANGE_CLASSES {
         f.count(
             format!("changes.by_class.{c}"),
-            Some(by_class.get(c).copied().unwrap_or(0)),
+            has_class.then(|| by_class.get(c).copied().unwrap_or(0)),
         );
     }
     let with_result = count(changes.clone().filter(col("result").is_not_null()))?;
     let success = count(changes.clone().filter(col("result").eq(lit("success"))))?;
-    f.set("changes.success_pct", pct(success, with_result));
-    f.set(
+    f.put(
+        "changes.success_pct",
+        if s.present.contains("result") {
+            Fig::or_no_population(pct(success, with_result))
+        } else {
+            Fig::NoData
+        },
+    );
+    f.put(
         "changes.emergency_pct",
-        pct(by_class.get("emergency").copied().unwrap_or(0), n_changes),
+        if has_class {
+            Fig::or_no_population(pct(
+                by_class.get("emergency").copied().unwrap_or(0),
+                n_changes,
+            ))
+        } else {
+            Fig::NoData
+        },
     );
 
     // Channels and categories of received tickets.
-    let mut ch: Vec<(String, usize)> = count_by(received.clone(), "channel")?.into_iter().collect();
-    ch.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    for (c, n) in &ch {
-        let key = if c.is_empty() { "unknown" } else { c };
-        f.count(format!("tickets.received_by_channel.{key}"), Some(*n));
+    // Optional columns: without the column, the table is データなし.
+    if s.present.contains("channel") {
+        let mut ch: Vec<(String, usize)> =
+            count_by(received.clone(), "channel")?.into_iter().collect();
+        ch.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        for (c, n) in &ch {
+            let key = if c.is_empty() { "unknown" } else { c };
+            f.count(format!("tickets.received_by_channel.{key}"), Some(*n));
+        }
+        out.by_channel = Some(ch);
     }
-    out.by_channel = Some(ch);
-    let mut cats: Vec<(String, usize)> = count_by(received, "category")?.into_iter().collect();
-    cats.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    cats.truncate(top_n);
-    out.top_categories = Some(cats);
+    if s.present.contains("category") {
+        let mut cats: Vec<(String, usize)> =
+            count_by(received, "category")?.into_iter().collect();
+        cats.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        cats.truncate(top_n);
+        out.top_categories = Some(cats);
+    }
 
     // Priority 1–2 incidents active in the period.
     let major = lf

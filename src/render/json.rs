@@ -20,13 +20,14 @@ pub fn render(doc: &Document, figures: &Figures, quality: &[QualityNote]) -> Vec
     let figs: Map<String, Value> = figures
         .0
         .iter()
-        .map(|(k, v)| (k.clone(), figure_value(*v)))
+        .map(|(k, v)| (k.clone(), figure_value(v.value())))
         .collect();
     let v = json!({
         "report": doc.kind,
         "period": doc.period,
         "as_of": crate::time::format_iso_jst(doc.as_of),
         "figures": figs,
+        "items": doc.items,
         "data_quality": quality,
     });
     let mut out = serde_json::to_vec_pretty(&v).expect("JSON of plain values");

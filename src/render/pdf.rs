@@ -445,7 +445,7 @@ fn heat_color(t: f64) -> Rgb3 {
 fn cell_style(c: &Cell) -> (String, Align, Rgb3) {
     match c {
         Cell::Number { .. } => (c.display(), Align::Right, INK),
-        Cell::Missing { .. } => (c.display(), Align::Center, GREY),
+        Cell::Missing { .. } | Cell::NoPopulation { .. } => (c.display(), Align::Center, GREY),
         _ => (c.display(), Align::Left, INK),
     }
 }
@@ -1528,6 +1528,7 @@ mod tests {
             definitions: vec![("達成率".into(), "期限内に完了した件数の割合。".into())],
             cover: None,
             orientation: Orientation::Portrait,
+            items: Vec::new(),
         }
     }
 

@@ -200,15 +200,21 @@ pub fn render(doc: &Document, figures: &Figures) -> Result<Vec<u8>, XlsxError> {
         row += 1;
         ws.write_string_with_format(row, 0, k, &f.text)?;
         match v {
-            Some(x) => ws.write_number_with_format(
+            crate::kpi::Fig::Value(x) => ws.write_number_with_format(
                 row,
                 1,
                 *x,
                 &number_format(Unit::Decimal).set_num_format("General"),
             )?,
-            None => {
+            crate::kpi::Fig::NoData => {
                 ws.write_string_with_format(row, 1, crate::report::model::MISSING, &f.missing)?
             }
+            crate::kpi::Fig::NoPopulation => ws.write_string_with_format(
+                row,
+                1,
+                crate::report::model::NO_POPULATION,
+                &f.missing,
+            )?,
         };
         ws.write_string_with_format(row, 2, crate::kpi::figure_unit(k), &f.text)?;
         widths[0] = widths[0].max(k.width());
@@ -329,6 +335,9 @@ fn write_cell(
         }
         Cell::Missing { .. } => {
             ws.write_string_with_format(r, c, crate::report::model::MISSING, &f.missing)?;
+        }
+        Cell::NoPopulation { .. } => {
+            ws.write_string_with_format(r, c, crate::report::model::NO_POPULATION, &f.missing)?;
         }
         Cell::DateTime(dt) => {
             use chrono::{Datelike, Timelike};

@@ -129,7 +129,7 @@ pub fn figure_table(
         vec![col("項目", 3.0), col(header, 1.0)],
         items
             .iter()
-            .map(|(l, key, u)| vec![Cell::text(*l), Cell::figure(key, f.get(key), *u)])
+            .map(|(l, key, u)| vec![Cell::text(*l), Cell::of(f, key, *u)])
             .collect(),
         NONE_TEXT,
     )
@@ -166,7 +166,8 @@ pub fn quality_blocks(q: &[QualityNote]) -> Vec<Block> {
 pub type Compared = (&'static str, &'static str, Unit, Unit);
 
 /// `previous.<key>` and `<prefix>.<key>` (the change, `mom` or `wow`) of
-/// each compared figure; データなし when either period has no data.
+/// each compared figure; データなし when either period has no data, 対象なし
+/// when either has nothing to measure.
 pub fn compared_figures(
     cur: &Figures,
     prev: &Figures,
@@ -175,10 +176,10 @@ pub fn compared_figures(
 ) -> Figures {
     let mut f = Figures::default();
     for (_, key, _, _) in items {
-        f.set(format!("previous.{key}"), prev.get(key));
-        f.set(
+        f.put(format!("previous.{key}"), prev.fig(key));
+        f.put(
             format!("{prefix}.{key}"),
-            cur.get(key).zip(prev.get(key)).map(|(a, b)| a - b),
+            cur.fig(key).zip_with(prev.fig(key), |a, b| a - b),
         );
     }
     f
@@ -199,9 +200,9 @@ pub fn compared_table(
             let change = format!("{prefix}.{key}");
             vec![
                 Cell::text(*label),
-                Cell::figure(key, f.get(key), *unit),
-                Cell::figure(&prev, f.get(&prev), *unit),
-                Cell::figure(&change, f.get(&change), *delta),
+                Cell::of(f, key, *unit),
+                Cell::of(f, &prev, *unit),
+                Cell::of(f, &change, *delta),
             ]
         })
         .collect();

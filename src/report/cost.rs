@@ -93,6 +93,7 @@ fn document(
             .collect(),
         cover: None,
         orientation: tpl.orientation(),
+        items: Vec::new(),
     }
 }
 
@@ -170,7 +171,7 @@ fn category_table(
         .iter()
         .map(|c| {
             let k = |w: &str| format!("{prefix}.by_category.{c}.{w}");
-            let cell = |w: &str, u: Unit| Cell::figure(&k(w), f.get(&k(w)), u);
+            let cell = |w: &str, u: Unit| Cell::of(f, &k(w), u);
             vec![
                 Cell::text(t.label("cost_categories", c)),
                 cell("actual", Unit::Yen),
@@ -181,7 +182,7 @@ fn category_table(
         })
         .collect();
     let k = |w: &str| format!("{prefix}.{w}");
-    let cell = |w: &str, u: Unit| Cell::figure(&k(w), f.get(&k(w)), u);
+    let cell = |w: &str, u: Unit| Cell::of(f, &k(w), u);
     rows.push(vec![
         Cell::text("合計"),
         cell("total", Unit::Yen),
@@ -308,12 +309,12 @@ fn monthly_summary(f: &Figures, t: &Templates, confirmed: bool) -> Vec<Block> {
             let k = format!("cost.{p}");
             vec![
                 Cell::text(t.label("cost_parts", p)),
-                Cell::figure(&k, f.get(&k), Unit::Yen),
+                Cell::of(f, &k, Unit::Yen),
             ]
         })
         .chain([vec![
             Cell::text("合計"),
-            Cell::figure("cost.total", f.get("cost.total"), Unit::Yen),
+            Cell::of(f, "cost.total", Unit::Yen),
         ]])
         .collect();
     vec![
@@ -408,9 +409,9 @@ fn unit_costs(f: &Figures) -> Vec<Block> {
             };
             vec![
                 Cell::text(*label),
-                Cell::figure(key, f.get(key), Unit::Yen),
+                Cell::of(f, key, Unit::Yen),
                 Cell::text(*formula),
-                Cell::figure(den, f.get(den), den_unit),
+                Cell::of(f, den, den_unit),
             ]
         })
         .collect();
@@ -459,7 +460,7 @@ fn fiscal_year(r: &CostMonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> 
             let mut row = vec![Cell::text(label)];
             row.extend(heads.iter().map(|(_, w, u)| {
                 let k = format!("{prefix}.{w}");
-                Cell::figure(&k, f.get(&k), *u)
+                Cell::of(f, &k, *u)
             }));
             row
         })
@@ -482,7 +483,7 @@ fn fiscal_year(r: &CostMonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> 
         .map(|m| {
             let label = m.month.month_label();
             let k = |w: &str| format!("cost.fy.months.{label}.{w}");
-            let c = |w: &str, u: Unit| Cell::figure(&k(w), f.get(&k(w)), u);
+            let c = |w: &str, u: Unit| Cell::of(f, &k(w), u);
             let status = if m.actual.is_some() {
                 if m.confirmed {
                     "確定実績"
@@ -587,10 +588,10 @@ fn fiscal_year(r: &CostMonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> 
             let mut row = vec![Cell::text(short_month(m.month))];
             row.extend(CATEGORIES.iter().map(|c| {
                 let k = format!("cost.fy.months.{label}.{c}.actual");
-                Cell::figure(&k, f.get(&k), Unit::Yen)
+                Cell::of(f, &k, Unit::Yen)
             }));
             let k = format!("cost.fy.months.{label}.actual");
-            row.push(Cell::figure(&k, f.get(&k), Unit::Yen));
+            row.push(Cell::of(f, &k, Unit::Yen));
             row
         })
         .collect();

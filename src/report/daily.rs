@@ -10,7 +10,7 @@ use super::model::*;
 use super::template::Templates;
 use crate::config::{Config, Target};
 use crate::ingest::tickets::KINDS;
-use crate::kpi::Figures;
+use crate::kpi::{Fig, Figures};
 use crate::time::wareki_date_with_weekday;
 use chrono::{NaiveDate, NaiveDateTime};
 
@@ -46,30 +46,92 @@ impl DailyKpis {
     }
 }
 
-pub(crate) fn mark(t: &Templates, target: Option<&Target>, v: Option<f64>) -> (Cell, Cell) {
+/// The goal text and the status mark (○ △ × －) of a figure with a target.
+pub(crate) fn mark(t: &Templates, target: Option<&Target>, v: Fig) -> (Cell, Cell) {
     let Some(tg) = target else {
         return (Cell::Empty, Cell::Empty);
     };
-    let (goal, ok, warn_ok) = match (tg.min, tg.max) {
-        (Some(min), _) => (
-            format!("{min}以上"),
-            v.map(|x| x >= min),
-            v.map(|x| tg.warn.is_some_and(|w| x >= w)),
-        ),
-        (_, Some(max)) => (
-            format!("{max}以下"),
-            v.map(|x| x <= max),
-            v.map(|x| tg.warn.is_some_and(|w| x <= w)),
-        ),
-        _ => (String::new(), None, None),
+    let goal = match (tg.min, tg.max) {
+        (Some(min), _) => format!("{min}以上"),
+        (_, Some(max)) => format!("{max}以下"),
+        _ => String::new(),
     };
-    let m = match (ok, warn_ok) {
-        (None, _) => t.label("marks", "none"),
-        (Some(true), _) => t.label("marks", "met"),
-        (Some(false), Some(true)) => t.label("marks", "warn"),
-        _ => t.label("marks", "missed"),
+    let (verdict, warning) = judge_target(tg, v);
+    let m = match (verdict, warning) {
+        ("met", _) => t.label("marks", "met"),
+        ("missed", true) => t.label("marks", "warn"),
+        ("missed", false) => t.label("marks", "missed"),
+        _ => t.label("marks", "none"),
     };
     (Cell::text(goal), Cell::text(m))
+}
+
+/// The verdict code of a figure against its target (`met`, `missed`,
+/// `no_population`, `no_data`, `no_target`) and whether a miss is within
+/// the warning level (△).
+pub fn judge_target(tg: &Target, v: Fig) -> (&'static str, bool) {
+    let x = match v {
+        Fig::NoData => return ("no_data", false),
+        Fig::NoPopulation => return ("no_population", false),
+        Fig::Value(x) => x,
+    };
+    match (tg.min, tg.max) {
+        (Some(min), _) if x >= min => ("met", false),
+        (Some(_), _) => ("missed", tg.warn.is_some_and(|w| x >= w)),
+        (_, Some(max)) if x <= max => ("met", false),
+        (_, Some(_)) => ("missed", tg.warn.is_some_and(|w| x <= w)),
+        _ => ("no_target", false),
+    }
+}
+
+/// The judged items of the figures with a target among `labelled`
+/// ((label, key) pairs), for the JSON's `items`.
+pub fn target_items(f: &Figures, cfg: &Config, labelled: &[(&str, &str)]) -> Vec<JudgedItem> {
+    labelled
+        .iter()
+        .filter_map(|(label, key)| {
+            let tg = cfg.site.targets.get(*key)?;
+            let v = f.fig(key);
+            let (verdict, warning) = judge_target(tg, v);
+            Some(JudgedItem {
+                key: key.to_string(),
+                label: label.to_string(),
+                target: tg.min.or(tg.max),
+                comparator: match (tg.min, tg.max) {
+                    (Some(_), _) => Some("min"),
+                    (_, Some(_)) => Some("max"),
+                    _ => None,
+                },
+                actual: v.value(),
+                verdict,
+                warning,
+            })
+        })
+        .collect()
+}
+
+/// (label, key, unit) of the headline figures (概況), shared by the daily,
+/// weekly and monthly reports' judged items.
+pub const HEADLINE: [(&str, &str, Unit); 14] = [
+    ("受付件数", "tickets.received.total", Unit::Count),
+    ("解決件数", "tickets.resolved.total", Unit::Count),
+    ("未解決件数（期末）", "tickets.backlog.total", Unit::Count),
+    ("ジョブ インスタンス数", "jobs.instances", Unit::Count),
+    ("ジョブ 最終成功率", "jobs.final_success_pct", Unit::Percent),
+    ("ジョブ 異常終了", "jobs.failed_instances", Unit::Count),
+    ("ジョブ 遅延", "jobs.late", Unit::Count),
+    ("バックアップ 成功率", "backups.success_pct", Unit::Percent),
+    ("バックアップ 未実行", "backups.missing", Unit::Count),
+    ("応答率", "calls.answer_rate", Unit::Percent),
+    ("放棄率", "calls.abandon_rate", Unit::Percent),
+    ("サービスレベル", "calls.service_level", Unit::Percent),
+    ("平均応答待ち時間（ASA）", "calls.asa_s", Unit::Seconds),
+    ("当日コスト", "cost.total", Unit::Yen),
+];
+
+/// The headline figures' (label, key) pairs.
+pub fn headline_labels() -> Vec<(&'static str, &'static str)> {
+    HEADLINE.iter().map(|(l, k, _)| (*l, *k)).collect()
 }
 
 /// Build the daily report document.
@@ -125,32 +187,18 @@ pub fn build(
             .collect(),
         cover: None,
         orientation: tpl.orientation(),
+        items: target_items(&fig, cfg, &headline_labels()),
     }
 }
 
 fn summary(f: &Figures, cfg: &Config, t: &Templates) -> Vec<Block> {
-    let items: [(&str, &str, Unit); 14] = [
-        ("受付件数", "tickets.received.total", Unit::Count),
-        ("解決件数", "tickets.resolved.total", Unit::Count),
-        ("未解決件数（期末）", "tickets.backlog.total", Unit::Count),
-        ("ジョブ インスタンス数", "jobs.instances", Unit::Count),
-        ("ジョブ 最終成功率", "jobs.final_success_pct", Unit::Percent),
-        ("ジョブ 異常終了", "jobs.failed_instances", Unit::Count),
-        ("ジョブ 遅延", "jobs.late", Unit::Count),
-        ("バックアップ 成功率", "backups.success_pct", Unit::Percent),
-        ("バックアップ 未実行", "backups.missing", Unit::Count),
-        ("応答率", "calls.answer_rate", Unit::Percent),
-        ("放棄率", "calls.abandon_rate", Unit::Percent),
-        ("サービスレベル", "calls.service_level", Unit::Percent),
-        ("平均応答待ち時間（ASA）", "calls.asa_s", Unit::Seconds),
-        ("当日コスト", "cost.total", Unit::Yen),
-    ];
+    let items = HEADLINE;
     let rows = items
         .iter()
         .map(|(label, key, unit)| {
-            let v = f.get(key);
+            let v = f.fig(key);
             let (goal, m) = mark(t, cfg.site.targets.get(*key), v);
-            vec![Cell::text(*label), Cell::figure(key, v, *unit), goal, m]
+            vec![Cell::text(*label), Cell::fig(key, v, *unit), goal, m]
         })
         .collect();
     vec![table(
@@ -180,7 +228,7 @@ pub(crate) fn tickets(
         };
         let c = |what: &str| {
             let key = format!("tickets.{what}.{kind}");
-            Cell::figure(&key, f.get(&key), Unit::Count)
+            Cell::of(f, &key, Unit::Count)
         };
         rows.push(vec![
             Cell::text(label),
@@ -514,7 +562,7 @@ pub(crate) fn calls(f: &Figures, k: &crate::kpi::calls::CallKpis) -> Vec<Block> 
         .map(|h| {
             let c = |w: &str| {
                 let key = format!("calls.hourly.{h:02}.{w}");
-                Cell::figure(&key, f.get(&key), Unit::Count)
+                Cell::of(f, &key, Unit::Count)
             };
             vec![Cell::text(format!("{h}時台")), c("offered"), c("answered")]
         })

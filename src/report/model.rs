@@ -94,6 +94,8 @@ pub enum Cell {
     },
     /// データなし: the figure has no data.
     Missing { key: Option<String> },
+    /// 対象なし: the source covers the period; there is nothing to measure.
+    NoPopulation { key: Option<String> },
     /// A date and time (JST).
     DateTime(NaiveDateTime),
     /// Nothing.
@@ -107,16 +109,20 @@ impl Cell {
     }
     /// A figure: a number, or データなし when `None`.
     pub fn figure(key: &str, value: Option<f64>, unit: Unit) -> Cell {
+        Cell::fig(key, crate::kpi::Fig::or_no_data(value), unit)
+    }
+    /// A figure: a number, データなし or 対象なし.
+    pub fn fig(key: &str, value: crate::kpi::Fig, unit: Unit) -> Cell {
+        let key = Some(key.to_string());
         match value {
-            Some(v) => Cell::Number {
-                value: v,
-                unit,
-                key: Some(key.to_string()),
-            },
-            None => Cell::Missing {
-                key: Some(key.to_string()),
-            },
+            crate::kpi::Fig::Value(v) => Cell::Number { value: v, unit, key },
+            crate::kpi::Fig::NoData => Cell::Missing { key },
+            crate::kpi::Fig::NoPopulation => Cell::NoPopulation { key },
         }
+    }
+    /// The figure `key` of `f`.
+    pub fn of(f: &crate::kpi::Figures, key: &str, unit: Unit) -> Cell {
+        Cell::fig(key, f.fig(key), unit)
     }
     /// A number not tied to a figure key (e.g. a list row).
     pub fn num(value: f64, unit: Unit) -> Cell {
@@ -136,6 +142,7 @@ impl Cell {
             Cell::Text(s) => s.clone(),
             Cell::Number { value, unit, .. } => format_number(*value, *unit),
             Cell::Missing { .. } => MISSING.to_string(),
+            Cell::NoPopulation { .. } => NO_POPULATION.to_string(),
             Cell::DateTime(dt) => dt.format("%Y/%m/%d %H:%M").to_string(),
             Cell::Empty => String::new(),
         }
@@ -144,6 +151,8 @@ impl Cell {
 
 /// The words shown for a figure without data.
 pub const MISSING: &str = "データなし";
+/// The words shown for a figure with nothing to measure.
+pub const NO_POPULATION: &str = "対象なし（0件）";
 
 /// Format a number as the documents show it: thousands separators, the
 /// unit's decimals and suffix.
@@ -271,6 +280,28 @@ pub struct Section {
     pub blocks: Vec<Block>,
 }
 
+/// One judged item: an SLA item or a figure with a target (the JSON's
+/// `items`, figures.md), so that a machine can tell 対象なし from
+/// データなし without parsing text.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct JudgedItem {
+    /// The figure key of the actual value.
+    pub key: String,
+    /// The item as the documents name it.
+    pub label: String,
+    /// The target value.
+    pub target: Option<f64>,
+    /// `min` (at least the target) or `max` (at most); none without a target.
+    pub comparator: Option<&'static str>,
+    /// The actual value (`null` for 対象なし and データなし).
+    pub actual: Option<f64>,
+    /// `met`, `missed`, `no_population`, `no_data` or `no_target`.
+    pub verdict: &'static str,
+    /// Between the warning level and the target (△).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub warning: bool,
+}
+
 /// A whole report.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Document {
@@ -297,6 +328,8 @@ pub struct Document {
     pub cover: Option<Cover>,
     /// Page orientation of the PDF and the printed workbook.
     pub orientation: Orientation,
+    /// The judged items (SLA items, figures with a target).
+    pub items: Vec<JudgedItem>,
 }
 
 /// 表紙 and 目次 of a submitted document.

@@ -168,9 +168,9 @@ fn capacity_trend_keys(r: &MonthlyReport) -> Vec<(String, String)> {
             if let (Some(stem), Some(v)) = (
                 k.strip_prefix("capacity.")
                     .and_then(|x| x.strip_suffix(".p95")),
-                v,
+                v.value(),
             ) {
-                latest.entry(stem.to_string()).or_insert(*v);
+                latest.entry(stem.to_string()).or_insert(v);
             }
         }
     }
@@ -212,7 +212,7 @@ pub fn extra_figures(r: &MonthlyReport) -> Figures {
     );
     for (m, fig) in r.trend {
         for k in &keys {
-            f.set(format!("trend.{}.{k}", m.month_label()), fig.get(k));
+            f.put(format!("trend.{}.{k}", m.month_label()), fig.fig(k));
         }
     }
     match &r.current.calls.heat {
@@ -289,6 +289,7 @@ pub fn build(r: &MonthlyReport, f: &Figures, cfg: &Config, t: &Templates) -> Doc
             toc_title: "目次".into(),
         }),
         orientation: tpl.orientation(),
+        items: r.sla_items.iter().map(sla::Item::judged).collect(),
     }
 }
 
@@ -332,7 +333,7 @@ fn trend_table(r: &MonthlyReport, caption: &str, series: &[(String, String, Unit
         .map(|(m, fig)| {
             let mut row = vec![Cell::text(short_month(*m))];
             row.extend(series.iter().map(|(_, k, u)| {
-                Cell::figure(&format!("trend.{}.{k}", m.month_label()), fig.get(k), *u)
+                Cell::fig(&format!("trend.{}.{k}", m.month_label()), fig.fig(k), *u)
             }));
             row
         })
@@ -360,6 +361,14 @@ fn summary(r: &MonthlyReport, f: &Figures) -> Vec<Block> {
             Cell::figure(
                 "sla_report.missed",
                 Some(count(Verdict::Missed)),
+                Unit::Count,
+            ),
+        ],
+        vec![
+            Cell::text("対象なし"),
+            Cell::figure(
+                "sla_report.no_population",
+                Some(count(Verdict::NoPopulation)),
                 Unit::Count,
             ),
         ],
@@ -443,7 +452,7 @@ fn sla_summary(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
             ];
             row.extend(VERDICTS.iter().map(|v| {
                 let k = format!("sla_report.by_group.{}.{}", g.code(), v.code());
-                Cell::figure(&k, f.get(&k), Unit::Count)
+                Cell::of(f, &k, Unit::Count)
             }));
             row
         })
@@ -460,9 +469,9 @@ fn sla_summary(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
                 Cell::text(t.label("sla_groups", it.group.code())),
                 Cell::text(&it.label),
                 Cell::text(sla::goal_text(it)),
-                Cell::figure(&it.key, it.value, it.unit),
+                Cell::fig(&it.key, it.value, it.unit),
                 Cell::text(t.label("verdicts", it.verdict.code())),
-                Cell::figure(&format!("previous.{}", it.key), it.previous, it.unit),
+                Cell::fig(&format!("previous.{}", it.key), it.previous, it.unit),
             ]
         })
         .collect();
@@ -621,7 +630,7 @@ fn changes(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
             let total_cell = if *c == "unset" {
                 Cell::num(total.unwrap_or(0.0), Unit::Count)
             } else {
-                Cell::figure(&total_key, f.get(&total_key), Unit::Count)
+                Cell::of(f, &total_key, Unit::Count)
             };
             let mut row = vec![
                 Cell::text(label),
@@ -634,7 +643,7 @@ fn changes(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
             row.extend(
                 RESULTS
                     .iter()
-                    .map(|x| Cell::figure(&key(c, x), f.get(&key(c, x)), Unit::Count)),
+                    .map(|x| Cell::of(f, &key(c, x), Unit::Count)),
             );
             row
         })
@@ -725,7 +734,7 @@ fn releases(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
     }));
     let rows = items
         .iter()
-        .map(|(l, k)| vec![Cell::text(l), Cell::figure(k, f.get(k), Unit::Count)])
+        .map(|(l, k)| vec![Cell::text(l), Cell::of(f, k, Unit::Count)])
         .collect();
     let mut blocks = vec![table(
         "リリースの件数（当月に登録または実施予定のもの）",
@@ -993,24 +1002,22 @@ fn availability(r: &MonthlyReport, f: &Figures, cfg: &Config) -> Vec<Block> {
             list.iter()
                 .map(|a| {
                     let k = |x: &str| format!("availability.{}.{x}", a.system);
-                    let pct = f.get(&k("pct"));
+                    let pct = f.fig(&k("pct"));
                     let verdict =
                         sla::judge_shown(pct, sla::Goal::Min(a.target_pct), Unit::PercentFine);
                     vec![
                         Cell::text(&a.system),
                         Cell::text(cfg.system_service(&a.system).calendar),
-                        Cell::figure(&k("service_min"), f.get(&k("service_min")), Unit::Minutes),
-                        Cell::figure(&k("planned_min"), f.get(&k("planned_min")), Unit::Minutes),
-                        Cell::figure(
-                            &k("unplanned_min"),
-                            f.get(&k("unplanned_min")),
-                            Unit::Minutes,
+                        Cell::of(f, &k("service_min"), Unit::Minutes),
+                        Cell::of(f, &k("planned_min"), Unit::Minutes),
+                        Cell::of(f, &k("unplanned_min"), Unit::Minutes,
                         ),
-                        Cell::figure(&k("pct"), pct, Unit::PercentFine),
+                        Cell::fig(&k("pct"), pct, Unit::PercentFine),
                         Cell::num(a.target_pct, Unit::PercentFine),
                         Cell::text(match verdict {
                             Verdict::Met => "達成",
                             Verdict::Missed => "未達",
+                            Verdict::NoPopulation => "対象なし",
                             _ => MISSING,
                         }),
                     ]

@@ -17,7 +17,7 @@ use super::common::{col, quality_blocks, table, QualityNote, NONE_TEXT};
 use super::model::*;
 use super::template::Templates;
 use crate::config::{ClockKind, Config};
-use crate::kpi::{Figures, PeriodKpis};
+use crate::kpi::{Fig, Figures, PeriodKpis};
 use crate::time::{format_short, wareki_month, Period};
 use chrono::{Datelike, NaiveDateTime, Timelike};
 use std::collections::BTreeMap;
@@ -33,11 +33,13 @@ pub enum Goal {
     None,
 }
 
-/// 達成 / 未達 / データなし / 目標未設定.
+/// 達成 / 未達 / 対象なし / データなし / 目標未設定.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
     Met,
     Missed,
+    /// The data covers the month; there was nothing to judge (population 0).
+    NoPopulation,
     NoData,
     NoTarget,
 }
@@ -48,6 +50,7 @@ impl Verdict {
         match self {
             Verdict::Met => "met",
             Verdict::Missed => "missed",
+            Verdict::NoPopulation => "no_population",
             Verdict::NoData => "no_data",
             Verdict::NoTarget => "no_target",
         }
@@ -90,8 +93,8 @@ pub struct Item {
     pub goal: Goal,
     /// Extra words after the goal (e.g. `15分以内・24x7`).
     pub goal_note: String,
-    pub value: Option<f64>,
-    pub previous: Option<f64>,
+    pub value: Fig,
+    pub previous: Fig,
     pub verdict: Verdict,
 }
 
@@ -99,13 +102,24 @@ pub struct Item {
 /// rounded to the unit's displayed decimals first (94.96 % is shown as
 /// 95.0 % and meets a 95 % target), so a verdict never contradicts the
 /// number printed beside it.
-pub fn judge_shown(v: Option<f64>, goal: Goal, unit: Unit) -> Verdict {
+pub fn judge_shown(v: Fig, goal: Goal, unit: Unit) -> Verdict {
     let scale = 10f64.powi(unit.decimals() as i32);
-    judge(v.map(|x| (x * scale).round() / scale), goal)
+    judge(
+        match v {
+            Fig::Value(x) => Fig::Value((x * scale).round() / scale),
+            other => other,
+        },
+        goal,
+    )
 }
 
 /// Judge a value against a goal.
-pub fn judge(v: Option<f64>, goal: Goal) -> Verdict {
+pub fn judge(v: Fig, goal: Goal) -> Verdict {
+    let v = match v {
+        Fig::NoData => return Verdict::NoData,
+        Fig::NoPopulation => return Verdict::NoPopulation,
+        Fig::Value(x) => Some(x),
+    };
     match (v, goal) {
         (None, _) => Verdict::NoData,
         (_, Goal::None) => Verdict::NoTarget,
@@ -143,12 +157,22 @@ pub fn items(cfg: &Config, t: &Templates, cur: &PeriodKpis, prev_kpis: &PeriodKp
     let prev = prev_kpis.figures();
     let mut out = Vec::new();
     let mut push = |group, label: String, key: String, unit, goal, goal_note: String| {
-        let value = f.get(&key);
-        let previous = prev.get(&key);
+        let value = f.fig(&key);
+        let previous = prev.fig(&key);
+        // A count judged on a population (late jobs among those with a
+        // deadline) is 対象なし when the population is 0.
+        let population = match key.as_str() {
+            "jobs.late" => Some("jobs.with_deadline"),
+            _ => None,
+        };
+        let verdict = match population.map(|p| f.fig(p)) {
+            Some(Fig::Value(n)) if n == 0.0 && value.value().is_some() => Verdict::NoPopulation,
+            _ => judge_shown(value, goal, unit),
+        };
         out.push(Item {
             group,
             label,
-            verdict: judge_shown(value, goal, unit),
+            verdict,
             key,
             unit,
             goal,
@@ -295,6 +319,26 @@ pub fn items(cfg: &Config, t: &Templates, cur: &PeriodKpis, prev_kpis: &PeriodKp
     out
 }
 
+impl Item {
+    /// The item for the JSON's `items`.
+    pub fn judged(&self) -> JudgedItem {
+        let (target, comparator) = match self.goal {
+            Goal::Min(v) => (Some(v), Some("min")),
+            Goal::Max(v) => (Some(v), Some("max")),
+            Goal::None => (None, None),
+        };
+        JudgedItem {
+            key: self.key.clone(),
+            label: self.label.clone(),
+            target,
+            comparator,
+            actual: self.value.value(),
+            verdict: self.verdict.code(),
+            warning: false,
+        }
+    }
+}
+
 /// Remarks of the month: general text and reasons by item key or label.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Remarks {
@@ -370,7 +414,7 @@ pub fn extra_figures(items: &[Item], r: &SlaReport) -> Figures {
     let mut f = item_figures(items);
     for it in items {
         for (m, fig) in r.trend {
-            f.set(format!("trend.{m}.{}", it.key), fig.get(&it.key));
+            f.put(format!("trend.{m}.{}", it.key), fig.fig(&it.key));
         }
     }
     f
@@ -380,12 +424,13 @@ pub fn extra_figures(items: &[Item], r: &SlaReport) -> Figures {
 pub fn item_figures(items: &[Item]) -> Figures {
     let mut f = Figures::default();
     for it in items {
-        f.set(format!("previous.{}", it.key), it.previous);
+        f.put(format!("previous.{}", it.key), it.previous);
     }
     let count = |v: Verdict| items.iter().filter(|i| i.verdict == v).count();
     f.count("sla_report.items", Some(items.len()));
     f.count("sla_report.met", Some(count(Verdict::Met)));
     f.count("sla_report.missed", Some(count(Verdict::Missed)));
+    f.count("sla_report.no_population", Some(count(Verdict::NoPopulation)));
     f.count("sla_report.no_data", Some(count(Verdict::NoData)));
     f.count("sla_report.no_target", Some(count(Verdict::NoTarget)));
     f
@@ -455,6 +500,7 @@ pub fn build(r: &SlaReport, items: &[Item], cfg: &Config, t: &Templates) -> Docu
             .collect(),
         cover: None,
         orientation: tpl.orientation(),
+        items: items.iter().map(Item::judged).collect(),
     }
 }
 
@@ -475,6 +521,14 @@ fn summary(items: &[Item], t: &Templates) -> Vec<Block> {
             Cell::figure(
                 "sla_report.missed",
                 Some(count(Verdict::Missed)),
+                Unit::Count,
+            ),
+        ],
+        vec![
+            Cell::text(t.label("verdicts", "no_population")),
+            Cell::figure(
+                "sla_report.no_population",
+                Some(count(Verdict::NoPopulation)),
                 Unit::Count,
             ),
         ],
@@ -502,9 +556,9 @@ fn summary(items: &[Item], t: &Templates) -> Vec<Block> {
                 Cell::text(t.label("sla_groups", it.group.code())),
                 Cell::text(&it.label),
                 Cell::text(goal_text(it)),
-                Cell::figure(&it.key, it.value, it.unit),
+                Cell::fig(&it.key, it.value, it.unit),
                 Cell::text(t.label("verdicts", it.verdict.code())),
-                Cell::figure(&format!("previous.{}", it.key), it.previous, it.unit),
+                Cell::fig(&format!("previous.{}", it.key), it.previous, it.unit),
             ]
         })
         .collect();
@@ -541,7 +595,7 @@ fn trend(items: &[Item], r: &SlaReport) -> Vec<Block> {
             .map(|it| {
                 let mut row = vec![Cell::text(&it.label)];
                 row.extend(half.iter().map(|(m, f)| {
-                    Cell::figure(&format!("trend.{m}.{}", it.key), f.get(&it.key), it.unit)
+                    Cell::fig(&format!("trend.{m}.{}", it.key), f.fig(&it.key), it.unit)
                 }));
                 row
             })
@@ -665,7 +719,7 @@ fn breaches(items: &[Item], r: &SlaReport, cfg: &Config, t: &Templates) -> Vec<B
             goal("calls.service_level"),
         );
         let misses = |v: Option<f64>, g: Option<Goal>| {
-            g.is_some_and(|g| judge_shown(v, g, Unit::Percent) == Verdict::Missed)
+            g.is_some_and(|g| judge_shown(Fig::or_no_data(v), g, Unit::Percent) == Verdict::Missed)
         };
         let rows = k
             .calls
@@ -824,7 +878,7 @@ fn remarks(items: &[Item], r: &SlaReport) -> Vec<Block> {
                 .unwrap_or_else(|| "（未記入）".to_string());
             vec![
                 Cell::text(&i.label),
-                Cell::figure(&i.key, i.value, i.unit),
+                Cell::fig(&i.key, i.value, i.unit),
                 Cell::text(reason),
             ]
         })

@@ -120,7 +120,7 @@ pub fn extra_figures(r: &WeeklyReport) -> Figures {
     );
     for (d, fig) in r.days {
         for (_, key, _) in DAY_COLUMNS {
-            f.set(format!("days.{}.{key}", d.format("%Y-%m-%d")), fig.get(key));
+            f.put(format!("days.{}.{key}", d.format("%Y-%m-%d")), fig.fig(key));
         }
     }
     f
@@ -136,7 +136,12 @@ fn day_label(d: NaiveDate) -> String {
 }
 
 /// Build the document. `f` holds every figure (KPIs and [`extra_figures`]).
-pub fn build(r: &WeeklyReport, f: &Figures, t: &Templates) -> Document {
+pub fn build(
+    r: &WeeklyReport,
+    f: &Figures,
+    cfg: &crate::config::Config,
+    t: &Templates,
+) -> Document {
     let tpl = &t.weekly;
     let mut sections = Vec::new();
     for id in &tpl.sections {
@@ -180,6 +185,7 @@ pub fn build(r: &WeeklyReport, f: &Figures, t: &Templates) -> Document {
             .collect(),
         cover: None,
         orientation: tpl.orientation(),
+        items: super::daily::target_items(f, cfg, &super::daily::headline_labels()),
     }
 }
 
@@ -203,7 +209,7 @@ fn days(r: &WeeklyReport, f: &Figures) -> Vec<Block> {
             let mut row = vec![Cell::text(day_label(*d))];
             row.extend(DAY_COLUMNS.iter().map(|(_, key, unit)| {
                 let k = format!("days.{}.{key}", d.format("%Y-%m-%d"));
-                Cell::figure(&k, f.get(&k), *unit)
+                Cell::of(f, &k, *unit)
             }));
             row
         })
