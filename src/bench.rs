@@ -135,7 +135,7 @@ pub fn run(inputs: &Path, config: &Path) -> Result<(IngestBench, KpiBench)> {
             .map_err(Into::into)
     })?;
     time("backups", &mut || {
-        kpi::backups::compute(ds.get("backups"), month, &cfg.expected_backups)
+        kpi::backups::compute(ds.get("backups"), month, &cfg.expected_backups, cfg.calendars.rule.as_ref())
             .map(drop)
             .map_err(Into::into)
     })?;

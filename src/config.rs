@@ -430,7 +430,8 @@ pub struct BackupsConfig {
 pub struct ExpectedBackup {
     /// Target as written in the backups data.
     pub target: String,
-    /// `daily`, `weekdays`, `weekly:<Mon..Sun>` or `monthly:<1-31>`.
+    /// `daily`, `weekdays` (Monday–Friday), `business_days` (営業日),
+    /// `weekly:<Mon..Sun>` or `monthly:<1-31>`.
     pub schedule: String,
 }
 
@@ -439,8 +440,12 @@ pub struct ExpectedBackup {
 pub enum Schedule {
     /// Every day.
     Daily,
-    /// Monday to Friday.
+    /// Monday to Friday (public holidays included).
     Weekdays,
+    /// 営業日 of the site's business calendar (Monday–Friday minus public
+    /// holidays, the 12/29–1/3 closing days and the extra closed days, plus
+    /// the extra working days).
+    BusinessDays,
     /// One weekday.
     Weekly(chrono::Weekday),
     /// One day of the month.
@@ -457,6 +462,9 @@ impl Schedule {
         if t == "weekdays" {
             return Ok(Schedule::Weekdays);
         }
+        if t == "business_days" {
+            return Ok(Schedule::BusinessDays);
+        }
         if let Some(d) = t.strip_prefix("weekly:") {
             return d
                 .parse::<chrono::Weekday>()
@@ -470,18 +478,38 @@ impl Schedule {
             };
         }
         Err(format!(
-            "bad schedule {s:?}: expected daily, weekdays, weekly:Sun or monthly:1"
+            "bad schedule {s:?}: expected daily, weekdays, business_days, weekly:Sun or monthly:1"
         ))
     }
 
-    /// Whether a backup is expected on `d`.
-    pub fn due_on(self, d: chrono::NaiveDate) -> bool {
+    /// Whether a backup is expected on `d`. `business_days` needs the
+    /// site's business-day rule (an error when it is missing or its holiday
+    /// list does not reach `d`).
+    pub fn due_on(
+        self,
+        d: chrono::NaiveDate,
+        rule: Option<&crate::calendar::BusinessDays>,
+    ) -> Result<bool, String> {
         use chrono::Datelike;
-        match self {
+        Ok(match self {
             Schedule::Daily => true,
             Schedule::Weekdays => d.weekday().number_from_monday() <= 5,
+            Schedule::BusinessDays => rule
+                .ok_or("the business-day rule could not be loaded")?
+                .is_business_day(d)
+                .map_err(|e| e.to_string())?,
             Schedule::Weekly(w) => d.weekday() == w,
             Schedule::Monthly(n) => d.day() == n,
+        })
+    }
+    /// How the schedule reads in the documents (定義).
+    pub fn describe_ja(self) -> String {
+        match self {
+            Schedule::Daily => "毎日".into(),
+            Schedule::Weekdays => "平日（月～金、祝日を含む）".into(),
+            Schedule::BusinessDays => "営業日（祝日・年末年始を除く）".into(),
+            Schedule::Weekly(w) => format!("毎週{}曜日", crate::time::weekday_name_ja(w)),
+            Schedule::Monthly(n) => format!("毎月{n}日"),
         }
     }
 }

@@ -62,9 +62,10 @@ pub static CODES: &[(&str, &str)] = &[
     ("outage_no_start", "outage ticket {0} has no outage start: not in availability"),
     ("outage_whole_period", "system {0} was down for the whole period (ticket {1})"),
     ("cancelled_resolved", "ticket {0} is cancelled but has a resolution time: not counted as resolved for SLA"),
-    ("duplicate_key", "{0} appears again with the same {1}: the later row is used"),
-    ("superseded", "{0} is replaced by a newer row ({1})"),
+    ("duplicate_key", "{0} is also on line {1} of this file: the row with the newest updated_at is used"),
+    ("superseded", "{0} is replaced by a later row ({1})"),
     ("profile_value_unmapped", "value {0} is not in the profile's map for {1}"),
+    ("cdr_only", "calls come from the Asterisk CDR alone: a call that timed out of the queue or went to voicemail is counted as answered (Queue() answers the channel), so answered, timeout and ASA can be wrong; read queue_log as well"),
     ("planned_column_absent", "the export has no planned column: every outage counted as unplanned"),
 ];
 

@@ -932,7 +932,12 @@ pub fn compute_daily(ds: &Dataset, cfg: &Config, p: Period) -> Result<daily::Dai
     let mut k = daily::DailyKpis {
         tickets: kpi::tickets::compute(ds.get("tickets"), p, s.report.top_categories)?,
         jobs: kpi::jobs::compute(ds.get("job_runs"), p, &cfg.deadlines)?,
-        backups: kpi::backups::compute(ds.get("backups"), p, &cfg.expected_backups)?,
+        backups: kpi::backups::compute(
+            ds.get("backups"),
+            p,
+            &cfg.expected_backups,
+            cfg.calendars.rule.as_ref(),
+        )?,
         capacity: kpi::capacity::compute(ds.get("capacity"), p, &s.capacity)?,
         calls: kpi::calls::compute(ds.get("calls"), p, &s.calls, kpi::sl_target_pct(cfg))?,
         cost: Default::default(),

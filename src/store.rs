@@ -5,14 +5,10 @@
 //!
 //! Upserts: tickets keep, per `ticket_id`, the row with the newest
 //! `updated_at` (a tie: the newer ingest wins); other sources are
-//! deduplicated on their natural keys, the newer ingest winning, so the same
-//! file ingested twice changes nothing and a corrected export replaces the
-//! rows it corrects:
-//! - job_runs: job_name + started_at + attempt
-//! - capacity: host + metric + resource + sampled_at
-//! - backups: backup_id, else target + started_at
-//! - calls: call_id
-//! - ticket_status_history: ticket_id + changed_at + to_status
+//! deduplicated on their natural keys ([`ingest::dedupe::natural_key`]),
+//! the newer ingest winning, so the same file ingested twice changes
+//! nothing and a corrected export replaces the rows it corrects; every row
+//! replaced is reported by `hokoku ingest` with its file and line.
 //!
 //! Every partition is written to a temporary file and renamed into place, so
 //! a crash never leaves a half-written file; a partition is either the old
@@ -40,17 +36,9 @@ pub struct PartitionChange {
     pub after: usize,
     /// Whether the file's bytes changed.
     pub changed: bool,
-}
-
-/// Natural-key columns of a source (tickets are handled by their own rule).
-fn keys(source: &str) -> &'static [&'static str] {
-    match source {
-        "job_runs" => &["job_name", "started_at", "attempt"],
-        "capacity" => &["host", "metric", "resource", "sampled_at"],
-        "calls" => &["call_id"],
-        "ticket_status_history" => &["ticket_id", "changed_at", "to_status"],
-        _ => &[],
-    }
+    /// Rows replaced by a later row with the same natural key
+    /// (`file:line: reason`).
+    pub superseded: Vec<String>,
 }
 
 fn time_column(source: &str) -> &'static str {
@@ -60,43 +48,35 @@ fn time_column(source: &str) -> &'static str {
         .map_or("", |s| s.spec.time_column)
 }
 
-/// Keep one row per natural key, the last one winning, in a canonical order
-/// (time column, then the keys) so the stored bytes are deterministic.
-fn dedupe(source: &str, df: DataFrame) -> PolarsResult<DataFrame> {
-    let df = match source {
-        "tickets" => ingest::tickets::finish(df)?,
-        "backups" => {
-            let with_id = df.column("backup_id")?.is_not_null();
-            let a = df.filter(&with_id)?.unique_stable(
-                Some(&["backup_id".to_string()]),
-                UniqueKeepStrategy::Last,
-                None,
-            )?;
-            let b = df.filter(&!&with_id)?.unique_stable(
-                Some(&["target".to_string(), "started_at".to_string()]),
-                UniqueKeepStrategy::Last,
-                None,
-            )?;
-            a.vstack(&b)?
-        }
-        s => {
-            let subset: Vec<String> = keys(s).iter().map(|k| (*k).to_string()).collect();
-            df.unique_stable(Some(&subset), UniqueKeepStrategy::Last, None)?
-        }
+/// Keep one row per natural key ([`ingest::dedupe`]: the newer ingest wins;
+/// tickets keep their newest snapshot) in a canonical order (time column,
+/// then the keys) so the stored bytes are deterministic. Returns the rows
+/// replaced, named by file and line.
+fn dedupe(
+    source: &str,
+    df: DataFrame,
+    names: &[String],
+) -> PolarsResult<(DataFrame, Vec<ingest::dedupe::RowFlag>)> {
+    let (df, flags) = match source {
+        "tickets" => (ingest::tickets::finish(df)?, Vec::new()),
+        s => ingest::dedupe::dedupe(s, df, names)?,
     };
     let mut by: Vec<PlSmallStr> = vec![time_column(source).into()];
     by.extend(match source {
         "tickets" => vec!["ticket_id".into()],
-        "backups" => vec!["target".into(), "backup_id".into()],
-        s => keys(s).iter().map(|k| (*k).into()).collect(),
+        s => ingest::dedupe::natural_key(s)
+            .iter()
+            .map(|k| (*k).into())
+            .collect(),
     });
     by.dedup();
-    df.sort(
+    let df = df.sort(
         by,
         SortMultipleOptions::default()
             .with_nulls_last(false)
             .with_maintain_order(true),
-    )
+    )?;
+    Ok((df, flags))
 }
 
 fn partition_path(store: &Path, source: &str, month: &str) -> PathBuf {
@@ -200,8 +180,22 @@ pub fn ingest(ds: &Dataset, store: &Path) -> Result<Vec<PartitionChange>> {
                 }
                 None => new,
             };
-            let mut merged = dedupe(source, merged)?;
+            let (mut merged, flags) = dedupe(source, merged, &names)?;
             merged.rechunk_mut();
+            let superseded = flags
+                .iter()
+                .map(|f| {
+                    format!(
+                        "{}:{}:{}: {}",
+                        f.file
+                            .and_then(|i| names.get(i as usize))
+                            .map_or("", String::as_str),
+                        f.line.unwrap_or(0),
+                        f.column,
+                        f.problem
+                    )
+                })
+                .collect();
             let bytes = parquet_bytes(&mut merged)?;
             let changed = bytes != old_bytes;
             if changed {
@@ -214,6 +208,7 @@ pub fn ingest(ds: &Dataset, store: &Path) -> Result<Vec<PartitionChange>> {
                 before,
                 after: merged.height(),
                 changed,
+                superseded,
             });
         }
         // Columns the ingested files had, merged with earlier ingests.

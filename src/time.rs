@@ -266,6 +266,19 @@ pub fn period_in_name(name: &str) -> Option<Period> {
     found
 }
 
+/// Japanese name of a weekday (月, 火, …).
+pub fn weekday_name_ja(w: Weekday) -> &'static str {
+    match w {
+        Weekday::Mon => "月",
+        Weekday::Tue => "火",
+        Weekday::Wed => "水",
+        Weekday::Thu => "木",
+        Weekday::Fri => "金",
+        Weekday::Sat => "土",
+        Weekday::Sun => "日",
+    }
+}
+
 /// Japanese weekday name (月, 火, …).
 pub fn weekday_ja(d: NaiveDate) -> &'static str {
     match d.weekday() {

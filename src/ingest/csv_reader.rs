@@ -135,6 +135,8 @@ pub struct FileData {
     pub report: FileReport,
     /// Row problems.
     pub issues: Vec<RowIssue>,
+    /// Flags on accepted rows.
+    pub flags: Vec<super::dedupe::RowFlag>,
 }
 
 /// How to read one file.
@@ -670,6 +672,7 @@ fn read_src(
         frame,
         present,
         issues,
+        flags: Vec::new(),
     })
 }
 

@@ -16,6 +16,7 @@ pub mod backups;
 pub mod calls;
 pub mod capacity;
 pub mod csv_reader;
+pub mod dedupe;
 pub mod encoding;
 pub mod formats;
 pub mod job_runs;
@@ -164,6 +165,9 @@ pub struct Dataset {
     pub files: Vec<FileReport>,
     /// Row-level problems (rows set aside).
     pub issues: Vec<RowIssue>,
+    /// Flags on rows that were read (a row replaced by a later one with the
+    /// same key, a ticket listed twice in one file).
+    pub flags: Vec<dedupe::RowFlag>,
     /// File-level problems (the file could not be used at all).
     pub errors: Vec<FileError>,
 }
@@ -563,6 +567,55 @@ pub fn discover(inputs: &Path, source: &str) -> Vec<PathBuf> {
     out
 }
 
+/// Calls from both Asterisk logs: a call in queue_log keeps queue_log's
+/// outcome (a CDR counts a call that timed out of the queue or went to
+/// voicemail as ANSWERED, because Queue() answers the channel); its CDR row
+/// is skipped (counted in the CDR file's `skipped`). Calls from the CDR
+/// alone are flagged: what the CDR cannot tell is named in データ品質.
+fn prefer_queue_log(
+    read: &mut [(PathBuf, FileData)],
+    flags: &mut Vec<dedupe::RowFlag>,
+    planned: &[(u32, &Planned)],
+) {
+    let is = |fd: &FileData, f: &str| fd.report.format == f;
+    let id_of = |path: &PathBuf| planned.iter().find(|(_, p)| &p.path == path).map(|(i, _)| *i);
+    let mut queue_ids: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for (_, fd) in read.iter().filter(|(_, fd)| is(fd, "asterisk_queue_log")) {
+        if let Ok(ids) = fd.frame.column("call_id").and_then(|c| c.str().cloned()) {
+            queue_ids.extend(ids.iter().flatten().map(|s| {
+                // A re-entry is `<callid>#n`: the CDR row is the channel's.
+                s.split('#').next().unwrap_or(s).to_string()
+            }));
+        }
+    }
+    for (path, fd) in read.iter_mut().filter(|(_, fd)| is(fd, "asterisk_cdr")) {
+        if queue_ids.is_empty() {
+            flags.push(dedupe::RowFlag {
+                file: id_of(path),
+                line: None,
+                column: "disposition".into(),
+                problem: crate::problem::Problem::plain("cdr_only"),
+            });
+            continue;
+        }
+        let Ok(ids) = fd.frame.column("call_id").and_then(|c| c.str().cloned()) else {
+            continue;
+        };
+        let keep: BooleanChunked = ids
+            .iter()
+            .map(|id| !id.is_some_and(|i| queue_ids.contains(i)))
+            .collect();
+        let dropped = keep.len() - keep.sum().unwrap_or(0) as usize;
+        if dropped > 0 {
+            if let Ok(df) = fd.frame.filter(&keep) {
+                fd.frame = df;
+                fd.report.skipped += dropped;
+                fd.report.accepted -= dropped;
+            }
+        }
+    }
+}
+
 /// Read every source's files. Never fails as a whole: file and row problems
 /// are collected in the dataset for the caller's policy.
 pub fn load(inputs: &Path, cfg: &Config) -> Dataset {
@@ -666,6 +719,9 @@ pub fn load(inputs: &Path, cfg: &Config) -> Dataset {
             }
         }
         read.sort_by(|a, b| a.0.cmp(&b.0));
+        if name == "calls" {
+            prefer_queue_log(&mut read, &mut ds.flags, &mine);
+        }
         let mut frames: Vec<DataFrame> = Vec::new();
         let mut present = BTreeSet::new();
         let mut declared: Vec<(i64, i64)> = Vec::new();
@@ -701,21 +757,32 @@ pub fn load(inputs: &Path, cfg: &Config) -> Dataset {
             frames.push(fd.frame);
             ds.files.push(fd.report);
             ds.issues.extend(fd.issues);
+            ds.flags.extend(fd.flags);
         }
         if frames.is_empty() {
             continue;
         }
+        let inputs_names = ds.inputs.clone();
+        let mut flags = Vec::new();
         let built = (|| -> PolarsResult<SourceData> {
             let mut it = frames.into_iter();
             let mut df = it.next().expect("one frame");
             for f in it {
                 df.vstack_mut(&f)?;
             }
+            if name == "tickets" {
+                flags.extend(dedupe::ticket_repeats(&df)?);
+            } else {
+                let (d, f) = dedupe::dedupe(name, df, &inputs_names)?;
+                df = d;
+                flags.extend(f);
+            }
             if let Some(fin) = src.finish {
                 df = fin(df)?;
             }
             SourceData::new(df, present, src.spec, &declared)
         })();
+        ds.flags.extend(flags);
         match built {
             Ok(sd) => {
                 ds.sources.insert(name, sd);

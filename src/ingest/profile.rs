@@ -71,6 +71,11 @@ struct ColumnTable {
     value: Option<String>,
     #[serde(default)]
     map: BTreeMap<String, String>,
+    /// What a value not in `map` becomes (`""` = empty); each such row is
+    /// flagged in データ品質 with its file and line.
+    default: Option<String>,
+    /// The cell is left empty on rows where this holds.
+    unless: Option<SkipRule>,
     unit: Option<String>,
     format: Option<OneOrMany>,
 }
@@ -96,8 +101,13 @@ pub struct ColumnMap {
     pub fallback: Vec<String>,
     /// A constant instead of a column.
     pub value: Option<String>,
-    /// Value map (export value → canonical value); others pass unchanged.
+    /// Value map (export value → canonical value); others pass unchanged,
+    /// or become `default`.
     pub map: BTreeMap<String, String>,
+    /// What a value not in `map` becomes (flagged); `None`: passes unchanged.
+    pub default: Option<String>,
+    /// Rows where the cell is left empty.
+    pub unless: Option<SkipRule>,
     /// Multiply numbers by this into the canonical unit.
     pub scale: Option<f64>,
     /// Datetime formats (chrono `%Y/%m/%d %H:%M` style).
@@ -287,6 +297,8 @@ pub fn compile(name: &str, path: &Path, text: &str) -> Result<Profile, Vec<Strin
                 fallback: None,
                 value: None,
                 map: BTreeMap::new(),
+                default: None,
+                unless: None,
                 unit: None,
                 format: None,
             },
@@ -303,6 +315,21 @@ pub fn compile(name: &str, path: &Path, text: &str) -> Result<Profile, Vec<Strin
             if let Err(e) = check_value(spec, c.name, v) {
                 errors.push(format!("{}: {k:?} → {v:?}: {e}", at(&format!("{key}.map"))));
             }
+        }
+        if let Some(d) = t.default.as_deref().filter(|d| !d.is_empty()) {
+            if let Err(e) = check_value(spec, c.name, d) {
+                errors.push(format!("{}: {e}", at(&format!("{key}.default"))));
+            }
+        }
+        if t.default.is_some() && t.map.is_empty() {
+            errors.push(format!("{}: a default needs a map", at(&format!("{key}.default"))));
+        }
+        if t.default.as_deref() == Some("") && c.required {
+            errors.push(format!(
+                "{}: {} is required, so the default cannot be empty",
+                at(&format!("{key}.default")),
+                c.name
+            ));
         }
         if let Some(v) = &t.value {
             if let Err(e) = check_value(spec, c.name, v) {
@@ -350,6 +377,8 @@ pub fn compile(name: &str, path: &Path, text: &str) -> Result<Profile, Vec<Strin
             fallback: t.fallback.map(OneOrMany::into_vec).unwrap_or_default(),
             value: t.value,
             map: t.map,
+            default: t.default,
+            unless: t.unless,
             scale,
             formats,
         });
@@ -666,7 +695,18 @@ impl Profile {
             }
             let mut cells = Vec::with_capacity(self.columns.len());
             let mut bad: Option<(usize, Problem)> = None;
+            let mut flags: Vec<(usize, Problem)> = Vec::new();
             for (k, (c, pos)) in self.columns.iter().zip(&sources).enumerate() {
+                let blanked = c.unless.as_ref().is_some_and(|u| {
+                    header_pos(&header, std::slice::from_ref(&u.column)).is_some_and(|p| {
+                        let v = rec.get(p).map_or("", |x| x.as_str()).trim();
+                        u.equals.iter().any(|e| e.trim() == v)
+                    })
+                });
+                if blanked {
+                    cells.push(None);
+                    continue;
+                }
                 let cell = |p: Option<usize>| {
                     p.and_then(|p| rec.get(p))
                         .map(|s| s.trim())
@@ -677,8 +717,8 @@ impl Profile {
                     Some(v) => Some(v.clone()),
                     None => cell(*pos).or_else(|| cell(fallbacks[k])),
                 };
-                match text.map(|t| self.convert(c, t)).transpose() {
-                    Ok(v) => cells.push(v),
+                match text.map(|t| self.convert(c, t, &mut flags, k)).transpose() {
+                    Ok(v) => cells.push(v.flatten()),
                     Err(problem) => {
                         bad.get_or_insert((k, problem));
                         cells.push(None);
@@ -690,19 +730,50 @@ impl Profile {
                     let column = ext.labels[k].clone();
                     ext.bad_line(file, line, &column, problem, raw);
                 }
-                None => ext.records.push(Record { line, cells, raw }),
+                None => ext.records.push(Record {
+                    line,
+                    cells,
+                    raw,
+                    flags,
+                }),
             }
         }
         Ok(ext)
     }
 
     /// Map, convert units and normalise datetimes of one cell.
-    fn convert(&self, m: &ColumnMap, t: String) -> Result<String, Problem> {
-        let t = m
+    /// Map, convert units and normalise datetimes of one cell; `None` when
+    /// a value outside the map became an empty default.
+    fn convert(
+        &self,
+        m: &ColumnMap,
+        t: String,
+        flags: &mut Vec<(usize, Problem)>,
+        k: usize,
+    ) -> Result<Option<String>, Problem> {
+        let mapped = m
             .map
             .iter()
-            .find(|(k, _)| k.trim() == t || k.trim().eq_ignore_ascii_case(&t))
-            .map_or(t, |(_, v)| v.clone());
+            .find(|(key, _)| key.trim() == t || key.trim().eq_ignore_ascii_case(&t))
+            .map(|(_, v)| v.clone());
+        let t = match (mapped, &m.default) {
+            (Some(v), _) => v,
+            (None, Some(d)) => {
+                flags.push((
+                    k,
+                    Problem::new("profile_value_unmapped", [quote(&t), m.canonical.to_string()]),
+                ));
+                if d.is_empty() {
+                    return Ok(None);
+                }
+                d.clone()
+            }
+            (None, None) => t,
+        };
+        self.convert_value(m, t).map(Some)
+    }
+
+    fn convert_value(&self, m: &ColumnMap, t: String) -> Result<String, Problem> {
         let col = self
             .source
             .column(m.canonical)

@@ -27,6 +27,9 @@ pub struct Record {
     /// The record as written, for the rejected-rows file, with personal
     /// fields (a caller's number) already masked by the adapter.
     pub raw: Vec<String>,
+    /// Flags on the accepted record: (cell index, problem), e.g. a value a
+    /// profile's map did not know.
+    pub flags: Vec<(usize, Problem)>,
 }
 
 /// What an adapter or profile read from one file.
@@ -149,6 +152,7 @@ pub fn type_extracted(
     // e.g. AWS JSON written on one line).
     let unreadable = issues.len();
     let mut bad_rows = 0;
+    let mut flags = Vec::new();
     let mut vals: Vec<Val> = Vec::with_capacity(cols.len());
     for r in &ext.records {
         vals.clear();
@@ -167,6 +171,14 @@ pub fn type_extracted(
                 b.push(v);
             }
             lines.push(r.line.min(u32::MAX as u64) as u32);
+            for (ci, p) in &r.flags {
+                flags.push(super::dedupe::RowFlag {
+                    file: Some(file_id),
+                    line: Some(r.line.min(u32::MAX as u64) as u32),
+                    column: ext.labels.get(*ci).cloned().unwrap_or_default(),
+                    problem: p.clone(),
+                });
+            }
             continue;
         }
         bad_rows += 1;
@@ -215,5 +227,6 @@ pub fn type_extracted(
         frame,
         present,
         issues,
+        flags,
     }
 }

@@ -64,19 +64,19 @@ pub fn compute(
     src: Option<&SourceData>,
     p: Period,
     expected: &[(String, Schedule)],
-) -> PolarsResult<BackupKpis> {
+    rule: Option<&crate::calendar::BusinessDays>,
+) -> anyhow::Result<BackupKpis> {
     let mut out = BackupKpis::default();
-    let due: Vec<(String, NaiveDate)> = p
-        .first
-        .iter_days()
-        .take_while(|d| *d < p.end_day)
-        .flat_map(|d| {
-            expected
-                .iter()
-                .filter(move |(_, s)| s.due_on(d))
-                .map(move |(t, _)| (t.clone(), d))
-        })
-        .collect();
+    let mut due: Vec<(String, NaiveDate)> = Vec::new();
+    for d in p.first.iter_days().take_while(|d| *d < p.end_day) {
+        for (t, s) in expected {
+            if s.due_on(d, rule)
+                .map_err(|e| anyhow::anyhow!("expected backup {t} ({d}): {e}"))?
+            {
+                due.push((t.clone(), d));
+            }
+        }
+    }
     let f = &mut out.figures;
     f.count("backups.expected", Some(due.len()));
     let Some(s) = src.filter(|s| s.covers(p.start_ms(), p.end_ms())) else {

@@ -180,7 +180,7 @@ pub fn compute_period(
                 sla::compute(ds.get("tickets"), clocks, p, &cfg.sla_targets),
                 availability::compute(ds.get("tickets"), p, cfg)?,
                 jobs::compute(ds.get("job_runs"), p, &cfg.deadlines)?,
-                backups::compute(ds.get("backups"), p, &cfg.expected_backups)?,
+                backups::compute(ds.get("backups"), p, &cfg.expected_backups, cfg.calendars.rule.as_ref())?,
                 calls::compute(ds.get("calls"), p, &s.calls, sl_target_pct(cfg))?,
             ))
         })();

@@ -3,6 +3,7 @@
 
 use super::model::*;
 use super::template::Templates;
+use crate::ingest::dedupe::RowFlag;
 use crate::ingest::Dataset;
 use crate::problem::Problem;
 use crate::kpi::Figures;
@@ -56,6 +57,14 @@ impl QualityNote {
     }
 }
 
+/// Notes on rows that were read (duplicates, open outages, …).
+pub fn row_notes(ds: &Dataset, tpl: &Templates, flags: &[RowFlag]) -> Vec<QualityNote> {
+    flags
+        .iter()
+        .map(|f| QualityNote::on_row(ds, tpl, f.file, f.line, &f.column, &f.problem))
+        .collect()
+}
+
 /// Data-quality notes: rejected rows, then sources without data for the period.
 pub fn quality_notes(ds: &Dataset, tpl: &Templates, start_ms: i64, end_ms: i64) -> Vec<QualityNote> {
     let mut notes: Vec<QualityNote> = ds
@@ -72,6 +81,7 @@ pub fn quality_notes(ds: &Dataset, tpl: &Templates, start_ms: i64, end_ms: i64) 
     for e in &ds.errors {
         notes.push(QualityNote::new("file_unreadable", "", e.to_string()));
     }
+    notes.extend(row_notes(ds, tpl, &ds.flags));
     for src in crate::ingest::SOURCES {
         let name = src.spec.name;
         if src.optional {
@@ -253,4 +263,31 @@ pub fn count_rows(
             NONE_TEXT,
         ),
     }
+}
+
+/// The 定義 (term, definition) pairs: the templates' KPI dictionary, then
+/// what the site's configuration decides (which backups are expected when).
+pub fn definitions(t: &Templates, cfg: Option<&crate::config::Config>) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = t
+        .definitions
+        .iter()
+        .map(|d| (d.term.clone(), d.text.clone()))
+        .collect();
+    if let Some(cfg) = cfg {
+        if !cfg.expected_backups.is_empty() {
+            let list: Vec<String> = cfg
+                .expected_backups
+                .iter()
+                .map(|(target, s)| format!("{target}：{}", s.describe_ja()))
+                .collect();
+            out.push((
+                "バックアップの予定".into(),
+                format!(
+                    "設定（backups.expected）で予定したバックアップと取得日。{}。「平日」は月～金（祝日も予定日）、「営業日」は祝日・年末年始などを除く。",
+                    list.join("、")
+                ),
+            ));
+        }
+    }
+    out
 }

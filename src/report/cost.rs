@@ -86,11 +86,7 @@ fn document(
         period,
         as_of,
         sections,
-        definitions: t
-            .definitions
-            .iter()
-            .map(|d| (d.term.clone(), d.text.clone()))
-            .collect(),
+        definitions: super::common::definitions(t, None),
         cover: None,
         orientation: tpl.orientation(),
         items: Vec::new(),

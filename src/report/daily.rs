@@ -180,11 +180,7 @@ pub fn build(
         period: date.format("%Y-%m-%d").to_string(),
         as_of,
         sections,
-        definitions: t
-            .definitions
-            .iter()
-            .map(|d| (d.term.clone(), d.text.clone()))
-            .collect(),
+        definitions: super::common::definitions(t, Some(cfg)),
         cover: None,
         orientation: tpl.orientation(),
         items: target_items(&fig, cfg, &headline_labels()),

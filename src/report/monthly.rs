@@ -275,11 +275,7 @@ pub fn build(r: &MonthlyReport, f: &Figures, cfg: &Config, t: &Templates) -> Doc
         period: r.month.month_label(),
         as_of: r.as_of,
         sections,
-        definitions: t
-            .definitions
-            .iter()
-            .map(|d| (d.term.clone(), d.text.clone()))
-            .collect(),
+        definitions: super::common::definitions(t, Some(cfg)),
         cover: Some(Cover {
             recipient: tpl.recipient.clone(),
             submitted: match r.submitted {

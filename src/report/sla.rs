@@ -493,11 +493,7 @@ pub fn build(r: &SlaReport, items: &[Item], cfg: &Config, t: &Templates) -> Docu
         period: r.month.month_label(),
         as_of: r.as_of,
         sections,
-        definitions: t
-            .definitions
-            .iter()
-            .map(|d| (d.term.clone(), d.text.clone()))
-            .collect(),
+        definitions: super::common::definitions(t, Some(cfg)),
         cover: None,
         orientation: tpl.orientation(),
         items: items.iter().map(Item::judged).collect(),

@@ -178,11 +178,7 @@ pub fn build(
         period: r.label.clone(),
         as_of: r.as_of,
         sections,
-        definitions: t
-            .definitions
-            .iter()
-            .map(|d| (d.term.clone(), d.text.clone()))
-            .collect(),
+        definitions: super::common::definitions(t, Some(cfg)),
         cover: None,
         orientation: tpl.orientation(),
         items: super::daily::target_items(f, cfg, &super::daily::headline_labels()),

@@ -198,6 +198,7 @@ fn read_one(inp: &Input, opts: &Options) -> Result<Extracted, FileError> {
                 cell(&rec[1]),
             ],
             raw,
+            flags: Vec::new(),
         });
     }
     Ok(ext)

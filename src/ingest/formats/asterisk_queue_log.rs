@@ -124,6 +124,7 @@ fn record(o: &Open, ended: Option<i64>, outcome: &str, talk: Option<&str>) -> Re
             cell(&o.caller),
         ],
         raw: o.raw.clone(),
+        flags: Vec::new(),
     }
 }
 

@@ -283,6 +283,7 @@ fn read_one(inp: &Input, opts: &Options) -> Result<Extracted, FileError> {
                 s("BackupVaultName"),
             ],
             raw,
+            flags: Vec::new(),
         });
     }
     Ok(ext)

@@ -224,6 +224,7 @@ fn read_one(inp: &Input, opts: &Options) -> Result<Extracted, FileError> {
                 Some(v),
             ],
             raw,
+            flags: Vec::new(),
         });
     }
     if !others.is_empty() {
