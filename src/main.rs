@@ -414,6 +414,12 @@ fn dispatch(cmd: Cmd) -> Result<ExitCode> {
             for r in &problems.read {
                 println!("read\t{r}");
             }
+            for m in &problems.missing {
+                println!("missing\t{m}");
+            }
+            for f in &problems.flags {
+                println!("note\t{f}");
+            }
             for p in &problems.fatal {
                 println!("error: {p}");
             }

@@ -7,7 +7,7 @@ use crate::ingest::{self, Dataset};
 use crate::kpi;
 use crate::output::{write_atomic, OutputFile, Planned};
 use crate::render;
-use crate::report::common::QualityNote;
+use crate::report::common::{row_notes, QualityNote};
 use crate::report::model::Document;
 use crate::report::{cost, daily, monthly, sla, template, weekly};
 use crate::time::{day_start_ms, ms_to_dt, Period, MS_PER_MIN};
@@ -469,6 +469,7 @@ fn build_daily(
     .0;
     let figures = k.figures();
     let mut quality = daily::quality_notes(ds, tpl, p.start_ms(), p.end_ms());
+    quality.extend(row_notes(ds, tpl, &k.tickets.flags));
     quality.extend(cost_quality(req, cfg, &k.cost.gaps));
     let remarks = read_remarks(&req.inputs, &req.kind)?;
     let doc = daily::build(
@@ -519,6 +520,7 @@ fn month_quality(
         ));
         warnings.push(format!("SLA clock left out: {p}"));
     }
+    quality.extend(row_notes(ds, tpl, &current.tickets.flags));
     let a = &current.availability;
     for r in &a.unmeasurable {
         let p = Problem::new("outage_no_start", [r.id.as_str()]);
@@ -658,6 +660,7 @@ fn build_weekly(
         days.push((d, compute_daily(ds, cfg, Period::day(d))?.figures()));
     }
     let mut quality = daily::quality_notes(ds, tpl, week.start_ms(), week.end_ms());
+    quality.extend(row_notes(ds, tpl, &current.tickets.flags));
     quality.extend(cost_quality(req, cfg, &current.cost.gaps));
     let remarks = read_remarks(&req.inputs, &req.kind)?;
     let report = weekly::WeeklyReport {
@@ -1026,6 +1029,12 @@ pub struct Problems {
     pub read: Vec<String>,
     /// Mapping profiles found in the config (name, source, description).
     pub profiles: Vec<String>,
+    /// Optional columns no file of a source has, with the figures that are
+    /// データなし because of it.
+    pub missing: Vec<String>,
+    /// Notes on rows that were read (duplicates, values a profile's map did
+    /// not know, CDR-only calls).
+    pub flags: Vec<String>,
 }
 
 impl Problems {
@@ -1114,6 +1123,27 @@ pub fn validate(
     p.files = ds.files.len() + ds.errors.len();
     p.fatal.extend(ds.errors.iter().map(ToString::to_string));
     p.rows.extend(ds.issues.iter().map(ToString::to_string));
+    for (source, column, what) in kpi::OPTIONAL_COLUMNS {
+        if let Some(sd) = ds.get(source) {
+            if !sd.present.contains(column) {
+                let deadlines_configured = *column == "deadline" && !cfg.deadlines.is_empty();
+                if !deadlines_configured {
+                    p.missing.push(format!(
+                        "{source}: no file has {column}: データなし for {what}"
+                    ));
+                }
+            }
+        }
+    }
+    for f in &ds.flags {
+        p.flags.push(format!(
+            "{}:{}:{}: {}",
+            ds.input(f.file),
+            f.line.map_or(String::new(), |l| l.to_string()),
+            f.column,
+            f.problem
+        ));
+    }
     p
 }
 

@@ -17,7 +17,7 @@
 //! 1 − C(N, A)·e^(−(N − A)·T / AHT) ≥ the SL target (`[targets]
 //! "calls.service_level"` min, else 80 %), T = the service-level threshold.
 
-use super::{mean, pct, Figures};
+use super::{Fig, mean, pct, Figures};
 use crate::config::CallsConfig;
 use crate::frame;
 use crate::ingest::SourceData;
@@ -244,7 +244,10 @@ pub fn compute(
     let base = n - n_short;
     let f = &mut out.figures;
     f.count("calls.offered", Some(n));
-    f.count("calls.short_abandons", Some(n_short));
+    // Without end times no wait of an abandon is known: short abandons are
+    // データなし (the rates then count every abandon in their denominator).
+    let has = |c: &str| s.present.contains(c);
+    f.count("calls.short_abandons", has("ended_at").then_some(n_short));
     f.count("calls.answered", Some(n_ans));
     f.count("calls.abandoned", Some(n_aband));
     f.count("calls.timeout", Some(n_timeout));
@@ -252,9 +255,24 @@ pub fn compute(
     // The source covers the period: a zero denominator is 対象なし.
     f.measured("calls.answer_rate", pct(n_ans, base));
     f.measured("calls.abandon_rate", pct(n_aband, base));
-    f.measured("calls.service_level", pct(n_sl, base));
-    f.measured("calls.asa_s", mean(&waits));
-    f.measured("calls.aht_s", mean(&handle));
+    // The wait of an answered call needs answered_at; the handle time
+    // needs talk_seconds (or answered_at and ended_at to derive it).
+    let known = |present: bool, v: Option<f64>| {
+        if present {
+            Fig::or_no_population(v)
+        } else {
+            Fig::NoData
+        }
+    };
+    f.put("calls.service_level", known(has("answered_at"), pct(n_sl, base)));
+    f.put("calls.asa_s", known(has("answered_at"), mean(&waits)));
+    f.put(
+        "calls.aht_s",
+        known(
+            has("talk_seconds") || (has("answered_at") && has("ended_at")),
+            mean(&handle),
+        ),
+    );
     for (h, (o, a)) in hourly.iter().enumerate() {
         f.count(format!("calls.hourly.{h:02}.offered"), Some(*o));
         f.count(format!("calls.hourly.{h:02}.answered"), Some(*a));

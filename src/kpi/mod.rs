@@ -151,6 +151,28 @@ impl PeriodKpis {
     }
 }
 
+/// Optional columns and the figures that are データなし without them
+/// (source, column, what is lost), for `hokoku validate` and docs/KPI.md.
+pub static OPTIONAL_COLUMNS: &[(&str, &str, &str)] = &[
+    ("tickets", "resolved_at", "tickets.resolved.*, tickets.backlog.*, SLA resolution clocks (unless closed_at), cost.labour_tickets"),
+    ("tickets", "first_response_at", "SLA response compliance sla.response.* (resolution answers it only when the column exists)"),
+    ("tickets", "first_contact_resolved", "tickets.fcr_pct"),
+    ("tickets", "escalated", "tickets.escalation_pct"),
+    ("tickets", "reopened", "tickets.reopen_pct"),
+    ("tickets", "change_class", "changes.by_class.*, changes.emergency_pct"),
+    ("tickets", "result", "changes.success_pct"),
+    ("tickets", "channel", "tickets.received_by_channel.*"),
+    ("tickets", "category", "top categories"),
+    ("tickets", "service_impact", "availability.* (稼働率)"),
+    ("tickets", "outage_start", "availability.* (稼働率)"),
+    ("tickets", "work_minutes", "cost.labour_tickets"),
+    ("job_runs", "attempt", "jobs.reruns, jobs.first_run_success_pct (unless scheduled_at groups attempts)"),
+    ("job_runs", "deadline", "jobs.late (unless [jobs.deadlines] in site.toml)"),
+    ("backups", "size_bytes", "cost.storage"),
+    ("calls", "wrap_seconds", "AHT without after-call work (talk only), cost.labour_calls"),
+    ("calls", "answered_at", "calls.asa_s, calls.service_level"),
+];
+
 /// The service-level target (%) used for Erlang C staffing.
 pub fn sl_target_pct(cfg: &Config) -> f64 {
     cfg.site

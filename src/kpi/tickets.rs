@@ -35,6 +35,8 @@ pub struct TicketKpis {
     pub top_categories: Option<Vec<(String, usize)>>,
     /// Priority 1–2 incidents open at some time in the period.
     pub major_incidents: Option<Vec<MajorIncident>>,
+    /// Rows flagged in the period (a cancelled ticket with a resolution time).
+    pub flags: Vec<crate::ingest::dedupe::RowFlag>,
 }
 
 /// Compute ticket figures. `src` is `None` when no ticket file was provided.
@@ -176,6 +178,30 @@ pub fn compute(src: Option<&SourceData>, p: Period, top_n: usize) -> PolarsResul
     );
 
     // Channels and categories of received tickets.
+    // A cancelled ticket with a resolution time in the period: counted as
+    // resolved (kpis.md), but the reader should know.
+    let odd = resolved
+        .clone()
+        .filter(col("status").eq(lit("cancelled")))
+        .collect()?;
+    if odd.height() > 0 {
+        let ids = frame::strs(&odd, "ticket_id")?;
+        let files = frame::u32s(&odd, crate::ingest::typing::FILE_COL)?;
+        let lines = frame::u32s(&odd, crate::ingest::typing::LINE_COL)?;
+        for i in 0..odd.height() {
+            out.flags.push(crate::ingest::dedupe::RowFlag {
+                file: files[i],
+                line: lines[i],
+                column: "resolved_at".into(),
+                problem: crate::problem::Problem::new(
+                    "cancelled_resolved",
+                    [ids[i].clone().unwrap_or_default()],
+                ),
+            });
+        }
+    }
+    let f = &mut out.figures;
+
     // Optional columns: without the column, the table is データなし.
     if s.present.contains("channel") {
         let mut ch: Vec<(String, usize)> =
