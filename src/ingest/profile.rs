@@ -606,6 +606,16 @@ impl Profile {
             &self.columns.iter().map(|c| c.canonical).collect::<Vec<_>>(),
         );
         ext.labels = labels;
+        // A mapped column whose header this export lacks is not present: its
+        // figures are データなし, never counted from empty cells.
+        ext.absent = self
+            .columns
+            .iter()
+            .zip(&sources)
+            .enumerate()
+            .filter(|(k, (c, pos))| c.value.is_none() && pos.is_none() && fallbacks[*k].is_none())
+            .map(|(_, (c, _))| c.canonical)
+            .collect();
         ext.unknown_columns = header
             .iter()
             .enumerate()
@@ -703,19 +713,17 @@ impl Profile {
                         u.equals.iter().any(|e| e.trim() == v)
                     })
                 });
-                if blanked {
-                    cells.push(None);
-                    continue;
-                }
                 let cell = |p: Option<usize>| {
                     p.and_then(|p| rec.get(p))
                         .map(|s| s.trim())
                         .filter(|s| !s.is_empty())
                         .map(str::to_string)
                 };
+                // `unless` empties the `from` cell; the fallback still applies.
+                let primary = if blanked { None } else { cell(*pos) };
                 let text = match &c.value {
                     Some(v) => Some(v.clone()),
-                    None => cell(*pos).or_else(|| cell(fallbacks[k])),
+                    None => primary.or_else(|| cell(fallbacks[k])),
                 };
                 match text.map(|t| self.convert(c, t, &mut flags, k)).transpose() {
                     Ok(v) => cells.push(v.flatten()),

@@ -52,6 +52,8 @@ pub struct Extracted {
     pub skipped: usize,
     /// Fields of the export that map onto nothing.
     pub unknown_columns: Vec<String>,
+    /// Columns the reader fills but this file has no field for (not present).
+    pub absent: Vec<&'static str>,
 }
 
 impl Extracted {
@@ -70,6 +72,7 @@ impl Extracted {
             issues: Vec::new(),
             skipped: 0,
             unknown_columns: Vec::new(),
+            absent: Vec::new(),
         }
     }
 
@@ -196,7 +199,9 @@ pub fn type_extracted(
     let mut typed: BTreeMap<&'static str, Column> = BTreeMap::new();
     let mut present = BTreeSet::new();
     for ((_, c), b) in cols.iter().zip(builders) {
-        present.insert(c.name);
+        if !ext.absent.contains(&c.name) {
+            present.insert(c.name);
+        }
         typed.insert(c.name, b.finish(c));
     }
     let mut columns: Vec<Column> = spec

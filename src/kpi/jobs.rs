@@ -148,10 +148,14 @@ pub fn compute(
     let mut newest: HashMap<&str, usize> = HashMap::new();
     for (i, r) in rows.iter().enumerate() {
         let slot = if let Some(t) = r.sched {
-            *by_sched.entry((r.job.as_str(), t)).or_insert_with(|| {
+            let slot = *by_sched.entry((r.job.as_str(), t)).or_insert_with(|| {
                 instances.push(Vec::new());
                 instances.len() - 1
-            })
+            });
+            // A later rerun without a scheduled time attaches to the newest
+            // instance started before it, scheduled or not.
+            newest.insert(r.job.as_str(), slot);
+            slot
         } else if r.attempt <= 1 || !newest.contains_key(r.job.as_str()) {
             // An orphan rerun (no earlier attempt in the data) starts its own
             // instance rather than being lost.

@@ -17,8 +17,11 @@
 //! ANSWERED → answered, NO ANSWER / CANCEL → abandoned (the caller hung up
 //! before an answer), BUSY / FAILED / CONGESTION → overflow (never reached
 //! an agent); any other disposition (UNKNOWN) sets the line aside.
-//! One CDR line is one call: a site whose dialplan writes several CDRs per
-//! inbound call should read queue_log instead.
+//! Several CDRs with one uniqueid (an agent who did not answer, a transfer)
+//! are one call: the first answered leg ([`merge_legs`]). What a CDR cannot
+//! tell (a call answered by `Answer()` that then timed out of the queue or
+//! went to voicemail is ANSWERED) is said in データ品質; queue_log, when
+//! given, wins.
 
 use super::{decode_text, local_to_jst_ms, parse_plain, Format, Input, Options, Results};
 use crate::ingest::csv_reader::FileError;
@@ -81,6 +84,39 @@ fn sniff(head: &str) -> bool {
     (16..=21).contains(&rec.len())
         && parse_plain(&rec[9]).is_ok()
         && DISPOSITIONS.iter().any(|(d, _)| *d == rec[14])
+}
+
+/// One call, one record: a call that rang an agent who did not answer
+/// before another did, or was transferred, has several CDRs with the same
+/// uniqueid. The first answered leg is the call (the queue's agent and
+/// talk time); the other legs are skipped (counted). Without an answered
+/// leg, the first leg is kept.
+fn merge_legs(ext: &mut Extracted) {
+    use std::collections::HashMap;
+    let mut keep: HashMap<String, usize> = HashMap::new();
+    for (i, r) in ext.records.iter().enumerate() {
+        let Some(id) = r.cells[0].clone() else { continue };
+        let answered = r.cells[5].as_deref() == Some("answered");
+        match keep.get(&id) {
+            None => {
+                keep.insert(id, i);
+            }
+            Some(&k) => {
+                let kept_answered = ext.records[k].cells[5].as_deref() == Some("answered");
+                if answered && !kept_answered {
+                    keep.insert(id, i);
+                }
+            }
+        }
+    }
+    let before = ext.records.len();
+    let mut i = 0;
+    ext.records.retain(|r| {
+        let k = r.cells[0].as_ref().is_none_or(|id| keep.get(id) == Some(&i));
+        i += 1;
+        k
+    });
+    ext.skipped += before - ext.records.len();
 }
 
 fn read(inputs: &[Input], opts: &Options) -> Results {
@@ -201,5 +237,6 @@ fn read_one(inp: &Input, opts: &Options) -> Result<Extracted, FileError> {
             flags: Vec::new(),
         });
     }
+    merge_legs(&mut ext);
     Ok(ext)
 }
