@@ -273,3 +273,35 @@ fn caller_column_is_masked_in_the_rejected_record_even_when_kept_raw() {
     let fd = read_bytes(&calls::SPEC, text.as_bytes(), "c.csv", opts).unwrap();
     assert_eq!(fd.issues[0].record[3], "**-****-5678");
 }
+
+#[test]
+fn a_value_longer_than_a_cell_is_cut_in_the_documents_not_a_failed_report() {
+    // A valid ticket whose title is 40,000 characters (a pasted log), a P1
+    // incident, so the daily report lists it.
+    let long: String = "ログ".repeat(20_000);
+    let tickets_csv = format!(
+        "ticket_id,title,kind,opened_at,status,priority\nT1,{long},incident,2026-10-15 09:00,new,1\n"
+    );
+    let inp = tmp("long-in");
+    std::fs::write(inp.join("tickets.csv"), tickets_csv).unwrap();
+    let out = tmp("long-out");
+    let o = hokoku(&[
+        "report", "daily", "--date", "2026-10-15",
+        "--inputs", inp.to_str().unwrap(),
+        "--config", "tests/fixtures/day/config",
+        "--out", out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let xlsx = out.join("daily/2026/10/daily-2026-10-15.xlsx");
+    let strings = String::from_utf8(
+        unzip(&xlsx).into_iter().find(|(n, _)| n == "xl/sharedStrings.xml").unwrap().1,
+    )
+    .unwrap();
+    assert!(strings.contains("…（以下省略：全40000文字）"), "the cut is marked");
+    assert!(!strings.contains(&long), "never the whole 40,000 characters in one cell");
+    // The PDF shows the row (cut to its cell), not 40,000 characters of pages.
+    let pdf = out.join("daily/2026/10/daily-2026-10-15.pdf");
+    let text = pdf_text(&pdf);
+    assert!(text.contains("T1"), "the incident is listed");
+    assert!(text.matches('\u{c}').count() < 20, "a bounded document");
+}

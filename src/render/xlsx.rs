@@ -102,28 +102,32 @@ pub fn render(doc: &Document, figures: &Figures) -> Result<Vec<u8>, XlsxError> {
             .set_company(&doc.organisation)
             .set_creation_datetime(&created),
     );
-    let names: Vec<String> = doc
-        .sections
-        .iter()
-        .enumerate()
-        .map(|(i, s)| sheet_name(&format!("{}.{}", i + 1, s.title)))
-        .collect();
+    let names: Vec<String> = unique_names(
+        doc.sections
+            .iter()
+            .enumerate()
+            .map(|(i, s)| sheet_name(&format!("{}.{}", i + 1, s.title)))
+            .collect(),
+        &["表紙", "指標一覧", "定義"],
+    );
     if let Some(cover) = &doc.cover {
         // 表紙 with the 目次: one link per sheet.
         let ws = wb.add_worksheet();
         ws.set_name("表紙")?;
         page_setup(ws, doc)?;
-        ws.write_string_with_format(0, 0, &cover.submitted, &f.subtitle)?;
-        ws.write_string_with_format(1, 0, &cover.recipient, &base())?;
-        ws.write_string_with_format(3, 0, &doc.title, &f.title)?;
-        ws.write_string_with_format(4, 0, &doc.period_label, &base())?;
-        ws.write_string_with_format(5, 0, &doc.organisation, &base())?;
-        ws.write_string_with_format(6, 0, &doc.author, &base())?;
-        ws.write_string_with_format(8, 0, &cover.toc_title, &f.caption)?;
+        put(ws, 0, 0, &cover.submitted, &f.subtitle)?;
+        put(ws, 1, 0, &cover.recipient, &base())?;
+        put(ws, 3, 0, &doc.title, &f.title)?;
+        put(ws, 4, 0, &doc.period_label, &base())?;
+        put(ws, 5, 0, &doc.organisation, &base())?;
+        put(ws, 6, 0, &doc.author, &base())?;
+        put(ws, 8, 0, &cover.toc_title, &f.caption)?;
         let mut row = 9;
         let extra = ["指標一覧".to_string(), "定義".to_string()];
         for name in names.iter().chain(&extra) {
-            ws.write_url_with_text(row, 0, Url::new(format!("internal:'{name}'!A1")), name)?;
+            // An apostrophe in a sheet name is doubled inside the reference.
+            let target = format!("internal:'{}'!A1", name.replace('\'', "''"));
+            ws.write_url_with_text(row, 0, Url::new(target), name)?;
             row += 1;
         }
         let w = [
@@ -172,7 +176,7 @@ pub fn render(doc: &Document, figures: &Figures) -> Result<Vec<u8>, XlsxError> {
                 Block::Chart(c) => row = write_chart(ws, &f, c, row, &mut widths)? + 1,
                 Block::Text(lines) => {
                     for l in lines {
-                        ws.write_string_with_format(row, 0, l, &base())?;
+                        put(ws, row, 0, l, &base())?;
                         row += 1;
                     }
                     row += 1;
@@ -190,33 +194,35 @@ pub fn render(doc: &Document, figures: &Figures) -> Result<Vec<u8>, XlsxError> {
     ws.set_name("指標一覧")?;
     page_setup(ws, doc)?;
     let mut row = heading(ws, &f, doc, "指標一覧")?;
-    ws.write_string_with_format(row, 0, "指標キー", &f.header)?;
-    ws.write_string_with_format(row, 1, "値", &f.header)?;
-    ws.write_string_with_format(row, 2, "単位", &f.header)?;
+    put(ws, row, 0, "指標キー", &f.header)?;
+    put(ws, row, 1, "値", &f.header)?;
+    put(ws, row, 2, "単位", &f.header)?;
     ws.set_freeze_panes(row + 1, 0)?;
     ws.set_repeat_rows(0, row)?;
     let mut widths = vec![12, 12, 6];
     for (k, v) in &figures.0 {
         row += 1;
-        ws.write_string_with_format(row, 0, k, &f.text)?;
+        put(ws, row, 0, k, &f.text)?;
         match v {
-            crate::kpi::Fig::Value(x) => ws.write_number_with_format(
-                row,
-                1,
-                *x,
-                &number_format(Unit::Decimal).set_num_format("General"),
-            )?,
-            crate::kpi::Fig::NoData => {
-                ws.write_string_with_format(row, 1, crate::report::model::MISSING, &f.missing)?
+            crate::kpi::Fig::Value(x) => {
+                ws.write_number_with_format(
+                    row,
+                    1,
+                    *x,
+                    &number_format(Unit::Decimal).set_num_format("General"),
+                )?;
             }
-            crate::kpi::Fig::NoPopulation => ws.write_string_with_format(
+            crate::kpi::Fig::NoData => {
+                put(ws, row, 1, crate::report::model::MISSING, &f.missing)?
+            }
+            crate::kpi::Fig::NoPopulation => put(ws, 
                 row,
                 1,
                 crate::report::model::NO_POPULATION,
                 &f.missing,
             )?,
         };
-        ws.write_string_with_format(row, 2, crate::kpi::figure_unit(k), &f.text)?;
+        put(ws, row, 2, crate::kpi::figure_unit(k), &f.text)?;
         widths[0] = widths[0].max(k.width());
     }
     apply_widths(ws, &widths)?;
@@ -225,14 +231,14 @@ pub fn render(doc: &Document, figures: &Figures) -> Result<Vec<u8>, XlsxError> {
     ws.set_name("定義")?;
     page_setup(ws, doc)?;
     let mut row = heading(ws, &f, doc, "定義")?;
-    ws.write_string_with_format(row, 0, "用語", &f.header)?;
-    ws.write_string_with_format(row, 1, "定義", &f.header)?;
+    put(ws, row, 0, "用語", &f.header)?;
+    put(ws, row, 1, "定義", &f.header)?;
     ws.set_freeze_panes(row + 1, 0)?;
     ws.set_repeat_rows(0, row)?;
     for (term, text) in &doc.definitions {
         row += 1;
-        ws.write_string_with_format(row, 0, term, &f.text)?;
-        ws.write_string_with_format(row, 1, text, &f.wrap)?;
+        put(ws, row, 0, term, &f.text)?;
+        put(ws, row, 1, text, &f.wrap)?;
     }
     let term_w = doc
         .definitions
@@ -264,8 +270,8 @@ fn heading(
     doc: &Document,
     section: &str,
 ) -> Result<u32, XlsxError> {
-    ws.write_string_with_format(0, 0, format!("{} {}", doc.title, section), &f.title)?;
-    ws.write_string_with_format(
+    put(ws, 0, 0, format!("{} {}", doc.title, section), &f.title)?;
+    put(ws, 
         1,
         0,
         format!(
@@ -296,17 +302,17 @@ fn write_table(
 ) -> Result<(u32, u32), XlsxError> {
     let mut r = row;
     if !t.caption.is_empty() {
-        ws.write_string_with_format(r, 0, &t.caption, &f.caption)?;
+        put(ws, r, 0, &t.caption, &f.caption)?;
         r += 1;
     }
     let hdr = r;
     for (c, col) in t.columns.iter().enumerate() {
-        ws.write_string_with_format(r, c as u16, &col.header, &f.header)?;
+        put(ws, r, c as u16, &col.header, &f.header)?;
         note_width(widths, c, col.header.width());
     }
     if t.rows.is_empty() {
         r += 1;
-        ws.write_string_with_format(r, 0, &t.empty_text, &f.missing)?;
+        put(ws, r, 0, &t.empty_text, &f.missing)?;
         return Ok((r, hdr));
     }
     for cells in &t.rows {
@@ -328,16 +334,16 @@ fn write_cell(
 ) -> Result<(), XlsxError> {
     match cell {
         Cell::Text(s) => {
-            ws.write_string_with_format(r, c, s, &f.text)?;
+            put(ws, r, c, s, &f.text)?;
         }
         Cell::Number { value, unit, .. } => {
             ws.write_number_with_format(r, c, *value, &number_format(*unit))?;
         }
         Cell::Missing { .. } => {
-            ws.write_string_with_format(r, c, crate::report::model::MISSING, &f.missing)?;
+            put(ws, r, c, crate::report::model::MISSING, &f.missing)?;
         }
         Cell::NoPopulation { .. } => {
-            ws.write_string_with_format(r, c, crate::report::model::NO_POPULATION, &f.missing)?;
+            put(ws, r, c, crate::report::model::NO_POPULATION, &f.missing)?;
         }
         Cell::DateTime(dt) => {
             use chrono::{Datelike, Timelike};
@@ -361,7 +367,7 @@ fn write_chart(
     row: u32,
     widths: &mut Vec<usize>,
 ) -> Result<u32, XlsxError> {
-    ws.write_string_with_format(
+    put(ws, 
         row,
         0,
         format!("{}（グラフデータ、空欄はデータなし）", c.title),
@@ -369,18 +375,18 @@ fn write_chart(
     )?;
     if c.series.is_empty() || c.categories.is_empty() {
         // Nothing to draw: say so instead of an empty chart.
-        ws.write_string_with_format(row + 1, 0, crate::report::model::MISSING, &f.missing)?;
+        put(ws, row + 1, 0, crate::report::model::MISSING, &f.missing)?;
         return Ok(row + 1);
     }
     let hdr = row + 1;
-    ws.write_string_with_format(hdr, 0, &c.x_label, &f.header)?;
+    put(ws, hdr, 0, &c.x_label, &f.header)?;
     for (j, s) in c.series.iter().enumerate() {
-        ws.write_string_with_format(hdr, 1 + j as u16, &s.name, &f.header)?;
+        put(ws, hdr, 1 + j as u16, &s.name, &f.header)?;
         note_width(widths, 1 + j, s.name.width());
     }
     for (i, cat) in c.categories.iter().enumerate() {
         let r = hdr + 1 + i as u32;
-        ws.write_string_with_format(r, 0, cat, &f.text)?;
+        put(ws, r, 0, cat, &f.text)?;
         for (j, s) in c.series.iter().enumerate() {
             match s.values.get(i).copied().flatten() {
                 Some(v) => {
@@ -427,9 +433,109 @@ fn apply_widths(ws: &mut Worksheet, widths: &[usize]) -> Result<(), XlsxError> {
 }
 
 /// A valid, unique-enough sheet name: ≤ 31 chars, none of `[]:*?/\`.
+/// Excel's limit on the characters of one cell.
+pub const MAX_CELL_CHARS: usize = 32_767;
+
+/// Write text, never longer than a cell holds: longer text (a user may
+/// type anything) is cut with a marked ellipsis that says how long it was,
+/// so nothing a user types can fail a report.
+fn put(
+    ws: &mut Worksheet,
+    r: u32,
+    c: u16,
+    s: impl AsRef<str>,
+    f: &Format,
+) -> Result<(), XlsxError> {
+    ws.write_string_with_format(r, c, cell_text(s.as_ref()), f)?;
+    Ok(())
+}
+
+/// `s` cut to fit a cell (see [`put`]).
+pub fn cell_text(s: &str) -> std::borrow::Cow<'_, str> {
+    // Excel counts UTF-16 units; a char is at most two.
+    if s.len() <= MAX_CELL_CHARS || s.encode_utf16().count() <= MAX_CELL_CHARS {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let total = s.chars().count();
+    let mark = format!("…（以下省略：全{total}文字）");
+    let room = MAX_CELL_CHARS - mark.encode_utf16().count();
+    let mut out = String::new();
+    let mut units = 0;
+    for ch in s.chars() {
+        units += ch.len_utf16();
+        if units > room {
+            break;
+        }
+        out.push(ch);
+    }
+    out.push_str(&mark);
+    std::borrow::Cow::Owned(out)
+}
+
+/// A sheet name Excel accepts: no `[]:*?/\`, no leading or trailing
+/// apostrophe, at most 31 characters, not empty, not `History`.
 fn sheet_name(s: &str) -> String {
-    s.chars()
-        .filter(|c| !"[]:*?/\\".contains(*c))
-        .take(31)
+    let t: String = s
+        .chars()
+        .filter(|c| !"[]:*?/\\".contains(*c) && !c.is_control())
+        .collect();
+    let t = t.trim_matches('\'').trim();
+    let t: String = t.chars().take(31).collect();
+    if t.is_empty() || t.eq_ignore_ascii_case("history") {
+        "シート".to_string()
+    } else {
+        t
+    }
+}
+
+/// Sheet names made unique (Excel compares them case-insensitively):
+/// a repeat gets ` (2)`, ` (3)`, … within 31 characters.
+fn unique_names(names: Vec<String>, taken: &[&str]) -> Vec<String> {
+    let mut seen: Vec<String> = taken.iter().map(|t| t.to_lowercase()).collect();
+    names
+        .into_iter()
+        .map(|n| {
+            let mut candidate = n.clone();
+            let mut k = 2;
+            while seen.contains(&candidate.to_lowercase()) {
+                let suffix = format!(" ({k})");
+                let base: String = n.chars().take(31 - suffix.chars().count()).collect();
+                candidate = format!("{base}{suffix}");
+                k += 1;
+            }
+            seen.push(candidate.to_lowercase());
+            candidate
+        })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sheet_names_fit_excel() {
+        assert_eq!(sheet_name("1.障害/変更 [月次]: 一覧?"), "1.障害変更 月次 一覧");
+        assert_eq!(sheet_name(&"あ".repeat(40)).chars().count(), 31);
+        assert_eq!(sheet_name("'quoted'"), "quoted");
+        assert_eq!(sheet_name("History"), "シート");
+        let n = unique_names(vec!["定義".into(), "A".into(), "a".into()], &["定義"]);
+        assert_eq!(n, vec!["定義 (2)", "A", "a (2)"]);
+        let long = "い".repeat(31);
+        let n = unique_names(vec![long.clone(), long], &[]);
+        assert_eq!(n[1].chars().count(), 31);
+        assert!(n[1].ends_with(" (2)"));
+    }
+
+    #[test]
+    fn long_text_is_cut_to_a_cell() {
+        let s = "x".repeat(40_000);
+        let c = cell_text(&s);
+        assert_eq!(c.encode_utf16().count(), MAX_CELL_CHARS);
+        assert!(c.ends_with("…（以下省略：全40000文字）"));
+        // Characters outside the BMP count twice.
+        let e = "😀".repeat(20_000);
+        assert!(cell_text(&e).encode_utf16().count() <= MAX_CELL_CHARS);
+        assert_eq!(cell_text("short"), "short");
+    }
 }
