@@ -5,7 +5,7 @@
 use crate::config::{self, Config};
 use crate::ingest::{self, Dataset};
 use crate::kpi;
-use crate::output::{write_atomic, OutputFile, Planned};
+use crate::output::{OutputFile, Planned};
 use crate::render;
 use crate::report::common::{row_notes, QualityNote};
 use crate::report::model::Document;
@@ -221,33 +221,57 @@ impl PlannedReport {
             .collect()
     }
 
-    /// Write every file (each atomically), the manifest last.
-    pub fn commit(mut self) -> Result<RunOutcome> {
+    /// Write every file of this report, all or nothing.
+    pub fn commit(self) -> Result<RunOutcome> {
+        let mut v = commit_all(vec![self])?;
+        Ok(v.remove(0))
+    }
+
+    /// Stage every file in `tx`: documents first, the manifest last, with
+    /// the digests of what it describes.
+    fn stage(&mut self, tx: &mut crate::output::Transaction) -> Result<(), crate::output::CommitError> {
         let t3 = Instant::now();
-        let mut outputs = Vec::new();
+        if let Some(dir) = self.manifest_path.parent() {
+            for stale in crate::output::clean_stale(dir) {
+                tracing::warn!(file = %stale.display(), "removed a temporary file a killed run left");
+            }
+        }
         for p in &self.files {
-            write_atomic(&p.path, &p.bytes)
-                .with_context(|| format!("writing {}", p.path.display()))?;
-            self.manifest
-                .outputs
-                .push(OutputFile::new(&p.path, &p.bytes));
-            outputs.push(p.path.clone());
+            tx.stage(&p.path, &p.bytes)?;
+            self.manifest.outputs.push(OutputFile::new(&p.path, &p.bytes));
         }
         self.manifest.timings_ms.write = t3.elapsed().as_millis();
-        for w in &self.manifest.warnings {
-            tracing::warn!("{w}");
-        }
-        let mut mbytes = serde_json::to_vec_pretty(&self.manifest)?;
+        let mut mbytes = serde_json::to_vec_pretty(&self.manifest).expect("manifest JSON");
         mbytes.push(b'\n');
-        write_atomic(&self.manifest_path, &mbytes)
-            .with_context(|| format!("writing {}", self.manifest_path.display()))?;
-        outputs.push(self.manifest_path);
-        Ok(RunOutcome {
-            outputs,
-            rejected_rows: self.manifest.rejected_rows,
-            warnings: self.manifest.warnings,
-        })
+        tx.stage(&self.manifest_path, &mbytes)
     }
+}
+
+/// Write the files of every report, all or nothing: each is written to a
+/// synced temporary, then all are renamed into place; if any step fails,
+/// every previous output stays as it was and the error says exactly what
+/// was and was not replaced.
+pub fn commit_all(mut reports: Vec<PlannedReport>) -> Result<Vec<RunOutcome>> {
+    let mut tx = crate::output::Transaction::new();
+    for r in &mut reports {
+        r.stage(&mut tx)?;
+    }
+    tx.commit()?;
+    Ok(reports
+        .into_iter()
+        .map(|r| {
+            for w in &r.manifest.warnings {
+                tracing::warn!("{w}");
+            }
+            let mut outputs: Vec<PathBuf> = r.files.iter().map(|p| p.path.clone()).collect();
+            outputs.push(r.manifest_path);
+            RunOutcome {
+                outputs,
+                rejected_rows: r.manifest.rejected_rows,
+                warnings: r.manifest.warnings,
+            }
+        })
+        .collect())
 }
 
 #[derive(Serialize)]

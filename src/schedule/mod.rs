@@ -376,29 +376,17 @@ fn execute(setup: &Setup, job: &Job, periods: &[JobPeriod]) -> Result<(Vec<PathB
                     .with_context(|| format!("{} {}", kind.code(), kind.period_id()))?;
                 planned.push(p);
             }
-            let mut outputs: Vec<PathBuf> = Vec::new();
-            let mut set_aside = 0;
-            for p in planned {
-                match p.commit() {
-                    Ok(o) => {
-                        outputs.extend(o.outputs);
-                        set_aside += o.rejected_rows;
-                    }
-                    Err(e) if outputs.is_empty() => return Err(e),
-                    Err(e) => {
-                        let done: Vec<String> =
-                            outputs.iter().map(|p| p.display().to_string()).collect();
-                        return Err(e.context(format!("{PARTIAL}: {}", done.join(", "))));
-                    }
-                }
-            }
+            // All reports of the run, all or nothing.
+            let done = run::commit_all(planned)?;
+            let outputs = done.iter().flat_map(|o| o.outputs.clone()).collect();
+            let set_aside = done.iter().map(|o| o.rejected_rows).sum();
             Ok((outputs, set_aside))
         }
     }
 }
 
 /// How an error says that some files of the run were already replaced.
-pub const PARTIAL: &str = "writing stopped after these files were replaced";
+pub use crate::output::PARTIAL;
 
 /// Grace after the scheduled time before a run counts as caught up.
 const LATE: Duration = Duration::minutes(5);
