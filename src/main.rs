@@ -88,6 +88,9 @@ enum Cmd {
         /// Refuse the whole ingest when any row is bad.
         #[arg(long)]
         strict: bool,
+        /// Seconds to wait for another ingest or report holding the store.
+        #[arg(long, default_value_t = 600)]
+        lock_timeout: u64,
     },
     /// Check the configuration, templates and every input file; print all problems.
     Validate {
@@ -385,6 +388,7 @@ fn dispatch(cmd: Cmd) -> Result<ExitCode> {
             dirs,
             store,
             strict,
+            lock_timeout,
         } => {
             let o = hokoku::run::run_ingest(
                 &dirs.inputs,
@@ -392,12 +396,19 @@ fn dispatch(cmd: Cmd) -> Result<ExitCode> {
                 &dirs.templates,
                 &store,
                 strict,
+                std::time::Duration::from_secs(lock_timeout),
             )?;
             for i in &o.issues {
                 eprintln!("{i}");
             }
+            for s in &o.superseded {
+                eprintln!("superseded: {s}");
+            }
             for c in &o.changes {
                 println!("{c}");
+            }
+            for r in &o.records {
+                println!("wrote\t{}", r.display());
             }
             Ok(if o.issues.is_empty() {
                 ExitCode::SUCCESS

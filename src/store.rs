@@ -1,7 +1,20 @@
 //! History store: the canonical rows of every ingest, normalised into
-//! Parquet files by source and month (`<store>/<source>/<YYYY-MM>.parquet`,
-//! the month of the source's time column), so that monthly and trend
-//! reports read typed history instead of re-parsing raw exports.
+//! Parquet by source and month, so that monthly and trend reports read
+//! typed history instead of re-parsing raw exports.
+//!
+//! Layout (Hive-style, readable as is by DuckDB, Spark or Trino; see
+//! docs/STORE.md):
+//!
+//! ```text
+//! <store>/source=<source>/month=<YYYY-MM>/part-0.parquet   canonical columns, _file, _line
+//! <store>/source=<source>/_columns.json    canonical columns the ingested files had
+//! <store>/source=<source>/_files.json      the files rows came from (_file indexes it)
+//! <store>/source=<source>/_coverage.json   the span the files said they cover
+//! <store>/_hokoku/lock                     held by every writer (exclusive) and reader (shared)
+//! <store>/_hokoku/ingest.json              the journal: the last ingest in progress or complete
+//! <store>/_hokoku/ingest.manifest.json     the last complete ingest: inputs, rows, changes
+//! <store>/_hokoku/ingest.rejected.csv      its set-aside rows
+//! ```
 //!
 //! Upserts: tickets keep, per `ticket_id`, the row with the newest
 //! `updated_at` (a tie: the newer ingest wins); other sources are
@@ -10,21 +23,23 @@
 //! nothing and a corrected export replaces the rows it corrects; every row
 //! replaced is reported by `hokoku ingest` with its file and line.
 //!
-//! Every partition is written to a temporary file and renamed into place, so
-//! a crash never leaves a half-written file; a partition is either the old
-//! or the new one, and re-running the ingest completes an interrupted one.
-//! `<source>/columns.json` records which canonical columns the ingested
-//! files had (a rate whose column never appeared stays データなし).
+//! Every writer takes the store's lock, so two ingests never interleave
+//! (the second waits, up to a timeout); readers take it shared. Each
+//! partition is written atomically; the journal says whether the last
+//! ingest completed, and a report refuses a store whose last ingest did
+//! not (running the ingest again completes it: it is idempotent).
 
 use crate::ingest::{self, csv_reader::hex, Dataset, FileReport, SourceData};
 use crate::output::write_atomic;
 use crate::time::ms_to_dt;
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use chrono::Datelike;
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
+use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// What one ingest did to one partition.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -37,8 +52,123 @@ pub struct PartitionChange {
     /// Whether the file's bytes changed.
     pub changed: bool,
     /// Rows replaced by a later row with the same natural key
-    /// (`file:line: reason`).
+    /// (`file:line:column: reason`).
     pub superseded: Vec<String>,
+}
+
+/// How long a writer or a reader waits for the store's lock by default.
+pub const LOCK_TIMEOUT: Duration = Duration::from_secs(600);
+
+fn meta_dir(store: &Path) -> PathBuf {
+    store.join("_hokoku")
+}
+
+fn source_dir(store: &Path, source: &str) -> PathBuf {
+    store.join(format!("source={source}"))
+}
+
+fn partition_path(store: &Path, source: &str, month: &str) -> PathBuf {
+    source_dir(store, source)
+        .join(format!("month={month}"))
+        .join("part-0.parquet")
+}
+
+/// The store's lock, held until dropped.
+#[derive(Debug)]
+pub struct StoreLock {
+    file: File,
+}
+
+impl Drop for StoreLock {
+    fn drop(&mut self) {
+        let _ = self.file.unlock();
+    }
+}
+
+/// Take the store's lock: `exclusive` for a writer, shared for a reader.
+/// Waits while another process holds it, up to `timeout`, then fails
+/// naming the holder.
+pub fn lock(store: &Path, exclusive: bool, timeout: Duration) -> Result<StoreLock> {
+    let dir = meta_dir(store);
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let path = dir.join("lock");
+    let mut file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    let start = Instant::now();
+    let mut told = false;
+    loop {
+        let r = if exclusive {
+            file.try_lock()
+        } else {
+            file.try_lock_shared()
+        };
+        match r {
+            Ok(()) => break,
+            Err(TryLockError::WouldBlock) => {
+                let holder = std::fs::read_to_string(&path).unwrap_or_default();
+                let holder = holder.trim();
+                if start.elapsed() >= timeout {
+                    bail!(
+                        "the history store {} is locked by another hokoku ({}) for more than {} s: try again when it has finished",
+                        store.display(),
+                        if holder.is_empty() { "a reader".to_string() } else { format!("PID {holder}") },
+                        timeout.as_secs()
+                    );
+                }
+                if !told {
+                    tracing::warn!(store = %store.display(), holder, "waiting for the history store's lock");
+                    told = true;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Err(TryLockError::Error(e)) => {
+                return Err(e).with_context(|| format!("locking {}", path.display()))
+            }
+        }
+    }
+    if exclusive {
+        use std::io::Write;
+        file.set_len(0)?;
+        writeln!(file, "{}", std::process::id())?;
+    }
+    Ok(StoreLock { file })
+}
+
+/// The journal of the last ingest.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct Journal {
+    /// `in_progress` or `complete`.
+    state: String,
+    pid: u32,
+    started: String,
+    #[serde(default)]
+    finished: Option<String>,
+}
+
+fn now_text() -> String {
+    chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Tokyo)
+        .format("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string()
+}
+
+fn write_journal(store: &Path, j: &Journal) -> Result<()> {
+    let p = meta_dir(store).join("ingest.json");
+    let mut b = serde_json::to_vec_pretty(j)?;
+    b.push(b'\n');
+    write_atomic(&p, &b).with_context(|| format!("writing {}", p.display()))
+}
+
+/// A store written by an earlier hokoku (`<store>/<source>/<month>.parquet`).
+fn old_layout(store: &Path) -> bool {
+    ingest::SOURCES
+        .iter()
+        .any(|s| store.join(s.spec.name).is_dir())
 }
 
 fn time_column(source: &str) -> &'static str {
@@ -79,10 +209,6 @@ fn dedupe(
     Ok((df, flags))
 }
 
-fn partition_path(store: &Path, source: &str, month: &str) -> PathBuf {
-    store.join(source).join(format!("{month}.parquet"))
-}
-
 fn read_parquet(bytes: &[u8], path: &Path) -> Result<DataFrame> {
     anyhow::Context::with_context(
         ParquetReader::new(std::io::Cursor::new(bytes)).finish(),
@@ -96,19 +222,62 @@ fn parquet_bytes(df: &mut DataFrame) -> Result<Vec<u8>> {
     Ok(buf)
 }
 
-/// Upsert every source of `ds` into the store.
-pub fn ingest(ds: &Dataset, store: &Path) -> Result<Vec<PartitionChange>> {
+fn read_json<T: serde::de::DeserializeOwned + Default>(p: &Path) -> Result<T> {
+    match std::fs::read(p) {
+        Ok(b) => serde_json::from_slice(&b).with_context(|| format!("reading {}", p.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(T::default()),
+        Err(e) => Err(e).with_context(|| format!("reading {}", p.display())),
+    }
+}
+
+fn write_json_if_changed<T: serde::Serialize>(p: &Path, v: &T) -> Result<()> {
+    let mut b = serde_json::to_vec_pretty(v)?;
+    b.push(b'\n');
+    if std::fs::read(p).ok().as_deref() != Some(&b[..]) {
+        write_atomic(p, &b).with_context(|| format!("writing {}", p.display()))?;
+    }
+    Ok(())
+}
+
+/// Upsert every source of `ds` into the store, under the store's lock,
+/// between the journal's `in_progress` and `complete`. `record` writes the
+/// ingest's manifest and rejected rows (in `_hokoku/`) before the journal
+/// says complete.
+pub fn ingest(
+    ds: &Dataset,
+    store: &Path,
+    timeout: Duration,
+    record: impl FnOnce(&[PartitionChange]) -> Result<Vec<(PathBuf, Vec<u8>)>>,
+) -> Result<Vec<PartitionChange>> {
+    if old_layout(store) {
+        bail!(
+            "{} is a history store of an earlier layout (<source>/<month>.parquet): ingest into a new folder (the layout is docs/STORE.md)",
+            store.display()
+        );
+    }
+    std::fs::create_dir_all(store).with_context(|| format!("creating {}", store.display()))?;
+    let _lock = lock(store, true, timeout)?;
+    for stale in crate::output::clean_stale(&meta_dir(store)) {
+        tracing::warn!(file = %stale.display(), "removed a temporary file a killed ingest left");
+    }
+    let mut journal = Journal {
+        state: "in_progress".into(),
+        pid: std::process::id(),
+        started: now_text(),
+        finished: None,
+    };
+    write_journal(store, &journal)?;
     let mut changes = Vec::new();
     for (&source, data) in &ds.sources {
-        // `_file` of the store: an index into `<source>/files.json`, the
-        // names of every file ever ingested into this source.
-        let fpath = store.join(source).join("files.json");
-        let old_files = std::fs::read(&fpath).ok();
-        let mut names: Vec<String> = match &old_files {
-            Some(b) => serde_json::from_slice(b)
-                .with_context(|| format!("reading {}", fpath.display()))?,
-            None => Vec::new(),
-        };
+        let sdir = source_dir(store, source);
+        std::fs::create_dir_all(&sdir)?;
+        for stale in crate::output::clean_stale(&sdir) {
+            tracing::warn!(file = %stale.display(), "removed a temporary file a killed ingest left");
+        }
+        // `_file` of the store: an index into `_files.json`, the names of
+        // every file ever ingested into this source.
+        let fpath = sdir.join("_files.json");
+        let mut names: Vec<String> = read_json(&fpath)?;
         let remap: Vec<u32> = ds
             .inputs
             .iter()
@@ -126,24 +295,14 @@ pub fn ingest(ds: &Dataset, store: &Path) -> Result<Vec<PartitionChange>> {
             .u32()?
             .apply_values(|i| remap.get(i as usize).copied().unwrap_or(i));
         df.with_column(ids.with_name(ingest::typing::FILE_COL.into()).into_column())?;
-        let mut b = serde_json::to_vec_pretty(&names)?;
-        b.push(b'\n');
-        if old_files.as_deref() != Some(&b[..]) {
-            write_atomic(&fpath, &b)?;
-        }
+        write_json_if_changed(&fpath, &names)?;
         // The periods the files said they cover, merged with earlier ones.
         if let Some(cov) = data.declared {
-            let cpath = store.join(source).join("coverage.json");
-            let old = std::fs::read(&cpath).ok();
-            let prev: Option<(i64, i64)> = old.as_ref().and_then(|b| serde_json::from_slice(b).ok());
+            let cpath = sdir.join("_coverage.json");
+            let prev: Option<(i64, i64)> = read_json(&cpath)?;
             let merged = prev.map_or(cov, |(a, b)| (a.min(cov.0), b.max(cov.1)));
-            let mut b = serde_json::to_vec_pretty(&merged)?;
-            b.push(b'\n');
-            if old.as_deref() != Some(&b[..]) {
-                write_atomic(&cpath, &b)?;
-            }
+            write_json_if_changed(&cpath, &Some(merged))?;
         }
-        let df = &df;
         let t = df
             .column(time_column(source))?
             .as_materialized_series()
@@ -199,6 +358,11 @@ pub fn ingest(ds: &Dataset, store: &Path) -> Result<Vec<PartitionChange>> {
             let bytes = parquet_bytes(&mut merged)?;
             let changed = bytes != old_bytes;
             if changed {
+                if let Some(d) = path.parent() {
+                    for stale in crate::output::clean_stale(d) {
+                        tracing::warn!(file = %stale.display(), "removed a temporary file a killed ingest left");
+                    }
+                }
                 write_atomic(&path, &bytes)
                     .with_context(|| format!("writing {}", path.display()))?;
             }
@@ -212,43 +376,67 @@ pub fn ingest(ds: &Dataset, store: &Path) -> Result<Vec<PartitionChange>> {
             });
         }
         // Columns the ingested files had, merged with earlier ingests.
-        let cpath = store.join(source).join("columns.json");
-        let old = std::fs::read(&cpath).ok();
-        let mut present: BTreeSet<String> = match &old {
-            Some(b) => {
-                serde_json::from_slice(b).with_context(|| format!("reading {}", cpath.display()))?
-            }
-            None => BTreeSet::new(),
-        };
+        let cpath = sdir.join("_columns.json");
+        let mut present: BTreeSet<String> = read_json(&cpath)?;
         present.extend(data.present.iter().map(|s| s.to_string()));
-        let mut b = serde_json::to_vec_pretty(&present)?;
-        b.push(b'\n');
-        if old.as_deref() != Some(&b[..]) {
-            write_atomic(&cpath, &b)?;
-        }
+        write_json_if_changed(&cpath, &present)?;
     }
+    // The ingest's own record, then the journal says it is complete.
+    let mut tx = crate::output::Transaction::new();
+    for (p, bytes) in record(&changes)? {
+        tx.stage(&meta_dir(store).join(p), &bytes)?;
+    }
+    tx.commit()?;
+    journal.state = "complete".into();
+    journal.finished = Some(now_text());
+    write_journal(store, &journal)?;
     Ok(changes)
 }
 
 /// Read the whole store back as a dataset (every partition of every
-/// source), as the reports use it. The manifest lists each partition with
-/// its SHA-256.
+/// source), as the reports use it, under the store's shared lock. The
+/// manifest lists each partition with its SHA-256. A store whose last
+/// ingest did not complete is refused, naming it.
 pub fn load(store: &Path) -> Result<Dataset> {
     let mut ds = Dataset::default();
     if !store.is_dir() {
-        anyhow::bail!(
+        bail!(
             "store {} not found (run `hokoku ingest` first)",
             store.display()
         );
     }
+    if old_layout(store) {
+        bail!(
+            "{} is a history store of an earlier layout (<source>/<month>.parquet): ingest into a new folder (docs/STORE.md)",
+            store.display()
+        );
+    }
+    let _lock = lock(store, false, LOCK_TIMEOUT)?;
+    match std::fs::read(meta_dir(store).join("ingest.json")) {
+        Ok(b) => {
+            let j: Journal = serde_json::from_slice(&b).context("reading the store's journal")?;
+            if j.state != "complete" {
+                bail!(
+                    "the last ingest into {} (started {} by PID {}) did not complete: its data may be partial. Run `hokoku ingest` again (it completes what was interrupted)",
+                    store.display(),
+                    j.started,
+                    j.pid
+                );
+            }
+        }
+        Err(_) => bail!(
+            "{} has no complete ingest (no _hokoku/ingest.json): run `hokoku ingest` first",
+            store.display()
+        ),
+    }
     for src in ingest::SOURCES {
         let name = src.spec.name;
-        let dir = store.join(name);
+        let dir = source_dir(store, name);
         let mut parts: Vec<PathBuf> = match std::fs::read_dir(&dir) {
             Ok(rd) => rd
                 .flatten()
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+                .map(|e| e.path().join("part-0.parquet"))
+                .filter(|p| p.is_file())
                 .collect(),
             Err(_) => continue,
         };
@@ -280,10 +468,7 @@ pub fn load(store: &Path) -> Result<Dataset> {
         }
         let Some(mut df) = frame else { continue };
         // Store-wide file ids → this dataset's inputs.
-        let names: Vec<String> = std::fs::read(dir.join("files.json"))
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .unwrap_or_default();
+        let names: Vec<String> = read_json(&dir.join("_files.json"))?;
         let offset = ds.inputs.len() as u32;
         ds.inputs.extend(names);
         let ids: UInt32Chunked = df
@@ -291,18 +476,11 @@ pub fn load(store: &Path) -> Result<Dataset> {
             .u32()?
             .apply_values(|i| i + offset);
         df.with_column(ids.with_name(ingest::typing::FILE_COL.into()).into_column())?;
-        let declared: Vec<(i64, i64)> = std::fs::read(dir.join("coverage.json"))
-            .ok()
-            .and_then(|b| serde_json::from_slice::<(i64, i64)>(&b).ok())
-            .into_iter()
-            .collect();
+        let declared: Option<(i64, i64)> = read_json(&dir.join("_coverage.json"))?;
         if let Some(fin) = src.finish.filter(|_| name == "tickets") {
             df = fin(df)?; // a ticket whose opened_at moved month: newest wins
         }
-        let present_names: BTreeSet<String> = std::fs::read(dir.join("columns.json"))
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .unwrap_or_default();
+        let present_names: BTreeSet<String> = read_json(&dir.join("_columns.json"))?;
         let present = src
             .spec
             .columns
@@ -310,6 +488,7 @@ pub fn load(store: &Path) -> Result<Dataset> {
             .map(|c| c.name)
             .filter(|c| present_names.contains(*c))
             .collect();
+        let declared: Vec<(i64, i64)> = declared.into_iter().collect();
         ds.sources
             .insert(name, SourceData::new(df, present, src.spec, &declared)?);
     }

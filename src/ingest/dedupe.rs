@@ -78,7 +78,9 @@ fn key_frame(source: &str, df: &DataFrame) -> PolarsResult<(Vec<&'static str>, D
 }
 
 /// One row per natural key (the last one wins), with a flag for each row
-/// replaced. Rows must be in reading order.
+/// replaced by a different one (a row read again unchanged — the same file
+/// ingested twice, overlapping exports — is dropped without a flag). Rows
+/// must be in reading order.
 pub fn dedupe(
     source: &str,
     df: DataFrame,
@@ -129,6 +131,25 @@ pub fn dedupe(
         .collect::<PolarsResult<_>>()?;
     let files = crate::frame::u32s(&sub, FILE_COL)?;
     let lines = crate::frame::u32s(&sub, LINE_COL)?;
+    // The content of each duplicated row (everything but where it came
+    // from): a row seen again unchanged is no news; a changed one is.
+    let content: Vec<String> = {
+        let cols: Vec<Vec<String>> = sub
+            .columns()
+            .iter()
+            .filter(|c| c.name() != FILE_COL && c.name() != LINE_COL)
+            .map(|c| {
+                let c = c.cast(&DataType::String)?;
+                Ok(c.str()?
+                    .iter()
+                    .map(|v| v.map_or("\u{0}".to_string(), str::to_string))
+                    .collect())
+            })
+            .collect::<PolarsResult<_>>()?;
+        (0..sub.height())
+            .map(|i| cols.iter().map(|c| c[i].as_str()).collect::<Vec<_>>().join("\u{1f}"))
+            .collect()
+    };
     let key_text = |i: usize| -> String {
         if source == "backups" {
             return texts[0][i].clone();
@@ -154,6 +175,9 @@ pub fn dedupe(
             continue;
         }
         drop[rows[i] as usize] = true;
+        if content[i] == content[w] {
+            continue; // the same row read again
+        }
         let winner = format!(
             "{}:{}",
             files[w]

@@ -348,11 +348,17 @@ fn execute(setup: &Setup, job: &Job, periods: &[JobPeriod]) -> Result<(Vec<PathB
                 &setup.templates_dir,
                 store,
                 job.inputs.strict,
+                crate::store::LOCK_TIMEOUT,
             )?;
             for c in &o.changes {
                 tracing::info!("{c}");
             }
-            Ok((vec![store.clone()], o.rejected_rows))
+            for s in &o.superseded {
+                tracing::warn!("superseded: {s}");
+            }
+            let mut outputs = vec![store.clone()];
+            outputs.extend(o.records);
+            Ok((outputs, o.rejected_rows))
         }
         Task::Report => {
             let kinds = job.report_kinds(periods);
