@@ -65,8 +65,10 @@ impl Holidays {
                 Ok(date) => {
                     names.insert(date, name.trim().to_string());
                 }
+                // The line itself is not quoted: an error never echoes what
+                // a file holds.
                 Err(_) => errors.push(format!(
-                    "{file}:{}: not a date in YYYY/M/D form: {d:?}",
+                    "{file}:{}: not a date in YYYY/M/D form (a holiday list line is `YYYY/M/D,name`)",
                     i + 1
                 )),
             }
@@ -492,6 +494,31 @@ impl Calendars {
     /// A calendar by name.
     pub fn get(&self, name: &str) -> Option<&Calendar> {
         self.by_name.get(name)
+    }
+
+    /// The last day the holiday list covers (31 December of its last year).
+    pub fn holidays_until(&self) -> Option<NaiveDate> {
+        let r = self.rule.as_ref()?;
+        NaiveDate::from_ymd_opt(r.holidays.last_year, 12, 31)
+    }
+
+    /// Days from `today` to the end of the holiday list, when it ends within
+    /// 90 days (or has ended: negative).
+    pub fn horizon_days(&self, today: NaiveDate) -> Option<i64> {
+        let until = self.holidays_until()?;
+        let left = (until - today).num_days();
+        (left < 90).then_some(left)
+    }
+
+    /// The warning from 90 days before the holiday list ends.
+    pub fn horizon_warning(&self, today: NaiveDate) -> Option<String> {
+        let left = self.horizon_days(today)?;
+        let until = self.holidays_until()?;
+        Some(if left < 0 {
+            format!("the holiday list ended on {until}: business days after it cannot be told, and the jobs and reports that need them fail; put the Cabinet Office's new syukujitsu.csv in the config folder (docs/CONFIG.md)")
+        } else {
+            format!("the holiday list ends on {until} (in {left} days): put the Cabinet Office's new syukujitsu.csv in the config folder before then (docs/CONFIG.md), or the runs after it fail")
+        })
     }
 }
 

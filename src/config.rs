@@ -607,6 +607,39 @@ impl Config {
     }
 }
 
+/// A path named in the configuration, which must be a file inside the
+/// config folder (relative, no `..`, not leaving it through a symbolic
+/// link): configuration never reads files elsewhere, and an error never
+/// quotes what such a file holds.
+pub fn confined(dir: &Path, rel: &str) -> Result<PathBuf, String> {
+    let p = Path::new(rel);
+    let outside = || {
+        format!(
+            "{}: business_days.holidays = {rel:?} must name a file inside the config folder (a relative path without ..)",
+            dir.join("site.toml").display()
+        )
+    };
+    if p.is_absolute()
+        || p.components().any(|c| {
+            matches!(
+                c,
+                std::path::Component::ParentDir
+                    | std::path::Component::RootDir
+                    | std::path::Component::Prefix(_)
+            )
+        })
+    {
+        return Err(outside());
+    }
+    let full = dir.join(p);
+    if let (Ok(real), Ok(base)) = (full.canonicalize(), dir.canonicalize()) {
+        if !real.starts_with(&base) {
+            return Err(outside());
+        }
+    }
+    Ok(full)
+}
+
 /// Load `<dir>/site.toml` (absent = all defaults), returning every problem.
 pub fn load(dir: &Path) -> Result<Config, Vec<String>> {
     let path = dir.join("site.toml");
@@ -836,7 +869,9 @@ fn load_calendars(
 ) -> Calendars {
     let bd = &site.business_days;
     let path = dir.join(&bd.holidays);
-    let holidays = match std::fs::read(&path) {
+    let holidays = match confined(dir, &bd.holidays).and_then(|p| {
+        std::fs::read(&p).map_err(|e| format!("{}: holiday list: {e} (business_days.holidays)", path.display()))
+    }) {
         Ok(bytes) => {
             hasher.update(bd.holidays.as_bytes());
             hasher.update([0]);
@@ -846,10 +881,7 @@ fn load_calendars(
                 .ok()
         }
         Err(e) => {
-            errors.push(format!(
-                "{}: holiday list: {e} (business_days.holidays)",
-                path.display()
-            ));
+            errors.push(e);
             None
         }
     };

@@ -94,6 +94,30 @@ pub enum OnTimeout {
     Proceed,
 }
 
+/// What to do when a report lacks a source it expects (absent, or not
+/// covering the period).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnMissing {
+    /// The run ends as `warning`, the alert names the sources.
+    Warn,
+    /// The run fails (nothing written), the alert names the sources.
+    Fail,
+}
+
+impl InputsSpec {
+    /// What a report without an expected source does (see `on_missing`).
+    pub fn on_missing_for(&self, reports: &[String]) -> OnMissing {
+        self.on_missing.unwrap_or_else(|| {
+            if reports.iter().any(|r| r == "monthly" || r == "sla") {
+                OnMissing::Fail
+            } else {
+                OnMissing::Warn
+            }
+        })
+    }
+}
+
 /// `[inputs]`: where the run reads and when it may start.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -113,6 +137,14 @@ pub struct InputsSpec {
     pub on_timeout: OnTimeout,
     /// A bad input row fails the run instead of being set aside.
     pub strict: bool,
+    /// The sources every report of the run must have for its period
+    /// (default: all five).
+    pub expect: Vec<String>,
+    /// A report without an expected source: `warn` (alert, status
+    /// warning) or `fail` (nothing written). Default: `fail` for a job
+    /// that makes a monthly or SLA report (what goes to the ministry),
+    /// `warn` otherwise.
+    pub on_missing: Option<OnMissing>,
 }
 
 impl Default for InputsSpec {
@@ -125,6 +157,11 @@ impl Default for InputsSpec {
             wait_minutes: 60,
             on_timeout: OnTimeout::Fail,
             strict: false,
+            expect: ["tickets", "job_runs", "backups", "capacity", "calls"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            on_missing: None,
         }
     }
 }
@@ -639,6 +676,13 @@ pub fn load(dir: &Path) -> Result<Vec<Job>, Vec<String>> {
             }
             if Path::new(g).is_absolute() || g.split('/').any(|c| c == "..") {
                 bad(format!("inputs.ready {g:?}: write a pattern under inputs.dir (no absolute path, no ..)"));
+            }
+        }
+        for e in &f.inputs.expect {
+            if !crate::ingest::SOURCES.iter().any(|s| s.spec.name == e && !s.optional) {
+                bad(format!(
+                    "inputs.expect {e:?}: one of tickets, job_runs, backups, capacity, calls"
+                ));
             }
         }
         if f.task == Task::Ingest && f.inputs.store.is_none() {

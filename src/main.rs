@@ -130,9 +130,9 @@ enum Cmd {
         /// instead of the daemon.
         #[arg(long)]
         once: bool,
-        /// Rehearsal: act as if it were this JST time (YYYY-MM-DDTHH:MM);
-        /// the clock runs on from there.
-        #[arg(long)]
+        /// Rehearsal: act as if it were this JST time (YYYY-MM-DDTHH:MM,
+        /// seconds optional); the clock runs on from there.
+        #[arg(long, value_parser = parse_jst_time)]
         pretend_now: Option<chrono::NaiveDateTime>,
     },
     /// One run of a job, through exactly the daemon's path (readiness,
@@ -431,6 +431,9 @@ fn dispatch(cmd: Cmd) -> Result<ExitCode> {
             for f in &problems.flags {
                 println!("note\t{f}");
             }
+            for w in &problems.warnings {
+                println!("warning: {w}");
+            }
             for p in &problems.fatal {
                 println!("error: {p}");
             }
@@ -538,6 +541,7 @@ fn dispatch(cmd: Cmd) -> Result<ExitCode> {
         Cmd::Jobs { dirs, next } => {
             let setup = dirs.setup()?;
             let now = SystemClock::default().now_jst();
+            let mut incomplete = false;
             for j in &setup.jobs {
                 let what = match j.task {
                     hokoku::jobs::Task::Ingest => "ingest".to_string(),
@@ -554,7 +558,8 @@ fn dispatch(cmd: Cmd) -> Result<ExitCode> {
                 println!("    {}", j.describe());
                 println!("    {}", cron_fields(&j.cron_text));
                 if j.enabled {
-                    for o in setup.next_runs(j, now, next)? {
+                    let (runs, stop) = setup.next_runs(j, now, next);
+                    for o in runs {
                         println!(
                             "    next {} {}  → {}",
                             o.at.format("%Y-%m-%d %H:%M"),
@@ -562,9 +567,20 @@ fn dispatch(cmd: Cmd) -> Result<ExitCode> {
                             hokoku::jobs::periods_label(&o.periods)
                         );
                     }
+                    if let Some(why) = stop {
+                        println!("    {why}");
+                        incomplete = true;
+                    }
                 }
             }
-            Ok(ExitCode::SUCCESS)
+            if let Some(w) = setup.cfg.calendars.horizon_warning(now.date()) {
+                println!("warning: {w}");
+            }
+            Ok(if incomplete {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Cmd::History { dirs, job, limit } => {
             // Only site.toml is needed to find the history.
@@ -621,6 +637,16 @@ fn stop_on_signals() -> Result<Cancel> {
 
 /// Exit code and one line for a run's outcome: 0 succeeded, 1 done with
 /// warnings, 2 failed or interrupted, 3 busy (another run of the job).
+/// `YYYY-MM-DDTHH:MM[:SS]` (or a space for the `T`), JST.
+fn parse_jst_time(s: &str) -> Result<chrono::NaiveDateTime, String> {
+    for f in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s.trim(), f) {
+            return Ok(t);
+        }
+    }
+    Err(format!("not a time: {s:?} (expected YYYY-MM-DDTHH:MM, e.g. 2027-01-04T05:59)"))
+}
+
 fn describe_outcome(o: &Outcome) -> (u8, String) {
     match o {
         Outcome::Ran {
@@ -628,7 +654,7 @@ fn describe_outcome(o: &Outcome) -> (u8, String) {
         } => {
             let code = match status {
                 Status::Succeeded => 0,
-                Status::Warning => 1,
+                Status::Warning | Status::Skipped => 1,
                 _ => 2,
             };
             (

@@ -180,6 +180,8 @@ pub struct RunOutcome {
     pub rejected_rows: usize,
     /// Warnings worth a human's attention (also in the manifest).
     pub warnings: Vec<String>,
+    /// Sources without data for the period (also in the manifest).
+    pub uncovered: Vec<Uncovered>,
 }
 
 #[derive(Serialize)]
@@ -197,8 +199,46 @@ struct Manifest {
     templates: Provenance,
     options: Options,
     outputs: Vec<OutputFile>,
+    /// Sources without data for the period: absent, or not covering it.
+    uncovered_sources: Vec<Uncovered>,
     warnings: Vec<String>,
     timings_ms: Timings,
+}
+
+/// A source a report has no data from for its period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Uncovered {
+    pub source: &'static str,
+    /// `absent` (no file) or `not_covering` (its data does not reach the period).
+    pub reason: &'static str,
+}
+
+impl std::fmt::Display for Uncovered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.reason {
+            "absent" => write!(f, "{} (no input file)", self.source),
+            _ => write!(f, "{} (its data does not cover the period)", self.source),
+        }
+    }
+}
+
+/// The canonical sources without data for `p` in `ds`.
+pub fn uncovered(ds: &Dataset, p: Period) -> Vec<Uncovered> {
+    ingest::SOURCES
+        .iter()
+        .filter(|s| !s.optional)
+        .filter_map(|s| match ds.get(s.spec.name) {
+            None => Some(Uncovered {
+                source: s.spec.name,
+                reason: "absent",
+            }),
+            Some(d) if !d.covers(p.start_ms(), p.end_ms()) => Some(Uncovered {
+                source: s.spec.name,
+                reason: "not_covering",
+            }),
+            _ => None,
+        })
+        .collect()
 }
 
 /// A report rendered in memory and not yet written: [`run_report`] is
@@ -212,6 +252,11 @@ pub struct PlannedReport {
 }
 
 impl PlannedReport {
+    /// The sources this report has no data from for its period.
+    pub fn uncovered(&self) -> &[Uncovered] {
+        &self.manifest.uncovered_sources
+    }
+
     /// The files this report will write (documents, rejected rows, manifest).
     pub fn paths(&self) -> Vec<PathBuf> {
         self.files
@@ -269,6 +314,7 @@ pub fn commit_all(mut reports: Vec<PlannedReport>) -> Result<Vec<RunOutcome>> {
                 outputs,
                 rejected_rows: r.manifest.rejected_rows,
                 warnings: r.manifest.warnings,
+                uncovered: r.manifest.uncovered_sources,
             }
         })
         .collect())
@@ -464,6 +510,7 @@ pub fn plan_report(req: &ReportRequest) -> Result<PlannedReport> {
             service_level_s: cfg.site.calls.service_level_s,
         },
         outputs: Vec::new(),
+        uncovered_sources: uncovered(&ds, req.kind.period()),
         warnings,
         timings_ms: timings,
     };
@@ -495,6 +542,7 @@ fn build_daily(
     let mut quality = daily::quality_notes(ds, tpl, p.start_ms(), p.end_ms());
     quality.extend(row_notes(ds, tpl, &k.tickets.flags));
     quality.extend(cost_quality(req, cfg, &k.cost.gaps));
+    quality.extend(holiday_note(cfg, as_of(cfg, p.end_day).date()));
     let remarks = read_remarks(&req.inputs, &req.kind)?;
     let doc = daily::build(
         date,
@@ -608,6 +656,7 @@ fn build_monthly(
     let itsm = kpi::itsm::compute(ds.get("tickets"), month)?;
     let items = sla::items(cfg, tpl, &current, &previous);
     let (mut quality, mut warnings) = month_quality(ds, tpl, month, &current, &clock_problems);
+    quality.extend(holiday_note(cfg, as_of(cfg, month.end_day).date()));
     let next = Period::month_of(month.end_day);
     let schedule = match crate::jobs::load(&req.jobs) {
         Ok(jobs) => {
@@ -773,6 +822,24 @@ fn build_sla(
         warnings,
         file_stem: tpl.sla.file_stem.clone(),
     })
+}
+
+/// The data-quality note from 90 days before the holiday list ends, as of
+/// `today` (the report's as-of date).
+fn holiday_note(cfg: &Config, today: NaiveDate) -> Option<QualityNote> {
+    let left = cfg.calendars.horizon_days(today)?;
+    let until = cfg.calendars.holidays_until()?;
+    let when = format!("{}年{}月{}日", until.year(), until.month(), until.day());
+    let reason = if left < 0 {
+        format!("祝日データは{when}で終わっています：それ以降の営業日を判定できないため、営業日を使う集計とジョブが失敗します。内閣府の新しい祝日データ（syukujitsu.csv）を設定フォルダに置いてください")
+    } else {
+        format!("祝日データは{when}までです（あと{left}日）：それまでに内閣府の新しい祝日データ（syukujitsu.csv）を設定フォルダに置いてください。期限を過ぎると営業日を使う集計とジョブが失敗します")
+    };
+    Some(QualityNote::new(
+        "holidays_ending",
+        format!("{}/{}", cfg.dir.display(), cfg.site.business_days.holidays),
+        reason,
+    ))
 }
 
 /// Data-quality notes of a cost (no model, rows without a quantity).
@@ -1059,6 +1126,8 @@ pub struct Problems {
     /// Notes on rows that were read (duplicates, values a profile's map did
     /// not know, CDR-only calls).
     pub flags: Vec<String>,
+    /// Warnings about the setup (a holiday list that ends soon).
+    pub warnings: Vec<String>,
 }
 
 impl Problems {
@@ -1089,6 +1158,12 @@ pub fn validate(
             None
         }
     };
+    if let Some(c) = &cfg {
+        let today = chrono::Utc::now()
+            .with_timezone(&chrono_tz::Asia::Tokyo)
+            .date_naive();
+        p.warnings.extend(c.calendars.horizon_warning(today));
+    }
     match crate::jobs::load(jobs_dir) {
         Ok(jobs) => {
             if let Some(cfg) = &cfg {

@@ -296,12 +296,38 @@ fn catch_up_after_three_days_down_runs_each_missed_run_once_oldest_first() {
         .path("out/daily/2026/10/daily-2026-10-15.json")
         .is_file());
     // Runs older than the catch-up window are not run: down 10 days.
+    let _ = std::fs::remove_file(site.path("alert.txt"));
     clock.set_jst(t(2026, 10, 28, 9, 0));
     let done = schedule::tick(&ctx).unwrap();
-    let first = done.first().unwrap().0.at;
-    // The window is (10/21 09:00, 10/28 09:00]: 10/22 … 10/28 at 02:30.
-    assert_eq!(first, t(2026, 10, 22, 2, 30));
-    assert_eq!(done.len(), 7);
+    // The window is (10/21 09:00, 10/28 09:00]: 10/22 … 10/28 at 02:30 are
+    // made; 10/19, 10/20 and 10/21 are not — but reported: each a
+    // `skipped` row, one alert listing them.
+    let status_of = |o: &Result<Outcome, anyhow::Error>| match o {
+        Ok(Outcome::Ran { status, .. }) => Some(*status),
+        _ => None,
+    };
+    let skipped: Vec<NaiveDateTime> = done
+        .iter()
+        .filter(|(_, o)| status_of(o) == Some(Status::Skipped))
+        .map(|(o, _)| o.at)
+        .collect();
+    assert_eq!(
+        skipped,
+        [t(2026, 10, 19, 2, 30), t(2026, 10, 20, 2, 30), t(2026, 10, 21, 2, 30)]
+    );
+    let made: Vec<NaiveDateTime> = done
+        .iter()
+        .filter(|(_, o)| status_of(o) != Some(Status::Skipped))
+        .map(|(o, _)| o.at)
+        .collect();
+    assert_eq!((made.len(), made[0]), (7, t(2026, 10, 22, 2, 30)));
+    let alert = std::fs::read_to_string(site.path("alert-env.txt")).unwrap_or_default();
+    assert!(alert.starts_with("daily "), "one alert: {alert}");
+    let rows = site.history().list(Some("daily"), 20).unwrap();
+    assert_eq!(rows.iter().filter(|r| r.status == Status::Skipped).count(), 3);
+    // Reported once: the next tick has nothing more to skip.
+    let again = schedule::tick(&ctx).unwrap();
+    assert!(again.iter().all(|(_, o)| status_of(o) != Some(Status::Skipped)));
 }
 
 #[test]
@@ -363,6 +389,7 @@ fn a_job_beyond_the_holiday_list_does_not_stop_the_others() {
     let schedule::Due {
         runs: due,
         problems,
+        ..
     } = schedule::due(&setup, &h, clock.now_jst()).unwrap();
     assert_eq!(
         due.iter().map(|o| o.job.as_str()).collect::<Vec<_>>(),
@@ -373,13 +400,34 @@ fn a_job_beyond_the_holiday_list_does_not_stop_the_others() {
         problems[0].0 == "monthly" && problems[0].1.contains("2028"),
         "{problems:?}"
     );
-    let done = schedule::tick(&Ctx {
+    let ctx = Ctx {
         setup: &setup,
         clock: &clock,
         cancel: &cancel,
-    })
-    .unwrap();
-    assert_eq!(done.len(), 1);
+    };
+    let done = schedule::tick(&ctx).unwrap();
+    // The daily run is made; the monthly job is a failed run, alerted and
+    // in the history — never only a log line.
+    assert_eq!(done.len(), 2);
+    let monthly = done.iter().find(|(o, _)| o.job == "monthly").unwrap();
+    assert!(matches!(
+        monthly.1,
+        Ok(Outcome::Ran {
+            status: Status::Failed,
+            ..
+        })
+    ));
+    let rows = h.list(Some("monthly"), 10).unwrap();
+    assert_eq!((rows.len(), rows[0].status), (1, Status::Failed));
+    let error = rows[0].error.as_deref().unwrap();
+    assert!(error.starts_with("cannot list the runs of this job"), "{error}");
+    assert!(!error.contains("alert:"), "the alert went out: {error}");
+    // The problem stands all day: one alert a day, not one a tick.
+    std::fs::remove_file(site.path("alert.txt")).unwrap();
+    let again = schedule::tick(&ctx).unwrap();
+    let monthly = again.iter().find(|(o, _)| o.job == "monthly").unwrap();
+    assert!(matches!(monthly.1, Ok(Outcome::AlreadyDone)));
+    assert!(!site.path("alert.txt").exists());
 }
 
 #[test]
@@ -927,6 +975,7 @@ fn alert_mail_goes_through_the_smtp_relay() {
         mail: vec!["unyo@example.go.jp".into()],
     };
     let msg = hokoku::schedule::alert::AlertMessage {
+        severity: hokoku::schedule::alert::Severity::Failed,
         job: "monthly".into(),
         title: "月次報告".into(),
         periods: "2026-10".into(),

@@ -7,9 +7,39 @@ use crate::jobs::AlertSpec;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// How bad it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// The run failed after its last try; nothing was written.
+    Failed,
+    /// The run wrote its outputs, but something a person must know about
+    /// happened (a source without data).
+    Warning,
+    /// Scheduled runs were not made (older than the catch-up window).
+    Skipped,
+}
+
+impl Severity {
+    fn ja(self) -> &'static str {
+        match self {
+            Severity::Failed => "失敗",
+            Severity::Warning => "警告",
+            Severity::Skipped => "未実行",
+        }
+    }
+    fn code(self) -> &'static str {
+        match self {
+            Severity::Failed => "failed",
+            Severity::Warning => "warning",
+            Severity::Skipped => "skipped",
+        }
+    }
+}
+
 /// What the alert says.
 #[derive(Debug, Clone)]
 pub struct AlertMessage {
+    pub severity: Severity,
     pub job: String,
     pub title: String,
     /// `2026-10` or `2026-11-21,2026-11-22`; `-` for an ingest job.
@@ -23,22 +53,33 @@ pub struct AlertMessage {
 impl AlertMessage {
     fn subject(&self) -> String {
         format!(
-            "[hokoku] 失敗: {} ({} {})",
-            self.title, self.job, self.periods
+            "[hokoku] {}: {} ({} {})",
+            self.severity.ja(),
+            self.title,
+            self.job,
+            self.periods
         )
     }
     fn body(&self) -> String {
-        let outputs = if self.error.contains(super::PARTIAL) {
-            "一部の出力ファイルは書込み途中で置き換わっています（エラー欄の一覧）。再実行してください。"
-        } else {
-            "前回までの正常な出力ファイルは変更していません。"
+        let outputs = match self.severity {
+            Severity::Warning => "出力ファイルは書き込みました。内容（データなしの項目）を確認してください。",
+            Severity::Skipped => "これらの回は実行していません。必要なら再実行してください。",
+            Severity::Failed if self.error.contains(super::PARTIAL) => {
+                "一部の出力ファイルが置き換わっています（エラー欄の一覧）。再実行してください。"
+            }
+            Severity::Failed => "前回までの正常な出力ファイルは変更していません。",
+        };
+        let what = match self.severity {
+            Severity::Failed => "hokoku のジョブが失敗しました。",
+            Severity::Warning => "hokoku のジョブは終わりましたが、確認が必要です。",
+            Severity::Skipped => "hokoku のジョブの予定された回が実行されませんでした。",
         };
         let rerun: Vec<String> = rerun_hints(&self.periods)
             .iter()
             .map(|h| format!("  hokoku run {} {h}", self.job))
             .collect();
         format!(
-            "hokoku のジョブが失敗しました。\n\nジョブ: {} ({})\n対象期間: {}\n予定時刻: {}\n試行回数: {}\n\nエラー:\n{}\n\n{outputs}\n再実行:\n{}\n",
+            "{what}\n\nジョブ: {} ({})\n対象期間: {}\n予定時刻: {}\n試行回数: {}\n\n内容:\n{}\n\n{outputs}\n再実行:\n{}\n",
             self.title,
             self.job,
             self.periods,
@@ -99,6 +140,7 @@ fn run_command(program: &str, args: &[String], msg: &AlertMessage) -> Result<(),
         .args(args)
         .args([&msg.job, &msg.periods, &msg.error])
         .env("HOKOKU_JOB", &msg.job)
+        .env("HOKOKU_STATUS", msg.severity.code())
         .env("HOKOKU_TITLE", &msg.title)
         .env("HOKOKU_PERIOD", &msg.periods)
         .env("HOKOKU_SCHEDULED_AT", &msg.scheduled_at)

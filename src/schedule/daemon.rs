@@ -123,10 +123,10 @@ fn worker(
             Ok(super::Due {
                 runs: due,
                 problems,
+                skipped,
             }) => {
-                for (job, e) in problems {
-                    tracing::error!(job = %job, "cannot list the runs of this job: {e}");
-                }
+                super::warn_holiday_horizon(&setup, clock.now_jst().date());
+                super::settle_unrunnable(&setup, clock.as_ref(), &problems, &skipped);
                 if first && !due.is_empty() {
                     tracing::info!(runs = due.len(), "catching up");
                 }

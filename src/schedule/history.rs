@@ -23,6 +23,9 @@ pub enum Status {
     /// Stopped by a signal or a crash before it finished; nothing was
     /// written; run again on the next start.
     Interrupted,
+    /// Not made: missed for longer than `catch_up_days`, or its periods
+    /// could not be listed (the holiday list ran out); alerted.
+    Skipped,
 }
 
 impl Status {
@@ -33,6 +36,7 @@ impl Status {
             Status::Warning => "warning",
             Status::Failed => "failed",
             Status::Interrupted => "interrupted",
+            Status::Skipped => "skipped",
         }
     }
     fn parse(s: &str) -> Status {
@@ -41,6 +45,7 @@ impl Status {
             "succeeded" => Status::Succeeded,
             "warning" => Status::Warning,
             "failed" => Status::Failed,
+            "skipped" => Status::Skipped,
             _ => Status::Interrupted,
         }
     }
@@ -174,8 +179,29 @@ impl History {
     /// failed. An interrupted run has not, and is run again.
     pub fn settled(&self, job: &str, at: NaiveDateTime) -> Result<bool> {
         let n: i64 = self.conn.query_row(
-            "SELECT COUNT(*) FROM runs WHERE job = ?1 AND scheduled_at = ?2 AND status IN ('succeeded', 'warning', 'failed')",
+            "SELECT COUNT(*) FROM runs WHERE job = ?1 AND scheduled_at = ?2 AND status IN ('succeeded', 'warning', 'failed', 'skipped')",
             params![job, ts(at)],
+            |r| r.get(0),
+        )?;
+        Ok(n > 0)
+    }
+
+    /// The latest scheduled time the history has for `job`.
+    pub fn latest_scheduled(&self, job: &str) -> Result<Option<NaiveDateTime>> {
+        let s: Option<String> = self.conn.query_row(
+            "SELECT MAX(scheduled_at) FROM runs WHERE job = ?1",
+            params![job],
+            |r| r.get(0),
+        )?;
+        Ok(s.and_then(|s| NaiveDateTime::parse_from_str(&s, "%Y-%m-%dT%H:%M:%S").ok()))
+    }
+
+    /// Whether a failed or skipped row of `job` with this error text was
+    /// recorded since `since` (one alert a day for a standing problem).
+    pub fn reported_since(&self, job: &str, error: &str, since: NaiveDateTime) -> Result<bool> {
+        let n: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM runs WHERE job = ?1 AND error = ?2 AND started_at >= ?3 AND status IN ('failed', 'skipped')",
+            params![job, error, ts(since)],
             |r| r.get(0),
         )?;
         Ok(n > 0)

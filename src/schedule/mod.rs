@@ -25,7 +25,7 @@ use crate::config::Config;
 use crate::jobs::{self, periods_label, Job, JobPeriod, Occurrence, OnTimeout, Task};
 use crate::run::{self, ReportRequest};
 use anyhow::{bail, Context, Result};
-use chrono::{Duration, NaiveDateTime};
+use chrono::{Datelike, Duration, NaiveDateTime};
 use clock::{Cancel, Clock};
 use history::{History, Status};
 use readiness::Readiness;
@@ -78,24 +78,33 @@ impl Setup {
         &self.cfg.site.scheduler.state_dir
     }
 
-    /// The next `n` runs of `job` after `now`.
-    pub fn next_runs(&self, job: &Job, now: NaiveDateTime, n: usize) -> Result<Vec<Occurrence>> {
+    /// The next `n` runs of `job` after `now`, and, when the list stops
+    /// early (the holiday list ends), why.
+    pub fn next_runs(
+        &self,
+        job: &Job,
+        now: NaiveDateTime,
+        n: usize,
+    ) -> (Vec<Occurrence>, Option<String>) {
         let mut out = Vec::new();
         let mut from = now;
         // Look ahead month by month (a 第N営業日 job runs once a month).
         for _ in 0..26 {
             let until = from + Duration::days(31);
-            out.extend(
-                job.occurrences(from, until, self.cfg.calendars.rule.as_ref())
-                    .map_err(anyhow::Error::msg)?,
-            );
+            match job.occurrences(from, until, self.cfg.calendars.rule.as_ref()) {
+                Ok(v) => out.extend(v),
+                Err(e) => {
+                    out.truncate(n);
+                    return (out, Some(format!("the list stops after {}: {e}", from.format("%Y-%m-%d"))));
+                }
+            }
             if out.len() >= n {
                 break;
             }
             from = until;
         }
         out.truncate(n);
-        Ok(out)
+        (out, None)
     }
 }
 
@@ -182,6 +191,9 @@ pub fn run_job(ctx: &Ctx, spec: &RunSpec) -> Result<Outcome> {
     tracing::info!(trigger = spec.trigger.as_str(), scheduled = ?spec.at, "run started");
 
     let attempts = std::cell::Cell::new(0u32);
+    // A warning that a person must hear about (a source missing), not only
+    // a failure, is alerted.
+    let alert_warning = std::cell::Cell::new(false);
     // The alert goes out before the history is written, and a history
     // error does not stop it: a failure must reach a person even when the
     // disk is full.
@@ -204,8 +216,13 @@ pub fn run_job(ctx: &Ctx, spec: &RunSpec) -> Result<Outcome> {
             ),
         }
         let mut alert_problems = Vec::new();
-        if status == Status::Failed {
+        if status == Status::Failed || (status == Status::Warning && alert_warning.get()) {
             let msg = alert::AlertMessage {
+                severity: if status == Status::Failed {
+                    alert::Severity::Failed
+                } else {
+                    alert::Severity::Warning
+                },
                 job: job.id.clone(),
                 title: job.title.clone(),
                 periods: periods.clone(),
@@ -292,8 +309,12 @@ pub fn run_job(ctx: &Ctx, spec: &RunSpec) -> Result<Outcome> {
         attempts.set(n);
         history.set_attempt(id, n)?;
         match execute(ctx.setup, job, &spec.periods) {
-            Ok((outputs, set_aside)) => {
-                let status = if set_aside > 0 || proceed_note.is_some() {
+            Ok(Executed {
+                outputs,
+                set_aside,
+                missing,
+            }) => {
+                let status = if set_aside > 0 || proceed_note.is_some() || !missing.is_empty() {
                     Status::Warning
                 } else {
                     Status::Succeeded
@@ -302,11 +323,18 @@ pub fn run_job(ctx: &Ctx, spec: &RunSpec) -> Result<Outcome> {
                 if let Some(p) = &proceed_note {
                     note.push(p.clone());
                 }
-                if set_aside > 0 {
+                if !missing.is_empty() {
                     note.push(format!(
-                        "{set_aside} input rows were set aside (see the .rejected.csv files)"
+                        "sources without data for the period (データなし in the reports): {}",
+                        missing.join("; ")
                     ));
                 }
+                if set_aside > 0 {
+                    note.push(format!(
+                        "{set_aside} input rows were set aside (see the .rejected.csv files, or _hokoku/ingest.rejected.csv of the store)"
+                    ));
+                }
+                alert_warning.set(!missing.is_empty() || proceed_note.is_some());
                 return finish(
                     status,
                     &outputs,
@@ -332,9 +360,18 @@ pub fn run_job(ctx: &Ctx, spec: &RunSpec) -> Result<Outcome> {
     }
 }
 
-/// One try: every report built in memory, then all written. Returns the
-/// files written and the rows set aside.
-fn execute(setup: &Setup, job: &Job, periods: &[JobPeriod]) -> Result<(Vec<PathBuf>, usize)> {
+/// What one successful try did.
+struct Executed {
+    outputs: Vec<PathBuf>,
+    set_aside: usize,
+    /// Expected sources the reports had no data from (`report: source`).
+    missing: Vec<String>,
+}
+
+/// One try: every report built in memory, then all written (all or
+/// nothing). A report without an expected source fails the try before
+/// anything is written when the job says `on_missing = "fail"`.
+fn execute(setup: &Setup, job: &Job, periods: &[JobPeriod]) -> Result<Executed> {
     match job.task {
         Task::Ingest => {
             let store = job
@@ -358,7 +395,11 @@ fn execute(setup: &Setup, job: &Job, periods: &[JobPeriod]) -> Result<(Vec<PathB
             }
             let mut outputs = vec![store.clone()];
             outputs.extend(o.records);
-            Ok((outputs, o.rejected_rows))
+            Ok(Executed {
+                outputs,
+                set_aside: o.rejected_rows,
+                missing: Vec::new(),
+            })
         }
         Task::Report => {
             let kinds = job.report_kinds(periods);
@@ -382,11 +423,30 @@ fn execute(setup: &Setup, job: &Job, periods: &[JobPeriod]) -> Result<(Vec<PathB
                     .with_context(|| format!("{} {}", kind.code(), kind.period_id()))?;
                 planned.push(p);
             }
+            // Sources a report expects but has no data from.
+            let mut missing = Vec::new();
+            for (p, kind) in planned.iter().zip(job.report_kinds(periods)) {
+                for u in p.uncovered() {
+                    if job.inputs.expect.iter().any(|e| e == u.source) {
+                        missing.push(format!("{} {}: {u}", kind.code(), kind.period_id()));
+                    }
+                }
+            }
+            if !missing.is_empty()
+                && job.inputs.on_missing_for(&job.reports) == crate::jobs::OnMissing::Fail
+            {
+                bail!(
+                    "the reports lack expected sources, nothing written (inputs.on_missing = \"fail\"): {}",
+                    missing.join("; ")
+                );
+            }
             // All reports of the run, all or nothing.
             let done = run::commit_all(planned)?;
-            let outputs = done.iter().flat_map(|o| o.outputs.clone()).collect();
-            let set_aside = done.iter().map(|o| o.rejected_rows).sum();
-            Ok((outputs, set_aside))
+            Ok(Executed {
+                outputs: done.iter().flat_map(|o| o.outputs.clone()).collect(),
+                set_aside: done.iter().map(|o| o.rejected_rows).sum(),
+                missing,
+            })
         }
     }
 }
@@ -406,6 +466,7 @@ pub fn due(setup: &Setup, history: &History, now: NaiveDateTime) -> Result<Due> 
     let window = Duration::days(i64::from(setup.cfg.site.scheduler.catch_up_days));
     let mut out = Vec::new();
     let mut problems = Vec::new();
+    let mut skipped = Vec::new();
     for job in setup.jobs.iter().filter(|j| j.enabled) {
         let seen = history.first_seen(&job.id, now)?;
         let after = (now - window).max(seen - Duration::seconds(1));
@@ -424,11 +485,28 @@ pub fn due(setup: &Setup, history: &History, now: NaiveDateTime) -> Result<Due> 
             }
             Err(e) => problems.push((job.id.clone(), e)),
         }
+        // Runs missed for longer than the catch-up window are not made but
+        // reported: from the later of when the job was first seen and its
+        // latest run in the history, up to the window.
+        let from = history
+            .latest_scheduled(&job.id)?
+            .map_or(seen, |l| l.max(seen))
+            - Duration::seconds(1);
+        if from < after {
+            if let Ok(list) = job.occurrences(from, after, setup.cfg.calendars.rule.as_ref()) {
+                for o in list {
+                    if o.at < after && !history.settled(&job.id, o.at)? {
+                        skipped.push(o);
+                    }
+                }
+            }
+        }
     }
     out.sort_by(|a, b| (a.at, &a.job).cmp(&(b.at, &b.job)));
     Ok(Due {
         runs: out,
         problems,
+        skipped,
     })
 }
 
@@ -439,6 +517,127 @@ pub struct Due {
     pub runs: Vec<Occurrence>,
     /// Jobs whose runs could not be listed: (job id, why).
     pub problems: Vec<(String, String)>,
+    /// Runs missed for longer than `catch_up_days`: not made, reported.
+    pub skipped: Vec<Occurrence>,
+}
+
+/// Record and alert what cannot run: each job whose runs cannot be listed
+/// (a holiday list that ran out) is a failed run with an alert, once a day
+/// while the problem stands; the runs missed beyond the catch-up window
+/// are `skipped` rows with one alert per job listing them. Returns them as
+/// outcomes (for `serve --once`'s exit code).
+pub fn settle_unrunnable(
+    setup: &Setup,
+    clock: &dyn Clock,
+    problems: &[(String, String)],
+    skipped: &[Occurrence],
+) -> Vec<(Occurrence, Result<Outcome>)> {
+    let mut done = Vec::new();
+    let history = match History::open(setup.state_dir()) {
+        Ok(h) => h,
+        Err(e) => {
+            tracing::error!("cannot open the run history: {e:#}");
+            return done;
+        }
+    };
+    let now = clock.now_jst();
+    let today = now.date().and_hms_opt(0, 0, 0).expect("midnight");
+    let alert_of = |job: &Job| job.alert.clone().unwrap_or_else(|| setup.cfg.site.alert.clone());
+    for (job_id, e) in problems {
+        let Ok(job) = setup.job(job_id) else { continue };
+        let error = format!("cannot list the runs of this job: {e}");
+        tracing::error!(job = %job_id, "{error}");
+        let o = Occurrence {
+            job: job_id.clone(),
+            at: now,
+            periods: Vec::new(),
+        };
+        let r = (|| -> Result<Outcome> {
+            if history.reported_since(job_id, &error, today)? {
+                return Ok(Outcome::AlreadyDone);
+            }
+            let id = history.begin(job_id, None, "-", "schedule", now)?;
+            let msg = alert::AlertMessage {
+                severity: alert::Severity::Failed,
+                job: job_id.clone(),
+                title: job.title.clone(),
+                periods: "-".into(),
+                scheduled_at: now.format("%Y-%m-%d %H:%M").to_string(),
+                attempts: 0,
+                error: error.clone(),
+            };
+            let mut text = error.clone();
+            for p in alert::send(&alert_of(job), setup.cfg.site.smtp.as_ref(), &msg) {
+                tracing::error!("{p}");
+                text.push_str(&format!("\nalert: {p}"));
+            }
+            history.finish(id, Status::Failed, &[], Some(&text), now)?;
+            Ok(Outcome::Ran {
+                id,
+                status: Status::Failed,
+                outputs: Vec::new(),
+                error: Some(error.clone()),
+            })
+        })();
+        done.push((o, r));
+    }
+    for (job_id, occ) in by_job(skipped.to_vec()) {
+        let Ok(job) = setup.job(&job_id) else { continue };
+        let why = format!(
+            "missed for longer than catch_up_days = {} (hokoku was not running): not made",
+            setup.cfg.site.scheduler.catch_up_days
+        );
+        let list: Vec<String> = occ
+            .iter()
+            .map(|o| format!("{} ({})", o.at.format("%Y-%m-%d %H:%M"), periods_label(&o.periods)))
+            .collect();
+        for o in &occ {
+            tracing::warn!(job = %job_id, scheduled = %o.at, periods = %periods_label(&o.periods), "{why}");
+        }
+        let msg = alert::AlertMessage {
+            severity: alert::Severity::Skipped,
+            job: job_id.clone(),
+            title: job.title.clone(),
+            periods: occ.iter().map(|o| periods_label(&o.periods)).collect::<Vec<_>>().join(","),
+            scheduled_at: list.join(", "),
+            attempts: 0,
+            error: format!("{why}: {}", list.join(", ")),
+        };
+        let problems = alert::send(&alert_of(job), setup.cfg.site.smtp.as_ref(), &msg);
+        for p in &problems {
+            tracing::error!("{p}");
+        }
+        for o in occ {
+            let r = (|| -> Result<Outcome> {
+                let id = history.begin(&job_id, Some(o.at), &periods_label(&o.periods), "catch-up", now)?;
+                let mut text = why.clone();
+                for p in &problems {
+                    text.push_str(&format!("\nalert: {p}"));
+                }
+                history.finish(id, Status::Skipped, &[], Some(&text), now)?;
+                Ok(Outcome::Ran {
+                    id,
+                    status: Status::Skipped,
+                    outputs: Vec::new(),
+                    error: Some(why.clone()),
+                })
+            })();
+            done.push((o, r));
+        }
+    }
+    done
+}
+
+/// Log a warning from 90 days before the holiday list ends (once a day).
+pub fn warn_holiday_horizon(setup: &Setup, today: chrono::NaiveDate) {
+    static LAST: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(i64::MIN);
+    let day = today.num_days_from_ce() as i64;
+    if LAST.swap(day, std::sync::atomic::Ordering::Relaxed) == day {
+        return;
+    }
+    if let Some(w) = setup.cfg.calendars.horizon_warning(today) {
+        tracing::warn!("{w}");
+    }
 }
 
 /// Mark the `running` rows of every job whose lock is free as interrupted
@@ -507,12 +706,11 @@ pub fn tick(ctx: &Ctx) -> Result<Vec<(Occurrence, Result<Outcome>)>> {
     let Due {
         runs: due,
         problems,
+        skipped,
     } = due(ctx.setup, &History::open(ctx.setup.state_dir())?, now)?;
-    for (job, e) in problems {
-        tracing::error!(job = %job, "cannot list the runs of this job: {e}");
-    }
+    warn_holiday_horizon(ctx.setup, now.date());
+    let mut done = settle_unrunnable(ctx.setup, ctx.clock, &problems, &skipped);
     let groups = by_job(due);
-    let mut done = Vec::new();
     std::thread::scope(|s| {
         let handles: Vec<_> = groups
             .iter()
