@@ -1060,3 +1060,154 @@ fn validate_names_job_problems() {
     );
     assert!(s.contains("bad.toml: retry.attempts = 0"), "{s}");
 }
+
+#[test]
+fn a_run_whose_sources_do_not_cover_its_day_warns_with_an_alert() {
+    // The fixture's exports are of 2026-10-15; a run for 2026-10-20 finds
+    // files but no data for its day: the report is written, the run is a
+    // warning, the alert names the sources, the manifest lists them.
+    let site = Site::new("uncovered", &[("daily", DAILY)]);
+    let setup = site.setup();
+    let (clock, cancel) = (FakeClock::at_jst(t(2026, 10, 21, 2, 30)), Cancel::new());
+    let ctx = Ctx { setup: &setup, clock: &clock, cancel: &cancel };
+    let spec = RunSpec {
+        job: "daily".into(),
+        at: Some(t(2026, 10, 21, 2, 30)),
+        periods: vec![jobs::JobPeriod::Day(d(2026, 10, 20))],
+        trigger: Trigger::Schedule,
+    };
+    let Outcome::Ran { status, error, .. } = schedule::run_job(&ctx, &spec).unwrap() else {
+        panic!("not run")
+    };
+    assert_eq!(status, Status::Warning);
+    let e = error.unwrap();
+    assert!(e.contains("sources without data") && e.contains("tickets (its data does not cover the period)"), "{e}");
+    let alert = std::fs::read_to_string(site.path("alert.txt")).unwrap();
+    assert!(alert.starts_with("daily|2026-10-20|sources without data"), "{alert}");
+    let m: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(site.path("out/daily/2026/10/daily-2026-10-20.manifest.json")).unwrap(),
+    )
+    .unwrap();
+    let unc = m["uncovered_sources"].as_array().unwrap();
+    assert_eq!(unc.len(), 5, "{unc:?}");
+    assert_eq!((unc[0]["source"].as_str(), unc[0]["reason"].as_str()), (Some("tickets"), Some("not_covering")));
+}
+
+#[test]
+fn a_monthly_run_without_a_source_fails_and_writes_nothing() {
+    let monthly = DAILY
+        .replace("reports = [\"daily\"]", "reports = [\"monthly\"]")
+        .replace("previous_day", "previous_month");
+    let site = Site::new("missing-monthly", &[("monthly", &monthly)]);
+    // No calls export at all.
+    std::fs::remove_file(site.path("inputs/calls.csv")).unwrap();
+    let setup = site.setup();
+    let (clock, cancel) = (FakeClock::at_jst(t(2026, 11, 2, 6, 0)), Cancel::new());
+    let ctx = Ctx { setup: &setup, clock: &clock, cancel: &cancel };
+    let spec = RunSpec {
+        job: "monthly".into(),
+        at: None,
+        periods: vec![jobs::JobPeriod::Month(d(2026, 10, 1))],
+        trigger: Trigger::Manual,
+    };
+    let Outcome::Ran { status, error, .. } = schedule::run_job(&ctx, &spec).unwrap() else {
+        panic!("not run")
+    };
+    assert_eq!(status, Status::Failed);
+    assert!(error.unwrap().contains("calls (no input file)"));
+    assert!(!site.path("out/monthly").exists(), "nothing written");
+    // A job may say warn instead.
+    site.write_job("monthly", &monthly.replace("[outputs]", "on_missing = \"warn\"\n[outputs]"));
+    let setup = site.setup();
+    let ctx = Ctx { setup: &setup, clock: &clock, cancel: &cancel };
+    let Outcome::Ran { status, .. } = schedule::run_job(&ctx, &spec).unwrap() else {
+        panic!("not run")
+    };
+    assert_eq!(status, Status::Warning);
+    assert!(site.path("out/monthly/2026/monthly-2026-10.json").is_file());
+}
+
+#[test]
+fn the_holiday_list_running_out_is_warned_90_days_ahead() {
+    let site = Site::new("horizon", &[("daily", DAILY)]);
+    // The bundled list ends with 2027: the report of 10/31 is dated
+    // 2027-11-01 02:00, when 60 days are left (11/01 → 12/31).
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_hokoku"))
+        .current_dir(root())
+        .args([
+            "report", "daily", "--date", "2027-10-31",
+            "--inputs", site.path("inputs").to_str().unwrap(),
+            "--config", site.path("config").to_str().unwrap(),
+            "--out", site.path("out").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.code().is_some_and(|c| c < 2), "{}", String::from_utf8_lossy(&o.stderr));
+    let j: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(site.path("out/daily/2027/10/daily-2027-10-31.json")).unwrap(),
+    )
+    .unwrap();
+    let note = j["data_quality"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["code"] == "holidays_ending")
+        .expect("a note in データ品質");
+    assert!(note["reason"].as_str().unwrap().contains("2027年12月31日までです（あと60日）"), "{note}");
+    let setup = site.setup();
+    let w = setup.cfg.calendars.horizon_warning(d(2027, 11, 1)).unwrap();
+    assert!(w.contains("ends on 2027-12-31 (in 60 days)"), "{w}");
+    assert!(setup.cfg.calendars.horizon_warning(d(2027, 9, 1)).is_none(), "quiet before 90 days");
+    // `jobs --next` lists what it can and says where the list stops.
+    let jobs_dir = site.path("jobs");
+    let monthly = DAILY
+        .replace("reports = [\"daily\"]", "reports = [\"monthly\"]")
+        .replace("previous_day", "previous_month")
+        .replace("cron = \"30 2 * * *\"", "cron = \"0 6 * * *\"\nbusiness_day = 1");
+    site.write_job("monthly", &monthly);
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_hokoku"))
+        .current_dir(root())
+        .args(["jobs", "--next", "40", "--jobs", jobs_dir.to_str().unwrap(), "--config", site.path("config").to_str().unwrap()])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("the list stops after"), "{out}{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.contains("    next "), "what can be listed is listed: {out}");
+}
+
+#[test]
+fn pretend_now_takes_minutes() {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_hokoku"))
+        .current_dir(root())
+        .args(["serve", "--once", "--pretend-now", "2027-01-04T05:59", "--jobs", "/nonexistent-jobs"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!err.contains("--pretend-now"), "the time is accepted: {err}");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_hokoku"))
+        .current_dir(root())
+        .args(["serve", "--once", "--pretend-now", "yesterday"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&o.stderr).contains("expected YYYY-MM-DDTHH:MM"));
+}
+
+#[test]
+fn config_paths_stay_in_the_config_folder_and_errors_never_quote_a_file() {
+    let dir = tmp("confined");
+    std::fs::write(dir.join("secret.txt"), "パスワード,hunter2\n2026/1/1,元日\n").unwrap();
+    let cfg = dir.join("config");
+    std::fs::create_dir_all(&cfg).unwrap();
+    for rel in ["../secret.txt", "/etc/passwd"] {
+        std::fs::write(cfg.join("site.toml"), format!("[business_days]\nholidays = {rel:?}\n")).unwrap();
+        let e = hokoku::config::load(&cfg).unwrap_err().join("\n");
+        assert!(e.contains("must name a file inside the config folder"), "{e}");
+        assert!(!e.contains("hunter2") && !e.contains("root:"), "{e}");
+    }
+    // A bad line of the holiday list is named, not quoted.
+    std::fs::write(cfg.join("syukujitsu.csv"), "国民の祝日,名称\nhunter2,x\n2026/1/1,元日\n").unwrap();
+    std::fs::write(cfg.join("site.toml"), "").unwrap();
+    let e = hokoku::config::load(&cfg).unwrap_err().join("\n");
+    assert!(e.contains("syukujitsu.csv:2: not a date"), "{e}");
+    assert!(!e.contains("hunter2"), "{e}");
+}
