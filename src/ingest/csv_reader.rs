@@ -360,8 +360,8 @@ fn map_header(
                 if let Some(first) = seen.insert(c.name, h) {
                     return Err(FileError::DuplicateColumn {
                         file: file.into(),
-                        first: first.to_string(),
-                        second: h.clone(),
+                        first: crate::mask::mask_phones(first).into_owned(),
+                        second: crate::mask::mask_phones(h).into_owned(),
                         canonical: c.name.to_string(),
                     });
                 }
@@ -387,7 +387,11 @@ fn map_header(
         });
     }
     Ok(Columns {
-        header: header.to_vec(),
+        // Header text reaches messages (the column of a bad row): masked.
+        header: header
+            .iter()
+            .map(|h| crate::mask::mask_phones(h).into_owned())
+            .collect(),
         mapped,
         unknown,
         personal,

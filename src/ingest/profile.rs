@@ -530,7 +530,10 @@ impl Profile {
                                 reason: format!("the header row: {p}"),
                             }
                         })?;
-                        h.push(t.trim().trim_start_matches('\u{feff}').to_string());
+                        h.push(
+                            crate::mask::mask_phones(t.trim().trim_start_matches('\u{feff}'))
+                                .into_owned(),
+                        );
                     }
                     break h;
                 }
