@@ -419,6 +419,7 @@ pub fn plan_report(req: &ReportRequest) -> Result<PlannedReport> {
         file_stem,
     } = built;
     let as_of = doc.as_of;
+    let stem = format!("{file_stem}-{}", doc.period);
     timings.kpi = t1.elapsed().as_millis();
 
     let t2 = Instant::now();
@@ -435,7 +436,7 @@ pub fn plan_report(req: &ReportRequest) -> Result<PlannedReport> {
         let xlsx = req
             .formats
             .xlsx
-            .then(|| render::xlsx::render(&doc, &figures));
+            .then(|| render::xlsx::render(&doc, &figures, &stem));
         (pdf.map(|h| h.join()), xlsx)
     });
     let pdf = match pdf {
@@ -461,14 +462,21 @@ pub fn plan_report(req: &ReportRequest) -> Result<PlannedReport> {
     timings.render = t2.elapsed().as_millis();
 
     let dir = req.kind.dir(&req.out);
-    let stem = format!("{file_stem}-{}", doc.period);
     let rejected_path = dir.join(format!("{stem}.rejected.csv"));
     let mut files = Vec::new();
-    if let Some(bytes) = xlsx {
+    if let Some(x) = xlsx {
         files.push(Planned {
             path: dir.join(format!("{stem}.xlsx")),
-            bytes,
+            bytes: x.bytes,
         });
+        // Tables longer than a sheet: their CSV 別紙, named in the workbook
+        // and listed in the manifest's outputs.
+        for (name, bytes) in x.annexes {
+            files.push(Planned {
+                path: dir.join(name),
+                bytes,
+            });
+        }
     }
     if let Some(pdf) = pdf {
         files.push(Planned {

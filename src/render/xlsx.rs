@@ -67,8 +67,63 @@ fn unit_format(unit: Unit) -> &'static str {
     }
 }
 
-/// Render the document as an .xlsx workbook.
-pub fn render(doc: &Document, figures: &Figures) -> Result<Vec<u8>, XlsxError> {
+/// A workbook and the CSV 別紙 (annexes) of the tables longer than a sheet.
+pub struct Rendered {
+    pub bytes: Vec<u8>,
+    /// (file name, bytes) of each annex, `<stem>.annex-<n>.csv`.
+    pub annexes: Vec<(String, Vec<u8>)>,
+}
+
+/// The last row index a sheet has (Excel: 1,048,576 rows).
+pub const EXCEL_ROWS: u32 = 1_048_576;
+
+/// Render the document as an .xlsx workbook; `stem` names the annexes.
+pub fn render(doc: &Document, figures: &Figures, stem: &str) -> Result<Rendered, XlsxError> {
+    render_with(doc, figures, stem, EXCEL_ROWS)
+}
+
+/// Tables and their annexes while writing.
+struct Sink {
+    /// Rows a sheet holds.
+    rows: u32,
+    stem: String,
+    annexes: Vec<(String, Vec<u8>)>,
+}
+
+impl Sink {
+    /// Every row of `t` as a CSV annex; returns its file name.
+    fn annex(&mut self, t: &Table) -> String {
+        let name = format!("{}.annex-{}.csv", self.stem, self.annexes.len() + 1);
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let safe = |s: String| -> String {
+            match s.as_bytes().first() {
+                Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{s}"),
+                _ => s,
+            }
+        };
+        let _ = w.write_record(t.columns.iter().map(|c| safe(c.header.clone())));
+        for row in &t.rows {
+            let _ = w.write_record(row.iter().map(|c| safe(c.display())));
+        }
+        let mut bytes = vec![0xEF, 0xBB, 0xBF]; // a BOM, so Excel reads UTF-8
+        bytes.extend(w.into_inner().unwrap_or_default());
+        self.annexes.push((name.clone(), bytes));
+        name
+    }
+}
+
+/// [`render`] with a sheet of `max_rows` rows (tests of the annexes).
+pub fn render_with(
+    doc: &Document,
+    figures: &Figures,
+    stem: &str,
+    max_rows: u32,
+) -> Result<Rendered, XlsxError> {
+    let mut sink = Sink {
+        rows: max_rows,
+        stem: stem.to_string(),
+        annexes: Vec::new(),
+    };
     let font = "游ゴシック";
     let base = || Format::new().set_font_name(font).set_font_size(10);
     let f = Formats {
@@ -150,14 +205,22 @@ pub fn render(doc: &Document, figures: &Figures) -> Result<Vec<u8>, XlsxError> {
         let mut widths: Vec<usize> = Vec::new();
         let mut first_header: Option<u32> = None;
         for b in &s.blocks {
+            // A sheet filled by a table longer than it: the tables after it
+            // go to annexes too (their charts are drawn from them).
+            if row + 4 >= sink.rows {
+                if let Block::Table(t) | Block::Heat(t) = b {
+                    sink.annex(t);
+                }
+                continue;
+            }
             match b {
                 Block::Table(t) => {
-                    let (next, hdr) = write_table(ws, &f, t, row, &mut widths)?;
+                    let (next, hdr) = write_table(ws, &f, t, row, &mut widths, &mut sink)?;
                     first_header.get_or_insert(hdr);
                     row = next + 1;
                 }
                 Block::Heat(t) => {
-                    let (next, hdr) = write_table(ws, &f, t, row, &mut widths)?;
+                    let (next, hdr) = write_table(ws, &f, t, row, &mut widths, &mut sink)?;
                     first_header.get_or_insert(hdr);
                     if !t.rows.is_empty() && !t.columns.is_empty() {
                         let scale = ConditionalFormat2ColorScale::new()
@@ -247,7 +310,10 @@ pub fn render(doc: &Document, figures: &Figures) -> Result<Vec<u8>, XlsxError> {
         .max()
         .unwrap_or(8);
     apply_widths(ws, &[term_w, 80])?;
-    wb.save_to_buffer()
+    Ok(Rendered {
+        bytes: wb.save_to_buffer()?,
+        annexes: sink.annexes,
+    })
 }
 
 fn page_setup(ws: &mut Worksheet, doc: &Document) -> Result<(), XlsxError> {
@@ -299,6 +365,7 @@ fn write_table(
     t: &Table,
     row: u32,
     widths: &mut Vec<usize>,
+    sink: &mut Sink,
 ) -> Result<(u32, u32), XlsxError> {
     let mut r = row;
     if !t.caption.is_empty() {
@@ -315,12 +382,31 @@ fn write_table(
         put(ws, r, 0, &t.empty_text, &f.missing)?;
         return Ok((r, hdr));
     }
-    for cells in &t.rows {
+    // Rows that fit on the sheet, keeping one for the note.
+    let room = sink.rows.saturating_sub(r + 2) as usize;
+    let cut = t.rows.len() > room;
+    for cells in t.rows.iter().take(if cut { room } else { t.rows.len() }) {
         r += 1;
         for (c, cell) in cells.iter().enumerate() {
             write_cell(ws, f, r, c as u16, cell)?;
             note_width(widths, c, cell.display().width());
         }
+    }
+    if cut {
+        let name = sink.annex(t);
+        r += 1;
+        put(
+            ws,
+            r,
+            0,
+            format!(
+                "ほか {} 行：シートの行数の上限（{}行）を超えるため、全{}行を別紙 {name} に出力しています",
+                t.rows.len() - room,
+                sink.rows,
+                t.rows.len()
+            ),
+            &f.missing,
+        )?;
     }
     Ok((r, hdr))
 }
@@ -525,6 +611,57 @@ mod tests {
         let n = unique_names(vec![long.clone(), long], &[]);
         assert_eq!(n[1].chars().count(), 31);
         assert!(n[1].ends_with(" (2)"));
+    }
+
+    #[test]
+    fn a_table_longer_than_a_sheet_goes_whole_to_a_csv_annex() {
+        use crate::report::model::*;
+        let rows: Vec<Vec<Cell>> = (0..50)
+            .map(|i| vec![Cell::text(format!("=T{i}")), Cell::num(i as f64, Unit::Count)])
+            .collect();
+        let table = Block::Table(Table {
+            caption: "一覧".into(),
+            columns: vec![
+                Column { header: "ID".into(), weight: 1.0 },
+                Column { header: "件数".into(), weight: 1.0 },
+            ],
+            rows,
+            empty_text: String::new(),
+        });
+        let doc = Document {
+            kind: "daily".into(),
+            title: "日次報告".into(),
+            organisation: String::new(),
+            author: String::new(),
+            period_label: String::new(),
+            period: "2026-10-15".into(),
+            as_of: chrono::NaiveDate::from_ymd_opt(2026, 10, 16).unwrap().and_hms_opt(2, 0, 0).unwrap(),
+            sections: vec![Section {
+                id: "batch".into(),
+                title: "ジョブ".into(),
+                blocks: vec![table.clone(), table],
+            }],
+            definitions: Vec::new(),
+            cover: None,
+            orientation: Orientation::Portrait,
+            items: Vec::new(),
+        };
+        // A sheet of 30 rows: the first table is cut with a note, the second
+        // does not fit at all; both are whole in their annexes.
+        let r = render_with(&doc, &Figures::default(), "daily-2026-10-15", 30).unwrap();
+        assert_eq!(r.annexes.len(), 2);
+        assert_eq!(r.annexes[0].0, "daily-2026-10-15.annex-1.csv");
+        let csv = String::from_utf8(r.annexes[0].1[3..].to_vec()).unwrap();
+        assert_eq!(csv.lines().count(), 51, "the header and all 50 rows");
+        assert!(csv.contains("'=T0,0件"), "no formula: {csv}");
+        let xml = {
+            let mut z = zip::ZipArchive::new(std::io::Cursor::new(&r.bytes)).unwrap();
+            let mut f = z.by_name("xl/sharedStrings.xml").unwrap();
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut f, &mut s).unwrap();
+            s
+        };
+        assert!(xml.contains("全50行を別紙 daily-2026-10-15.annex-1.csv に出力しています"), "{xml}");
     }
 
     #[test]
