@@ -51,7 +51,7 @@ impl Holidays {
     /// header line, then `YYYY/M/D,name` per line. `file` names the source in
     /// messages. Returns every bad line.
     pub fn parse(bytes: &[u8], file: &str) -> Result<Holidays, Vec<String>> {
-        let (text, _) = crate::ingest::encoding::decode(bytes, None)
+        let (text, _) = crate::encoding::decode(bytes, None)
             .map_err(|(l, r)| vec![format!("{file}:{l}: {r}")])?;
         let mut names = BTreeMap::new();
         let mut errors = Vec::new();

@@ -9,7 +9,7 @@
 pub mod cost;
 
 use crate::calendar::{BusinessDays, Calendar, Calendars, Days, Holidays, Hours};
-use crate::ingest::encoding::Encoding;
+use crate::encoding::Encoding;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -46,7 +46,7 @@ pub struct SiteConfig {
     /// The scheduler daemon (`hokoku serve`, `hokoku run`).
     pub scheduler: SchedulerConfig,
     /// The alert of every job that has no `[alert]` of its own.
-    pub alert: crate::jobs::AlertSpec,
+    pub alert: AlertSpec,
     /// The mail relay for alerts.
     pub smtp: Option<SmtpConfig>,
     /// Personal data in outputs.
@@ -259,6 +259,34 @@ impl SlaTarget {
 pub struct SystemService {
     pub calendar: String,
     pub target_pct: f64,
+}
+
+/// `[alert]`: who hears about a run that failed after its last try.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertSpec {
+    /// A command and its arguments; hokoku appends the job id, the period
+    /// and the error, and sets `HOKOKU_JOB`, `HOKOKU_PERIOD`,
+    /// `HOKOKU_ERROR`, `HOKOKU_SCHEDULED_AT` and `HOKOKU_ATTEMPTS`.
+    pub command: Vec<String>,
+    /// Mail recipients, sent through `[smtp]` of site.toml.
+    pub mail: Vec<String>,
+}
+
+impl AlertSpec {
+    /// Neither a command nor mail.
+    pub fn is_empty(&self) -> bool {
+        self.command.is_empty() && self.mail.is_empty()
+    }
+}
+
+/// A mapping profile file as read from `<config>/profiles/`.
+#[derive(Debug, Clone)]
+pub struct ProfileFile {
+    /// The file stem: the profile's name.
+    pub name: String,
+    pub path: PathBuf,
+    pub text: String,
 }
 
 /// Options for one source.
@@ -567,8 +595,9 @@ pub struct Config {
     pub sla_targets: Vec<SlaTarget>,
     /// The cost model (`cost.toml`); None when the file is absent.
     pub cost: Option<cost::CostModel>,
-    /// Mapping profiles (`profiles/*.toml`) by name.
-    pub profiles: BTreeMap<String, crate::ingest::profile::Profile>,
+    /// The mapping profile files (`profiles/*.toml`), in name order, as
+    /// read: the readers compile them ([`crate::ingest::Catalogue`]).
+    pub profiles: Vec<ProfileFile>,
     /// SHA-256 over every config file (name and bytes), for the manifest.
     pub digest: String,
 }
@@ -589,9 +618,16 @@ impl Config {
             calendars: Calendars::default(),
             sla_targets: Vec::new(),
             cost: None,
-            profiles: BTreeMap::new(),
+            profiles: Vec::new(),
             digest: String::new(),
         }
+    }
+
+    /// The as-of time (作成日時) of a period ending at `end_day`.
+    pub fn as_of_time(&self, end_day: NaiveDate) -> chrono::NaiveDateTime {
+        let ms = crate::time::day_start_ms(end_day)
+            + (self.as_of.day_offset * 1440 + self.as_of.minute_of_day) * crate::time::MS_PER_MIN;
+        crate::time::ms_to_dt(ms)
     }
 
     /// Service calendar and target of a system.
@@ -642,6 +678,16 @@ pub fn confined(dir: &Path, rel: &str) -> Result<PathBuf, String> {
 
 /// Load `<dir>/site.toml` (absent = all defaults), returning every problem.
 pub fn load(dir: &Path) -> Result<Config, Vec<String>> {
+    match load_lenient(dir) {
+        (c, e) if e.is_empty() => Ok(c),
+        (_, e) => Err(e),
+    }
+}
+
+/// [`load`], returning the configuration as far as it could be read (a
+/// broken part takes its defaults) beside every problem, so that a caller
+/// can go on to check what builds on it and report everything at once.
+pub fn load_lenient(dir: &Path) -> (Config, Vec<String>) {
     let path = dir.join("site.toml");
     let mut errors = Vec::new();
     let mut hasher = Sha256::new();
@@ -740,29 +786,7 @@ pub fn load(dir: &Path) -> Result<Config, Vec<String>> {
     if site.calls.short_abandon_s < 0 || site.calls.service_level_s < 0 {
         errors.push(format!("{}: thresholds must not be negative", at("calls")));
     }
-    let profiles = crate::ingest::profile::load_dir(
-        dir,
-        &mut |name: &str, bytes: &[u8]| {
-            hasher.update(name.as_bytes());
-            hasher.update(b"\0");
-            hasher.update(bytes);
-        },
-        &mut errors,
-    );
-    for (name, opts) in &site.sources {
-        if !crate::ingest::SOURCES.iter().any(|s| s.spec.name == name) {
-            errors.push(format!("{}: unknown source {name:?}", at("sources")));
-            continue;
-        }
-        for (i, f) in opts.files.iter().enumerate() {
-            let key = at(&format!("sources.{name}.files[{i}]"));
-            errors.extend(
-                crate::ingest::check_file_set(name, f, &profiles)
-                    .into_iter()
-                    .map(|e| format!("{key}: {e}")),
-            );
-        }
-    }
+    let profiles = read_profiles(dir, &mut hasher, &mut errors);
     let as_of = match parse_deadline(&site.report.as_of) {
         Ok(r) => r,
         Err(e) => {
@@ -804,22 +828,51 @@ pub fn load(dir: &Path) -> Result<Config, Vec<String>> {
         }
     }
     let cost = load_cost(dir, &mut hasher, &mut errors);
-    if errors.is_empty() {
-        Ok(Config {
-            dir: dir.to_path_buf(),
-            site,
-            deadlines,
-            expected_backups,
-            as_of,
-            calendars,
-            sla_targets,
-            cost,
-            profiles,
-            digest: crate::ingest::csv_reader::hex(&hasher.finalize()),
-        })
-    } else {
-        Err(errors)
+    let config = Config {
+        dir: dir.to_path_buf(),
+        site,
+        deadlines,
+        expected_backups,
+        as_of,
+        calendars,
+        sla_targets,
+        cost,
+        profiles,
+        digest: crate::util::hex(&hasher.finalize()),
+    };
+    (config, errors)
+}
+
+/// Read (and digest, in name order) every `<dir>/profiles/*.toml`; the
+/// readers compile them ([`crate::ingest::Catalogue`]).
+fn read_profiles(dir: &Path, hasher: &mut Sha256, errors: &mut Vec<String>) -> Vec<ProfileFile> {
+    let mut out = Vec::new();
+    let pdir = dir.join("profiles");
+    let Ok(rd) = std::fs::read_dir(&pdir) else {
+        return out;
+    };
+    let mut paths: Vec<PathBuf> = rd
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    for path in paths {
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                hasher.update(format!("profiles/{name}.toml").as_bytes());
+                hasher.update(b"\0");
+                hasher.update(text.as_bytes());
+                out.push(ProfileFile { name, path, text });
+            }
+            Err(e) => errors.push(format!("{}: {e}", path.display())),
+        }
     }
+    out
 }
 
 /// Read `<dir>/cost.toml` when it exists and check it.
@@ -962,7 +1015,7 @@ fn resolve_sla(
     at: &dyn Fn(&str) -> String,
     errors: &mut Vec<String>,
 ) -> Vec<SlaTarget> {
-    use crate::ingest::tickets::KINDS;
+    use crate::vocab::TICKET_KINDS as KINDS;
     let sla = &site.sla;
     check_pct(&at("sla.target_pct"), sla.target_pct, errors);
     let mut out = Vec::new();

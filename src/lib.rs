@@ -1,12 +1,14 @@
 //! hokoku (報告): batch reports for IT operations centres.
 //!
-//! Data flows one way: [`ingest`] → [`kpi`] → [`report`] (format-neutral
-//! model) → [`render`] (xlsx, pdf, json) → [`output`]. [`run::run_report`] is
-//! the single path the CLI and the scheduler use. See docs/ARCHITECTURE.md.
+//! Data flows one way: [`ingest`] → [`store`] → [`kpi`] → [`report`]
+//! (format-neutral model) → [`render`] (xlsx, pdf, json) → [`output`].
+//! [`pipeline`] is the single path the CLI and the scheduler use. See
+//! docs/ARCHITECTURE.md.
 
-pub mod bench;
 pub mod calendar;
 pub mod config;
+pub mod encoding;
+pub mod figures;
 pub mod frame;
 pub mod ingest;
 pub mod jobs;
@@ -16,8 +18,9 @@ pub mod problem;
 pub mod output;
 pub mod render;
 pub mod report;
-pub mod run;
-pub mod sample;
+pub mod pipeline;
 pub mod schedule;
 pub mod store;
 pub mod time;
+pub mod util;
+pub mod vocab;

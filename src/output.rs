@@ -266,7 +266,7 @@ impl OutputFile {
     pub fn new(path: &Path, bytes: &[u8]) -> Self {
         OutputFile {
             file: path.display().to_string(),
-            sha256: crate::ingest::csv_reader::hex(&Sha256::digest(bytes)),
+            sha256: crate::util::hex(&Sha256::digest(bytes)),
             bytes: bytes.len() as u64,
         }
     }

@@ -29,7 +29,8 @@
 //! ingest completed, and a report refuses a store whose last ingest did
 //! not (running the ingest again completes it: it is idempotent).
 
-use crate::ingest::{self, csv_reader::hex, Dataset, FileReport, SourceData};
+use crate::util::hex;
+use crate::ingest::{self, Dataset, FileReport, SourceData};
 use crate::output::write_atomic;
 use crate::time::ms_to_dt;
 use anyhow::{bail, Context, Result};

@@ -220,6 +220,81 @@ impl Period {
     }
 }
 
+/// Parse an ISO week `YYYY-Www` (`2026-W42`) into its Monday–Sunday period.
+pub fn parse_week(s: &str) -> Result<Period, String> {
+    let bad = || format!("not a week: {s:?} (expected YYYY-Www, e.g. 2026-W42)");
+    let (y, w) = s.trim().split_once("-W").ok_or_else(bad)?;
+    let (y, w): (i32, u32) = (y.parse().map_err(|_| bad())?, w.parse().map_err(|_| bad())?);
+    let monday = NaiveDate::from_isoywd_opt(y, w, Weekday::Mon).ok_or_else(bad)?;
+    Ok(Period::week_of(monday))
+}
+
+/// The ISO week label of a Monday–Sunday period (`2026-W42`).
+pub fn week_label(p: Period) -> String {
+    let w = p.first.iso_week();
+    format!("{}-W{:02}", w.year(), w.week())
+}
+
+crate::closed_set! {
+    /// The length of a calendar period.
+    pub enum Grain {
+        /// One day.
+        Day = "day",
+        /// One ISO week, Monday–Sunday.
+        Week = "week",
+        /// One calendar month.
+        Month = "month",
+    }
+}
+
+/// One calendar period a report or a run is about: a day, an ISO week (by
+/// its Monday) or a month (by its first day).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CalPeriod {
+    Day(NaiveDate),
+    Week(NaiveDate),
+    Month(NaiveDate),
+}
+
+impl CalPeriod {
+    /// The period of `grain` containing `d`.
+    pub fn containing(grain: Grain, d: NaiveDate) -> CalPeriod {
+        match grain {
+            Grain::Day => CalPeriod::Day(d),
+            Grain::Week => CalPeriod::Week(Period::week_of(d).first),
+            Grain::Month => CalPeriod::Month(Period::month_of(d).first),
+        }
+    }
+    /// Its grain.
+    pub fn grain(&self) -> Grain {
+        match self {
+            CalPeriod::Day(_) => Grain::Day,
+            CalPeriod::Week(_) => Grain::Week,
+            CalPeriod::Month(_) => Grain::Month,
+        }
+    }
+    /// As a half-open period.
+    pub fn period(&self) -> Period {
+        match *self {
+            CalPeriod::Day(d) => Period::day(d),
+            CalPeriod::Week(d) => Period::week_of(d),
+            CalPeriod::Month(d) => Period::month_of(d),
+        }
+    }
+    /// The period before this one.
+    pub fn previous(&self) -> CalPeriod {
+        CalPeriod::containing(self.grain(), self.period().first - Duration::days(1))
+    }
+    /// `2026-10-15`, `2026-W42`, `2026-10`.
+    pub fn label(&self) -> String {
+        match *self {
+            CalPeriod::Day(d) => d.format("%Y-%m-%d").to_string(),
+            CalPeriod::Week(_) => week_label(self.period()),
+            CalPeriod::Month(_) => self.period().month_label(),
+        }
+    }
+}
+
 /// The day or month a file name names: `…2026-10-15…`, `…20261015…`
 /// (a day), `…2026-10…`, `…202610…` (a month); the last such date in the
 /// name counts. `None` when the name has no valid date.

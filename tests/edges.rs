@@ -37,7 +37,7 @@ fn inputs(name: &str, files: &[(&str, &str)]) -> PathBuf {
 
 fn month_figures(inputs: &Path, cfg: &Path, m: &str) -> (hokoku::ingest::Dataset, Figures) {
     let cfg = hokoku::config::load(cfg).unwrap();
-    let ds = hokoku::ingest::load(inputs, &cfg);
+    let ds = hokoku::ingest::load(inputs, &hokoku::ingest::Catalogue::compile(&cfg).unwrap());
     assert!(ds.errors.is_empty(), "{:?}", ds.errors);
     let (clocks, _) = kpi::sla::clocks_of(
         ds.get("tickets"),
@@ -144,7 +144,7 @@ C1,2026-10-14 10:00:00,2026-10-14 10:00:10,2026-10-14 10:05:00,answered,290\n\
 C2,2026-10-16 10:00:00,2026-10-16 10:00:30,2026-10-16 10:02:00,answered,90\n";
     let inp = inputs("nopop", &[("job_runs.csv", jobs), ("calls.csv", calls)]);
     let cfg_l = hokoku::config::load(&cfg).unwrap();
-    let ds = hokoku::ingest::load(&inp, &cfg_l);
+    let ds = hokoku::ingest::load(&inp, &hokoku::ingest::Catalogue::compile(&cfg_l).unwrap());
     let day = Period::day(chrono::NaiveDate::from_ymd_opt(2026, 10, 15).unwrap());
     let j = kpi::jobs::compute(ds.get("job_runs"), day, &cfg_l.deadlines).unwrap().figures;
     // 0 instances: counts are 0 (the same report shows 0 failed), rates 対象なし.
@@ -264,7 +264,7 @@ fn backups_on_business_days_skip_public_holidays() {
     let backups = "target,started_at,status\nwd,2026-11-03 01:00,success\nbiz,2026-11-04 01:00,success\nwd,2026-11-04 01:00,success\n";
     let inp = inputs("biz", &[("backups.csv", backups)]);
     let cfg_l = hokoku::config::load(&cfg).unwrap();
-    let ds = hokoku::ingest::load(&inp, &cfg_l);
+    let ds = hokoku::ingest::load(&inp, &hokoku::ingest::Catalogue::compile(&cfg_l).unwrap());
     let day = |d| Period::day(chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap());
     let f3 = kpi::backups::compute(ds.get("backups"), day(3), &cfg_l.expected_backups, cfg_l.calendars.rule.as_ref()).unwrap().figures;
     assert_eq!((f3.get("backups.expected"), f3.get("backups.missing")), (Some(1.0), Some(0.0)));

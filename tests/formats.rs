@@ -9,6 +9,7 @@ mod common;
 
 use common::{root, tmp};
 use hokoku::config::Config;
+use hokoku::ingest::Catalogue;
 use hokoku::frame;
 use hokoku::ingest::{self, Dataset};
 use hokoku::kpi;
@@ -21,6 +22,11 @@ fn fixture(p: &str) -> PathBuf {
 
 fn bundled_config() -> Config {
     hokoku::config::load(&root().join("jobs/config")).expect("bundled config")
+}
+
+/// The readers of a configuration.
+fn cat(cfg: &Config) -> Catalogue {
+    Catalogue::compile(cfg).expect("the configuration's readers")
 }
 
 /// An inputs folder with `files` copied into `<source>/`.
@@ -41,13 +47,13 @@ fn same_as_canonical(
     source: &str,
     files: &[&str],
     canonical: &str,
-    cfg: &Config,
+    cat: &Catalogue,
 ) -> Dataset {
-    let real = ingest::load(&inputs_with(&format!("{name}-real"), source, files), cfg);
+    let real = ingest::load(&inputs_with(&format!("{name}-real"), source, files), cat);
     assert!(real.errors.is_empty(), "{:?}", real.errors);
     let canon_dir = tmp(&format!("{name}-canonical"));
     std::fs::copy(fixture(canonical), canon_dir.join(format!("{source}.csv"))).unwrap();
-    let canon = ingest::load(&canon_dir, cfg);
+    let canon = ingest::load(&canon_dir, cat);
     assert!(
         canon.errors.is_empty() && canon.issues.is_empty(),
         "{:?} {:?}",
@@ -139,7 +145,7 @@ fn asterisk_queue_log_across_rotation_and_midnight() {
             "asterisk_queue_log/queue_log",
         ],
         "asterisk_queue_log/canonical.csv",
-        &cfg,
+        &cat(&cfg),
     );
     assert_eq!(
         formats_of(&ds),
@@ -202,7 +208,7 @@ fn asterisk_queue_log_rotated_names_need_no_order() {
         dir.join("calls/a-newer"),
     )
     .unwrap();
-    let ds = ingest::load(&dir, &cfg);
+    let ds = ingest::load(&dir, &cat(&cfg));
     assert_eq!(ds.get("calls").unwrap().frame.height(), 15);
     assert_eq!(ds.issues.len(), 3);
 }
@@ -215,7 +221,7 @@ fn asterisk_cdr_with_and_without_uniqueid() {
         "calls",
         &["asterisk_cdr/Master.csv"],
         "asterisk_cdr/canonical.csv",
-        &cfg,
+        &cat(&cfg),
     );
     assert_eq!(
         issues(&ds),
@@ -246,7 +252,7 @@ fn asterisk_cdr_with_and_without_uniqueid() {
         "calls",
         &["asterisk_cdr/Master-nouniqueid.csv"],
         "asterisk_cdr/canonical-nouniqueid.csv",
-        &cfg,
+        &cat(&cfg),
     );
     assert!(ds.issues.is_empty());
     let outcomes = strs(&ds, "calls", "outcome");
@@ -288,7 +294,7 @@ fn sysstat_sadf_cpu_memory_and_filesystems() {
         "capacity",
         &["sysstat_sadf/cpu.csv"],
         "sysstat_sadf/cpu.canonical.csv",
-        &cfg,
+        &cat(&cfg),
     );
     assert_eq!(
         formats_of(&ds),
@@ -301,7 +307,7 @@ fn sysstat_sadf_cpu_memory_and_filesystems() {
         "capacity",
         &["sysstat_sadf/cpu-percpu.csv"],
         "sysstat_sadf/cpu-percpu.canonical.csv",
-        &cfg,
+        &cat(&cfg),
     );
     assert_eq!(
         formats_of(&ds),
@@ -314,7 +320,7 @@ fn sysstat_sadf_cpu_memory_and_filesystems() {
         "capacity",
         &["sysstat_sadf/mem.csv"],
         "sysstat_sadf/mem.canonical.csv",
-        &cfg,
+        &cat(&cfg),
     );
     assert_eq!(
         issues(&ds),
@@ -327,7 +333,7 @@ fn sysstat_sadf_cpu_memory_and_filesystems() {
         "capacity",
         &["sysstat_sadf/mem-jst.csv"],
         "sysstat_sadf/mem-jst.canonical.csv",
-        &cfg,
+        &cat(&cfg),
     );
     assert_eq!(stats(&ds, "mem_pct", None).1, 60.75);
     // -F with FILESYSTEM, and -F MOUNT with MOUNTPOINT.
@@ -336,7 +342,7 @@ fn sysstat_sadf_cpu_memory_and_filesystems() {
         "capacity",
         &["sysstat_sadf/fs.csv"],
         "sysstat_sadf/fs.canonical.csv",
-        &cfg,
+        &cat(&cfg),
     );
     assert_eq!(stats(&ds, "disk_pct", Some("/dev/sda1")).0, 41.31);
     assert_eq!(
@@ -348,7 +354,7 @@ fn sysstat_sadf_cpu_memory_and_filesystems() {
         "capacity",
         &["sysstat_sadf/fs-mount.csv"],
         "sysstat_sadf/fs-mount.canonical.csv",
-        &cfg,
+        &cat(&cfg),
     );
     assert_eq!(stats(&ds, "disk_pct", Some("/")).0, 35.52);
     assert_eq!(stats(&ds, "disk_pct", Some("/var")).0, 91.75);
@@ -391,7 +397,7 @@ fn aws_backup_iso_and_epoch_dates_and_superseded_jobs() {
         "backups",
         &["aws_backup/jobs-iso.json"],
         "aws_backup/jobs-iso.canonical.csv",
-        &cfg,
+        &cat(&cfg),
     );
     assert_eq!(
         issues(&ds),
@@ -415,7 +421,7 @@ fn aws_backup_iso_and_epoch_dates_and_superseded_jobs() {
         "backups",
         &["aws_backup/jobs-epoch.json"],
         "aws_backup/jobs-epoch.canonical.csv",
-        &cfg,
+        &cat(&cfg),
     );
     assert_eq!(backup_figures(&ds).2, 12_884_901_888);
     // All three exports together: a job repeated in a later export counts
@@ -429,7 +435,7 @@ fn aws_backup_iso_and_epoch_dates_and_superseded_jobs() {
             "aws_backup/jobs-later.json",
         ],
         "aws_backup/combined.canonical.csv",
-        &cfg,
+        &cat(&cfg),
     );
     let (st, days, bytes) = backup_figures(&ds);
     assert_eq!(
@@ -475,7 +481,7 @@ fn redmine_profile_reads_the_cp932_export() {
         "tickets",
         &["redmine/issues.csv"],
         "redmine/canonical.csv",
-        &cfg,
+        &cat(&cfg),
     );
     assert_eq!(
         formats_of(&ds),
@@ -515,13 +521,13 @@ fn redmine_profile_reads_the_cp932_export() {
 fn servicenow_profile_converts_the_users_time_zone() {
     // The fixture was exported by a user in New York: the site sets the
     // profile's time zone to theirs (daylight saving time ends 2026-11-01).
-    let mut cfg = bundled_config();
-    cfg.profiles.get_mut("servicenow").unwrap().timezone = chrono_tz::America::New_York;
+    let mut snow = cat(&bundled_config());
+    snow.profiles.get_mut("servicenow").unwrap().timezone = chrono_tz::America::New_York;
     for (name, file) in [
         ("snow-names", "servicenow/incident.csv"),
         ("snow-labels", "servicenow/incident-labels.csv"),
     ] {
-        let ds = same_as_canonical(name, "tickets", &[file], "servicenow/canonical.csv", &cfg);
+        let ds = same_as_canonical(name, "tickets", &[file], "servicenow/canonical.csv", &snow);
         assert!(ds.issues.is_empty(), "{:?}", issues(&ds));
         assert_eq!(ds.files[0].format, "profile:servicenow");
         assert_eq!(
@@ -565,7 +571,7 @@ fn job_history_profile_example() {
         "job_runs",
         &["job_history/jp1_history.csv"],
         "job_history/canonical.csv",
-        &cfg,
+        &cat(&cfg),
     );
     assert_eq!(
         formats_of(&ds),
@@ -708,7 +714,7 @@ fn unreadable_and_ambiguous_files_and_bad_profiles_are_errors() {
     let inputs = tmp("unknown-in");
     std::fs::create_dir_all(inputs.join("backups")).unwrap();
     std::fs::write(inputs.join("backups/report.txt"), "これは報告書です\n").unwrap();
-    let ds = ingest::load(&inputs, &cfg);
+    let ds = ingest::load(&inputs, &cat(&cfg));
     assert_eq!(ds.errors.len(), 1);
     let e = ds.errors[0].to_string();
     assert!(
@@ -727,7 +733,7 @@ fn unreadable_and_ambiguous_files_and_bad_profiles_are_errors() {
     .unwrap();
     let cfg2 = hokoku::config::load(&dir).unwrap();
     let inputs = inputs_with("ambiguous-in", "tickets", &["redmine/issues.csv"]);
-    let ds = ingest::load(&inputs, &cfg2);
+    let ds = ingest::load(&inputs, &cat(&cfg2));
     assert!(
         ds.errors[0]
             .to_string()
@@ -743,7 +749,7 @@ fn unreadable_and_ambiguous_files_and_bad_profiles_are_errors() {
         "source = \"tickets\"\ntimezone = \"Mars/Olympus\"\n[columns]\nticket_id = \"No\"\nkind = { from = \"Type\", map = { \"Bug\" = \"defect\" } }\nopened_at = \"Opened\"\nwork_minutes = { from = \"Hours\", unit = \"GB\" }\nnot_a_column = \"X\"\n",
     )
     .unwrap();
-    let errs = hokoku::config::load(&dir).unwrap_err().join("\n");
+    let errs = hokoku::pipeline::load_config(&dir).unwrap_err().join("\n");
     for want in [
         "broken.toml: timezone: unknown time zone \"Mars/Olympus\"",
         "columns.kind.map: \"Bug\" → \"defect\": unknown value \"defect\"",
@@ -795,7 +801,7 @@ fn cdr_in_utc_with_the_file_sets_time_zone() {
     let inputs = tmp("cdr-utc-in");
     std::fs::create_dir_all(inputs.join("pbx")).unwrap();
     std::fs::write(inputs.join("pbx/Master.csv"), shifted).unwrap();
-    let utc = ingest::load(&inputs, &cfg);
+    let utc = ingest::load(&inputs, &cat(&cfg));
     assert!(
         utc.errors.is_empty() && utc.issues.is_empty(),
         "{:?} {:?}",
@@ -808,7 +814,7 @@ fn cdr_in_utc_with_the_file_sets_time_zone() {
             "calls",
             &["asterisk_cdr/Master-nouniqueid.csv"],
         ),
-        &cfg,
+        &cat(&cfg),
     );
     let a = &utc.get("calls").unwrap().frame;
     let b = &jst.get("calls").unwrap().frame;
@@ -848,7 +854,7 @@ fn odd_lines_are_set_aside_without_panics_or_leaks() {
         r#"{"BackupJobs":[{"BackupJobId":"a","ResourceName":"x","CreationDate":"x","State":"COMPLETED"},{"BackupJobId":"b","ResourceName":"y","CreationDate":1e14,"State":"COMPLETED"}]}"#,
     )
     .unwrap();
-    let ds = ingest::load(&dir, &cfg);
+    let ds = ingest::load(&dir, &cat(&cfg));
     assert!(ds.errors.is_empty(), "{:?}", ds.errors);
     let got = issues(&ds);
     assert!(

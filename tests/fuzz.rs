@@ -156,7 +156,7 @@ fn check(what: &str, raw: &[u8], fd: &FileData) {
     let mut ds = hokoku::ingest::Dataset::default();
     ds.issues = fd.issues.clone();
     out.push_str(&String::from_utf8_lossy(
-        &hokoku::run::rejected_csv(&ds, &templates(), false).unwrap(),
+        &hokoku::pipeline::rejected_csv(&ds, &templates(), false).unwrap(),
     ));
     for c in fd.frame.columns() {
         if let Ok(s) = c.str() {
@@ -193,10 +193,10 @@ fn templates() -> hokoku::report::template::Templates {
         .clone()
 }
 
-fn config() -> &'static hokoku::config::Config {
+fn config() -> &'static hokoku::ingest::Catalogue {
     use std::sync::OnceLock;
-    static C: OnceLock<hokoku::config::Config> = OnceLock::new();
-    C.get_or_init(|| hokoku::config::load(&root().join("jobs/config")).unwrap())
+    static C: OnceLock<hokoku::ingest::Catalogue> = OnceLock::new();
+    C.get_or_init(|| hokoku::pipeline::load_config(&root().join("jobs/config")).unwrap().1)
 }
 
 fn spec(name: &str) -> &'static SourceSpec {

@@ -8,10 +8,10 @@ use std::path::Path;
 fn figures() -> (Figures, hokoku::ingest::Dataset) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/day");
     let cfg = hokoku::config::load(&root.join("config")).unwrap();
-    let ds = hokoku::ingest::load(&root.join("inputs"), &cfg);
+    let ds = hokoku::ingest::load(&root.join("inputs"), &hokoku::ingest::Catalogue::compile(&cfg).unwrap());
     assert!(ds.errors.is_empty(), "{:?}", ds.errors);
     let d = chrono::NaiveDate::from_ymd_opt(2026, 10, 15).unwrap();
-    let k = hokoku::run::compute_daily(&ds, &cfg, Period::day(d)).unwrap();
+    let k = hokoku::kpi::compute_daily(&ds, &cfg, Period::day(d)).unwrap();
     (k.figures(), ds)
 }
 
@@ -178,9 +178,9 @@ fn absent_source_is_no_data_never_zero() {
     let cfg = hokoku::config::load(&root.join("config")).unwrap();
     let empty = std::env::temp_dir().join(format!("hokoku-empty-{}", std::process::id()));
     std::fs::create_dir_all(&empty).unwrap();
-    let ds = hokoku::ingest::load(&empty, &cfg);
+    let ds = hokoku::ingest::load(&empty, &hokoku::ingest::Catalogue::compile(&cfg).unwrap());
     let d = chrono::NaiveDate::from_ymd_opt(2026, 10, 15).unwrap();
-    let f = hokoku::run::compute_daily(&ds, &cfg, Period::day(d))
+    let f = hokoku::kpi::compute_daily(&ds, &cfg, Period::day(d))
         .unwrap()
         .figures();
     for k in [
@@ -201,9 +201,9 @@ fn absent_source_is_no_data_never_zero() {
     // A day outside the data's range is データなし too.
     let (figs, _) = figures();
     assert!(figs.get("calls.offered").is_some());
-    let ds = hokoku::ingest::load(&root.join("inputs"), &cfg);
+    let ds = hokoku::ingest::load(&root.join("inputs"), &hokoku::ingest::Catalogue::compile(&cfg).unwrap());
     let later = chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
-    let f = hokoku::run::compute_daily(&ds, &cfg, Period::day(later))
+    let f = hokoku::kpi::compute_daily(&ds, &cfg, Period::day(later))
         .unwrap()
         .figures();
     assert_eq!(f.0.get("calls.offered"), Some(&hokoku::kpi::Fig::NoData));

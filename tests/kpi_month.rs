@@ -24,7 +24,7 @@ fn fixture() -> &'static Fixture {
     F.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/month");
         let cfg = hokoku::config::load(&root.join("config")).unwrap();
-        let ds = hokoku::ingest::load(&root.join("inputs"), &cfg);
+        let ds = hokoku::ingest::load(&root.join("inputs"), &hokoku::ingest::Catalogue::compile(&cfg).unwrap());
         assert!(ds.errors.is_empty(), "{:?}", ds.errors);
         assert!(ds.issues.is_empty(), "{:?}", ds.issues);
         let (clocks, problems) = kpi::sla::clocks_of(
@@ -410,7 +410,7 @@ A2,inquiry,2030-01-07T10:00:00+09:00,,new,3\n",
     )
     .unwrap();
     let cfg = &fixture().cfg;
-    let ds = hokoku::ingest::load(&dir, cfg);
+    let ds = hokoku::ingest::load(&dir, &hokoku::ingest::Catalogue::compile(cfg).unwrap());
     let (clocks, problems) =
         kpi::sla::clocks_of(ds.get("tickets"), None, &cfg.sla_targets, &cfg.calendars).unwrap();
     assert_eq!(

@@ -38,7 +38,7 @@ fn read(name: &str, dir: &str, files: &[&str], site: &str) -> (Dataset, hokoku::
     for f in files {
         std::fs::copy(fixture(f), inputs.join(dir).join(f)).unwrap();
     }
-    let ds = hokoku::ingest::load(&inputs, &cfg);
+    let ds = hokoku::ingest::load(&inputs, &hokoku::ingest::Catalogue::compile(&cfg).unwrap());
     assert!(ds.errors.is_empty(), "{:?}", ds.errors);
     (ds, cfg)
 }

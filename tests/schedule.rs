@@ -7,7 +7,8 @@ mod common;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use common::{root, tmp};
-use hokoku::jobs::{self, JobPeriod};
+use hokoku::jobs;
+use hokoku::time::CalPeriod as JobPeriod;
 use hokoku::schedule::clock::{Cancel, Clock, FakeClock};
 use hokoku::schedule::history::{History, Status};
 use hokoku::schedule::{self, Ctx, Outcome, RunSpec, Setup, Trigger};
@@ -1073,7 +1074,7 @@ fn a_run_whose_sources_do_not_cover_its_day_warns_with_an_alert() {
     let spec = RunSpec {
         job: "daily".into(),
         at: Some(t(2026, 10, 21, 2, 30)),
-        periods: vec![jobs::JobPeriod::Day(d(2026, 10, 20))],
+        periods: vec![JobPeriod::Day(d(2026, 10, 20))],
         trigger: Trigger::Schedule,
     };
     let Outcome::Ran { status, error, .. } = schedule::run_job(&ctx, &spec).unwrap() else {
@@ -1107,7 +1108,7 @@ fn a_monthly_run_without_a_source_fails_and_writes_nothing() {
     let spec = RunSpec {
         job: "monthly".into(),
         at: None,
-        periods: vec![jobs::JobPeriod::Month(d(2026, 10, 1))],
+        periods: vec![JobPeriod::Month(d(2026, 10, 1))],
         trigger: Trigger::Manual,
     };
     let Outcome::Ran { status, error, .. } = schedule::run_job(&ctx, &spec).unwrap() else {

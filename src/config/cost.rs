@@ -6,7 +6,7 @@
 //! figure is データなし. When it exists every section must be present, so a
 //! forgotten section is an error rather than a silent 0.
 
-use crate::ingest::tickets::KINDS;
+use crate::vocab::TICKET_KINDS as KINDS;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 

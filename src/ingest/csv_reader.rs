@@ -20,7 +20,8 @@
 //! accepted row keeps its file and line (the `_file` and `_line` columns) so
 //! that any later flag on it can name them.
 
-use super::encoding::{surely_utf8, Encoding, LineVote};
+use crate::encoding::{surely_utf8, Encoding, LineVote};
+use crate::util::hex;
 use super::scan::{self, Field, Flaw, LineEnds, Scanner, Step};
 use super::schema::{ColType, ColumnSpec, SourceSpec};
 use super::typing::{null_column, parse_cell, provenance, Val};
@@ -1022,7 +1023,3 @@ fn type_chunk(ctx: &Ctx, buf: &[u8], line: u64, last: bool) -> Part {
     }
 }
 
-/// Lower-case hex of a digest.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}

@@ -15,9 +15,10 @@
 pub mod backups;
 pub mod calls;
 pub mod capacity;
+pub mod catalogue;
 pub mod csv_reader;
 pub mod dedupe;
-pub mod encoding;
+
 pub mod formats;
 pub mod job_runs;
 pub mod profile;
@@ -28,15 +29,39 @@ pub mod ticket_status_history;
 pub mod tickets;
 pub mod typing;
 
-use crate::config::Config;
+use crate::encoding;
+pub use catalogue::Catalogue;
 pub use csv_reader::{FileData, FileError, FileReport, RowIssue};
 use polars::prelude::*;
 use schema::SourceSpec;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+crate::closed_set! {
+    /// A canonical source (inputs.md), as the configuration, the jobs and
+    /// the history store name it. (Declared in name order, so that maps
+    /// keyed by it keep the order of its names.)
+    pub enum SourceId {
+        Backups = "backups",
+        Calls = "calls",
+        Capacity = "capacity",
+        JobRuns = "job_runs",
+        TicketStatusHistory = "ticket_status_history",
+        Tickets = "tickets",
+    }
+}
+
+/// The registered source of an id.
+pub fn source(id: SourceId) -> &'static Source {
+    SOURCES
+        .iter()
+        .find(|s| s.id == id)
+        .expect("every source id is registered")
+}
+
 /// A registered source: its schema and an optional post-processing step.
 pub struct Source {
+    pub id: SourceId,
     /// Canonical schema.
     pub spec: &'static SourceSpec,
     /// Applied to the concatenated typed rows of all its files.
@@ -48,31 +73,37 @@ pub struct Source {
 /// Every source, in report order.
 pub static SOURCES: &[Source] = &[
     Source {
+        id: SourceId::Tickets,
         spec: &tickets::SPEC,
         finish: Some(tickets::finish),
         optional: false,
     },
     Source {
+        id: SourceId::TicketStatusHistory,
         spec: &ticket_status_history::SPEC,
         finish: None,
         optional: true,
     },
     Source {
+        id: SourceId::JobRuns,
         spec: &job_runs::SPEC,
         finish: None,
         optional: false,
     },
     Source {
+        id: SourceId::Backups,
         spec: &backups::SPEC,
         finish: None,
         optional: false,
     },
     Source {
+        id: SourceId::Capacity,
         spec: &capacity::SPEC,
         finish: None,
         optional: false,
     },
     Source {
+        id: SourceId::Calls,
         spec: &calls::SPEC,
         finish: Some(calls::finish),
         optional: false,
@@ -234,66 +265,6 @@ pub struct Planned {
     pub allow_short_rows: bool,
 }
 
-/// Check one `[[sources.<source>.files]]` entry against the formats and
-/// profiles.
-pub fn check_file_set(
-    source: &str,
-    f: &crate::config::FileSet,
-    profiles: &BTreeMap<String, profile::Profile>,
-) -> Vec<String> {
-    let mut e = Vec::new();
-    if let Err(err) = glob::Pattern::new(&f.glob) {
-        e.push(format!("glob {:?}: {err}", f.glob));
-    }
-    if f.glob.starts_with('/') || f.glob.split('/').any(|c| c == "..") {
-        e.push(format!(
-            "glob {:?} must stay under the inputs folder",
-            f.glob
-        ));
-    }
-    match (&f.format, &f.profile) {
-        (Some(_), Some(_)) => e.push("give format or profile, not both".into()),
-        (Some(fm), None) if fm != "auto" && fm != "canonical" => match formats::find(fm) {
-            None => e.push(format!(
-                "unknown format {fm:?} (auto, canonical, {})",
-                formats::FORMATS
-                    .iter()
-                    .map(|f| f.name)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
-            Some(a) if a.source != source => {
-                e.push(format!("format {fm} reads {}, not {source}", a.source))
-            }
-            Some(_) => {}
-        },
-        (None, Some(p)) => match profiles.get(p) {
-            None => e.push(format!(
-                "unknown profile {p:?} (profiles: {})",
-                profiles.keys().cloned().collect::<Vec<_>>().join(", ")
-            )),
-            Some(pr) if pr.source.name != source => {
-                e.push(format!("profile {p} maps {}, not {source}", pr.source.name))
-            }
-            Some(_) => {}
-        },
-        _ => {}
-    }
-    if let Some(z) = &f.timezone {
-        if z.parse::<chrono_tz::Tz>().is_err() {
-            e.push(format!("unknown time zone {z:?}"));
-        }
-    }
-    if let Some(c) = &f.covers {
-        if c != "name" {
-            e.push(format!(
-                "covers = {c:?}: the only rule is \"name\" (the date or month in the file name)"
-            ));
-        }
-    }
-    e
-}
-
 /// Every file under `dir` (recursively), skipping hidden files and Excel
 /// lock files.
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -343,7 +314,7 @@ pub fn detect(
     path: &Path,
     display: &str,
     source: &'static Source,
-    cfg: &Config,
+    cat: &Catalogue,
     forced: Option<encoding::Encoding>,
 ) -> Result<Reader, FileError> {
     let head = head(path).map_err(|e| FileError::Io {
@@ -380,7 +351,7 @@ pub fn detect(
             c.name, c.alias
         )),
     }
-    let fits: Vec<&profile::Profile> = cfg
+    let fits: Vec<&profile::Profile> = cat
         .profiles
         .values()
         .filter(|p| p.source.name == name)
@@ -447,14 +418,14 @@ fn first_record(text: &str) -> Vec<String> {
 
 /// Find every input file and decide what reads it. Files named by a file
 /// set take its format or profile; the rest are detected.
-pub fn plan(inputs: &Path, cfg: &Config) -> (Vec<Planned>, Vec<FileError>) {
+pub fn plan(inputs: &Path, cat: &Catalogue) -> (Vec<Planned>, Vec<FileError>) {
     let mut planned: Vec<Planned> = Vec::new();
     let mut errors = Vec::new();
     let mut taken: BTreeMap<PathBuf, String> = BTreeMap::new();
     let shown = |p: &Path| p.display().to_string();
     for src in SOURCES {
         let name = src.spec.name;
-        let Some(opts) = cfg.site.sources.get(name) else {
+        let Some(opts) = cat.sources.get(name) else {
             continue;
         };
         for (i, set) in opts.files.iter().enumerate() {
@@ -497,7 +468,7 @@ pub fn plan(inputs: &Path, cfg: &Config) -> (Vec<Planned>, Vec<FileError>) {
                             file: display.clone(),
                             reason: format!("unknown format {f:?}"),
                         }),
-                    _ => detect(&path, &display, src, cfg, options.encoding),
+                    _ => detect(&path, &display, src, cat, options.encoding),
                 };
                 taken.insert(path.clone(), label.clone());
                 match reader {
@@ -519,9 +490,8 @@ pub fn plan(inputs: &Path, cfg: &Config) -> (Vec<Planned>, Vec<FileError>) {
     }
     for src in SOURCES {
         let name = src.spec.name;
-        let forced = cfg.site.sources.get(name).and_then(|s| s.encoding);
-        let short = cfg
-            .site
+        let forced = cat.sources.get(name).and_then(|s| s.encoding);
+        let short = cat
             .sources
             .get(name)
             .is_some_and(|s| s.allow_short_rows);
@@ -531,7 +501,7 @@ pub fn plan(inputs: &Path, cfg: &Config) -> (Vec<Planned>, Vec<FileError>) {
             }
             let display = shown(&path);
             taken.insert(path.clone(), name.into());
-            match detect(&path, &display, src, cfg, forced) {
+            match detect(&path, &display, src, cat, forced) {
                 Ok(reader) => planned.push(Planned {
                     path,
                     display,
@@ -618,14 +588,14 @@ fn prefer_queue_log(
 
 /// Read every source's files. Never fails as a whole: file and row problems
 /// are collected in the dataset for the caller's policy.
-pub fn load(inputs: &Path, cfg: &Config) -> Dataset {
-    let (planned, errors) = plan(inputs, cfg);
+pub fn load(inputs: &Path, cat: &Catalogue) -> Dataset {
+    let (planned, errors) = plan(inputs, cat);
     let mut ds = Dataset {
         errors,
         inputs: planned.iter().map(|p| p.display.clone()).collect(),
         ..Default::default()
     };
-    let keep_raw = cfg.site.privacy.keep_raw_rejected;
+    let keep_raw = cat.keep_raw_rejected;
     for src in SOURCES {
         let name = src.spec.name;
         let mine: Vec<(u32, &Planned)> = planned
@@ -656,7 +626,7 @@ pub fn load(inputs: &Path, cfg: &Config) -> Dataset {
                     }
                 }
                 Reader::Profile(prof) => {
-                    let Some(prof) = cfg.profiles.get(prof) else {
+                    let Some(prof) = cat.profiles.get(prof) else {
                         ds.errors.push(FileError::Malformed {
                             file: p.display.clone(),
                             reason: format!("unknown profile {prof:?}"),

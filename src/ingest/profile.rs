@@ -8,7 +8,7 @@
 //! job-history export ship as profiles.
 
 use super::csv_reader::FileError;
-use super::encoding::{decode_line, decode_lossy, Encoding};
+use crate::encoding::{decode_line, decode_lossy, Encoding};
 use super::records::{jst_text, Extracted, Record};
 use super::scan;
 use crate::problem::{quote, Problem};
@@ -200,39 +200,17 @@ fn check_value(spec: &SourceSpec, column: &str, v: &str) -> Result<(), String> {
     }
 }
 
-/// Load every `<dir>/profiles/*.toml`, collecting all problems.
-pub fn load_dir(
-    dir: &Path,
-    hasher: &mut impl FnMut(&str, &[u8]),
+/// Compile every profile file read with the configuration, collecting all
+/// problems.
+pub fn compile_all(
+    files: &[crate::config::ProfileFile],
     errors: &mut Vec<String>,
 ) -> BTreeMap<String, Profile> {
     let mut out = BTreeMap::new();
-    let pdir = dir.join("profiles");
-    let Ok(rd) = std::fs::read_dir(&pdir) else {
-        return out;
-    };
-    let mut paths: Vec<PathBuf> = rd
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    paths.sort();
-    for p in paths {
-        let name = p
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let text = match std::fs::read_to_string(&p) {
-            Ok(t) => t,
-            Err(e) => {
-                errors.push(format!("{}: {e}", p.display()));
-                continue;
-            }
-        };
-        hasher(&format!("profiles/{name}.toml"), text.as_bytes());
-        match compile(&name, &p, &text) {
+    for f in files {
+        match compile(&f.name, &f.path, &f.text) {
             Ok(prof) => {
-                out.insert(name, prof);
+                out.insert(f.name.clone(), prof);
             }
             Err(es) => errors.extend(es),
         }
@@ -489,7 +467,7 @@ impl Profile {
         forced: Option<Encoding>,
         allow_short_rows: bool,
     ) -> Result<Extracted, FileError> {
-        let (enc, bom) = super::encoding::detect(raw, forced.or(self.encoding));
+        let (enc, bom) = crate::encoding::detect(raw, forced.or(self.encoding));
         let normalised;
         let mut bytes = &raw[bom..];
         if scan::line_ends(bytes) == scan::LineEnds::Cr {
@@ -651,7 +629,7 @@ impl Profile {
                     Ok(t) => rec.push(t),
                     Err(p) => {
                         bad.get_or_insert((label(i), p));
-                        rec.push(super::encoding::lossy(b, enc));
+                        rec.push(crate::encoding::lossy(b, enc));
                     }
                 }
             }

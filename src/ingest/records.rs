@@ -95,7 +95,7 @@ impl Extracted {
     }
 
     /// Record the lines that are not in the file's encoding
-    /// ([`crate::ingest::encoding::decode_lines`]), each set aside.
+    /// ([`crate::encoding::decode_lines`]), each set aside.
     pub fn bad_encoding(&mut self, file: &str, bad: Vec<(u64, Problem, String)>) {
         for (line, p, text) in bad {
             self.bad_line(file, line, "", p, vec![text]);
@@ -217,7 +217,7 @@ pub fn type_extracted(
     FileData {
         report: FileReport {
             file: file.into(),
-            sha256: super::csv_reader::hex(&sha2::Sha256::digest(raw)),
+            sha256: crate::util::hex(&sha2::Sha256::digest(raw)),
             bytes: raw.len() as u64,
             encoding: ext.encoding,
             format: ext.format,

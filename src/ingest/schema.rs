@@ -7,14 +7,7 @@
 
 use crate::problem::{quote, Problem};
 
-/// One allowed value of an enumerated column, with its accepted spellings.
-#[derive(Debug)]
-pub struct EnumValue {
-    /// Canonical code stored in the typed frame (e.g. `failed`).
-    pub code: &'static str,
-    /// Other accepted spellings, compared after trimming; ASCII case-insensitive.
-    pub aliases: &'static [&'static str],
-}
+pub use crate::vocab::{ev, EnumValue};
 
 /// Type of a canonical column and how its text is parsed.
 #[derive(Debug)]
@@ -102,10 +95,6 @@ pub const fn col(
     }
 }
 
-/// Shorthand for an enum value.
-pub const fn ev(code: &'static str, aliases: &'static [&'static str]) -> EnumValue {
-    EnumValue { code, aliases }
-}
 
 /// Full-width ASCII (`０-９`, `Ａ-ｚ`, `－`, `：`, `／` …) and the
 /// ideographic space folded to ASCII, for every cell that is not free text:

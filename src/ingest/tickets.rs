@@ -11,15 +11,7 @@ use polars::prelude::*;
 use std::collections::HashMap;
 
 /// Ticket kinds.
-pub const KINDS: &[EnumValue] = &[
-    ev("incident", &["インシデント"]),
-    ev("inquiry", &["問い合わせ", "問合せ"]),
-    ev("request", &["サービス要求"]),
-    ev("problem", &["問題"]),
-    ev("change", &["変更"]),
-    ev("release", &["リリース"]),
-    ev("config", &["構成管理"]),
-];
+pub use crate::vocab::TICKET_KINDS as KINDS;
 /// Ticket statuses.
 pub const STATUSES: &[EnumValue] = &[
     ev("new", &["新規"]),

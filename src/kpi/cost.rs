@@ -46,7 +46,7 @@
 use super::{count_by, Figures};
 use crate::config::cost::{CostModel, CATEGORIES};
 use crate::frame;
-use crate::ingest::tickets::KINDS;
+use crate::vocab::TICKET_KINDS as KINDS;
 use crate::ingest::SourceData;
 use crate::time::Period;
 use chrono::{Datelike, NaiveDate};

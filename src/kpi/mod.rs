@@ -24,97 +24,7 @@ use crate::time::Period;
 use polars::prelude::*;
 use std::collections::BTreeMap;
 
-/// A figure: its value, or why it has none (kpis.md).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Fig {
-    /// A value.
-    Value(f64),
-    /// データなし: the source is absent, does not cover the period, or lacks
-    /// the column the figure needs. A reader concludes collection failed.
-    NoData,
-    /// 対象なし: the source covers the period but there is nothing to
-    /// measure (a rate whose denominator is 0, a mean of no values).
-    NoPopulation,
-}
-
-impl Fig {
-    /// The value, if any.
-    pub fn value(self) -> Option<f64> {
-        match self {
-            Fig::Value(v) => Some(v),
-            _ => None,
-        }
-    }
-    /// From a value that is `None` because the source has no data.
-    pub fn or_no_data(v: Option<f64>) -> Fig {
-        v.map_or(Fig::NoData, Fig::Value)
-    }
-    /// From a value that is `None` because there is nothing to measure.
-    pub fn or_no_population(v: Option<f64>) -> Fig {
-        v.map_or(Fig::NoPopulation, Fig::Value)
-    }
-    /// Combine two figures into one computed from both (a change between
-    /// periods): データなし if either has no data, else 対象なし if either
-    /// has nothing to measure.
-    pub fn zip_with(self, other: Fig, f: impl Fn(f64, f64) -> f64) -> Fig {
-        match (self, other) {
-            (Fig::Value(a), Fig::Value(b)) => Fig::Value(f(a, b)),
-            (Fig::NoData, _) | (_, Fig::NoData) => Fig::NoData,
-            _ => Fig::NoPopulation,
-        }
-    }
-}
-
-impl serde::Serialize for Fig {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Fig::Value(v) => s.serialize_f64(*v),
-            _ => s.serialize_none(),
-        }
-    }
-}
-
-/// Flat map of figure key → figure. The JSON writes a value or `null`
-/// (データなし and 対象なし alike; the report's `items` tell them apart).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
-pub struct Figures(pub BTreeMap<String, Fig>);
-
-impl Figures {
-    /// Set a figure (rounded to 6 decimals so documents and JSON agree
-    /// exactly); `None` = データなし.
-    pub fn set(&mut self, key: impl Into<String>, v: Option<f64>) {
-        self.put(key, Fig::or_no_data(v));
-    }
-    /// Set a figure of a source that covers the period; `None` = 対象なし
-    /// (nothing to measure: a zero denominator, no values).
-    pub fn measured(&mut self, key: impl Into<String>, v: Option<f64>) {
-        self.put(key, Fig::or_no_population(v));
-    }
-    /// Set a figure as it is.
-    pub fn put(&mut self, key: impl Into<String>, v: Fig) {
-        let v = match v {
-            Fig::Value(x) => Fig::Value(round6(x)),
-            other => other,
-        };
-        self.0.insert(key.into(), v);
-    }
-    /// Set a count.
-    pub fn count(&mut self, key: impl Into<String>, v: Option<usize>) {
-        self.set(key, v.map(|n| n as f64));
-    }
-    /// A figure's value; `None` when absent, データなし or 対象なし.
-    pub fn get(&self, key: &str) -> Option<f64> {
-        self.0.get(key).and_then(|f| f.value())
-    }
-    /// A figure; データなし when absent.
-    pub fn fig(&self, key: &str) -> Fig {
-        self.0.get(key).copied().unwrap_or(Fig::NoData)
-    }
-    /// Merge another set of figures.
-    pub fn extend(&mut self, other: Figures) {
-        self.0.extend(other.0);
-    }
-}
+pub use crate::figures::{round6, unit_of_key as figure_unit, Fig, Figures};
 
 /// Every KPI of one period (day, week, month or fiscal year).
 #[derive(Debug, Clone)]
@@ -172,6 +82,129 @@ pub static OPTIONAL_COLUMNS: &[(&str, &str, &str)] = &[
     ("calls", "wrap_seconds", "AHT without after-call work (talk only), cost.labour_calls"),
     ("calls", "answered_at", "calls.asa_s, calls.service_level"),
 ];
+
+/// Everything computed for one day.
+pub struct DailyKpis {
+    pub tickets: tickets::TicketKpis,
+    pub jobs: jobs::JobKpis,
+    pub backups: backups::BackupKpis,
+    pub capacity: capacity::CapacityKpis,
+    pub calls: calls::CallKpis,
+    /// Cost of the period (`cost.*`); データなし without a cost model.
+    pub cost: cost::CostKpis,
+    /// Month-to-date cost of a day (`cost.mtd.*`); empty for a week.
+    pub month_to_date: Figures,
+}
+
+impl DailyKpis {
+    /// All figures in one map.
+    pub fn figures(&self) -> Figures {
+        let mut f = Figures::default();
+        for part in [
+            &self.tickets.figures,
+            &self.jobs.figures,
+            &self.backups.figures,
+            &self.capacity.figures,
+            &self.calls.figures,
+            &self.cost.figures,
+            &self.month_to_date,
+        ] {
+            f.extend(part.clone());
+        }
+        f
+    }
+}
+
+/// Every KPI the daily report needs (pure: no I/O).
+pub fn compute_daily(ds: &Dataset, cfg: &Config, p: Period) -> anyhow::Result<DailyKpis> {
+    let s = &cfg.site;
+    let mut k = DailyKpis {
+        tickets: tickets::compute(ds.get("tickets"), p, s.report.top_categories)?,
+        jobs: jobs::compute(ds.get("job_runs"), p, &cfg.deadlines)?,
+        backups: backups::compute(
+            ds.get("backups"),
+            p,
+            &cfg.expected_backups,
+            cfg.calendars.rule.as_ref(),
+        )?,
+        capacity: capacity::compute(ds.get("capacity"), p, &s.capacity)?,
+        calls: calls::compute(ds.get("calls"), p, &s.calls, sl_target_pct(cfg))?,
+        cost: Default::default(),
+        month_to_date: Figures::default(),
+    };
+    k.cost = period_cost(
+        ds,
+        cfg,
+        p,
+        [&k.tickets.figures, &k.calls.figures, &k.jobs.figures],
+    )?;
+    Ok(k)
+}
+
+/// The months `[month − 11, month]`, oldest first.
+pub fn trailing_months(month: Period, n: usize) -> Vec<Period> {
+    let mut v = vec![month];
+    while v.len() < n {
+        let prev = v.last().expect("non-empty").previous_month();
+        v.push(prev);
+    }
+    v.reverse();
+    v
+}
+
+/// The month `n` trailing months, each month's KPIs, with the last two
+/// (previous, current) kept whole.
+pub fn month_series(
+    ds: &Dataset,
+    cfg: &Config,
+    month: Period,
+    n: usize,
+    clocks: Option<&[sla::Clock]>,
+) -> anyhow::Result<(
+    Vec<(Period, Figures)>,
+    PeriodKpis,
+    PeriodKpis,
+)> {
+    let months = trailing_months(month, n);
+    let mut trend = Vec::new();
+    let mut last_two = Vec::new();
+    for (i, m) in months.iter().enumerate() {
+        let k = compute_period(ds, cfg, *m, clocks)?;
+        trend.push((*m, k.figures()));
+        if i + 2 >= months.len() {
+            last_two.push(k);
+        }
+    }
+    let (Some(current), Some(previous)) = (last_two.pop(), last_two.pop()) else {
+        anyhow::bail!("a trend needs at least two months");
+    };
+    Ok((trend, previous, current))
+}
+
+/// The fiscal year of `month` up to it: each month's cost (the report
+/// month's is `current`), then the year's figures ([`cost::fiscal_year`]).
+pub fn fiscal_year_cost(
+    ds: &Dataset,
+    cfg: &Config,
+    month: Period,
+    current: &cost::CostKpis,
+) -> anyhow::Result<(Vec<cost::FyMonth>, Figures)> {
+    let mut actuals = Vec::new();
+    let mut m = Period::month_of(Period::fiscal_year_of(month.first).first);
+    while m.first < month.first {
+        let k = cost::compute_month(
+            cfg.cost.as_ref(),
+            ds.get("tickets"),
+            ds.get("calls"),
+            ds.get("backups"),
+            m,
+        )?;
+        actuals.push((m, k.category_actuals(), k.confirmed));
+        m = Period::month_of(m.end_day);
+    }
+    actuals.push((month, current.category_actuals(), current.confirmed));
+    Ok(cost::fiscal_year(cfg.cost.as_ref(), month, &actuals))
+}
 
 /// The service-level target (%) used for Erlang C staffing.
 pub fn sl_target_pct(cfg: &Config) -> f64 {
@@ -256,96 +289,7 @@ fn with_unit_costs(mut k: cost::CostKpis, others: [&Figures; 3]) -> cost::CostKp
     k
 }
 
-/// The unit of a figure key, for the 単位 column of the workbook's 指標一覧
-/// (総務省 machine-readable rules: the value alone in its cell, the unit
-/// beside it). Derived from the key's naming rules (figures.md): `_pct` and
-/// rates are %, `_min` minutes, `_s` seconds, `cost.*` yen; a change of a
-/// percentage (`mom.`, `wow.`) is in points; runs and reruns are 回.
-/// Anything else is a count (件).
-pub fn figure_unit(key: &str) -> &'static str {
-    let mut k = key;
-    let mut change = false;
-    loop {
-        if let Some(rest) = k.strip_prefix("mom.").or_else(|| k.strip_prefix("wow.")) {
-            change = true;
-            k = rest;
-        } else if let Some(rest) = k.strip_prefix("previous.") {
-            k = rest;
-        } else if let Some(rest) = k.strip_prefix("trend.").or_else(|| k.strip_prefix("days.")) {
-            k = rest.split_once('.').map_or(rest, |x| x.1);
-        } else {
-            break;
-        }
-    }
-    let last = k.rsplit('.').next().unwrap_or(k);
-    let pct = last.ends_with("_pct")
-        || last == "pct"
-        || matches!(
-            k,
-            "calls.answer_rate" | "calls.abandon_rate" | "calls.service_level"
-        );
-    if pct {
-        return if change { "pt" } else { "%" };
-    }
-    if k.starts_with("capacity.") && matches!(last, "mean" | "p95" | "max") {
-        let metric = k.rsplitn(2, '.').nth(1).unwrap_or("");
-        let metric = metric.split('@').next().unwrap_or(metric);
-        return if metric.ends_with("_pct") {
-            if change {
-                "pt"
-            } else {
-                "%"
-            }
-        } else if metric.ends_with("_mbps") {
-            "Mbps"
-        } else {
-            ""
-        };
-    }
-    if k.starts_with("cost.quantity.") {
-        return match last {
-            "gib" => "GiB",
-            "days" => "日",
-            _ => "分",
-        };
-    }
-    if k.starts_with("cost.") && last == "days" {
-        return "日";
-    }
-    if k.starts_with("cost.fy.months_actual") || k.starts_with("cost.fy.forecast_basis_months") {
-        return "か月";
-    }
-    if k.starts_with("cost.inputs.") {
-        return "件";
-    }
-    if k.starts_with("cost.unit.per_ticket_resolved") {
-        return "円/件";
-    }
-    if k.starts_with("cost.unit.per_call_answered") {
-        return "円/呼";
-    }
-    if k.starts_with("cost.unit.per_job_run") {
-        return "円/回";
-    }
-    if last.ends_with("_min") || last.ends_with("_minutes") {
-        "分"
-    } else if last.ends_with("_s") {
-        "秒"
-    } else if k.starts_with("cost.") {
-        "円"
-    } else if k.starts_with("calls.staffing.") {
-        "人"
-    } else if matches!(last, "runs" | "reruns") {
-        "回"
-    } else {
-        "件"
-    }
-}
 
-/// Round to 6 decimals.
-pub fn round6(v: f64) -> f64 {
-    (v * 1e6).round() / 1e6
-}
 
 /// `100 × num / den`, or データなし when the denominator is 0.
 pub fn pct(num: usize, den: usize) -> Option<f64> {

@@ -1,8 +1,6 @@
 //! The JSON of every figure (figures.md): `report`, `period`, `as_of`,
 //! `figures` (flat, sorted keys; `null` = データなし) and `data_quality`.
 
-use crate::kpi::Figures;
-use crate::report::daily::QualityNote;
 use crate::report::model::Document;
 use serde_json::{json, Map, Number, Value};
 
@@ -15,12 +13,27 @@ pub fn figure_value(v: Option<f64>) -> Value {
     }
 }
 
+/// The JSON renderer.
+pub struct Json;
+
+impl crate::render::Renderer for Json {
+    fn noun(&self) -> &'static str {
+        "JSON"
+    }
+    fn render(&self, doc: &Document, _: &crate::render::Assets) -> anyhow::Result<crate::render::Rendered> {
+        Ok(crate::render::Rendered {
+            files: vec![(format!("{}.json", doc.stem()), render(doc))],
+            warnings: Vec::new(),
+        })
+    }
+}
+
 /// Render the figures document.
-pub fn render(doc: &Document, figures: &Figures, quality: &[QualityNote]) -> Vec<u8> {
-    let figs: Map<String, Value> = figures
-        .0
+pub fn render(doc: &Document) -> Vec<u8> {
+    let figs: Map<String, Value> = doc
+        .figures
         .iter()
-        .map(|(k, v)| (k.clone(), figure_value(v.value())))
+        .map(|f| (f.key.clone(), figure_value(f.value.value())))
         .collect();
     let v = json!({
         "report": doc.kind,
@@ -28,7 +41,7 @@ pub fn render(doc: &Document, figures: &Figures, quality: &[QualityNote]) -> Vec
         "as_of": crate::time::format_iso_jst(doc.as_of),
         "figures": figs,
         "items": doc.items,
-        "data_quality": quality,
+        "data_quality": doc.quality,
     });
     let mut out = serde_json::to_vec_pretty(&v).expect("JSON of plain values");
     out.push(b'\n');

@@ -48,7 +48,7 @@ use printpdf::{FontId, PdfDocument};
 use sha2::{Digest, Sha256};
 
 use crate::report::model::{
-    Block, Cell, Chart, ChartKind, Column, Cover, Document, Orientation, Table, MISSING,
+    Block, Cell, Chart, ChartKind, Cover, Document, Orientation, Table, MISSING,
 };
 
 /// Points per millimetre (the factor printpdf uses for `Mm` → `Pt`).
@@ -1113,6 +1113,29 @@ impl<'a> Pager<'a> {
     }
 }
 
+/// The PDF renderer.
+pub struct Pdf;
+
+impl crate::render::Renderer for Pdf {
+    fn noun(&self) -> &'static str {
+        "PDF"
+    }
+    fn render(&self, doc: &Document, assets: &crate::render::Assets) -> Result<crate::render::Rendered> {
+        let out = render(doc, assets.pdf_font()?)?;
+        let mut warnings = Vec::new();
+        if !out.missing_chars.is_empty() {
+            let chars: String = out.missing_chars.iter().collect();
+            warnings.push(format!(
+                "characters missing from the PDF font, shown as 〓: {chars}"
+            ));
+        }
+        Ok(crate::render::Rendered {
+            files: vec![(format!("{}.pdf", doc.stem()), out.bytes)],
+            warnings,
+        })
+    }
+}
+
 /// A rendered PDF.
 pub struct PdfOutput {
     /// The PDF file.
@@ -1202,29 +1225,10 @@ pub fn render(doc: &Document, font: &PdfFont) -> Result<PdfOutput> {
             body.y += BLOCK_GAP;
         }
     }
-    if !doc.definitions.is_empty() {
+    if !doc.definitions.rows.is_empty() {
         body.heading("定義");
         toc.push(("定義".to_string(), body.pages.len()));
-        let table = Table {
-            caption: String::new(),
-            columns: vec![
-                Column {
-                    header: "用語".to_string(),
-                    weight: 1.0,
-                },
-                Column {
-                    header: "定義".to_string(),
-                    weight: 3.0,
-                },
-            ],
-            rows: doc
-                .definitions
-                .iter()
-                .map(|(t, d)| vec![Cell::text(t.as_str()), Cell::text(d.as_str())])
-                .collect(),
-            empty_text: String::new(),
-        };
-        body.table(&table, false);
+        body.table(&doc.definitions, false);
     }
     let (body_pages, mut missing_chars) = body.finish();
 
@@ -1304,7 +1308,7 @@ pub fn render(doc: &Document, font: &PdfFont) -> Result<PdfOutput> {
     if !bytes.windows(tag.len()).any(|w| w == tag.as_bytes()) {
         bail!("PDF font was not subset (no {tag} subset tag in the output)");
     }
-    if !pin_trailer_id(&mut bytes, &trailer_id(&doc.kind, &doc.period)) {
+    if !pin_trailer_id(&mut bytes, &trailer_id(doc.kind.as_str(), &doc.period)) {
         bail!("PDF trailer /ID not found; cannot make the output deterministic");
     }
     Ok(PdfOutput {
@@ -1317,7 +1321,7 @@ pub fn render(doc: &Document, font: &PdfFont) -> Result<PdfOutput> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::model::{Section, Series, Unit};
+    use crate::report::model::{Column, Section, Series, Unit};
 
     /// Fake advances: ASCII half width, everything else full width.
     fn fake(c: char) -> i64 {
@@ -1497,7 +1501,10 @@ mod tests {
             ..chart(ChartKind::Column)
         };
         Document {
-            kind: "daily".into(),
+            kind: crate::report::ReportCode::Daily,
+            file_stem: "daily".into(),
+            figures: Vec::new(),
+            quality: Vec::new(),
             title: "日次報告".into(),
             organisation: "運用センター 基幹システム".into(),
             author: "運用受託者".into(),
@@ -1525,7 +1532,15 @@ mod tests {
                     blocks: vec![Block::Table(table), Block::Table(empty)],
                 },
             ],
-            definitions: vec![("達成率".into(), "期限内に完了した件数の割合。".into())],
+            definitions: Table {
+                caption: String::new(),
+                columns: vec![
+                    Column { header: "用語".into(), weight: 1.0 },
+                    Column { header: "定義".into(), weight: 3.0 },
+                ],
+                rows: vec![vec![Cell::text("達成率"), Cell::text("期限内に完了した件数の割合。")]],
+                empty_text: String::new(),
+            },
             cover: None,
             orientation: Orientation::Portrait,
             items: Vec::new(),
@@ -1543,7 +1558,7 @@ mod tests {
         assert_eq!(a.bytes, b.bytes);
         assert!(a.missing_chars.contains(&'\u{1F600}'));
         assert!(!a.missing_chars.contains(&'\t'));
-        let id = trailer_id(&doc.kind, &doc.period);
+        let id = trailer_id(doc.kind.as_str(), &doc.period);
         assert!(a.bytes.windows(32).any(|w| w == id));
     }
 
@@ -1565,7 +1580,7 @@ mod tests {
                 empty_text: String::new(),
             })],
         }];
-        doc.definitions.clear();
+        doc.definitions.rows.clear();
         let out = render(&doc, &font).expect("render");
         assert!(out.pages <= 3, "pages = {}", out.pages);
     }

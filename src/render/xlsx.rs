@@ -12,7 +12,7 @@
 //! - The document date is pinned to the report's as-of time, so the same
 //!   inputs give a byte-identical file.
 
-use crate::kpi::Figures;
+use crate::report::model::{Fig, MISSING, NO_POPULATION};
 use crate::report::model::{Block, Cell, Chart, ChartKind, Document, Orientation, Table, Unit};
 use rust_xlsxwriter::{
     Chart as XChart, ChartType, ConditionalFormat2ColorScale, DocProperties, ExcelDateTime, Format,
@@ -78,8 +78,27 @@ pub struct Rendered {
 pub const EXCEL_ROWS: u32 = 1_048_576;
 
 /// Render the document as an .xlsx workbook; `stem` names the annexes.
-pub fn render(doc: &Document, figures: &Figures, stem: &str) -> Result<Rendered, XlsxError> {
-    render_with(doc, figures, stem, EXCEL_ROWS)
+pub fn render(doc: &Document) -> Result<Rendered, XlsxError> {
+    render_with(doc, EXCEL_ROWS)
+}
+
+/// The workbook renderer.
+pub struct Xlsx;
+
+impl crate::render::Renderer for Xlsx {
+    fn noun(&self) -> &'static str {
+        "workbook"
+    }
+    fn render(&self, doc: &Document, _: &crate::render::Assets) -> anyhow::Result<crate::render::Rendered> {
+        let r = render(doc)?;
+        let mut files = vec![(format!("{}.xlsx", doc.stem()), r.bytes)];
+        // Tables longer than a sheet: their CSV 別紙 beside the workbook.
+        files.extend(r.annexes);
+        Ok(crate::render::Rendered {
+            files,
+            warnings: Vec::new(),
+        })
+    }
 }
 
 /// Tables and their annexes while writing.
@@ -113,15 +132,10 @@ impl Sink {
 }
 
 /// [`render`] with a sheet of `max_rows` rows (tests of the annexes).
-pub fn render_with(
-    doc: &Document,
-    figures: &Figures,
-    stem: &str,
-    max_rows: u32,
-) -> Result<Rendered, XlsxError> {
+pub fn render_with(doc: &Document, max_rows: u32) -> Result<Rendered, XlsxError> {
     let mut sink = Sink {
         rows: max_rows,
-        stem: stem.to_string(),
+        stem: doc.stem(),
         annexes: Vec::new(),
     };
     let font = "游ゴシック";
@@ -263,11 +277,12 @@ pub fn render_with(
     ws.set_freeze_panes(row + 1, 0)?;
     ws.set_repeat_rows(0, row)?;
     let mut widths = vec![12, 12, 6];
-    for (k, v) in &figures.0 {
+    for fr in &doc.figures {
+        let (k, v) = (&fr.key, &fr.value);
         row += 1;
         put(ws, row, 0, k, &f.text)?;
         match v {
-            crate::kpi::Fig::Value(x) => {
+            Fig::Value(x) => {
                 ws.write_number_with_format(
                     row,
                     1,
@@ -275,17 +290,15 @@ pub fn render_with(
                     &number_format(Unit::Decimal).set_num_format("General"),
                 )?;
             }
-            crate::kpi::Fig::NoData => {
-                put(ws, row, 1, crate::report::model::MISSING, &f.missing)?
-            }
-            crate::kpi::Fig::NoPopulation => put(ws, 
+            Fig::NoData => put(ws, row, 1, MISSING, &f.missing)?,
+            Fig::NoPopulation => put(ws, 
                 row,
                 1,
-                crate::report::model::NO_POPULATION,
+                NO_POPULATION,
                 &f.missing,
             )?,
         };
-        put(ws, row, 2, crate::kpi::figure_unit(k), &f.text)?;
+        put(ws, row, 2, fr.unit, &f.text)?;
         widths[0] = widths[0].max(k.width());
     }
     apply_widths(ws, &widths)?;
@@ -294,19 +307,25 @@ pub fn render_with(
     ws.set_name("定義")?;
     page_setup(ws, doc)?;
     let mut row = heading(ws, &f, doc, "定義")?;
-    put(ws, row, 0, "用語", &f.header)?;
-    put(ws, row, 1, "定義", &f.header)?;
+    let defs = &doc.definitions;
+    for (i, c) in defs.columns.iter().enumerate() {
+        put(ws, row, i as u16, &c.header, &f.header)?;
+    }
     ws.set_freeze_panes(row + 1, 0)?;
     ws.set_repeat_rows(0, row)?;
-    for (term, text) in &doc.definitions {
+    for r in &defs.rows {
         row += 1;
-        put(ws, row, 0, term, &f.text)?;
-        put(ws, row, 1, text, &f.wrap)?;
+        for (i, c) in r.iter().enumerate() {
+            // The term as text, its definition wrapped.
+            let fmt = if i == 0 { &f.text } else { &f.wrap };
+            put(ws, row, i as u16, &c.display(), fmt)?;
+        }
     }
-    let term_w = doc
-        .definitions
+    let term_w = defs
+        .rows
         .iter()
-        .map(|d| d.0.width())
+        .filter_map(|r| r.first())
+        .map(|c| c.display().width())
         .max()
         .unwrap_or(8);
     apply_widths(ws, &[term_w, 80])?;
@@ -629,7 +648,10 @@ mod tests {
             empty_text: String::new(),
         });
         let doc = Document {
-            kind: "daily".into(),
+            kind: crate::report::ReportCode::Daily,
+            file_stem: "daily".into(),
+            figures: Vec::new(),
+            quality: Vec::new(),
             title: "日次報告".into(),
             organisation: String::new(),
             author: String::new(),
@@ -641,14 +663,19 @@ mod tests {
                 title: "ジョブ".into(),
                 blocks: vec![table.clone(), table],
             }],
-            definitions: Vec::new(),
+            definitions: Table {
+                caption: String::new(),
+                columns: Vec::new(),
+                rows: Vec::new(),
+                empty_text: String::new(),
+            },
             cover: None,
             orientation: Orientation::Portrait,
             items: Vec::new(),
         };
         // A sheet of 30 rows: the first table is cut with a note, the second
         // does not fit at all; both are whole in their annexes.
-        let r = render_with(&doc, &Figures::default(), "daily-2026-10-15", 30).unwrap();
+        let r = render_with(&doc, 30).unwrap();
         assert_eq!(r.annexes.len(), 2);
         assert_eq!(r.annexes[0].0, "daily-2026-10-15.annex-1.csv");
         let csv = String::from_utf8(r.annexes[0].1[3..].to_vec()).unwrap();

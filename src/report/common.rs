@@ -1,42 +1,16 @@
 //! Building blocks shared by the report builders: table helpers, the
 //! data-quality notes and their section.
 
+pub use super::model::QualityNote;
 use super::model::*;
 use super::template::Templates;
 use crate::ingest::dedupe::RowFlag;
 use crate::ingest::Dataset;
 use crate::problem::Problem;
-use crate::kpi::Figures;
-
-/// A data-quality line shown in the report and written to the JSON: where
-/// (file, physical line, column), a stable machine code (`not_datetime`,
-/// `outage_no_end`, `source_absent`, …) and the reason in Japanese.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct QualityNote {
-    pub file: String,
-    pub line: Option<u64>,
-    pub column: Option<String>,
-    pub code: &'static str,
-    pub reason: String,
-}
+use crate::time::Period;
+use chrono::{Datelike, NaiveDate};
 
 impl QualityNote {
-    /// A note about `file` (a path, a source name or empty) that names no line.
-    pub fn new(code: &'static str, file: impl Into<String>, reason: impl Into<String>) -> QualityNote {
-        QualityNote {
-            file: file.into(),
-            line: None,
-            column: None,
-            code,
-            reason: reason.into(),
-        }
-    }
-    /// The note names a line and a column.
-    pub fn at(mut self, line: Option<u64>, column: Option<&str>) -> QualityNote {
-        self.line = line;
-        self.column = column.map(str::to_string);
-        self
-    }
     /// A note on a row of the dataset (its `_file` and `_line`), for a
     /// problem of [`crate::problem::CODES`].
     pub fn on_row(
@@ -265,9 +239,21 @@ pub fn count_rows(
     }
 }
 
-/// The 定義 (term, definition) pairs: the templates' KPI dictionary, then
-/// what the site's configuration decides (which backups are expected when).
-pub fn definitions(t: &Templates, cfg: Option<&crate::config::Config>) -> Vec<(String, String)> {
+/// The 定義 table (用語, 定義): the templates' KPI dictionary, then what the
+/// site's configuration decides (which backups are expected when).
+pub fn definitions(t: &Templates, cfg: Option<&crate::config::Config>) -> Table {
+    Table {
+        caption: String::new(),
+        columns: vec![col("用語", 1.0), col("定義", 3.0)],
+        rows: definition_pairs(t, cfg)
+            .into_iter()
+            .map(|(term, text)| vec![Cell::Text(term), Cell::Text(text)])
+            .collect(),
+        empty_text: String::new(),
+    }
+}
+
+fn definition_pairs(t: &Templates, cfg: Option<&crate::config::Config>) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = t
         .definitions
         .iter()
@@ -290,4 +276,63 @@ pub fn definitions(t: &Templates, cfg: Option<&crate::config::Config>) -> Vec<(S
         }
     }
     out
+}
+
+/// Data-quality notes of a month's report: rejected rows and missing sources,
+/// SLA clocks left out, outages that cannot be measured or have no end.
+pub fn month_quality(
+    ds: &Dataset,
+    tpl: &Templates,
+    month: Period,
+    current: &crate::kpi::PeriodKpis,
+    clock_problems: &[String],
+) -> (Vec<QualityNote>, Vec<String>) {
+    let mut quality = quality_notes(ds, tpl, month.start_ms(), month.end_ms());
+    let mut warnings = Vec::new();
+    for p in clock_problems {
+        quality.push(QualityNote::new(
+            "sla_clock_left_out",
+            "tickets",
+            format!("SLA時計を計算できないため除外しました：{p}"),
+        ));
+        warnings.push(format!("SLA clock left out: {p}"));
+    }
+    quality.extend(row_notes(ds, tpl, &current.tickets.flags));
+    let a = &current.availability;
+    for r in &a.unmeasurable {
+        let p = Problem::new("outage_no_start", [r.id.as_str()]);
+        quality.push(QualityNote::on_row(ds, tpl, r.file, r.line, "outage_start", &p));
+    }
+    for o in a.outages.iter().flatten().filter(|o| o.end.is_none()) {
+        let p = Problem::new("outage_no_end", [o.ticket_id.as_str()]);
+        quality.push(QualityNote::on_row(ds, tpl, o.file, o.line, "outage_end", &p));
+    }
+    for o in &a.whole_period {
+        let p = Problem::new("outage_whole_period", [o.system.as_str(), o.ticket_id.as_str()]);
+        quality.push(QualityNote::on_row(ds, tpl, o.file, o.line, "outage_start", &p));
+    }
+    (quality, warnings)
+}
+
+/// The data-quality note from 90 days before the holiday list ends, as of
+/// `today` (the report's as-of date).
+pub fn holiday_note(cfg: &crate::config::Config, today: NaiveDate) -> Option<QualityNote> {
+    let left = cfg.calendars.horizon_days(today)?;
+    let until = cfg.calendars.holidays_until()?;
+    let when = format!("{}年{}月{}日", until.year(), until.month(), until.day());
+    let reason = if left < 0 {
+        format!("祝日データは{when}で終わっています：それ以降の営業日を判定できないため、営業日を使う集計とジョブが失敗します。内閣府の新しい祝日データ（syukujitsu.csv）を設定フォルダに置いてください")
+    } else {
+        format!("祝日データは{when}までです（あと{left}日）：それまでに内閣府の新しい祝日データ（syukujitsu.csv）を設定フォルダに置いてください。期限を過ぎると営業日を使う集計とジョブが失敗します")
+    };
+    Some(QualityNote::new(
+        "holidays_ending",
+        format!("{}/{}", cfg.dir.display(), cfg.site.business_days.holidays),
+        reason,
+    ))
+}
+
+/// Data-quality notes of a cost (no model, rows without a quantity).
+pub fn cost_quality(cfg: &crate::config::Config, gaps: &[crate::kpi::cost::Gap]) -> Vec<QualityNote> {
+    super::cost::quality_notes(gaps, cfg.cost.is_some(), &cfg.dir.display().to_string())
 }

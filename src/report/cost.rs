@@ -11,7 +11,11 @@
 use super::common::{
     col, figure_table, quality_blocks, remarks_block, table, QualityNote, NONE_TEXT,
 };
+use super::common::{cost_quality, quality_notes as source_notes};
 use super::model::*;
+use super::{Built, Context, Report, TemplateSpec};
+use crate::time::{CalPeriod, Grain};
+use anyhow::Result;
 use super::template::{ReportTemplate, Templates};
 use crate::config::cost::CATEGORIES;
 use crate::kpi::cost::{CostKpis, CostLine, FyMonth, Gap, Measure};
@@ -69,6 +73,192 @@ pub fn quality_notes(gaps: &[Gap], model_present: bool, config_dir: &str) -> Vec
     out
 }
 
+crate::closed_set! {
+    /// The sections `templates/cost_daily.toml` may list.
+    pub enum CostDailySection {
+        Summary = "summary",
+        MonthToDate = "month_to_date",
+        Detail = "detail",
+        Remarks = "remarks",
+        DataQuality = "data_quality",
+    }
+}
+
+crate::closed_set! {
+    /// The sections `templates/cost_monthly.toml` may list.
+    pub enum CostMonthlySection {
+        Summary = "summary",
+        BySource = "by_source",
+        Detail = "detail",
+        UnitCosts = "unit_costs",
+        FiscalYear = "fiscal_year",
+        Remarks = "remarks",
+        DataQuality = "data_quality",
+    }
+}
+
+/// コスト管理報告: a day's cost with the month to date, or a month's cost
+/// with budget against actual, 年度累計 and 着地見込み.
+pub struct Cost;
+
+impl Report for Cost {
+    fn about(&self) -> &'static str {
+        "コスト管理報告: the day's cost and month-to-date (--date), or the month with budget vs actual, 年度累計 and 着地見込み (--month)"
+    }
+    fn grains(&self) -> &'static [Grain] {
+        &[Grain::Day, Grain::Month]
+    }
+    fn templates(&self) -> &'static [TemplateSpec] {
+        &[
+            TemplateSpec {
+                name: "cost_daily",
+                grain: Some(Grain::Day),
+                sections: CostDailySection::NAMES,
+            },
+            TemplateSpec {
+                name: "cost_monthly",
+                grain: Some(Grain::Month),
+                sections: CostMonthlySection::NAMES,
+            },
+        ]
+    }
+    fn build(&self, cx: &Context, period: CalPeriod) -> Result<Built> {
+        let (ds, cfg, tpl) = (cx.ds, cx.cfg, cx.tpl);
+        let doc = match period {
+            CalPeriod::Day(date) => {
+                let p = Period::day(date);
+                let model = cfg.cost.as_ref();
+                let (tickets, calls, backups) = (ds.get("tickets"), ds.get("calls"), ds.get("backups"));
+                let day = crate::kpi::cost::compute(model, tickets, calls, backups, p)?;
+                let mut figures = day.figures.clone();
+                let (mtd, mtd_gaps) = crate::kpi::cost::month_to_date(model, tickets, calls, backups, date)?;
+                figures.extend(mtd);
+                let mut quality = source_notes(ds, tpl, Period::month_of(date).start_ms(), p.end_ms());
+                // Rows without a quantity over the month to date (the day's included).
+                quality.extend(cost_quality(cfg, &mtd_gaps));
+                let report = CostDailyReport {
+                    date,
+                    as_of: cfg.as_of_time(p.end_day),
+                    day: &day,
+                    remarks: cx.remarks.as_deref(),
+                    quality: &quality,
+                };
+                let mut doc = build_daily(&report, &figures, tpl);
+                doc.figures = figure_rows(&figures);
+                doc.quality = quality;
+                doc
+            }
+            CalPeriod::Month(_) => {
+                let month = period.period();
+        let model = cfg.cost.as_ref();
+        let current = crate::kpi::cost::compute_month(
+            model,
+            ds.get("tickets"),
+            ds.get("calls"),
+            ds.get("backups"),
+            month,
+        )?;
+        // The unit costs' denominators.
+        let others = [
+            crate::kpi::tickets::compute(ds.get("tickets"), month, cfg.site.report.top_categories)?.figures,
+            crate::kpi::calls::compute(
+                ds.get("calls"),
+                month,
+                &cfg.site.calls,
+                crate::kpi::sl_target_pct(cfg),
+            )?
+            .figures,
+            crate::kpi::jobs::compute(ds.get("job_runs"), month, &cfg.deadlines)?.figures,
+        ];
+        let mut figures = current.figures.clone();
+        let mut all = crate::kpi::Figures::default();
+        for o in &others {
+            all.extend(o.clone());
+        }
+        figures.extend(crate::kpi::cost::unit_costs(&current.figures, &all));
+        for k in ["tickets.resolved.total", "calls.answered", "jobs.runs"] {
+            figures.set(k, all.get(k));
+        }
+        let (fy, fy_figures) = crate::kpi::fiscal_year_cost(ds, cfg, month, &current)?;
+        figures.extend(fy_figures);
+        let mut quality = source_notes(ds, tpl, month.start_ms(), month.end_ms());
+        quality.extend(cost_quality(cfg, &current.gaps));
+        for m in &fy {
+            let has_data = ["tickets", "calls", "backups"].iter().any(|n| {
+                ds.get(n)
+                    .is_some_and(|s| s.covers(m.month.start_ms(), m.month.end_ms()))
+            });
+            if m.confirmed && has_data {
+                quality.push(QualityNote::new(
+                    "cost_confirmed_actuals",
+                    format!("{}/cost.toml", cfg.dir.display()),
+                    format!(
+                        "{} は [actuals] の確定実績を使っています（入力データからは計算していません）",
+                        m.month.month_label()
+                    ),
+                ));
+            }
+            if !m.confirmed && m.actual.is_some() {
+                // A source that covers only part of the month: its cost is the cost of that range.
+                let (start, end) = (m.month.start_ms(), m.month.end_ms());
+                let slack = 2 * 86_400_000;
+                for name in ["tickets", "calls", "backups"] {
+                    let Some((lo, hi)) = ds
+                        .get(name)
+                        .filter(|s| s.covers(start, end))
+                        .and_then(|s| s.coverage)
+                    else {
+                        continue;
+                    };
+                    if lo > start + slack || hi < end - slack {
+                        let day = |ms: i64| {
+                            crate::time::ms_to_dt(ms)
+                                .date()
+                                .max(m.month.first)
+                                .min(m.month.end_day - chrono::Duration::days(1))
+                        };
+                        quality.push(QualityNote::new(
+                            "cost_partial_source",
+                            name,
+                            format!("{} の {name} のデータは {} ～ {} の範囲だけです：この月のコストはその範囲の実績です", m.month.month_label(), day(lo), day(hi)),
+                        ));
+                    }
+                }
+            }
+            if m.month.first < month.first
+                && m.actual
+                    .as_ref()
+                    .is_some_and(|a| a.values().any(Option::is_none))
+            {
+                quality.push(QualityNote::new(
+                    "cost_fy_no_data",
+                    "",
+                    format!("{} のコスト実績にデータなしの区分があるため、年度累計・着地見込みはデータなしです（過去月の実績は入力データか cost.toml の [actuals] から）", m.month.month_label()),
+                ));
+            }
+        }
+            let report = CostMonthlyReport {
+                    month,
+                    as_of: cfg.as_of_time(month.end_day),
+                    cost: &current,
+                    fiscal_year: &fy,
+                    remarks: cx.remarks.as_deref(),
+                    quality: &quality,
+                };
+                let mut doc = build_monthly(&report, &figures, tpl);
+                doc.figures = figure_rows(&figures);
+                doc.quality = quality;
+                doc
+            }
+            CalPeriod::Week(_) => anyhow::bail!("the cost report is for one day or one month"),
+        };
+        Ok(Built {
+            doc,
+            warnings: Vec::new(),
+        })
+    }
+}
+
 fn document(
     tpl: &ReportTemplate,
     t: &Templates,
@@ -78,7 +268,8 @@ fn document(
     sections: Vec<Section>,
 ) -> Document {
     Document {
-        kind: "cost".into(),
+        kind: super::ReportCode::Cost,
+        file_stem: tpl.file_stem.clone(),
         title: tpl.title.clone(),
         organisation: tpl.organisation.clone(),
         author: tpl.author.clone(),
@@ -90,30 +281,32 @@ fn document(
         cover: None,
         orientation: tpl.orientation(),
         items: Vec::new(),
+        figures: Vec::new(),
+        quality: Vec::new(),
     }
 }
 
 /// Build the daily cost report. `f` holds the day's and the month-to-date figures.
 pub fn build_daily(r: &CostDailyReport, f: &Figures, t: &Templates) -> Document {
-    let tpl = &t.cost_daily;
+    let tpl = t.report("cost_daily");
     let mut sections = Vec::new();
-    for id in &tpl.sections {
-        let blocks = match id.as_str() {
-            "summary" => vec![category_table(
+    for (id, section) in tpl.sections_of(CostDailySection::parse) {
+        let blocks = match section {
+            CostDailySection::Summary => vec![category_table(
                 "区分別（当日）",
                 ["当日実績", "当日予算（日割）"],
                 f,
                 t,
                 "cost",
             )],
-            "month_to_date" => month_to_date(r.date, f, t),
-            "detail" => vec![lines_table(&r.day.lines, t)],
-            "remarks" => vec![remarks_block(r.remarks)],
-            "data_quality" => quality_blocks(r.quality),
-            _ => continue,
+            CostDailySection::MonthToDate => month_to_date(r.date, f, t),
+            CostDailySection::Detail => vec![lines_table(&r.day.lines, t)],
+            CostDailySection::Remarks => vec![remarks_block(r.remarks)],
+            CostDailySection::DataQuality => quality_blocks(r.quality),
+            
         };
         sections.push(Section {
-            id: id.clone(),
+            id: id.to_string(),
             title: tpl.section_title(id),
             blocks,
         });
@@ -131,21 +324,21 @@ pub fn build_daily(r: &CostDailyReport, f: &Figures, t: &Templates) -> Document 
 
 /// Build the monthly cost report. `f` holds the month's and the fiscal year's figures.
 pub fn build_monthly(r: &CostMonthlyReport, f: &Figures, t: &Templates) -> Document {
-    let tpl = &t.cost_monthly;
+    let tpl = t.report("cost_monthly");
     let mut sections = Vec::new();
-    for id in &tpl.sections {
-        let blocks = match id.as_str() {
-            "summary" => monthly_summary(f, t, r.cost.confirmed),
-            "by_source" => by_source(f, t),
-            "detail" => vec![lines_table(&r.cost.lines, t)],
-            "unit_costs" => unit_costs(f),
-            "fiscal_year" => fiscal_year(r, f, t),
-            "remarks" => vec![remarks_block(r.remarks)],
-            "data_quality" => quality_blocks(r.quality),
-            _ => continue,
+    for (id, section) in tpl.sections_of(CostMonthlySection::parse) {
+        let blocks = match section {
+            CostMonthlySection::Summary => monthly_summary(f, t, r.cost.confirmed),
+            CostMonthlySection::BySource => by_source(f, t),
+            CostMonthlySection::Detail => vec![lines_table(&r.cost.lines, t)],
+            CostMonthlySection::UnitCosts => unit_costs(f),
+            CostMonthlySection::FiscalYear => fiscal_year(r, f, t),
+            CostMonthlySection::Remarks => vec![remarks_block(r.remarks)],
+            CostMonthlySection::DataQuality => quality_blocks(r.quality),
+            
         };
         sections.push(Section {
-            id: id.clone(),
+            id: id.to_string(),
             title: tpl.section_title(id),
             blocks,
         });

@@ -4,45 +4,93 @@
 //! marks against the configured targets, tickets, batch, backups, capacity,
 //! calls (with an hourly chart), cost, 特記事項 and データ品質.
 
-use super::common::{col, count_rows, figure_table, quality_blocks, table, NONE_TEXT};
+use super::common::{
+    col, cost_quality, count_rows, figure_table, holiday_note, quality_blocks, row_notes, table,
+    NONE_TEXT,
+};
 pub use super::common::{quality_notes, QualityNote};
 use super::model::*;
 use super::template::Templates;
+use super::{Built, Context, Report, TemplateSpec};
+use crate::time::{CalPeriod, Grain, Period};
+use anyhow::{bail, Result};
 use crate::config::{Config, Target};
-use crate::ingest::tickets::KINDS;
+use crate::vocab::TICKET_KINDS as KINDS;
+pub use crate::kpi::DailyKpis;
 use crate::kpi::{Fig, Figures};
 use crate::time::wareki_date_with_weekday;
 use chrono::{NaiveDate, NaiveDateTime};
 
-/// Everything computed for one day.
-pub struct DailyKpis {
-    pub tickets: crate::kpi::tickets::TicketKpis,
-    pub jobs: crate::kpi::jobs::JobKpis,
-    pub backups: crate::kpi::backups::BackupKpis,
-    pub capacity: crate::kpi::capacity::CapacityKpis,
-    pub calls: crate::kpi::calls::CallKpis,
-    /// Cost of the period (`cost.*`); データなし without a cost model.
-    pub cost: crate::kpi::cost::CostKpis,
-    /// Month-to-date cost of a day (`cost.mtd.*`); empty for a week.
-    pub month_to_date: Figures,
+
+
+crate::closed_set! {
+    /// The sections `templates/daily.toml` may list.
+    pub enum DailySection {
+        Summary = "summary",
+        Tickets = "tickets",
+        Batch = "batch",
+        Backups = "backups",
+        Capacity = "capacity",
+        Calls = "calls",
+        Cost = "cost",
+        Remarks = "remarks",
+        DataQuality = "data_quality",
+    }
 }
 
-impl DailyKpis {
-    /// All figures in one map.
-    pub fn figures(&self) -> Figures {
-        let mut f = Figures::default();
-        for part in [
-            &self.tickets.figures,
-            &self.jobs.figures,
-            &self.backups.figures,
-            &self.capacity.figures,
-            &self.calls.figures,
-            &self.cost.figures,
-            &self.month_to_date,
-        ] {
-            f.extend(part.clone());
-        }
-        f
+/// 日次報告: the day's figures against their targets, each family's detail,
+/// the month-to-date cost.
+pub struct Daily;
+
+impl Report for Daily {
+    fn about(&self) -> &'static str {
+        "日次報告 for one day (--date)"
+    }
+    fn grains(&self) -> &'static [Grain] {
+        &[Grain::Day]
+    }
+    fn templates(&self) -> &'static [TemplateSpec] {
+        &[TemplateSpec {
+            name: "daily",
+            grain: None,
+            sections: DailySection::NAMES,
+        }]
+    }
+    fn build(&self, cx: &Context, period: CalPeriod) -> Result<Built> {
+        let CalPeriod::Day(date) = period else {
+            bail!("the daily report is for one day");
+        };
+        let (ds, cfg, tpl) = (cx.ds, cx.cfg, cx.tpl);
+        let p = Period::day(date);
+        let mut k = crate::kpi::compute_daily(ds, cfg, p)?;
+        k.month_to_date = crate::kpi::cost::month_to_date(
+            cfg.cost.as_ref(),
+            ds.get("tickets"),
+            ds.get("calls"),
+            ds.get("backups"),
+            date,
+        )?
+        .0;
+        let figures = k.figures();
+        let mut quality = quality_notes(ds, tpl, p.start_ms(), p.end_ms());
+        quality.extend(row_notes(ds, tpl, &k.tickets.flags));
+        quality.extend(cost_quality(cfg, &k.cost.gaps));
+        quality.extend(holiday_note(cfg, cfg.as_of_time(p.end_day).date()));
+        let mut doc = build(
+            date,
+            cfg.as_of_time(p.end_day),
+            &k,
+            cfg,
+            tpl,
+            cx.remarks.as_deref(),
+            &quality,
+        );
+        doc.figures = figure_rows(&figures);
+        doc.quality = quality;
+        Ok(Built {
+            doc,
+            warnings: Vec::new(),
+        })
     }
 }
 
@@ -145,34 +193,29 @@ pub fn build(
     quality: &[QualityNote],
 ) -> Document {
     let fig = k.figures();
-    let tpl = &t.daily;
+    let tpl = t.report("daily");
     let mut sections = Vec::new();
-    for id in &tpl.sections {
-        let title = tpl
-            .section_titles
-            .get(id)
-            .cloned()
-            .unwrap_or_else(|| id.clone());
-        let blocks = match id.as_str() {
-            "summary" => summary(&fig, cfg, t),
-            "tickets" => tickets(&fig, &k.tickets, t),
-            "batch" => batch(&fig, &k.jobs, t),
-            "backups" => backups(&fig, &k.backups, t),
-            "capacity" => capacity(&fig, &k.capacity, t),
-            "calls" => calls(&fig, &k.calls),
-            "cost" => super::cost::daily_section(&fig),
-            "remarks" => vec![super::common::remarks_block(remarks)],
-            "data_quality" => quality_blocks(quality),
-            _ => continue,
+    for (id, section) in tpl.sections_of(DailySection::parse) {
+        let blocks = match section {
+            DailySection::Summary => summary(&fig, cfg, t),
+            DailySection::Tickets => tickets(&fig, &k.tickets, t),
+            DailySection::Batch => batch(&fig, &k.jobs, t),
+            DailySection::Backups => backups(&fig, &k.backups, t),
+            DailySection::Capacity => capacity(&fig, &k.capacity, t),
+            DailySection::Calls => calls(&fig, &k.calls),
+            DailySection::Cost => super::cost::daily_section(&fig),
+            DailySection::Remarks => vec![super::common::remarks_block(remarks)],
+            DailySection::DataQuality => quality_blocks(quality),
         };
         sections.push(Section {
-            id: id.clone(),
-            title,
+            id: id.to_string(),
+            title: tpl.section_title(id),
             blocks,
         });
     }
     Document {
-        kind: "daily".into(),
+        kind: super::ReportCode::Daily,
+        file_stem: tpl.file_stem.clone(),
         title: tpl.title.clone(),
         organisation: tpl.organisation.clone(),
         author: tpl.author.clone(),
@@ -184,6 +227,8 @@ pub fn build(
         cover: None,
         orientation: tpl.orientation(),
         items: target_items(&fig, cfg, &headline_labels()),
+        figures: Vec::new(),
+        quality: Vec::new(),
     }
 }
 

@@ -6,6 +6,7 @@
 //! so the workbook, the PDF and the JSON always agree.
 
 use chrono::NaiveDateTime;
+pub use crate::figures::{Fig, Figures};
 
 /// Unit and display format of a number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,19 +110,19 @@ impl Cell {
     }
     /// A figure: a number, or データなし when `None`.
     pub fn figure(key: &str, value: Option<f64>, unit: Unit) -> Cell {
-        Cell::fig(key, crate::kpi::Fig::or_no_data(value), unit)
+        Cell::fig(key, Fig::or_no_data(value), unit)
     }
     /// A figure: a number, データなし or 対象なし.
-    pub fn fig(key: &str, value: crate::kpi::Fig, unit: Unit) -> Cell {
+    pub fn fig(key: &str, value: Fig, unit: Unit) -> Cell {
         let key = Some(key.to_string());
         match value {
-            crate::kpi::Fig::Value(v) => Cell::Number { value: v, unit, key },
-            crate::kpi::Fig::NoData => Cell::Missing { key },
-            crate::kpi::Fig::NoPopulation => Cell::NoPopulation { key },
+            Fig::Value(v) => Cell::Number { value: v, unit, key },
+            Fig::NoData => Cell::Missing { key },
+            Fig::NoPopulation => Cell::NoPopulation { key },
         }
     }
     /// The figure `key` of `f`.
-    pub fn of(f: &crate::kpi::Figures, key: &str, unit: Unit) -> Cell {
+    pub fn of(f: &Figures, key: &str, unit: Unit) -> Cell {
         Cell::fig(key, f.fig(key), unit)
     }
     /// A number not tied to a figure key (e.g. a list row).
@@ -305,8 +306,10 @@ pub struct JudgedItem {
 /// A whole report.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Document {
-    /// `daily`, `weekly`, `monthly`, `sla`, `cost`.
-    pub kind: String,
+    /// Which report.
+    pub kind: super::ReportCode,
+    /// Output file stem from the template (`daily` → `daily-2026-10-15.xlsx`).
+    pub file_stem: String,
     /// Title (日次報告).
     pub title: String,
     /// Organisation / system line.
@@ -321,8 +324,9 @@ pub struct Document {
     pub as_of: NaiveDateTime,
     /// Sections in template order.
     pub sections: Vec<Section>,
-    /// (term, definition) pairs for the 定義 sheet / appendix.
-    pub definitions: Vec<(String, String)>,
+    /// The 定義 (terms and their definitions), for the workbook's sheet
+    /// and the PDF's appendix.
+    pub definitions: Table,
     /// A cover page (表紙) and table of contents (目次), for documents that
     /// are submitted (the monthly report).
     pub cover: Option<Cover>,
@@ -330,6 +334,73 @@ pub struct Document {
     pub orientation: Orientation,
     /// The judged items (SLA items, figures with a target).
     pub items: Vec<JudgedItem>,
+    /// Every figure of the report with its unit, by key (the JSON's
+    /// `figures`, the workbook's 指標一覧).
+    pub figures: Vec<FigureRow>,
+    /// The data-quality notes (the JSON's `data_quality`; the documents
+    /// show them in their データ品質 section).
+    pub quality: Vec<QualityNote>,
+}
+
+impl Document {
+    /// The stem of its files: `<file_stem>-<period>` (`daily-2026-10-15`).
+    pub fn stem(&self) -> String {
+        format!("{}-{}", self.file_stem, self.period)
+    }
+}
+
+/// A figure with its unit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FigureRow {
+    pub key: String,
+    pub value: Fig,
+    /// The unit written beside the value in the 指標一覧 (`件`, `%`, `円/件`).
+    pub unit: &'static str,
+}
+
+/// The rows of `figures`, sorted by key, each with the unit of its key
+/// ([`crate::figures::unit_of_key`]).
+pub fn figure_rows(figures: &Figures) -> Vec<FigureRow> {
+    figures
+        .0
+        .iter()
+        .map(|(k, v)| FigureRow {
+            key: k.clone(),
+            value: *v,
+            unit: crate::figures::unit_of_key(k),
+        })
+        .collect()
+}
+
+/// A data-quality line shown in the report and written to the JSON: where
+/// (file, physical line, column), a stable machine code (`not_datetime`,
+/// `outage_no_end`, `source_absent`, …) and the reason in Japanese.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct QualityNote {
+    pub file: String,
+    pub line: Option<u64>,
+    pub column: Option<String>,
+    pub code: &'static str,
+    pub reason: String,
+}
+
+impl QualityNote {
+    /// A note about `file` (a path, a source name or empty) that names no line.
+    pub fn new(code: &'static str, file: impl Into<String>, reason: impl Into<String>) -> QualityNote {
+        QualityNote {
+            file: file.into(),
+            line: None,
+            column: None,
+            code,
+            reason: reason.into(),
+        }
+    }
+    /// The note names a line and a column.
+    pub fn at(mut self, line: Option<u64>, column: Option<&str>) -> QualityNote {
+        self.line = line;
+        self.column = column.map(str::to_string);
+        self
+    }
 }
 
 /// 表紙 and 目次 of a submitted document.

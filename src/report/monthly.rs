@@ -17,7 +17,11 @@ use super::model::*;
 use super::sla::{self, Verdict};
 use super::template::Templates;
 use crate::config::Config;
-use crate::jobs::Job;
+pub use super::ScheduledJob;
+use super::common::{cost_quality, holiday_note, month_quality};
+use super::{Built, Context, Report, TemplateSpec};
+use crate::time::{CalPeriod, Grain};
+use anyhow::{bail, Result};
 use crate::kpi::itsm::{ItsmKpis, TicketLine, RESULTS};
 use crate::kpi::tickets::CHANGE_CLASSES;
 use crate::kpi::{calls::WEEKDAYS, Figures, PeriodKpis};
@@ -29,10 +33,103 @@ pub const TREND_MONTHS: usize = 13;
 /// Capacity series drawn in the p95 trend chart (highest p95 first).
 const CAPACITY_TREND_SERIES: usize = 6;
 
-/// The runs of one job in the following month.
-pub struct ScheduledJob {
-    pub job: Job,
-    pub runs: Vec<NaiveDateTime>,
+crate::closed_set! {
+    /// The sections `templates/monthly.toml` may list (reports.md 1–14, remarks, data quality).
+    pub enum MonthlySection {
+        Summary = "summary",
+        Sla = "sla",
+        Incidents = "incidents",
+        Problems = "problems",
+        Changes = "changes",
+        Releases = "releases",
+        Configuration = "configuration",
+        Calls = "calls",
+        Batch = "batch",
+        Backups = "backups",
+        Capacity = "capacity",
+        Availability = "availability",
+        Cost = "cost",
+        NextMonth = "next_month",
+        Remarks = "remarks",
+        DataQuality = "data_quality",
+    }
+}
+
+/// 月次報告: the month against the month before and its 13-month trend,
+/// the service-management lists and next month's schedule, with a cover.
+pub struct Monthly;
+
+impl Report for Monthly {
+    fn about(&self) -> &'static str {
+        "月次報告 for one month, with cover, contents and 13-month trends (--month)"
+    }
+    fn grains(&self) -> &'static [Grain] {
+        &[Grain::Month]
+    }
+    fn templates(&self) -> &'static [TemplateSpec] {
+        &[TemplateSpec {
+            name: "monthly",
+            grain: None,
+            sections: MonthlySection::NAMES,
+        }]
+    }
+    fn build(&self, cx: &Context, period: CalPeriod) -> Result<Built> {
+        let CalPeriod::Month(_) = period else {
+            bail!("the monthly report is for one month");
+        };
+        let (ds, cfg, tpl) = (cx.ds, cx.cfg, cx.tpl);
+        let month = period.period();
+        let (clocks, clock_problems) = crate::kpi::sla::clocks_of(
+            ds.get("tickets"),
+            ds.get("ticket_status_history"),
+            &cfg.sla_targets,
+            &cfg.calendars,
+        )?;
+        let (trend, previous, current) =
+            crate::kpi::month_series(ds, cfg, month, TREND_MONTHS, clocks.as_deref())?;
+        let itsm = crate::kpi::itsm::compute(ds.get("tickets"), month)?;
+        let items = sla::items(cfg, tpl, &current, &previous);
+        let (mut quality, mut warnings) = month_quality(ds, tpl, month, &current, &clock_problems);
+        quality.extend(holiday_note(cfg, cfg.as_of_time(month.end_day).date()));
+        let next = Period::month_of(month.end_day);
+        let schedule = (cx.schedule)(next.first, next.end_day);
+        if let Err(e) = &schedule {
+            warnings.push(format!("next month's job runs unknown: {e}"));
+            quality.push(QualityNote::new(
+                "jobs_unreadable",
+                cx.jobs_dir.clone(),
+                format!("ジョブ定義を読めません：{e}"),
+            ));
+        }
+        let submitted = match (tpl.report("monthly").submit_business_day, cfg.calendars.rule.as_ref()) {
+            (Some(n), Some(rule)) => rule
+                .nth_of_month(next.first, n as i32)
+                .map_err(|e| anyhow::anyhow!("提出日: {e}"))?,
+            _ => None,
+        };
+        quality.extend(cost_quality(cfg, &current.cost.gaps));
+        let (_, fy_figures) = crate::kpi::fiscal_year_cost(ds, cfg, month, &current.cost)?;
+        let report = MonthlyReport {
+            month,
+            as_of: cfg.as_of_time(month.end_day),
+            submitted,
+            current: &current,
+            previous: &previous,
+            trend: &trend,
+            itsm: &itsm,
+            sla_items: &items,
+            schedule,
+            remarks: cx.remarks.as_deref(),
+            quality: &quality,
+        };
+        let mut figures = current.figures();
+        figures.extend(extra_figures(&report));
+        figures.extend(fy_figures);
+        let mut doc = build(&report, &figures, cfg, tpl);
+        doc.figures = figure_rows(&figures);
+        doc.quality = quality;
+        Ok(Built { doc, warnings })
+    }
 }
 
 /// Everything the monthly report shows.
@@ -228,7 +325,7 @@ pub fn extra_figures(r: &MonthlyReport) -> Figures {
     if let Ok(jobs) = &r.schedule {
         for j in jobs {
             f.count(
-                format!("schedule.next_month.jobs.{}.runs", j.job.id),
+                format!("schedule.next_month.jobs.{}.runs", j.id),
                 Some(j.runs.len()),
             );
         }
@@ -238,36 +335,37 @@ pub fn extra_figures(r: &MonthlyReport) -> Figures {
 
 /// Build the document. `f` holds every figure (KPIs and [`extra_figures`]).
 pub fn build(r: &MonthlyReport, f: &Figures, cfg: &Config, t: &Templates) -> Document {
-    let tpl = &t.monthly;
+    let tpl = t.report("monthly");
     let mut sections = Vec::new();
-    for id in &tpl.sections {
-        let blocks = match id.as_str() {
-            "summary" => summary(r, f),
-            "sla" => sla_summary(r, f, t),
-            "incidents" => incidents(r, f, t),
-            "problems" => problems(r, f, t),
-            "changes" => changes(r, f, t),
-            "releases" => releases(r, f, t),
-            "configuration" => configuration(r, f, t),
-            "calls" => calls(r, f),
-            "batch" => batch(r, f, t),
-            "backups" => backups(r, f, t),
-            "capacity" => capacity(r, t),
-            "availability" => availability(r, f, cfg),
-            "cost" => super::cost::monthly_section(f, t),
-            "next_month" => next_month(r, t),
-            "remarks" => vec![remarks_block(r.remarks)],
-            "data_quality" => quality_blocks(r.quality),
-            _ => continue,
+    for (id, section) in tpl.sections_of(MonthlySection::parse) {
+        let blocks = match section {
+            MonthlySection::Summary => summary(r, f),
+            MonthlySection::Sla => sla_summary(r, f, t),
+            MonthlySection::Incidents => incidents(r, f, t),
+            MonthlySection::Problems => problems(r, f, t),
+            MonthlySection::Changes => changes(r, f, t),
+            MonthlySection::Releases => releases(r, f, t),
+            MonthlySection::Configuration => configuration(r, f, t),
+            MonthlySection::Calls => calls(r, f),
+            MonthlySection::Batch => batch(r, f, t),
+            MonthlySection::Backups => backups(r, f, t),
+            MonthlySection::Capacity => capacity(r, t),
+            MonthlySection::Availability => availability(r, f, cfg),
+            MonthlySection::Cost => super::cost::monthly_section(f, t),
+            MonthlySection::NextMonth => next_month(r, t),
+            MonthlySection::Remarks => vec![remarks_block(r.remarks)],
+            MonthlySection::DataQuality => quality_blocks(r.quality),
+            
         };
         sections.push(Section {
-            id: id.clone(),
+            id: id.to_string(),
             title: tpl.section_title(id),
             blocks,
         });
     }
     Document {
-        kind: "monthly".into(),
+        kind: super::ReportCode::Monthly,
+        file_stem: tpl.file_stem.clone(),
         title: tpl.title.clone(),
         organisation: tpl.organisation.clone(),
         author: tpl.author.clone(),
@@ -286,6 +384,8 @@ pub fn build(r: &MonthlyReport, f: &Figures, cfg: &Config, t: &Templates) -> Doc
         }),
         orientation: tpl.orientation(),
         items: r.sla_items.iter().map(sla::Item::judged).collect(),
+        figures: Vec::new(),
+        quality: Vec::new(),
     }
 }
 
@@ -474,7 +574,7 @@ fn sla_summary(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
     vec![
         Block::Text(vec![format!(
             "SLA項目の判定を区分ごとに集計し、未達とデータなしの項目を示します。全項目の目標値・実績値、12か月推移、未達の明細と未達理由・改善策は別冊「{}」に記載しています。",
-            t.sla.title
+            t.report("sla").title
         )]),
         table("区分別の判定", columns, rows, NONE_TEXT),
         table(
@@ -1149,10 +1249,10 @@ fn next_month(r: &MonthlyReport, t: &Templates) -> Vec<Block> {
                         ),
                     };
                     vec![
-                        Cell::text(&j.job.title),
-                        Cell::text(j.job.describe()),
+                        Cell::text(&j.title),
+                        Cell::text(&j.schedule),
                         Cell::figure(
-                            &format!("schedule.next_month.jobs.{}.runs", j.job.id),
+                            &format!("schedule.next_month.jobs.{}.runs", j.id),
                             Some(j.runs.len() as f64),
                             Unit::Integer,
                         ),

@@ -13,9 +13,12 @@
 //! `## インシデント 高 解決`). Text before the first heading is shown as
 //! general remarks.
 
-use super::common::{col, quality_blocks, table, QualityNote, NONE_TEXT};
+use super::common::{col, month_quality, quality_blocks, table, QualityNote, NONE_TEXT};
 use super::model::*;
 use super::template::Templates;
+use super::{Built, Context, Report, TemplateSpec};
+use crate::time::{CalPeriod, Grain};
+use anyhow::{bail, Result};
 use crate::config::{ClockKind, Config};
 use crate::kpi::{Fig, Figures, PeriodKpis};
 use crate::time::{format_short, wareki_month, Period};
@@ -395,6 +398,98 @@ impl Remarks {
     }
 }
 
+crate::closed_set! {
+    /// The sections `templates/sla.toml` may list.
+    pub enum SlaSection {
+        Summary = "summary",
+        Trend = "trend",
+        Breaches = "breaches",
+        Remarks = "remarks",
+        DataQuality = "data_quality",
+    }
+}
+
+/// SLA遵守状況報告: every SLA item of the month with its verdict, the
+/// 12-month trend and the breaches.
+pub struct Sla;
+
+impl Report for Sla {
+    fn about(&self) -> &'static str {
+        "SLA遵守状況報告 for one month (--month)"
+    }
+    fn grains(&self) -> &'static [Grain] {
+        &[Grain::Month]
+    }
+    fn templates(&self) -> &'static [TemplateSpec] {
+        &[TemplateSpec {
+            name: "sla",
+            grain: None,
+            sections: SlaSection::NAMES,
+        }]
+    }
+    fn build(&self, cx: &Context, period: CalPeriod) -> Result<Built> {
+        let CalPeriod::Month(_) = period else {
+            bail!("the SLA report is for one month");
+        };
+        let (ds, cfg, tpl) = (cx.ds, cx.cfg, cx.tpl);
+        let month = period.period();
+        let (clocks, clock_problems) = crate::kpi::sla::clocks_of(
+            ds.get("tickets"),
+            ds.get("ticket_status_history"),
+            &cfg.sla_targets,
+            &cfg.calendars,
+        )?;
+        // The 12 trailing months; the last two are this month and the previous
+        // one, whose full results the items need (computed once).
+        let (trend, previous, current) =
+            crate::kpi::month_series(ds, cfg, month, 12, clocks.as_deref())?;
+        let trend: Vec<(String, Figures)> = trend
+            .into_iter()
+            .map(|(m, f)| (m.month_label(), f))
+            .collect();
+        let remarks = cx.remarks.as_deref().map(parse_remarks);
+        let (mut quality, mut warnings) = month_quality(ds, tpl, month, &current, &clock_problems);
+        let items = items(cfg, tpl, &current, &previous);
+        if let Some(r) = &remarks {
+            for h in r.unmatched(&items) {
+                let w = format!(
+                    "remarks: heading {h:?} matches no SLA item (use the item key or its label)"
+                );
+                quality.push(QualityNote::new(
+                    "remarks_heading_unmatched",
+                    format!("remarks/sla/{}.txt", month.month_label()),
+                    format!("見出し「{h}」に一致するSLA項目がありません"),
+                ));
+                warnings.push(w);
+            }
+        }
+        for it in items.iter().filter(|i| i.verdict == Verdict::Missed) {
+            if remarks.as_ref().and_then(|r| r.reason(it)).is_none() {
+                warnings.push(format!(
+                    "未達 without a reason in the remarks file: {} ({})",
+                    it.label, it.key
+                ));
+            }
+        }
+        let previous = previous.figures();
+        let report = SlaReport {
+            month,
+            as_of: cfg.as_of_time(month.end_day),
+            current: &current,
+            previous: &previous,
+            trend: &trend,
+            remarks: remarks.as_ref(),
+            quality: &quality,
+        };
+        let mut figures = current.figures();
+        figures.extend(extra_figures(&items, &report));
+        let mut doc = build(&report, &items, cfg, tpl);
+        doc.figures = figure_rows(&figures);
+        doc.quality = quality;
+        Ok(Built { doc, warnings })
+    }
+}
+
 /// Everything the SLA report shows.
 pub struct SlaReport<'a> {
     pub month: Period,
@@ -452,31 +547,28 @@ pub(crate) fn goal_text(it: &Item) -> String {
 
 /// Build the document.
 pub fn build(r: &SlaReport, items: &[Item], cfg: &Config, t: &Templates) -> Document {
-    let tpl = &t.sla;
+    let tpl = t.report("sla");
     let mut sections = Vec::new();
-    for id in &tpl.sections {
-        let title = tpl
-            .section_titles
-            .get(id)
-            .cloned()
-            .unwrap_or_else(|| id.clone());
-        let blocks = match id.as_str() {
-            "summary" => summary(items, t),
-            "trend" => trend(items, r),
-            "breaches" => breaches(items, r, cfg, t),
-            "remarks" => remarks(items, r),
-            "data_quality" => quality_blocks(r.quality),
-            _ => continue,
+    for (id, section) in tpl.sections_of(SlaSection::parse) {
+        let title = tpl.section_title(id);
+        let blocks = match section {
+            SlaSection::Summary => summary(items, t),
+            SlaSection::Trend => trend(items, r),
+            SlaSection::Breaches => breaches(items, r, cfg, t),
+            SlaSection::Remarks => remarks(items, r),
+            SlaSection::DataQuality => quality_blocks(r.quality),
+            
         };
         sections.push(Section {
-            id: id.clone(),
+            id: id.to_string(),
             title,
             blocks,
         });
     }
     let last = r.month.end_day.pred_opt().expect("non-empty month");
     Document {
-        kind: "sla".into(),
+        kind: super::ReportCode::Sla,
+        file_stem: tpl.file_stem.clone(),
         title: tpl.title.clone(),
         organisation: tpl.organisation.clone(),
         author: tpl.author.clone(),
@@ -497,6 +589,8 @@ pub fn build(r: &SlaReport, items: &[Item], cfg: &Config, t: &Templates) -> Docu
         cover: None,
         orientation: tpl.orientation(),
         items: items.iter().map(Item::judged).collect(),
+        figures: Vec::new(),
+        quality: Vec::new(),
     }
 }
 

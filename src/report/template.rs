@@ -44,6 +44,13 @@ pub enum TemplateOrientation {
 }
 
 impl ReportTemplate {
+    /// The sections the template lists, each with the report's own section
+    /// id (`parse` is the id set's; the loader refused any other id).
+    pub fn sections_of<S: 'static>(&self, parse: fn(&str) -> Option<S>) -> impl Iterator<Item = (&str, S)> + '_ {
+        self.sections
+            .iter()
+            .filter_map(move |id| parse(id).map(|s| (id.as_str(), s)))
+    }
     /// The title of a section id (the id itself when the template has none).
     pub fn section_title(&self, id: &str) -> String {
         self.section_titles
@@ -78,17 +85,8 @@ struct DefinitionsFile {
 #[derive(Debug, Clone)]
 pub struct Templates {
     pub dir: PathBuf,
-    pub daily: ReportTemplate,
-    /// SLA遵守状況報告.
-    pub sla: ReportTemplate,
-    /// 月次報告.
-    pub monthly: ReportTemplate,
-    /// 週次報告.
-    pub weekly: ReportTemplate,
-    /// コスト管理報告（日次）.
-    pub cost_daily: ReportTemplate,
-    /// コスト管理報告（月次）.
-    pub cost_monthly: ReportTemplate,
+    /// Each registered report's templates by name (`daily`, `cost_monthly`).
+    pub reports: BTreeMap<&'static str, ReportTemplate>,
     /// Label tables: `labels["kinds"]["incident"] = "インシデント"`.
     pub labels: BTreeMap<String, BTreeMap<String, String>>,
     pub definitions: Vec<Definition>,
@@ -99,6 +97,11 @@ pub struct Templates {
 }
 
 impl Templates {
+    /// The template `name` of a registered report (checked at load).
+    pub fn report(&self, name: &str) -> &ReportTemplate {
+        &self.reports[name]
+    }
+
     /// The label of `code` in `table`, or the code itself.
     pub fn label<'a>(&'a self, table: &str, code: &'a str) -> &'a str {
         self.labels
@@ -119,73 +122,8 @@ impl Templates {
     }
 }
 
-/// Section ids the daily builder knows.
-pub const DAILY_SECTIONS: &[&str] = &[
-    "summary",
-    "tickets",
-    "batch",
-    "backups",
-    "capacity",
-    "calls",
-    "cost",
-    "remarks",
-    "data_quality",
-];
-/// Section ids the SLA builder knows.
-pub const SLA_SECTIONS: &[&str] = &["summary", "trend", "breaches", "remarks", "data_quality"];
-/// Section ids the monthly builder knows (reports.md 1–14, remarks, data quality).
-pub const MONTHLY_SECTIONS: &[&str] = &[
-    "summary",
-    "sla",
-    "incidents",
-    "problems",
-    "changes",
-    "releases",
-    "configuration",
-    "calls",
-    "batch",
-    "backups",
-    "capacity",
-    "availability",
-    "cost",
-    "next_month",
-    "remarks",
-    "data_quality",
-];
-/// Section ids the weekly builder knows.
-pub const WEEKLY_SECTIONS: &[&str] = &[
-    "summary",
-    "days",
-    "tickets",
-    "batch",
-    "backups",
-    "capacity",
-    "calls",
-    "cost",
-    "remarks",
-    "data_quality",
-];
-
-/// Section ids the daily cost builder knows.
-pub const COST_DAILY_SECTIONS: &[&str] = &[
-    "summary",
-    "month_to_date",
-    "detail",
-    "remarks",
-    "data_quality",
-];
-/// Section ids the monthly cost builder knows.
-pub const COST_MONTHLY_SECTIONS: &[&str] = &[
-    "summary",
-    "by_source",
-    "detail",
-    "unit_costs",
-    "fiscal_year",
-    "remarks",
-    "data_quality",
-];
-
-/// Load `<dir>/{daily,weekly,monthly,sla,cost_daily,cost_monthly,labels,definitions}.toml` and `<dir>/fonts/ipaexg.ttf`,
+/// Load the template of every registered report (`<dir>/<name>.toml`),
+/// `labels.toml`, `definitions.toml` and `<dir>/fonts/ipaexg.ttf`,
 /// collecting every problem.
 pub fn load(dir: &Path) -> Result<Templates, Vec<String>> {
     let mut errors = Vec::new();
@@ -205,19 +143,13 @@ pub fn load(dir: &Path) -> Result<Templates, Vec<String>> {
             }
         }
     };
-    let report_files = [
-        "daily.toml",
-        "sla.toml",
-        "monthly.toml",
-        "weekly.toml",
-        "cost_daily.toml",
-        "cost_monthly.toml",
-    ];
-    let raw_reports: Vec<Option<Vec<u8>>> = report_files.iter().map(|n| read(n)).collect();
+    let specs = super::all_templates();
+    let raw_reports: Vec<Option<Vec<u8>>> =
+        specs.iter().map(|s| read(&format!("{}.toml", s.name))).collect();
     let labels = read("labels.toml");
     let defs = read("definitions.toml");
     let font = read("fonts/ipaexg.ttf");
-    let digest = crate::ingest::csv_reader::hex(&hasher.finalize());
+    let digest = crate::util::hex(&hasher.finalize());
     fn parse<T: serde::de::DeserializeOwned>(
         dir: &Path,
         name: &str,
@@ -242,10 +174,10 @@ pub fn load(dir: &Path) -> Result<Templates, Vec<String>> {
             })
             .ok()
     }
-    let mut reports: Vec<Option<ReportTemplate>> = report_files
+    let reports: Vec<Option<ReportTemplate>> = specs
         .iter()
         .zip(raw_reports)
-        .map(|(n, b)| parse(dir, n, b, &mut errors))
+        .map(|(s, b)| parse(dir, &format!("{}.toml", s.name), b, &mut errors))
         .collect();
     let labels: Option<BTreeMap<String, BTreeMap<String, String>>> =
         parse(dir, "labels.toml", labels, &mut errors);
@@ -266,71 +198,36 @@ pub fn load(dir: &Path) -> Result<Templates, Vec<String>> {
             ));
         }
     }
-    for ((name, tpl), known) in report_files.iter().zip(&reports).zip([
-        DAILY_SECTIONS,
-        SLA_SECTIONS,
-        MONTHLY_SECTIONS,
-        WEEKLY_SECTIONS,
-        COST_DAILY_SECTIONS,
-        COST_MONTHLY_SECTIONS,
-    ]) {
+    for (spec, tpl) in specs.iter().zip(&reports) {
         let Some(d) = tpl else { continue };
-        if d.submit_business_day
-            .is_some_and(|n| !(1..=20).contains(&n))
-        {
-            errors.push(format!(
-                "{}: submit_business_day must be 1–20",
-                dir.join(name).display()
-            ));
+        let file = dir.join(format!("{}.toml", spec.name));
+        if d.submit_business_day.is_some_and(|n| !(1..=20).contains(&n)) {
+            errors.push(format!("{}: submit_business_day must be 1–20", file.display()));
         }
         for s in &d.sections {
-            if !known.contains(&s.as_str()) {
+            if !spec.sections.contains(&s.as_str()) {
                 errors.push(format!(
                     "{}: unknown section {s:?} (known: {})",
-                    dir.join(name).display(),
-                    known.join(", ")
+                    file.display(),
+                    spec.sections.join(", ")
                 ));
             } else if !d.section_titles.contains_key(s) {
                 errors.push(format!(
                     "{}: section {s:?} has no entry in [section_titles]",
-                    dir.join(name).display()
+                    file.display()
                 ));
             }
         }
     }
-    let cost_monthly = reports.pop().flatten();
-    let cost_daily = reports.pop().flatten();
-    let weekly = reports.pop().flatten();
-    let monthly = reports.pop().flatten();
-    let sla = reports.pop().flatten();
-    let daily = reports.pop().flatten();
-    match (
-        daily,
-        sla,
-        monthly,
-        weekly,
-        (cost_daily, cost_monthly),
-        labels,
-        defs,
-        font,
-    ) {
-        (
-            Some(daily),
-            Some(sla),
-            Some(monthly),
-            Some(weekly),
-            (Some(cost_daily), Some(cost_monthly)),
-            Some(labels),
-            Some(defs),
-            Some(font),
-        ) if errors.is_empty() => Ok(Templates {
+    let all_reports = reports.iter().all(Option::is_some);
+    match (labels, defs, font) {
+        (Some(labels), Some(defs), Some(font)) if errors.is_empty() && all_reports => Ok(Templates {
             dir: dir.to_path_buf(),
-            daily,
-            sla,
-            monthly,
-            weekly,
-            cost_daily,
-            cost_monthly,
+            reports: specs
+                .iter()
+                .map(|s| s.name)
+                .zip(reports.into_iter().flatten())
+                .collect(),
             labels,
             definitions: defs.definition,
             font,

@@ -11,12 +11,86 @@ use super::common::{
     col, compared_figures, compared_table, quality_blocks, remarks_block, table, Compared,
     QualityNote, NONE_TEXT,
 };
+use super::common::{cost_quality, quality_notes, row_notes};
 use super::daily::{self, DailyKpis};
 use super::model::*;
 use super::template::Templates;
-use crate::kpi::Figures;
-use crate::time::{span_label_ja, weekday_ja, Period};
+use super::{Built, Context, Report, TemplateSpec};
+use crate::kpi::{compute_daily, Figures};
+use crate::time::{span_label_ja, week_label, weekday_ja, CalPeriod, Grain, Period};
+use anyhow::{bail, Result};
 use chrono::{NaiveDate, NaiveDateTime};
+
+crate::closed_set! {
+    /// The sections `templates/weekly.toml` may list.
+    pub enum WeeklySection {
+        Summary = "summary",
+        Days = "days",
+        Tickets = "tickets",
+        Batch = "batch",
+        Backups = "backups",
+        Capacity = "capacity",
+        Calls = "calls",
+        Cost = "cost",
+        Remarks = "remarks",
+        DataQuality = "data_quality",
+    }
+}
+
+/// 週次報告: the week against the week before, day by day.
+pub struct Weekly;
+
+impl Report for Weekly {
+    fn about(&self) -> &'static str {
+        "週次報告 for one ISO week, Monday–Sunday (--week)"
+    }
+    fn grains(&self) -> &'static [Grain] {
+        &[Grain::Week]
+    }
+    fn templates(&self) -> &'static [TemplateSpec] {
+        &[TemplateSpec {
+            name: "weekly",
+            grain: None,
+            sections: WeeklySection::NAMES,
+        }]
+    }
+    fn build(&self, cx: &Context, period: CalPeriod) -> Result<Built> {
+        let CalPeriod::Week(_) = period else {
+            bail!("the weekly report is for one ISO week");
+        };
+        let (ds, cfg, tpl) = (cx.ds, cx.cfg, cx.tpl);
+        let week = period.period();
+        let current = compute_daily(ds, cfg, week)?;
+        let prev_week = Period::week_of(week.first - chrono::Duration::days(7));
+        let previous = compute_daily(ds, cfg, prev_week)?;
+        let mut days = Vec::new();
+        for d in week.first.iter_days().take_while(|d| *d < week.end_day) {
+            days.push((d, compute_daily(ds, cfg, Period::day(d))?.figures()));
+        }
+        let mut quality = quality_notes(ds, tpl, week.start_ms(), week.end_ms());
+        quality.extend(row_notes(ds, tpl, &current.tickets.flags));
+        quality.extend(cost_quality(cfg, &current.cost.gaps));
+        let report = WeeklyReport {
+            week,
+            label: week_label(week),
+            as_of: cfg.as_of_time(week.end_day),
+            current: &current,
+            previous: &previous,
+            days: &days,
+            remarks: cx.remarks.as_deref(),
+            quality: &quality,
+        };
+        let mut figures = current.figures();
+        figures.extend(extra_figures(&report));
+        let mut doc = build(&report, &figures, cfg, tpl);
+        doc.figures = figure_rows(&figures);
+        doc.quality = quality;
+        Ok(Built {
+            doc,
+            warnings: Vec::new(),
+        })
+    }
+}
 
 /// Everything the weekly report shows.
 pub struct WeeklyReport<'a> {
@@ -142,30 +216,31 @@ pub fn build(
     cfg: &crate::config::Config,
     t: &Templates,
 ) -> Document {
-    let tpl = &t.weekly;
+    let tpl = t.report("weekly");
     let mut sections = Vec::new();
-    for id in &tpl.sections {
-        let blocks = match id.as_str() {
-            "summary" => summary(f),
-            "days" => days(r, f),
-            "tickets" => daily::tickets(f, &r.current.tickets, t),
-            "batch" => daily::batch(f, &r.current.jobs, t),
-            "backups" => daily::backups(f, &r.current.backups, t),
-            "capacity" => daily::capacity(f, &r.current.capacity, t),
-            "calls" => daily::calls(f, &r.current.calls),
-            "cost" => super::cost::weekly_section(f, t),
-            "remarks" => vec![remarks_block(r.remarks)],
-            "data_quality" => quality_blocks(r.quality),
-            _ => continue,
+    for (id, section) in tpl.sections_of(WeeklySection::parse) {
+        let blocks = match section {
+            WeeklySection::Summary => summary(f),
+            WeeklySection::Days => days(r, f),
+            WeeklySection::Tickets => daily::tickets(f, &r.current.tickets, t),
+            WeeklySection::Batch => daily::batch(f, &r.current.jobs, t),
+            WeeklySection::Backups => daily::backups(f, &r.current.backups, t),
+            WeeklySection::Capacity => daily::capacity(f, &r.current.capacity, t),
+            WeeklySection::Calls => daily::calls(f, &r.current.calls),
+            WeeklySection::Cost => super::cost::weekly_section(f, t),
+            WeeklySection::Remarks => vec![remarks_block(r.remarks)],
+            WeeklySection::DataQuality => quality_blocks(r.quality),
+            
         };
         sections.push(Section {
-            id: id.clone(),
+            id: id.to_string(),
             title: tpl.section_title(id),
             blocks,
         });
     }
     Document {
-        kind: "weekly".into(),
+        kind: super::ReportCode::Weekly,
+        file_stem: tpl.file_stem.clone(),
         title: tpl.title.clone(),
         organisation: tpl.organisation.clone(),
         author: tpl.author.clone(),
@@ -182,6 +257,8 @@ pub fn build(
         cover: None,
         orientation: tpl.orientation(),
         items: super::daily::target_items(f, cfg, &super::daily::headline_labels()),
+        figures: Vec::new(),
+        quality: Vec::new(),
     }
 }
 

@@ -3,7 +3,7 @@
 //! and written into the run's history, never swallowed.
 
 use crate::config::SmtpConfig;
-use crate::jobs::AlertSpec;
+use crate::config::AlertSpec;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 

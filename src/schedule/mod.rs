@@ -21,9 +21,9 @@ pub mod history;
 pub mod lock;
 pub mod readiness;
 
-use crate::config::Config;
-use crate::jobs::{self, periods_label, Job, JobPeriod, Occurrence, OnTimeout, Task};
-use crate::run::{self, ReportRequest};
+use crate::jobs::{self, periods_label, Job, Occurrence, OnTimeout, Task};
+use crate::pipeline::{self, RunOptions};
+use crate::time::CalPeriod;
 use anyhow::{bail, Context, Result};
 use chrono::{Datelike, Duration, NaiveDateTime};
 use clock::{Cancel, Clock};
@@ -31,34 +31,35 @@ use history::{History, Status};
 use readiness::Readiness;
 use std::path::{Path, PathBuf};
 
-/// The job definitions and the configuration a scheduler runs with.
+/// The job definitions, with the configuration and templates every run of
+/// them uses: read once when the scheduler starts (`serve` reads them
+/// again when it is restarted; `serve --once` and `run` at every call).
 pub struct Setup {
-    pub jobs_dir: PathBuf,
-    pub config_dir: PathBuf,
-    pub templates_dir: PathBuf,
+    /// What the pipeline runs with.
+    pub base: pipeline::Setup,
     pub jobs: Vec<Job>,
-    pub cfg: Config,
+}
+
+impl std::ops::Deref for Setup {
+    type Target = pipeline::Setup;
+    fn deref(&self) -> &pipeline::Setup {
+        &self.base
+    }
 }
 
 impl Setup {
     /// Load jobs, configuration and templates; every problem at once. The
     /// daemon refuses to start on any of them (fail closed).
     pub fn load(jobs_dir: &Path, config_dir: &Path, templates_dir: &Path) -> Result<Setup> {
-        let (cfg, _) = run::load_setup(config_dir, templates_dir)?;
+        let base = pipeline::Setup::load(config_dir, templates_dir, jobs_dir)?;
         let jobs = jobs::load(jobs_dir)
             .map_err(|e| anyhow::anyhow!("job definitions:\n  {}", e.join("\n  ")))?;
         // Fail closed: a job whose failure would reach nobody does not start.
-        let problems = jobs::check_with_site(&jobs, &cfg);
+        let problems = jobs::check_with_site(&jobs, &base.cfg);
         if !problems.is_empty() {
             bail!("job definitions:\n  {}", problems.join("\n  "));
         }
-        Ok(Setup {
-            jobs_dir: jobs_dir.to_path_buf(),
-            config_dir: config_dir.to_path_buf(),
-            templates_dir: templates_dir.to_path_buf(),
-            jobs,
-            cfg,
-        })
+        Ok(Setup { base, jobs })
     }
 
     /// A job by id.
@@ -135,7 +136,7 @@ pub struct RunSpec {
     pub job: String,
     /// The scheduled time; `None` for `hokoku run`.
     pub at: Option<NaiveDateTime>,
-    pub periods: Vec<JobPeriod>,
+    pub periods: Vec<CalPeriod>,
     pub trigger: Trigger,
 }
 
@@ -371,7 +372,7 @@ struct Executed {
 /// One try: every report built in memory, then all written (all or
 /// nothing). A report without an expected source fails the try before
 /// anything is written when the job says `on_missing = "fail"`.
-fn execute(setup: &Setup, job: &Job, periods: &[JobPeriod]) -> Result<Executed> {
+fn execute(setup: &Setup, job: &Job, periods: &[CalPeriod]) -> Result<Executed> {
     match job.task {
         Task::Ingest => {
             let store = job
@@ -379,10 +380,9 @@ fn execute(setup: &Setup, job: &Job, periods: &[JobPeriod]) -> Result<Executed> 
                 .store
                 .as_ref()
                 .context("an ingest job needs inputs.store")?;
-            let o = run::run_ingest(
+            let o = pipeline::run_ingest(
+                &setup.base,
                 &job.inputs.dir,
-                &setup.config_dir,
-                &setup.templates_dir,
                 store,
                 job.inputs.strict,
                 crate::store::LOCK_TIMEOUT,
@@ -406,28 +406,21 @@ fn execute(setup: &Setup, job: &Job, periods: &[JobPeriod]) -> Result<Executed> 
             if kinds.is_empty() {
                 bail!("nothing to report for periods {}", periods_label(periods));
             }
-            let mut planned = Vec::new();
-            for kind in kinds {
-                let req = ReportRequest {
-                    kind,
-                    inputs: job.inputs.dir.clone(),
-                    config: setup.config_dir.clone(),
-                    templates: setup.templates_dir.clone(),
-                    out: job.outputs.dir.clone(),
-                    strict: job.inputs.strict,
-                    store: job.inputs.store.clone(),
-                    jobs: setup.jobs_dir.clone(),
-                    formats: job.outputs.formats,
-                };
-                let p = run::plan_report(&req)
-                    .with_context(|| format!("{} {}", kind.code(), kind.period_id()))?;
-                planned.push(p);
-            }
+            let opts = RunOptions {
+                inputs: job.inputs.dir.clone(),
+                store: job.inputs.store.clone(),
+                out: job.outputs.dir.clone(),
+                strict: job.inputs.strict,
+                formats: job.outputs.formats.clone(),
+            };
+            // Every report of the run from one read of its inputs.
+            let planned = pipeline::plan(&setup.base, &opts, &kinds)?;
             // Sources a report expects but has no data from.
             let mut missing = Vec::new();
-            for (p, kind) in planned.iter().zip(job.report_kinds(periods)) {
+            for p in &planned {
+                let kind = p.kind();
                 for u in p.uncovered() {
-                    if job.inputs.expect.iter().any(|e| e == u.source) {
+                    if job.inputs.expect.iter().any(|e| e.as_str() == u.source) {
                         missing.push(format!("{} {}: {u}", kind.code(), kind.period_id()));
                     }
                 }
@@ -441,7 +434,7 @@ fn execute(setup: &Setup, job: &Job, periods: &[JobPeriod]) -> Result<Executed> 
                 );
             }
             // All reports of the run, all or nothing.
-            let done = run::commit_all(planned)?;
+            let done = pipeline::commit_all(planned)?;
             Ok(Executed {
                 outputs: done.iter().flat_map(|o| o.outputs.clone()).collect(),
                 set_aside: done.iter().map(|o| o.rejected_rows).sum(),

@@ -17,7 +17,7 @@ pub mod aws_backup;
 pub mod sysstat_sadf;
 
 use super::csv_reader::FileError;
-use super::encoding::{decode_lines, Encoding};
+use crate::encoding::{decode_lines, Encoding};
 use crate::problem::Problem;
 use super::records::Extracted;
 use chrono::{NaiveDateTime, TimeZone};

@@ -78,9 +78,9 @@ impl std::fmt::Display for KpiBench {
 /// Time `ingest::load` over every source in `inputs` (peak memory read
 /// right after it), then the KPI engine on the loaded data.
 pub fn run(inputs: &Path, config: &Path) -> Result<(IngestBench, KpiBench)> {
-    let cfg = crate::config::load(config).map_err(|e| anyhow::anyhow!(e.join("\n")))?;
+    let (cfg, cat) = hokoku::pipeline::load_config(config).map_err(|e| anyhow::anyhow!(e.join("\n")))?;
     let t = Instant::now();
-    let ds = crate::ingest::load(inputs, &cfg);
+    let ds = hokoku::ingest::load(inputs, &cat);
     let seconds = t.elapsed().as_secs_f64();
     if let Some(e) = ds.errors.first() {
         anyhow::bail!("{e}");
@@ -97,16 +97,16 @@ pub fn run(inputs: &Path, config: &Path) -> Result<(IngestBench, KpiBench)> {
     let (lo, _) = tickets
         .coverage
         .ok_or_else(|| anyhow::anyhow!("no ticket rows"))?;
-    let month = crate::time::Period::month_of(crate::time::ms_to_dt(lo).date());
+    let month = hokoku::time::Period::month_of(hokoku::time::ms_to_dt(lo).date());
     // Every KPI of the month, as the monthly reports compute them.
     let t = Instant::now();
-    let (clocks, _) = crate::kpi::sla::clocks_of(
+    let (clocks, _) = hokoku::kpi::sla::clocks_of(
         Some(tickets),
         ds.get("ticket_status_history"),
         &cfg.sla_targets,
         &cfg.calendars,
     )?;
-    let k = crate::kpi::compute_period(&ds, &cfg, month, clocks.as_deref())?;
+    let k = hokoku::kpi::compute_period(&ds, &cfg, month, clocks.as_deref())?;
     let month_seconds = t.elapsed().as_secs_f64();
     std::hint::black_box(k.figures());
     let mut parts = Vec::new();
@@ -116,7 +116,7 @@ pub fn run(inputs: &Path, config: &Path) -> Result<(IngestBench, KpiBench)> {
         parts.push((name, t.elapsed().as_secs_f64()));
         Ok(())
     };
-    use crate::kpi;
+    use hokoku::kpi;
     let s = &cfg.site;
     time("sla clocks", &mut || {
         kpi::sla::clocks_of(Some(tickets), None, &cfg.sla_targets, &cfg.calendars).map(drop)
@@ -166,7 +166,7 @@ pub fn run(inputs: &Path, config: &Path) -> Result<(IngestBench, KpiBench)> {
         big.vstack_mut(&tickets.frame)?;
     }
     let t = Instant::now();
-    let c = crate::kpi::sla::clocks(&big, None, &cfg.sla_targets, &cfg.calendars)?;
+    let c = hokoku::kpi::sla::clocks(&big, None, &cfg.sla_targets, &cfg.calendars)?;
     let sla_seconds = t.elapsed().as_secs_f64();
     let kpi = KpiBench {
         month: month.month_label(),

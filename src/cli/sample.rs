@@ -62,6 +62,7 @@
 
 use anyhow::{anyhow, bail, Context, Result};
 use chrono::{Datelike, Duration, Months, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Weekday};
+use hokoku::calendar::BusinessDays;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -69,6 +70,7 @@ use std::path::{Path, PathBuf};
 /// Completion deadlines of the sample's nightly jobs at scale 1, as
 /// `[jobs.deadlines]` entries (job name, `"HH:MM"` on the instance date).
 /// The hourly `HOURLY_SYNC` has none. Replicas (scale > 1) append `_02`, `_03` … to job names.
+#[cfg_attr(not(test), allow(dead_code))]
 pub const SAMPLE_DEADLINES: &[(&str, &str)] = &[
     ("JOB_HR_EXTRACT", "03:00"),
     ("JOB_HR_CALC", "05:00"),
@@ -86,6 +88,7 @@ pub const SAMPLE_DEADLINES: &[(&str, &str)] = &[
 
 /// Expected backups of the sample at scale 1, as `[[backups.expected]]`
 /// entries (target, schedule). Replicas renumber the hosts (`db03-full` …).
+#[allow(dead_code)] // documents what the bundled site.toml expects
 pub const SAMPLE_BACKUP_TARGETS: &[(&str, &str)] = &[
     ("db01-full", "daily"),
     ("db02-full", "daily"),
@@ -115,8 +118,17 @@ pub fn generate(
     month_first_day: NaiveDate,
     scale: u32,
     seed: u64,
+    calendar: &BusinessDays,
     out: &Path,
 ) -> Result<SampleSummary> {
+    // The data reaches a few weeks past the month (next-business-day
+    // replies, the export's tail): the holiday list must cover them.
+    for d in [month_first_day - Duration::days(1), month_first_day + Duration::days(70)] {
+        calendar
+            .is_business_day(d)
+            .map_err(|e| anyhow!("the holiday list does not cover the sample month: {e}"))?;
+    }
+    use_calendar(calendar);
     let m = Month::new(month_first_day)?;
     if !(1..=100).contains(&scale) {
         bail!("scale must be 1–100, got {scale}");
@@ -346,28 +358,26 @@ fn day_of(first: NaiveDate, n: u32) -> NaiveDate {
     first.with_day(n).unwrap_or(first)
 }
 
-/// Japanese public holidays, approximately (fixed days, happy Mondays,
-/// equinoxes); good enough for shaping sample volumes.
-fn holiday(d: NaiveDate) -> bool {
-    let (m, day) = (d.month(), d.day());
-    let nth_monday = |n: u32| d.weekday() == Weekday::Mon && (day - 1) / 7 + 1 == n;
-    let y = f64::from(d.year() - 1980);
-    let equinox = |base: f64| (base + 0.242_194 * y - (y / 4.0).floor()) as u32;
-    matches!(
-        (m, day),
-        (1, 1) | (2, 11) | (2, 23) | (4, 29) | (5, 3..=5) | (8, 11) | (11, 3) | (11, 23)
-    ) || (m == 3 && day == equinox(20.8431))
-        || (m == 9 && day == equinox(23.2488))
-        || ((m == 1 || m == 10) && nth_monday(2))
-        || ((m == 7 || m == 9) && nth_monday(3))
+thread_local! {
+    /// The business calendar of the month being generated ([`generate`]).
+    static CALENDAR: std::cell::RefCell<Option<BusinessDays>> = const { std::cell::RefCell::new(None) };
 }
 
-/// 営業日: Monday–Friday, not a holiday or substitute holiday, not 12/29–1/3.
+/// Generate on this thread with `calendar`.
+fn use_calendar(calendar: &BusinessDays) {
+    CALENDAR.with(|c| *c.borrow_mut() = Some(calendar.clone()));
+}
+
+/// 営業日 by the site's business calendar (the holiday list, 12/29–1/3):
+/// the same days the reports count as business days. [`generate`] checked
+/// that the list covers the dates it asks about.
 fn business(d: NaiveDate) -> bool {
-    let wd = d.weekday().number_from_monday();
-    let substitute = wd == 1 && d.pred_opt().is_some_and(holiday);
-    let closing = (d.month() == 12 && d.day() >= 29) || (d.month() == 1 && d.day() <= 3);
-    wd <= 5 && !holiday(d) && !substitute && !closing
+    CALENDAR.with(|c| {
+        c.borrow()
+            .as_ref()
+            .and_then(|b| b.is_business_day(d).ok())
+            .unwrap_or(false)
+    })
 }
 
 fn next_business(d: NaiveDate) -> NaiveDate {
@@ -2023,12 +2033,19 @@ mod tests {
         std::env::temp_dir().join(format!("hokoku-sample-{}-{tag}", std::process::id()))
     }
 
+    /// The bundled business calendar.
+    fn cal() -> BusinessDays {
+        let cfg = hokoku::config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("jobs/config"))
+            .expect("bundled config");
+        cfg.calendars.rule.expect("bundled holiday list")
+    }
+
     #[test]
     fn same_inputs_give_identical_files_and_cp932_tickets() {
         let month = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
         let (a, b) = (temp("a"), temp("b"));
-        let sa = generate(month, 1, 42, &a).unwrap();
-        let sb = generate(month, 1, 42, &b).unwrap();
+        let sa = generate(month, 1, 42, &cal(), &a).unwrap();
+        let sb = generate(month, 1, 42, &cal(), &b).unwrap();
         assert_eq!(sa.month, month);
         let rels = [
             "tickets/tickets-2026-10.csv",
@@ -2080,7 +2097,7 @@ mod tests {
         let remarks = std::fs::read_to_string(a.join(rels[5])).unwrap();
         assert_eq!(remarks.lines().count(), 3, "{remarks}");
         let other = temp("c");
-        generate(month, 1, 43, &other).unwrap();
+        generate(month, 1, 43, &cal(), &other).unwrap();
         assert_ne!(
             std::fs::read(other.join(rels[4])).unwrap(),
             std::fs::read(a.join(rels[4])).unwrap()
@@ -2092,6 +2109,7 @@ mod tests {
 
     #[test]
     fn only_the_planted_jobs_are_late() {
+        use_calendar(&cal());
         let m = Month::new(NaiveDate::from_ymd_opt(2026, 10, 1).unwrap()).unwrap();
         for seed in 0..20 {
             let rows = job_rows(&m, 1, &mut Rng::new(seed, 2));
@@ -2128,8 +2146,8 @@ mod tests {
     #[test]
     fn rejects_bad_arguments() {
         let out = temp("bad");
-        assert!(generate(NaiveDate::from_ymd_opt(2026, 10, 2).unwrap(), 1, 1, &out).is_err());
-        assert!(generate(NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(), 0, 1, &out).is_err());
+        assert!(generate(NaiveDate::from_ymd_opt(2026, 10, 2).unwrap(), 1, 1, &cal(), &out).is_err());
+        assert!(generate(NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(), 0, 1, &cal(), &out).is_err());
         assert!(!out.exists());
     }
 }
