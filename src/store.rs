@@ -269,7 +269,8 @@ pub fn ingest(
     };
     write_journal(store, &journal)?;
     let mut changes = Vec::new();
-    for (&source, data) in &ds.sources {
+    for (&id, data) in &ds.sources {
+        let source = id.as_str();
         let sdir = source_dir(store, source);
         std::fs::create_dir_all(&sdir)?;
         for stale in crate::output::clean_stale(&sdir) {
@@ -491,7 +492,7 @@ pub fn load(store: &Path) -> Result<Dataset> {
             .collect();
         let declared: Vec<(i64, i64)> = declared.into_iter().collect();
         ds.sources
-            .insert(name, SourceData::new(df, present, src.spec, &declared)?);
+            .insert(src.id, SourceData::new(df, present, src.spec, &declared)?);
     }
     Ok(ds)
 }

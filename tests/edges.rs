@@ -4,6 +4,7 @@
 //! reasons in Japanese.
 
 mod common;
+use hokoku::ingest::SourceId;
 use common::*;
 use hokoku::kpi::{self, Fig, Figures};
 use hokoku::time::Period;
@@ -40,8 +41,8 @@ fn month_figures(inputs: &Path, cfg: &Path, m: &str) -> (hokoku::ingest::Dataset
     let ds = hokoku::ingest::load(inputs, &hokoku::ingest::Catalogue::compile(&cfg).unwrap());
     assert!(ds.errors.is_empty(), "{:?}", ds.errors);
     let (clocks, _) = kpi::sla::clocks_of(
-        ds.get("tickets"),
-        ds.get("ticket_status_history"),
+        ds.get(SourceId::Tickets),
+        ds.get(SourceId::TicketStatusHistory),
         &cfg.sla_targets,
         &cfg.calendars,
     )
@@ -146,27 +147,27 @@ C2,2026-10-16 10:00:00,2026-10-16 10:00:30,2026-10-16 10:02:00,answered,90\n";
     let cfg_l = hokoku::config::load(&cfg).unwrap();
     let ds = hokoku::ingest::load(&inp, &hokoku::ingest::Catalogue::compile(&cfg_l).unwrap());
     let day = Period::day(chrono::NaiveDate::from_ymd_opt(2026, 10, 15).unwrap());
-    let j = kpi::jobs::compute(ds.get("job_runs"), day, &cfg_l.deadlines).unwrap().figures;
+    let j = kpi::jobs::compute(ds.get(SourceId::JobRuns), day, &cfg_l.deadlines).unwrap().figures;
     // 0 instances: counts are 0 (the same report shows 0 failed), rates 対象なし.
     assert_eq!(j.fig("jobs.instances"), Fig::Value(0.0));
     assert_eq!(j.fig("jobs.failed_instances"), Fig::Value(0.0));
     assert_eq!(j.fig("jobs.late"), Fig::Value(0.0));
     assert_eq!(j.fig("jobs.final_success_pct"), Fig::NoPopulation);
     assert_eq!(j.fig("jobs.duration_anomalies"), Fig::Value(0.0));
-    let c = kpi::calls::compute(ds.get("calls"), day, &cfg_l.site.calls, 80.0).unwrap().figures;
+    let c = kpi::calls::compute(ds.get(SourceId::Calls), day, &cfg_l.site.calls, 80.0).unwrap().figures;
     assert_eq!(c.fig("calls.offered"), Fig::Value(0.0));
     assert_eq!(c.fig("calls.answer_rate"), Fig::NoPopulation);
     assert_eq!(c.fig("calls.asa_s"), Fig::NoPopulation);
     // The 14th has data: J1 ended 01:10 before its 03:00 deadline → 0 late
     // of 1 judged; C1 waited 10 s → ASA 10 s, SL 100 %.
     let d14 = Period::day(chrono::NaiveDate::from_ymd_opt(2026, 10, 14).unwrap());
-    let j = kpi::jobs::compute(ds.get("job_runs"), d14, &cfg_l.deadlines).unwrap().figures;
+    let j = kpi::jobs::compute(ds.get(SourceId::JobRuns), d14, &cfg_l.deadlines).unwrap().figures;
     assert_eq!((j.get("jobs.late"), j.get("jobs.with_deadline")), (Some(0.0), Some(1.0)));
-    let c = kpi::calls::compute(ds.get("calls"), d14, &cfg_l.site.calls, 80.0).unwrap().figures;
+    let c = kpi::calls::compute(ds.get(SourceId::Calls), d14, &cfg_l.site.calls, 80.0).unwrap().figures;
     assert_eq!((c.get("calls.asa_s"), c.get("calls.service_level")), (Some(10.0), Some(100.0)));
     // A day outside the data (the 20th) is データなし, not 0.
     let d20 = Period::day(chrono::NaiveDate::from_ymd_opt(2026, 10, 20).unwrap());
-    let j = kpi::jobs::compute(ds.get("job_runs"), d20, &cfg_l.deadlines).unwrap().figures;
+    let j = kpi::jobs::compute(ds.get(SourceId::JobRuns), d20, &cfg_l.deadlines).unwrap().figures;
     assert_eq!(j.fig("jobs.instances"), Fig::NoData);
     assert_eq!(j.fig("jobs.late"), Fig::NoData);
 }
@@ -248,7 +249,7 @@ X2,request,2026-10-05 10:00,2026-10-05 13:00,,in_progress,3\n";
     assert_eq!((rep.line, rep.problem.args[1].as_str()), (Some(4), "3"));
     // The cancelled ticket with resolved_at is still resolved (kpis.md) and flagged.
     assert_eq!(f.get("tickets.resolved.total"), Some(1.0));
-    let k = kpi::tickets::compute(ds.get("tickets"), Period::parse_month("2026-10").unwrap(), 10).unwrap();
+    let k = kpi::tickets::compute(ds.get(SourceId::Tickets), Period::parse_month("2026-10").unwrap(), 10).unwrap();
     let c = &k.flags[0];
     assert_eq!((c.problem.code, c.line, c.column.as_str()), ("cancelled_resolved", Some(2), "resolved_at"));
 }
@@ -266,9 +267,9 @@ fn backups_on_business_days_skip_public_holidays() {
     let cfg_l = hokoku::config::load(&cfg).unwrap();
     let ds = hokoku::ingest::load(&inp, &hokoku::ingest::Catalogue::compile(&cfg_l).unwrap());
     let day = |d| Period::day(chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap());
-    let f3 = kpi::backups::compute(ds.get("backups"), day(3), &cfg_l.expected_backups, cfg_l.calendars.rule.as_ref()).unwrap().figures;
+    let f3 = kpi::backups::compute(ds.get(SourceId::Backups), day(3), &cfg_l.expected_backups, cfg_l.calendars.rule.as_ref()).unwrap().figures;
     assert_eq!((f3.get("backups.expected"), f3.get("backups.missing")), (Some(1.0), Some(0.0)));
-    let f4 = kpi::backups::compute(ds.get("backups"), day(4), &cfg_l.expected_backups, cfg_l.calendars.rule.as_ref()).unwrap().figures;
+    let f4 = kpi::backups::compute(ds.get(SourceId::Backups), day(4), &cfg_l.expected_backups, cfg_l.calendars.rule.as_ref()).unwrap().figures;
     assert_eq!((f4.get("backups.expected"), f4.get("backups.success")), (Some(2.0), Some(2.0)));
 }
 

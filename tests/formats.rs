@@ -7,6 +7,7 @@
 
 mod common;
 
+use hokoku::ingest::SourceId;
 use common::{root, tmp};
 use hokoku::config::Config;
 use hokoku::ingest::Catalogue;
@@ -64,7 +65,7 @@ fn same_as_canonical(
     // Row order follows the files (a rotated log's calls come with the file
     // they started in): compare in time order.
     let sorted = |ds: &Dataset| {
-        let df = &ds.get(source).expect("rows").frame;
+        let df = &ds.get(SourceId::parse(source).expect("a source")).expect("rows").frame;
         let time = ingest::SOURCES
             .iter()
             .find(|s| s.spec.name == source)
@@ -127,7 +128,7 @@ fn week_of_5_oct() -> Period {
 }
 
 fn strs(ds: &Dataset, source: &str, col: &str) -> Vec<Option<String>> {
-    frame::strs(&ds.get(source).unwrap().frame, col).unwrap()
+    frame::strs(&ds.get(SourceId::parse(source).expect("a source")).unwrap().frame, col).unwrap()
 }
 
 fn count_of(v: &[Option<String>], x: &str) -> usize {
@@ -170,13 +171,13 @@ fn asterisk_queue_log_across_rotation_and_midnight() {
     // Figures worked out by hand in the fixtures README.
     let c = &cfg.site.calls;
     let one = |d: &str| {
-        kpi::calls::compute(ds.get("calls"), day(d), c, 80.0)
+        kpi::calls::compute(ds.get(SourceId::Calls), day(d), c, 80.0)
             .unwrap()
             .figures
     };
     assert_eq!(one("2026-10-05").get("calls.offered"), Some(12.0));
     assert_eq!(one("2026-10-06").get("calls.offered"), Some(3.0));
-    let f = kpi::calls::compute(ds.get("calls"), week_of_5_oct(), c, 80.0)
+    let f = kpi::calls::compute(ds.get(SourceId::Calls), week_of_5_oct(), c, 80.0)
         .unwrap()
         .figures;
     assert_eq!(f.get("calls.offered"), Some(15.0));
@@ -209,7 +210,7 @@ fn asterisk_queue_log_rotated_names_need_no_order() {
     )
     .unwrap();
     let ds = ingest::load(&dir, &cat(&cfg));
-    assert_eq!(ds.get("calls").unwrap().frame.height(), 15);
+    assert_eq!(ds.get(SourceId::Calls).unwrap().frame.height(), 15);
     assert_eq!(ds.issues.len(), 3);
 }
 
@@ -227,7 +228,7 @@ fn asterisk_cdr_with_and_without_uniqueid() {
         issues(&ds),
         vec!["Master.csv:7:start: not a timestamp YYYY-MM-DD HH:MM:SS: \"2026-10-05 14:00:XX\""]
     );
-    let f = kpi::calls::compute(ds.get("calls"), week_of_5_oct(), &cfg.site.calls, 80.0)
+    let f = kpi::calls::compute(ds.get(SourceId::Calls), week_of_5_oct(), &cfg.site.calls, 80.0)
         .unwrap()
         .figures;
     assert_eq!(f.get("calls.offered"), Some(8.0));
@@ -236,7 +237,7 @@ fn asterisk_cdr_with_and_without_uniqueid() {
     assert_eq!(f.get("calls.abandoned"), Some(1.0));
     assert_eq!(f.get("calls.overflow"), Some(2.0));
     assert_eq!(f.get("calls.aht_s"), Some(1020.0 / 4.0));
-    let one = kpi::calls::compute(ds.get("calls"), day("2026-10-05"), &cfg.site.calls, 80.0)
+    let one = kpi::calls::compute(ds.get(SourceId::Calls), day("2026-10-05"), &cfg.site.calls, 80.0)
         .unwrap()
         .figures;
     assert_eq!(one.get("calls.offered"), Some(7.0));
@@ -267,7 +268,7 @@ fn asterisk_cdr_with_and_without_uniqueid() {
 }
 
 fn f64s(ds: &Dataset, source: &str, col: &str) -> Vec<Option<f64>> {
-    frame::f64s(&ds.get(source).unwrap().frame, col).unwrap()
+    frame::f64s(&ds.get(SourceId::parse(source).expect("a source")).unwrap().frame, col).unwrap()
 }
 
 /// `(max, mean)` of capacity values of one metric (and resource).
@@ -364,8 +365,8 @@ fn sysstat_sadf_cpu_memory_and_filesystems() {
 /// of successful ones.
 fn backup_figures(ds: &Dataset) -> (Vec<(String, usize)>, Vec<(String, usize)>, i64) {
     let st = strs(ds, "backups", "status");
-    let start = frame::i64s(&ds.get("backups").unwrap().frame, "started_at").unwrap();
-    let size = frame::i64s(&ds.get("backups").unwrap().frame, "size_bytes").unwrap();
+    let start = frame::i64s(&ds.get(SourceId::Backups).unwrap().frame, "started_at").unwrap();
+    let size = frame::i64s(&ds.get(SourceId::Backups).unwrap().frame, "size_bytes").unwrap();
     let mut by_status = std::collections::BTreeMap::new();
     let mut by_day = std::collections::BTreeMap::new();
     let mut bytes = 0;
@@ -465,7 +466,7 @@ fn by(v: &[Option<String>]) -> Vec<(String, usize)> {
 }
 
 fn priorities(ds: &Dataset) -> Vec<(String, usize)> {
-    let p: Vec<Option<String>> = frame::i64s(&ds.get("tickets").unwrap().frame, "priority")
+    let p: Vec<Option<String>> = frame::i64s(&ds.get(SourceId::Tickets).unwrap().frame, "priority")
         .unwrap()
         .iter()
         .map(|p| p.map(|p| p.to_string()))
@@ -512,7 +513,7 @@ fn redmine_profile_reads_the_cp932_export() {
         pairs(&[("1", 2), ("2", 3), ("3", 2), ("4", 1)])
     );
     // 作業時間 in hours → minutes (0.33 h rounds to 20 min); an empty cell stays empty.
-    let w = frame::i64s(&ds.get("tickets").unwrap().frame, "work_minutes").unwrap();
+    let w = frame::i64s(&ds.get(SourceId::Tickets).unwrap().frame, "work_minutes").unwrap();
     assert_eq!(w.iter().flatten().sum::<i64>(), 470);
     assert_eq!(w.iter().filter(|x| x.is_none()).count(), 1);
 }
@@ -546,7 +547,7 @@ fn servicenow_profile_converts_the_users_time_zone() {
             priorities(&ds),
             pairs(&[("1", 2), ("2", 2), ("3", 2), ("4", 2)])
         );
-        let opened = frame::i64s(&ds.get("tickets").unwrap().frame, "opened_at").unwrap();
+        let opened = frame::i64s(&ds.get(SourceId::Tickets).unwrap().frame, "opened_at").unwrap();
         let days: Vec<Option<String>> = opened
             .iter()
             .map(|o| o.map(|o| hokoku::time::ms_to_dt(o).date().to_string()))
@@ -816,8 +817,8 @@ fn cdr_in_utc_with_the_file_sets_time_zone() {
         ),
         &cat(&cfg),
     );
-    let a = &utc.get("calls").unwrap().frame;
-    let b = &jst.get("calls").unwrap().frame;
+    let a = &utc.get(SourceId::Calls).unwrap().frame;
+    let b = &jst.get(SourceId::Calls).unwrap().frame;
     // Same times; call ids differ only because the fallback id carries the
     // start as written.
     for c in [

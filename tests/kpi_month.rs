@@ -5,6 +5,7 @@
 //! Calendars: `business` = 営業日 09:00–18:00 (10/12 スポーツの日 closed),
 //! `24x7`. October 2026 has 22 weekdays − 10/12 = 21 business days.
 
+use hokoku::ingest::SourceId;
 use hokoku::calendar::Calendars;
 use hokoku::config::{ClockKind, Config};
 use hokoku::ingest::Dataset;
@@ -28,8 +29,8 @@ fn fixture() -> &'static Fixture {
         assert!(ds.errors.is_empty(), "{:?}", ds.errors);
         assert!(ds.issues.is_empty(), "{:?}", ds.issues);
         let (clocks, problems) = kpi::sla::clocks_of(
-            ds.get("tickets"),
-            ds.get("ticket_status_history"),
+            ds.get(SourceId::Tickets),
+            ds.get(SourceId::TicketStatusHistory),
             &cfg.sla_targets,
             &cfg.calendars,
         )
@@ -412,7 +413,7 @@ A2,inquiry,2030-01-07T10:00:00+09:00,,new,3\n",
     let cfg = &fixture().cfg;
     let ds = hokoku::ingest::load(&dir, &hokoku::ingest::Catalogue::compile(cfg).unwrap());
     let (clocks, problems) =
-        kpi::sla::clocks_of(ds.get("tickets"), None, &cfg.sla_targets, &cfg.calendars).unwrap();
+        kpi::sla::clocks_of(ds.get(SourceId::Tickets), None, &cfg.sla_targets, &cfg.calendars).unwrap();
     assert_eq!(
         problems.len(),
         2,

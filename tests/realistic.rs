@@ -4,6 +4,7 @@
 //! by hand below from the rows of the file.
 
 mod common;
+use hokoku::ingest::SourceId;
 use common::*;
 use hokoku::ingest::Dataset;
 use hokoku::kpi::{self, Fig, Figures};
@@ -48,7 +49,7 @@ fn october() -> Period {
 }
 
 fn tickets(ds: &Dataset) -> Figures {
-    kpi::tickets::compute(ds.get("tickets"), october(), 10).unwrap().figures
+    kpi::tickets::compute(ds.get(SourceId::Tickets), october(), 10).unwrap().figures
 }
 
 #[test]
@@ -87,7 +88,7 @@ fn redmine_export_of_the_ja_locale() {
     assert_eq!(f.get("tickets.received_by_channel.email"), Some(2.0));
     assert_eq!(f.get("tickets.received_by_channel.monitoring"), Some(1.0));
     // 今すぐ is priority 1; the CRLF inside a quoted 説明 kept line numbers.
-    let df = &ds.get("tickets").unwrap().frame;
+    let df = &ds.get(SourceId::Tickets).unwrap().frame;
     let ids = hokoku::frame::strs(df, "ticket_id").unwrap();
     let prio = hokoku::frame::i64s(df, "priority").unwrap();
     let at = |id: &str| ids.iter().position(|x| x.as_deref() == Some(id)).unwrap();
@@ -138,7 +139,7 @@ fn hinemos_job_history_sessions() {
     let (ds, cfg) = read("hinemos", "job_runs", &["hinemos_job_history.csv"], "");
     assert!(ds.issues.is_empty(), "{:?}", ds.issues);
     assert_eq!(ds.files[0].format, "profile:hinemos_job_history");
-    let f = kpi::jobs::compute(ds.get("job_runs"), october(), &cfg.deadlines)
+    let f = kpi::jobs::compute(ds.get(SourceId::JobRuns), october(), &cfg.deadlines)
         .unwrap()
         .figures;
     // Sessions of October (by 開始予定日時, else start): TEMP_CLEAN 10/31
@@ -161,7 +162,7 @@ fn hinemos_job_history_sessions() {
 }
 
 fn calls(ds: &Dataset, cfg: &hokoku::config::Config) -> Figures {
-    kpi::calls::compute(ds.get("calls"), october(), &cfg.site.calls, 80.0)
+    kpi::calls::compute(ds.get(SourceId::Calls), october(), &cfg.site.calls, 80.0)
         .unwrap()
         .figures
 }

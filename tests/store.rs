@@ -2,6 +2,7 @@
 //! they correct, and reports from the store equal to reports from the CSVs.
 
 mod common;
+use hokoku::ingest::SourceId;
 use common::*;
 use std::path::Path;
 
@@ -131,7 +132,7 @@ HOURLY_SYNC,SYNC,2026-10-05T08:00:00+09:00,2026-10-05T08:00:00+09:00,2026-10-05T
     assert!(out.contains("tickets/2026-10\t14 → 14 rows"), "{out}");
     assert!(out.contains("job_runs/2026-10\t10 → 10 rows"), "{out}");
     let ds = hokoku::store::load(&store).unwrap();
-    let t = &ds.get("tickets").unwrap().frame;
+    let t = &ds.get(SourceId::Tickets).unwrap().frame;
     let ids = hokoku::frame::strs(t, "ticket_id").unwrap();
     let status = hokoku::frame::strs(t, "status").unwrap();
     let s7 = ids.iter().position(|i| i.as_deref() == Some("S7")).unwrap();
@@ -139,7 +140,7 @@ HOURLY_SYNC,SYNC,2026-10-05T08:00:00+09:00,2026-10-05T08:00:00+09:00,2026-10-05T
     // With the 08:00 run at 10 minutes there is no duration anomaly left.
     let cfg = hokoku::config::load(&root().join(FIX).join("config")).unwrap();
     let k = hokoku::kpi::jobs::compute(
-        ds.get("job_runs"),
+        ds.get(SourceId::JobRuns),
         hokoku::time::Period::parse_month("2026-10").unwrap(),
         &cfg.deadlines,
     )

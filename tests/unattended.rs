@@ -3,6 +3,7 @@
 //! after the behaviour it pins down.
 
 mod common;
+use hokoku::ingest::SourceId;
 use common::*;
 use std::path::{Path, PathBuf};
 
@@ -92,7 +93,7 @@ fn jobs_file(dir: &Path, rows: &[(&str, &str)]) {
 
 fn stored_runs(store: &Path) -> usize {
     let ds = hokoku::store::load(store).unwrap();
-    ds.get("job_runs").map_or(0, |s| s.frame.height())
+    ds.get(SourceId::JobRuns).map_or(0, |s| s.frame.height())
 }
 
 #[test]

@@ -5,6 +5,7 @@
 //! Run on data from `hokoku sample --scale N` with a release build; the
 //! results are recorded in the README and docs/BENCHMARKS.md.
 
+use hokoku::ingest::SourceId;
 use anyhow::Result;
 use std::path::Path;
 use std::time::Instant;
@@ -92,7 +93,7 @@ pub fn run(inputs: &Path, config: &Path) -> Result<(IngestBench, KpiBench)> {
         peak_rss_bytes: peak_rss(),
     };
     let tickets = ds
-        .get("tickets")
+        .get(SourceId::Tickets)
         .ok_or_else(|| anyhow::anyhow!("no tickets in {}", inputs.display()))?;
     let (lo, _) = tickets
         .coverage
@@ -102,7 +103,7 @@ pub fn run(inputs: &Path, config: &Path) -> Result<(IngestBench, KpiBench)> {
     let t = Instant::now();
     let (clocks, _) = hokoku::kpi::sla::clocks_of(
         Some(tickets),
-        ds.get("ticket_status_history"),
+        ds.get(SourceId::TicketStatusHistory),
         &cfg.sla_targets,
         &cfg.calendars,
     )?;
@@ -130,22 +131,22 @@ pub fn run(inputs: &Path, config: &Path) -> Result<(IngestBench, KpiBench)> {
         kpi::availability::compute(Some(tickets), month, &cfg).map(drop)
     })?;
     time("jobs", &mut || {
-        kpi::jobs::compute(ds.get("job_runs"), month, &cfg.deadlines)
+        kpi::jobs::compute(ds.get(SourceId::JobRuns), month, &cfg.deadlines)
             .map(drop)
             .map_err(Into::into)
     })?;
     time("backups", &mut || {
-        kpi::backups::compute(ds.get("backups"), month, &cfg.expected_backups, cfg.calendars.rule.as_ref())
+        kpi::backups::compute(ds.get(SourceId::Backups), month, &cfg.expected_backups, cfg.calendars.rule.as_ref())
             .map(drop)
             .map_err(Into::into)
     })?;
     time("capacity", &mut || {
-        kpi::capacity::compute(ds.get("capacity"), month, &s.capacity)
+        kpi::capacity::compute(ds.get(SourceId::Capacity), month, &s.capacity)
             .map(drop)
             .map_err(Into::into)
     })?;
     time("calls", &mut || {
-        kpi::calls::compute(ds.get("calls"), month, &s.calls, kpi::sl_target_pct(&cfg))
+        kpi::calls::compute(ds.get(SourceId::Calls), month, &s.calls, kpi::sl_target_pct(&cfg))
             .map(drop)
             .map_err(Into::into)
     })?;
@@ -153,8 +154,8 @@ pub fn run(inputs: &Path, config: &Path) -> Result<(IngestBench, KpiBench)> {
         kpi::cost::compute(
             cfg.cost.as_ref(),
             Some(tickets),
-            ds.get("calls"),
-            ds.get("backups"),
+            ds.get(SourceId::Calls),
+            ds.get(SourceId::Backups),
             month,
         )
         .map(drop)

@@ -188,7 +188,7 @@ impl SourceData {
 #[derive(Default)]
 pub struct Dataset {
     /// Sources that had at least one readable file.
-    pub sources: BTreeMap<&'static str, SourceData>,
+    pub sources: BTreeMap<SourceId, SourceData>,
     /// Every input file by its index (the `_file` column of the frames), as
     /// displayed.
     pub inputs: Vec<String>,
@@ -205,8 +205,8 @@ pub struct Dataset {
 
 impl Dataset {
     /// The source's table when it was provided.
-    pub fn get(&self, name: &str) -> Option<&SourceData> {
-        self.sources.get(name)
+    pub fn get(&self, id: SourceId) -> Option<&SourceData> {
+        self.sources.get(&id)
     }
     /// Rows set aside.
     pub fn rejected_rows(&self) -> usize {
@@ -755,7 +755,7 @@ pub fn load(inputs: &Path, cat: &Catalogue) -> Dataset {
         ds.flags.extend(flags);
         match built {
             Ok(sd) => {
-                ds.sources.insert(name, sd);
+                ds.sources.insert(src.id, sd);
             }
             Err(e) => ds.errors.push(FileError::Malformed {
                 file: format!("{}/*", inputs.join(name).display()),

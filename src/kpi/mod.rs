@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod sla;
 pub mod tickets;
 
+use crate::ingest::SourceId;
 use crate::config::Config;
 use crate::ingest::Dataset;
 use crate::time::Period;
@@ -63,24 +64,24 @@ impl PeriodKpis {
 
 /// Optional columns and the figures that are データなし without them
 /// (source, column, what is lost), for `hokoku validate` and docs/KPI.md.
-pub static OPTIONAL_COLUMNS: &[(&str, &str, &str)] = &[
-    ("tickets", "resolved_at", "tickets.resolved.*, tickets.backlog.*, SLA resolution clocks (unless closed_at), cost.labour_tickets"),
-    ("tickets", "first_response_at", "SLA response compliance sla.response.* (resolution answers it only when the column exists)"),
-    ("tickets", "first_contact_resolved", "tickets.fcr_pct"),
-    ("tickets", "escalated", "tickets.escalation_pct"),
-    ("tickets", "reopened", "tickets.reopen_pct"),
-    ("tickets", "change_class", "changes.by_class.*, changes.emergency_pct"),
-    ("tickets", "result", "changes.success_pct"),
-    ("tickets", "channel", "tickets.received_by_channel.*"),
-    ("tickets", "category", "top categories"),
-    ("tickets", "service_impact", "availability.* (稼働率)"),
-    ("tickets", "outage_start", "availability.* (稼働率)"),
-    ("tickets", "work_minutes", "cost.labour_tickets"),
-    ("job_runs", "attempt", "jobs.reruns, jobs.first_run_success_pct (unless scheduled_at groups attempts)"),
-    ("job_runs", "deadline", "jobs.late (unless [jobs.deadlines] in site.toml)"),
-    ("backups", "size_bytes", "cost.storage"),
-    ("calls", "wrap_seconds", "AHT without after-call work (talk only), cost.labour_calls"),
-    ("calls", "answered_at", "calls.asa_s, calls.service_level"),
+pub static OPTIONAL_COLUMNS: &[(SourceId, &str, &str)] = &[
+    (SourceId::Tickets, "resolved_at", "tickets.resolved.*, tickets.backlog.*, SLA resolution clocks (unless closed_at), cost.labour_tickets"),
+    (SourceId::Tickets, "first_response_at", "SLA response compliance sla.response.* (resolution answers it only when the column exists)"),
+    (SourceId::Tickets, "first_contact_resolved", "tickets.fcr_pct"),
+    (SourceId::Tickets, "escalated", "tickets.escalation_pct"),
+    (SourceId::Tickets, "reopened", "tickets.reopen_pct"),
+    (SourceId::Tickets, "change_class", "changes.by_class.*, changes.emergency_pct"),
+    (SourceId::Tickets, "result", "changes.success_pct"),
+    (SourceId::Tickets, "channel", "tickets.received_by_channel.*"),
+    (SourceId::Tickets, "category", "top categories"),
+    (SourceId::Tickets, "service_impact", "availability.* (稼働率)"),
+    (SourceId::Tickets, "outage_start", "availability.* (稼働率)"),
+    (SourceId::Tickets, "work_minutes", "cost.labour_tickets"),
+    (SourceId::JobRuns, "attempt", "jobs.reruns, jobs.first_run_success_pct (unless scheduled_at groups attempts)"),
+    (SourceId::JobRuns, "deadline", "jobs.late (unless [jobs.deadlines] in site.toml)"),
+    (SourceId::Backups, "size_bytes", "cost.storage"),
+    (SourceId::Calls, "wrap_seconds", "AHT without after-call work (talk only), cost.labour_calls"),
+    (SourceId::Calls, "answered_at", "calls.asa_s, calls.service_level"),
 ];
 
 /// Everything computed for one day.
@@ -119,16 +120,16 @@ impl DailyKpis {
 pub fn compute_daily(ds: &Dataset, cfg: &Config, p: Period) -> anyhow::Result<DailyKpis> {
     let s = &cfg.site;
     let mut k = DailyKpis {
-        tickets: tickets::compute(ds.get("tickets"), p, s.report.top_categories)?,
-        jobs: jobs::compute(ds.get("job_runs"), p, &cfg.deadlines)?,
+        tickets: tickets::compute(ds.get(SourceId::Tickets), p, s.report.top_categories)?,
+        jobs: jobs::compute(ds.get(SourceId::JobRuns), p, &cfg.deadlines)?,
         backups: backups::compute(
-            ds.get("backups"),
+            ds.get(SourceId::Backups),
             p,
             &cfg.expected_backups,
             cfg.calendars.rule.as_ref(),
         )?,
-        capacity: capacity::compute(ds.get("capacity"), p, &s.capacity)?,
-        calls: calls::compute(ds.get("calls"), p, &s.calls, sl_target_pct(cfg))?,
+        capacity: capacity::compute(ds.get(SourceId::Capacity), p, &s.capacity)?,
+        calls: calls::compute(ds.get(SourceId::Calls), p, &s.calls, sl_target_pct(cfg))?,
         cost: Default::default(),
         month_to_date: Figures::default(),
     };
@@ -194,9 +195,9 @@ pub fn fiscal_year_cost(
     while m.first < month.first {
         let k = cost::compute_month(
             cfg.cost.as_ref(),
-            ds.get("tickets"),
-            ds.get("calls"),
-            ds.get("backups"),
+            ds.get(SourceId::Tickets),
+            ds.get(SourceId::Calls),
+            ds.get(SourceId::Backups),
             m,
         )?;
         actuals.push((m, k.category_actuals(), k.confirmed));
@@ -227,16 +228,16 @@ pub fn compute_period(
     // Capacity (millions of samples) dominates; the other families run
     // beside it on this thread.
     std::thread::scope(|scope| {
-        let cap = scope.spawn(|| capacity::compute(ds.get("capacity"), p, &s.capacity));
+        let cap = scope.spawn(|| capacity::compute(ds.get(SourceId::Capacity), p, &s.capacity));
         let cost = period_cost_lines(ds, cfg, p);
         let rest = (|| -> anyhow::Result<_> {
             Ok((
-                tickets::compute(ds.get("tickets"), p, s.report.top_categories)?,
-                sla::compute(ds.get("tickets"), clocks, p, &cfg.sla_targets),
-                availability::compute(ds.get("tickets"), p, cfg)?,
-                jobs::compute(ds.get("job_runs"), p, &cfg.deadlines)?,
-                backups::compute(ds.get("backups"), p, &cfg.expected_backups, cfg.calendars.rule.as_ref())?,
-                calls::compute(ds.get("calls"), p, &s.calls, sl_target_pct(cfg))?,
+                tickets::compute(ds.get(SourceId::Tickets), p, s.report.top_categories)?,
+                sla::compute(ds.get(SourceId::Tickets), clocks, p, &cfg.sla_targets),
+                availability::compute(ds.get(SourceId::Tickets), p, cfg)?,
+                jobs::compute(ds.get(SourceId::JobRuns), p, &cfg.deadlines)?,
+                backups::compute(ds.get(SourceId::Backups), p, &cfg.expected_backups, cfg.calendars.rule.as_ref())?,
+                calls::compute(ds.get(SourceId::Calls), p, &s.calls, sl_target_pct(cfg))?,
             ))
         })();
         let capacity = cap
@@ -271,7 +272,7 @@ pub fn period_cost(
 
 /// The cost of `p` without unit costs (a calendar month may be confirmed).
 fn period_cost_lines(ds: &Dataset, cfg: &Config, p: Period) -> PolarsResult<cost::CostKpis> {
-    let (t, c, b) = (ds.get("tickets"), ds.get("calls"), ds.get("backups"));
+    let (t, c, b) = (ds.get(SourceId::Tickets), ds.get(SourceId::Calls), ds.get(SourceId::Backups));
     if Period::month_of(p.first) == p {
         cost::compute_month(cfg.cost.as_ref(), t, c, b, p)
     } else {

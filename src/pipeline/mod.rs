@@ -153,7 +153,7 @@ pub struct RunOutcome {
 /// A source a report has no data from for its period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Uncovered {
-    pub source: &'static str,
+    pub source: crate::ingest::SourceId,
     /// `absent` (no file) or `not_covering` (its data does not reach the period).
     pub reason: &'static str,
 }
@@ -172,13 +172,13 @@ pub fn uncovered(ds: &Dataset, p: Period) -> Vec<Uncovered> {
     crate::ingest::SOURCES
         .iter()
         .filter(|s| !s.optional)
-        .filter_map(|s| match ds.get(s.spec.name) {
+        .filter_map(|s| match ds.get(s.id) {
             None => Some(Uncovered {
-                source: s.spec.name,
+                source: s.id,
                 reason: "absent",
             }),
             Some(d) if !d.covers(p.start_ms(), p.end_ms()) => Some(Uncovered {
-                source: s.spec.name,
+                source: s.id,
                 reason: "not_covering",
             }),
             _ => None,

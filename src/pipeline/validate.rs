@@ -121,7 +121,7 @@ pub fn validate(
     p.fatal.extend(ds.errors.iter().map(ToString::to_string));
     p.rows.extend(ds.issues.iter().map(ToString::to_string));
     for (source, column, what) in kpi::OPTIONAL_COLUMNS {
-        if let Some(sd) = ds.get(source) {
+        if let Some(sd) = ds.get(*source) {
             if !sd.present.contains(column) {
                 let deadlines_configured = *column == "deadline" && !cfg.deadlines.is_empty();
                 if !deadlines_configured {

@@ -61,7 +61,7 @@ pub fn quality_notes(ds: &Dataset, tpl: &Templates, start_ms: i64, end_ms: i64) 
         if src.optional {
             continue; // a companion (status history) may be absent
         }
-        let (code, reason) = match ds.get(name) {
+        let (code, reason) = match ds.get(src.id) {
             None => (
                 "source_absent",
                 format!(

@@ -8,6 +8,7 @@
 //! Every number shown is a `cost.*` figure key of the JSON
 //! ([`crate::kpi::cost`] documents them).
 
+use crate::ingest::SourceId;
 use super::common::{
     col, figure_table, quality_blocks, remarks_block, table, QualityNote, NONE_TEXT,
 };
@@ -128,7 +129,7 @@ impl Report for Cost {
             CalPeriod::Day(date) => {
                 let p = Period::day(date);
                 let model = cfg.cost.as_ref();
-                let (tickets, calls, backups) = (ds.get("tickets"), ds.get("calls"), ds.get("backups"));
+                let (tickets, calls, backups) = (ds.get(SourceId::Tickets), ds.get(SourceId::Calls), ds.get(SourceId::Backups));
                 let day = crate::kpi::cost::compute(model, tickets, calls, backups, p)?;
                 let mut figures = day.figures.clone();
                 let (mtd, mtd_gaps) = crate::kpi::cost::month_to_date(model, tickets, calls, backups, date)?;
@@ -153,22 +154,22 @@ impl Report for Cost {
         let model = cfg.cost.as_ref();
         let current = crate::kpi::cost::compute_month(
             model,
-            ds.get("tickets"),
-            ds.get("calls"),
-            ds.get("backups"),
+            ds.get(SourceId::Tickets),
+            ds.get(SourceId::Calls),
+            ds.get(SourceId::Backups),
             month,
         )?;
         // The unit costs' denominators.
         let others = [
-            crate::kpi::tickets::compute(ds.get("tickets"), month, cfg.site.report.top_categories)?.figures,
+            crate::kpi::tickets::compute(ds.get(SourceId::Tickets), month, cfg.site.report.top_categories)?.figures,
             crate::kpi::calls::compute(
-                ds.get("calls"),
+                ds.get(SourceId::Calls),
                 month,
                 &cfg.site.calls,
                 crate::kpi::sl_target_pct(cfg),
             )?
             .figures,
-            crate::kpi::jobs::compute(ds.get("job_runs"), month, &cfg.deadlines)?.figures,
+            crate::kpi::jobs::compute(ds.get(SourceId::JobRuns), month, &cfg.deadlines)?.figures,
         ];
         let mut figures = current.figures.clone();
         let mut all = crate::kpi::Figures::default();
@@ -184,8 +185,8 @@ impl Report for Cost {
         let mut quality = source_notes(ds, tpl, month.start_ms(), month.end_ms());
         quality.extend(cost_quality(cfg, &current.gaps));
         for m in &fy {
-            let has_data = ["tickets", "calls", "backups"].iter().any(|n| {
-                ds.get(n)
+            let has_data = [SourceId::Tickets, SourceId::Calls, SourceId::Backups].iter().any(|n| {
+                ds.get(*n)
                     .is_some_and(|s| s.covers(m.month.start_ms(), m.month.end_ms()))
             });
             if m.confirmed && has_data {
@@ -202,9 +203,10 @@ impl Report for Cost {
                 // A source that covers only part of the month: its cost is the cost of that range.
                 let (start, end) = (m.month.start_ms(), m.month.end_ms());
                 let slack = 2 * 86_400_000;
-                for name in ["tickets", "calls", "backups"] {
+                for id in [SourceId::Tickets, SourceId::Calls, SourceId::Backups] {
+                    let name = id.as_str();
                     let Some((lo, hi)) = ds
-                        .get(name)
+                        .get(id)
                         .filter(|s| s.covers(start, end))
                         .and_then(|s| s.coverage)
                     else {

@@ -4,6 +4,7 @@
 //! marks against the configured targets, tickets, batch, backups, capacity,
 //! calls (with an hourly chart), cost, 特記事項 and データ品質.
 
+use crate::ingest::SourceId;
 use super::common::{
     col, cost_quality, count_rows, figure_table, holiday_note, quality_blocks, row_notes, table,
     NONE_TEXT,
@@ -65,9 +66,9 @@ impl Report for Daily {
         let mut k = crate::kpi::compute_daily(ds, cfg, p)?;
         k.month_to_date = crate::kpi::cost::month_to_date(
             cfg.cost.as_ref(),
-            ds.get("tickets"),
-            ds.get("calls"),
-            ds.get("backups"),
+            ds.get(SourceId::Tickets),
+            ds.get(SourceId::Calls),
+            ds.get(SourceId::Backups),
             date,
         )?
         .0;

@@ -9,6 +9,7 @@
 //! `previous.<key>` and `sla_report.*` (section 2), `calls.heat.<HH>.<wd>`,
 //! and the service-management counts of [`crate::kpi::itsm`].
 
+use crate::ingest::SourceId;
 use super::common::{
     col, compared_figures, compared_table, count_rows, figure_table, quality_blocks, remarks_block,
     table, Compared, QualityNote, NONE_TEXT,
@@ -80,14 +81,14 @@ impl Report for Monthly {
         let (ds, cfg, tpl) = (cx.ds, cx.cfg, cx.tpl);
         let month = period.period();
         let (clocks, clock_problems) = crate::kpi::sla::clocks_of(
-            ds.get("tickets"),
-            ds.get("ticket_status_history"),
+            ds.get(SourceId::Tickets),
+            ds.get(SourceId::TicketStatusHistory),
             &cfg.sla_targets,
             &cfg.calendars,
         )?;
         let (trend, previous, current) =
             crate::kpi::month_series(ds, cfg, month, TREND_MONTHS, clocks.as_deref())?;
-        let itsm = crate::kpi::itsm::compute(ds.get("tickets"), month)?;
+        let itsm = crate::kpi::itsm::compute(ds.get(SourceId::Tickets), month)?;
         let items = sla::items(cfg, tpl, &current, &previous);
         let (mut quality, mut warnings) = month_quality(ds, tpl, month, &current, &clock_problems);
         quality.extend(holiday_note(cfg, cfg.as_of_time(month.end_day).date()));

@@ -13,6 +13,7 @@
 //! `## インシデント 高 解決`). Text before the first heading is shown as
 //! general remarks.
 
+use crate::ingest::SourceId;
 use super::common::{col, month_quality, quality_blocks, table, QualityNote, NONE_TEXT};
 use super::model::*;
 use super::template::Templates;
@@ -434,8 +435,8 @@ impl Report for Sla {
         let (ds, cfg, tpl) = (cx.ds, cx.cfg, cx.tpl);
         let month = period.period();
         let (clocks, clock_problems) = crate::kpi::sla::clocks_of(
-            ds.get("tickets"),
-            ds.get("ticket_status_history"),
+            ds.get(SourceId::Tickets),
+            ds.get(SourceId::TicketStatusHistory),
             &cfg.sla_targets,
             &cfg.calendars,
         )?;

@@ -420,7 +420,7 @@ fn execute(setup: &Setup, job: &Job, periods: &[CalPeriod]) -> Result<Executed> 
             for p in &planned {
                 let kind = p.kind();
                 for u in p.uncovered() {
-                    if job.inputs.expect.iter().any(|e| e.as_str() == u.source) {
+                    if job.inputs.expect.contains(&u.source) {
                         missing.push(format!("{} {}: {u}", kind.code(), kind.period_id()));
                     }
                 }
