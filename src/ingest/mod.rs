@@ -595,173 +595,216 @@ pub fn load(inputs: &Path, cat: &Catalogue) -> Dataset {
         inputs: planned.iter().map(|p| p.display.clone()).collect(),
         ..Default::default()
     };
-    let keep_raw = cat.keep_raw_rejected;
     for src in SOURCES {
-        let name = src.spec.name;
         let mine: Vec<(u32, &Planned)> = planned
             .iter()
             .enumerate()
-            .filter(|(_, p)| p.source == name)
+            .filter(|(_, p)| p.source == src.spec.name)
             .map(|(i, p)| (i as u32, p))
             .collect();
-        let mut read: Vec<(PathBuf, FileData)> = Vec::new();
-        // Adapter files are read together per (format, file set): a call
-        // can start in one rotated log and end in the next.
-        let mut groups: BTreeMap<(String, Option<usize>), Vec<(u32, &Planned)>> = BTreeMap::new();
-        for &(id, p) in &mine {
-            match &p.reader {
-                Reader::Canonical => {
-                    let opts = csv_reader::ReadOptions {
-                        encoding: p.options.encoding,
-                        allow_short_rows: p.allow_short_rows,
-                        keep_raw,
-                        file_id: id,
-                    };
-                    match csv_reader::read_file(src.spec, &p.path, &p.display, opts) {
-                        Ok(mut fd) => {
-                            fd.report.matched_by = p.matched_by.clone();
-                            read.push((p.path.clone(), fd));
-                        }
-                        Err(e) => ds.errors.push(e),
-                    }
-                }
-                Reader::Profile(prof) => {
-                    let Some(prof) = cat.profiles.get(prof) else {
-                        ds.errors.push(FileError::Malformed {
-                            file: p.display.clone(),
-                            reason: format!("unknown profile {prof:?}"),
-                        });
-                        continue;
-                    };
-                    match std::fs::read(&p.path) {
-                        Ok(raw) => match prof.read(&raw, &p.display, p.options.encoding, p.allow_short_rows) {
-                            Ok(ext) => {
-                                let mut fd =
-                                    records::type_extracted(src.spec, ext, &p.display, &raw, id);
-                                fd.report.matched_by = p.matched_by.clone();
-                                read.push((p.path.clone(), fd));
-                            }
-                            Err(e) => ds.errors.push(e),
-                        },
-                        Err(e) => ds.errors.push(FileError::Io {
-                            file: p.display.clone(),
-                            reason: e.to_string(),
-                        }),
-                    }
-                }
-                Reader::Adapter(f) => groups
-                    .entry((f.name.to_string(), p.set))
-                    .or_default()
-                    .push((id, p)),
-            }
-        }
-        for ((fname, _), files) in groups {
-            let f = formats::find(&fname).expect("registered");
-            let mut inputs_: Vec<formats::Input> = Vec::new();
-            let mut kept: Vec<(u32, &Planned)> = Vec::new();
-            for (id, p) in files {
-                match std::fs::read(&p.path) {
-                    Ok(raw) => {
-                        inputs_.push(formats::Input {
-                            display: p.display.clone(),
-                            raw,
-                        });
-                        kept.push((id, p));
-                    }
-                    Err(e) => ds.errors.push(FileError::Io {
-                        file: p.display.clone(),
-                        reason: e.to_string(),
-                    }),
-                }
-            }
-            let Some(first) = kept.first() else { continue };
-            let results = (f.read)(&inputs_, &first.1.options);
-            for (((id, p), inp), res) in kept.iter().zip(&inputs_).zip(results) {
-                match res {
-                    Ok(ext) => {
-                        let mut fd =
-                            records::type_extracted(src.spec, ext, &p.display, &inp.raw, *id);
-                        fd.report.matched_by = p.matched_by.clone();
-                        read.push((p.path.clone(), fd));
-                    }
-                    Err(e) => ds.errors.push(e),
-                }
-            }
-        }
-        read.sort_by(|a, b| a.0.cmp(&b.0));
-        if name == "calls" {
+        let mut read = read_files(src, &mine, cat, &mut ds.errors);
+        if src.id == SourceId::Calls {
             prefer_queue_log(&mut read, &mut ds.flags, &mine);
         }
-        let mut frames: Vec<DataFrame> = Vec::new();
-        let mut present = BTreeSet::new();
-        let mut declared: Vec<(i64, i64)> = Vec::new();
-        for (path, mut fd) in read {
-            if !fd.report.unknown_columns.is_empty() {
-                tracing::info!(file = %fd.report.file, columns = ?fd.report.unknown_columns, "unknown columns ignored");
+        combine(inputs, src, &mine, read, &mut ds);
+    }
+    ds
+}
+
+/// Read the files of one source, each by its reader, in path order.
+fn read_files(
+    src: &Source,
+    mine: &[(u32, &Planned)],
+    cat: &Catalogue,
+    errors: &mut Vec<FileError>,
+) -> Vec<(PathBuf, FileData)> {
+    let mut read: Vec<(PathBuf, FileData)> = Vec::new();
+    // Adapter files are read together per (format, file set): a call
+    // can start in one rotated log and end in the next.
+    let mut groups: BTreeMap<(String, Option<usize>), Vec<(u32, &Planned)>> = BTreeMap::new();
+    for &(id, p) in mine {
+        let fd = match &p.reader {
+            Reader::Canonical => {
+                let opts = csv_reader::ReadOptions {
+                    encoding: p.options.encoding,
+                    allow_short_rows: p.allow_short_rows,
+                    keep_raw: cat.keep_raw_rejected,
+                    file_id: id,
+                };
+                csv_reader::read_file(src.spec, &p.path, &p.display, opts)
             }
-            let by_name = mine
-                .iter()
-                .any(|(_, p)| p.path == path && p.covers_by_name);
-            if by_name {
-                let stem = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                match crate::time::period_in_name(&stem) {
-                    Some(per) => {
-                        declared.push((per.start_ms(), per.end_ms()));
-                        fd.report.covers = Some(if per.days() == 1 {
-                            per.first.format("%Y-%m-%d").to_string()
-                        } else {
-                            per.month_label()
-                        });
-                    }
-                    None => {
-                        ds.errors.push(FileError::Malformed {
-                            file: fd.report.file.clone(),
-                            reason: "covers = \"name\" but the file name has no date (YYYY-MM-DD, YYYYMMDD, YYYY-MM or YYYYMM)".into(),
-                        });
-                        continue;
-                    }
-                }
+            Reader::Profile(prof) => read_profiled(src, p, id, cat.profiles.get(prof), prof),
+            Reader::Adapter(f) => {
+                groups
+                    .entry((f.name.to_string(), p.set))
+                    .or_default()
+                    .push((id, p));
+                continue;
             }
-            tracing::debug!(file = %fd.report.file, format = %fd.report.format, rows = fd.report.rows, rejected = fd.report.rejected, skipped = fd.report.skipped, encoding = fd.report.encoding, "read");
-            present.extend(fd.present);
-            frames.push(fd.frame);
-            ds.files.push(fd.report);
-            ds.issues.extend(fd.issues);
-            ds.flags.extend(fd.flags);
+        };
+        match fd {
+            Ok(mut fd) => {
+                fd.report.matched_by = p.matched_by.clone();
+                read.push((p.path.clone(), fd));
+            }
+            Err(e) => errors.push(e),
         }
-        if frames.is_empty() {
-            continue;
-        }
-        let inputs_names = ds.inputs.clone();
-        let mut flags = Vec::new();
-        let built = (|| -> PolarsResult<SourceData> {
-            let mut it = frames.into_iter();
-            let mut df = it.next().expect("one frame");
-            for f in it {
-                df.vstack_mut(&f)?;
+    }
+    for ((fname, _), files) in groups {
+        read_adapted(src, &fname, &files, &mut read, errors);
+    }
+    read.sort_by(|a, b| a.0.cmp(&b.0));
+    read
+}
+
+/// One file through a mapping profile.
+fn read_profiled(
+    src: &Source,
+    p: &Planned,
+    id: u32,
+    prof: Option<&profile::Profile>,
+    name: &str,
+) -> Result<FileData, FileError> {
+    let Some(prof) = prof else {
+        return Err(FileError::Malformed {
+            file: p.display.clone(),
+            reason: format!("unknown profile {name:?}"),
+        });
+    };
+    let raw = std::fs::read(&p.path).map_err(|e| FileError::Io {
+        file: p.display.clone(),
+        reason: e.to_string(),
+    })?;
+    let ext = prof.read(&raw, &p.display, p.options.encoding, p.allow_short_rows)?;
+    Ok(records::type_extracted(src.spec, ext, &p.display, &raw, id))
+}
+
+/// The files of one adapter and file set, read together.
+fn read_adapted(
+    src: &Source,
+    format: &str,
+    files: &[(u32, &Planned)],
+    read: &mut Vec<(PathBuf, FileData)>,
+    errors: &mut Vec<FileError>,
+) {
+    let f = formats::find(format).expect("registered");
+    let mut inputs: Vec<formats::Input> = Vec::new();
+    let mut kept: Vec<(u32, &Planned)> = Vec::new();
+    for &(id, p) in files {
+        match std::fs::read(&p.path) {
+            Ok(raw) => {
+                inputs.push(formats::Input {
+                    display: p.display.clone(),
+                    raw,
+                });
+                kept.push((id, p));
             }
-            if name == "tickets" {
-                flags.extend(dedupe::ticket_repeats(&df)?);
-            } else {
-                let (d, f) = dedupe::dedupe(name, df, &inputs_names)?;
-                df = d;
-                flags.extend(f);
-            }
-            if let Some(fin) = src.finish {
-                df = fin(df)?;
-            }
-            SourceData::new(df, present, src.spec, &declared)
-        })();
-        ds.flags.extend(flags);
-        match built {
-            Ok(sd) => {
-                ds.sources.insert(src.id, sd);
-            }
-            Err(e) => ds.errors.push(FileError::Malformed {
-                file: format!("{}/*", inputs.join(name).display()),
+            Err(e) => errors.push(FileError::Io {
+                file: p.display.clone(),
                 reason: e.to_string(),
             }),
         }
     }
-    ds
+    let Some(first) = kept.first() else { return };
+    let results = (f.read)(&inputs, &first.1.options);
+    for (((id, p), inp), res) in kept.iter().zip(&inputs).zip(results) {
+        match res {
+            Ok(ext) => {
+                let mut fd = records::type_extracted(src.spec, ext, &p.display, &inp.raw, *id);
+                fd.report.matched_by = p.matched_by.clone();
+                read.push((p.path.clone(), fd));
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+}
+
+/// Put one source's files together: the periods they say they cover, one
+/// table, duplicates resolved, the source's own finishing step.
+fn combine(
+    inputs: &Path,
+    src: &Source,
+    mine: &[(u32, &Planned)],
+    read: Vec<(PathBuf, FileData)>,
+    ds: &mut Dataset,
+) {
+    let name = src.spec.name;
+    let mut frames: Vec<DataFrame> = Vec::new();
+    let mut present = BTreeSet::new();
+    let mut declared: Vec<(i64, i64)> = Vec::new();
+    for (path, mut fd) in read {
+        if !fd.report.unknown_columns.is_empty() {
+            tracing::info!(file = %fd.report.file, columns = ?fd.report.unknown_columns, "unknown columns ignored");
+        }
+        let by_name = mine
+            .iter()
+            .any(|(_, p)| p.path == path && p.covers_by_name);
+        if by_name {
+            match declared_period(&path) {
+                Some(per) => {
+                    declared.push((per.start_ms(), per.end_ms()));
+                    fd.report.covers = Some(if per.days() == 1 {
+                        per.first.format("%Y-%m-%d").to_string()
+                    } else {
+                        per.month_label()
+                    });
+                }
+                None => {
+                    ds.errors.push(FileError::Malformed {
+                        file: fd.report.file.clone(),
+                        reason: "covers = \"name\" but the file name has no date (YYYY-MM-DD, YYYYMMDD, YYYY-MM or YYYYMM)".into(),
+                    });
+                    continue;
+                }
+            }
+        }
+        tracing::debug!(file = %fd.report.file, format = %fd.report.format, rows = fd.report.rows, rejected = fd.report.rejected, skipped = fd.report.skipped, encoding = fd.report.encoding, "read");
+        present.extend(fd.present);
+        frames.push(fd.frame);
+        ds.files.push(fd.report);
+        ds.issues.extend(fd.issues);
+        ds.flags.extend(fd.flags);
+    }
+    if frames.is_empty() {
+        return;
+    }
+    let inputs_names = ds.inputs.clone();
+    let mut flags = Vec::new();
+    let built = (|| -> PolarsResult<SourceData> {
+        let mut it = frames.into_iter();
+        let mut df = it.next().expect("one frame");
+        for f in it {
+            df.vstack_mut(&f)?;
+        }
+        if src.id == SourceId::Tickets {
+            flags.extend(dedupe::ticket_repeats(&df)?);
+        } else {
+            let (d, f) = dedupe::dedupe(name, df, &inputs_names)?;
+            df = d;
+            flags.extend(f);
+        }
+        if let Some(fin) = src.finish {
+            df = fin(df)?;
+        }
+        SourceData::new(df, present, src.spec, &declared)
+    })();
+    ds.flags.extend(flags);
+    match built {
+        Ok(sd) => {
+            ds.sources.insert(src.id, sd);
+        }
+        Err(e) => ds.errors.push(FileError::Malformed {
+            file: format!("{}/*", inputs.join(name).display()),
+            reason: e.to_string(),
+        }),
+    }
+}
+
+/// The period a file's name says it covers (`covers = "name"`).
+fn declared_period(path: &Path) -> Option<crate::time::Period> {
+    let stem = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    crate::time::period_in_name(&stem)
 }

@@ -390,6 +390,113 @@ pub fn compile(name: &str, path: &Path, text: &str) -> Result<Profile, Vec<Strin
     })
 }
 
+/// Where a profile's columns are in one export.
+struct Layout {
+    /// Header positions of personal data (masked in set-aside rows).
+    personal: Vec<usize>,
+    /// The position of each profile column (`None`: a constant or absent).
+    sources: Vec<Option<usize>>,
+    /// The position of each column's fallback.
+    fallbacks: Vec<Option<usize>>,
+    /// Each column as messages name it.
+    labels: Vec<String>,
+    /// Positions of required columns.
+    required_at: Vec<usize>,
+    /// `skip_rows`: (position, values that skip the row).
+    skips: Vec<(Option<usize>, Vec<String>)>,
+    /// Mapped columns the export lacks.
+    absent: Vec<&'static str>,
+    /// Headers no column maps (masked).
+    unknown: Vec<String>,
+}
+
+impl Layout {
+    /// Whether a `skip_rows` rule skips `rec`.
+    fn skips(&self, rec: &[String]) -> bool {
+        self.skips.iter().any(|(p, equals)| {
+            p.is_some_and(|p| {
+                equals
+                    .iter()
+                    .any(|v| v.trim() == rec.get(p).map_or("", |x| x.as_str()).trim())
+            })
+        })
+    }
+}
+
+/// The header: the first record that is not blank, as text (masked).
+fn read_header(
+    sc: &mut scan::Scanner,
+    body: &[u8],
+    enc: Encoding,
+    file: &str,
+    fields: &mut Vec<scan::Field>,
+    scratch: &mut Vec<u8>,
+) -> Result<Vec<String>, FileError> {
+    loop {
+        match sc.next(fields) {
+            scan::Step::Record(r) if r.flaw.is_none() && scan::is_blank(body, fields) => continue,
+            scan::Step::Record(r) => {
+                if r.flaw.is_some() {
+                    return Err(FileError::Malformed {
+                        file: file.into(),
+                        reason: format!("line {}: the header row has a quote in the wrong place", r.line),
+                    });
+                }
+                let mut h = Vec::with_capacity(fields.len());
+                for f in fields.iter() {
+                    let t = decode_line(scan::field_bytes(body, f, scratch), enc).map_err(|p| {
+                        FileError::Encoding {
+                            file: file.into(),
+                            line: r.line,
+                            reason: format!("the header row: {p}"),
+                        }
+                    })?;
+                    h.push(
+                        crate::mask::mask_phones(t.trim().trim_start_matches('\u{feff}'))
+                            .into_owned(),
+                    );
+                }
+                return Ok(h);
+            }
+            _ => return Err(FileError::Empty { file: file.into() }),
+        }
+    }
+}
+
+/// A record whose shape is wrong (a quote out of place, fields across
+/// lines, more fields than the header, or fewer when that is not allowed):
+/// the field position to name and the problem.
+fn shape_problem(
+    flaw: Option<scan::Flaw>,
+    rec: &[String],
+    m: usize,
+    allow_short_rows: bool,
+    required_at: &[usize],
+) -> Option<(usize, Problem)> {
+    let n = rec.len();
+    if let Some(fl) = flaw {
+        let at = rec.iter().position(|x| x.contains('"')).unwrap_or(0);
+        let p = match fl {
+            scan::Flaw::StrayQuote => Problem::plain("stray_quote"),
+            scan::Flaw::Unterminated => Problem::plain("unterminated_quote"),
+            scan::Flaw::FieldsAcrossLines(k) if k > m => {
+                Problem::new("too_many_fields", [k.to_string(), m.to_string()])
+            }
+            scan::Flaw::FieldsAcrossLines(k) => {
+                Problem::new("too_few_fields", [k.to_string(), m.to_string()])
+            }
+        };
+        Some((at, p))
+    } else if n > m && rec[m..].iter().any(|f| !f.trim().is_empty()) {
+        let at = (m..n).find(|&i| !rec[i].trim().is_empty()).unwrap_or(m);
+        Some((at, Problem::new("too_many_fields", [n.to_string(), m.to_string()])))
+    } else if n < m && (!allow_short_rows || required_at.iter().any(|&p| p >= n)) {
+        Some((n, Problem::new("too_few_fields", [n.to_string(), m.to_string()])))
+    } else {
+        None
+    }
+}
+
 fn header_pos(header: &[String], names: &[String]) -> Option<usize> {
     names
         .iter()
@@ -458,7 +565,7 @@ impl Profile {
     /// Read one export. `forced`: the file set's or source's encoding,
     /// which wins over the profile's. Records, lines and encodings follow
     /// the same rules as the canonical reader ([`super::scan`],
-    /// [`super::encoding`]): a broken record or a line in another encoding
+    /// [`crate::encoding`]): a broken record or a line in another encoding
     /// is set aside at its own line, and the rest is read.
     pub fn read(
         &self,
@@ -467,14 +574,106 @@ impl Profile {
         forced: Option<Encoding>,
         allow_short_rows: bool,
     ) -> Result<Extracted, FileError> {
-        let (enc, bom) = crate::encoding::detect(raw, forced.or(self.encoding));
-        let normalised;
-        let mut bytes = &raw[bom..];
-        if scan::line_ends(bytes) == scan::LineEnds::Cr {
-            normalised = scan::normalise_cr(bytes);
-            bytes = &normalised;
+        let (enc, body, first_line) = self.body(raw, forced);
+        let mut sc = scan::Scanner::new(&body, first_line, self.delimiter, true, 0..=usize::MAX);
+        let mut fields = Vec::new();
+        let mut scratch = Vec::new();
+        let header = read_header(&mut sc, &body, enc, file, &mut fields, &mut scratch)?;
+        let m = header.len();
+        sc.set_accept(m..=m);
+        let layout = self.layout(&header, file)?;
+        let mut ext = Extracted::new(
+            format!("profile:{}", self.name),
+            enc.name(),
+            &self.columns.iter().map(|c| c.canonical).collect::<Vec<_>>(),
+        );
+        ext.labels = layout.labels.clone();
+        ext.absent = layout.absent.clone();
+        ext.unknown_columns = layout.unknown.clone();
+        let label = |i: usize| {
+            header
+                .get(i)
+                .filter(|h| !h.is_empty())
+                .cloned()
+                .unwrap_or_else(|| format!("#{}", i + 1))
+        };
+        loop {
+            let r = match sc.next(&mut fields) {
+                scan::Step::Record(r) => r,
+                _ => break,
+            };
+            if r.flaw.is_none() && scan::is_blank(&body, &fields) {
+                continue;
+            }
+            let line = r.line;
+            // Every field as text; a field not in the file's encoding sets
+            // the record aside.
+            let mut rec: Vec<String> = Vec::with_capacity(fields.len());
+            let mut bad: Option<(String, Problem)> = None;
+            for (i, f) in fields.iter().enumerate() {
+                let b = scan::field_bytes(&body, f, &mut scratch);
+                match decode_line(b, enc) {
+                    Ok(t) => rec.push(t.into_owned()),
+                    Err(p) => {
+                        bad.get_or_insert((label(i), p));
+                        rec.push(crate::encoding::lossy(b, enc));
+                    }
+                }
+            }
+            // Personal data (a caller's number) is masked in the raw record
+            // of a set-aside row, whichever alias or fallback header holds it.
+            let raw: Vec<String> = rec
+                .iter()
+                .enumerate()
+                .map(|(i, f)| {
+                    if layout.personal.contains(&i) {
+                        crate::mask::mask(f)
+                    } else {
+                        f.clone()
+                    }
+                })
+                .collect();
+            // A broken record is named for its shape; a record of the wrong
+            // length keeps an encoding problem found first.
+            match shape_problem(r.flaw, &rec, m, allow_short_rows, &layout.required_at) {
+                Some((at, p)) if r.flaw.is_some() => bad = Some((label(at), p)),
+                Some((at, p)) => {
+                    bad.get_or_insert((label(at), p));
+                }
+                None => {}
+            }
+            if let Some((column, problem)) = bad {
+                ext.bad_line(file, line, &column, problem, raw);
+                continue;
+            }
+            if layout.skips(&rec) {
+                ext.skipped += 1;
+                continue;
+            }
+            match self.map_record(&layout, &header, &rec) {
+                Err((k, problem)) => {
+                    let column = ext.labels[k].clone();
+                    ext.bad_line(file, line, &column, problem, raw);
+                }
+                Ok((cells, flags)) => ext.records.push(Record {
+                    line,
+                    cells,
+                    raw,
+                    flags,
+                }),
+            }
         }
-        // Lines before the header.
+        Ok(ext)
+    }
+
+    /// The bytes after the BOM and the lines before the header (a CR-only
+    /// file with LF line ends), its encoding and the line the rest starts at.
+    fn body<'a>(&self, raw: &'a [u8], forced: Option<Encoding>) -> (Encoding, std::borrow::Cow<'a, [u8]>, u64) {
+        let (enc, bom) = crate::encoding::detect(raw, forced.or(self.encoding));
+        let mut bytes = std::borrow::Cow::Borrowed(&raw[bom..]);
+        if scan::line_ends(&bytes) == scan::LineEnds::Cr {
+            bytes = std::borrow::Cow::Owned(scan::normalise_cr(&bytes));
+        }
         let mut start = 0;
         for _ in 0..self.skip_lines {
             match memchr::memchr(b'\n', &bytes[start..]) {
@@ -482,47 +681,16 @@ impl Profile {
                 None => start = bytes.len(),
             }
         }
-        let body = &bytes[start..];
-        let first_line = self.skip_lines as u64 + 1;
-        let mut sc = scan::Scanner::new(body, first_line, self.delimiter, true, 0..=usize::MAX);
-        let mut fields = Vec::new();
-        let mut scratch = Vec::new();
-        let text_of = |b: &[u8]| decode_line(b, enc).map(|t| t.into_owned());
-        // The header: the first record that is not blank.
-        let header: Vec<String> = loop {
-            match sc.next(&mut fields) {
-                scan::Step::Record(r) if r.flaw.is_none() && scan::is_blank(body, &fields) => continue,
-                scan::Step::Record(r) => {
-                    if let Some(_f) = r.flaw {
-                        return Err(FileError::Malformed {
-                            file: file.into(),
-                            reason: format!("line {}: the header row has a quote in the wrong place", r.line),
-                        });
-                    }
-                    let mut h = Vec::with_capacity(fields.len());
-                    for f in &fields {
-                        let t = text_of(scan::field_bytes(body, f, &mut scratch)).map_err(|p| {
-                            FileError::Encoding {
-                                file: file.into(),
-                                line: r.line,
-                                reason: format!("the header row: {p}"),
-                            }
-                        })?;
-                        h.push(
-                            crate::mask::mask_phones(t.trim().trim_start_matches('\u{feff}'))
-                                .into_owned(),
-                        );
-                    }
-                    break h;
-                }
-                _ => return Err(FileError::Empty { file: file.into() }),
-            }
+        let body = match bytes {
+            std::borrow::Cow::Borrowed(b) => std::borrow::Cow::Borrowed(&b[start..]),
+            std::borrow::Cow::Owned(b) => std::borrow::Cow::Owned(b[start..].to_vec()),
         };
-        let m = header.len();
-        sc.set_accept(m..=m);
-        // Personal data (a caller's number) is masked in the raw record of a
-        // set-aside row, whichever alias or fallback header holds it.
-        let personal_cols: Vec<usize> = header
+        (enc, body, self.skip_lines as u64 + 1)
+    }
+
+    /// Where each canonical column comes from in an export with `header`.
+    fn layout(&self, header: &[String], file: &str) -> Result<Layout, FileError> {
+        let personal = header
             .iter()
             .enumerate()
             .filter(|(_, h)| {
@@ -536,19 +704,18 @@ impl Profile {
             })
             .map(|(i, _)| i)
             .collect();
-        // Where each canonical column comes from.
-        let mut sources: Vec<Option<usize>> = Vec::new();
         let fallbacks: Vec<Option<usize>> = self
             .columns
             .iter()
-            .map(|c| header_pos(&header, &c.fallback))
+            .map(|c| header_pos(header, &c.fallback))
             .collect();
+        let mut sources: Vec<Option<usize>> = Vec::new();
         let mut labels = Vec::new();
         for c in &self.columns {
             let pos = if c.value.is_some() {
                 None
             } else {
-                header_pos(&header, &c.from)
+                header_pos(header, &c.from)
             };
             let required = self.source.column(c.canonical).is_some_and(|c| c.required);
             if required && c.value.is_none() && pos.is_none() {
@@ -569,27 +736,21 @@ impl Profile {
             sources.push(pos);
         }
         let used: Vec<usize> = sources.iter().flatten().copied().collect();
-        let required_at: Vec<usize> = self
+        let required_at = self
             .columns
             .iter()
             .zip(&sources)
             .filter(|(c, _)| self.source.column(c.canonical).is_some_and(|s| s.required))
             .filter_map(|(_, p)| *p)
             .collect();
-        let skip_cols: Vec<(Option<usize>, &SkipRule)> = self
+        let skips = self
             .skip_rows
             .iter()
-            .map(|s| (header_pos(&header, std::slice::from_ref(&s.column)), s))
+            .map(|s| (header_pos(header, std::slice::from_ref(&s.column)), s.equals.clone()))
             .collect();
-        let mut ext = Extracted::new(
-            format!("profile:{}", self.name),
-            enc.name(),
-            &self.columns.iter().map(|c| c.canonical).collect::<Vec<_>>(),
-        );
-        ext.labels = labels;
         // A mapped column whose header this export lacks is not present: its
         // figures are データなし, never counted from empty cells.
-        ext.absent = self
+        let absent = self
             .columns
             .iter()
             .zip(&sources)
@@ -597,137 +758,67 @@ impl Profile {
             .filter(|(k, (c, pos))| c.value.is_none() && pos.is_none() && fallbacks[*k].is_none())
             .map(|(_, (c, _))| c.canonical)
             .collect();
-        ext.unknown_columns = header
+        let unknown = header
             .iter()
             .enumerate()
             .filter(|(i, h)| !used.contains(i) && !h.is_empty())
             .map(|(_, h)| crate::mask::mask_phones(h).into_owned())
             .collect();
-        let label = |i: usize| {
-            header
-                .get(i)
-                .filter(|h| !h.is_empty())
-                .cloned()
-                .unwrap_or_else(|| format!("#{}", i + 1))
-        };
-        loop {
-            let r = match sc.next(&mut fields) {
-                scan::Step::Record(r) => r,
-                _ => break,
+        Ok(Layout {
+            personal,
+            sources,
+            fallbacks,
+            labels,
+            required_at,
+            skips,
+            absent,
+            unknown,
+        })
+    }
+
+    /// The canonical cells of one record (with the flags a map raised), or
+    /// the first column that cannot be converted.
+    #[allow(clippy::type_complexity)]
+    fn map_record(
+        &self,
+        layout: &Layout,
+        header: &[String],
+        rec: &[String],
+    ) -> Result<(Vec<Option<String>>, Vec<(usize, Problem)>), (usize, Problem)> {
+        let mut cells = Vec::with_capacity(self.columns.len());
+        let mut bad: Option<(usize, Problem)> = None;
+        let mut flags: Vec<(usize, Problem)> = Vec::new();
+        for (k, (c, pos)) in self.columns.iter().zip(&layout.sources).enumerate() {
+            let blanked = c.unless.as_ref().is_some_and(|u| {
+                header_pos(header, std::slice::from_ref(&u.column)).is_some_and(|p| {
+                    let v = rec.get(p).map_or("", |x| x.as_str()).trim();
+                    u.equals.iter().any(|e| e.trim() == v)
+                })
+            });
+            let cell = |p: Option<usize>| {
+                p.and_then(|p| rec.get(p))
+                    .map(|s| s.trim())
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
             };
-            if r.flaw.is_none() && scan::is_blank(body, &fields) {
-                continue;
-            }
-            let line = r.line;
-            // Every field as text; a field not in the file's encoding sets
-            // the record aside.
-            let mut rec: Vec<String> = Vec::with_capacity(fields.len());
-            let mut bad: Option<(String, Problem)> = None;
-            for (i, f) in fields.iter().enumerate() {
-                let b = scan::field_bytes(body, f, &mut scratch);
-                match text_of(b) {
-                    Ok(t) => rec.push(t),
-                    Err(p) => {
-                        bad.get_or_insert((label(i), p));
-                        rec.push(crate::encoding::lossy(b, enc));
-                    }
+            // `unless` empties the `from` cell; the fallback still applies.
+            let primary = if blanked { None } else { cell(*pos) };
+            let text = match &c.value {
+                Some(v) => Some(v.clone()),
+                None => primary.or_else(|| cell(layout.fallbacks[k])),
+            };
+            match text.map(|t| self.convert(c, t, &mut flags, k)).transpose() {
+                Ok(v) => cells.push(v.flatten()),
+                Err(problem) => {
+                    bad.get_or_insert((k, problem));
+                    cells.push(None);
                 }
-            }
-            let raw: Vec<String> = rec
-                .iter()
-                .enumerate()
-                .map(|(i, f)| {
-                    if personal_cols.contains(&i) {
-                        crate::mask::mask(f)
-                    } else {
-                        f.clone()
-                    }
-                })
-                .collect();
-            let n = rec.len();
-            if let Some(fl) = r.flaw {
-                let at = rec.iter().position(|x| x.contains('"')).unwrap_or(0);
-                let p = match fl {
-                    scan::Flaw::StrayQuote => Problem::plain("stray_quote"),
-                    scan::Flaw::Unterminated => Problem::plain("unterminated_quote"),
-                    scan::Flaw::FieldsAcrossLines(k) if k > m => {
-                        Problem::new("too_many_fields", [k.to_string(), m.to_string()])
-                    }
-                    scan::Flaw::FieldsAcrossLines(k) => {
-                        Problem::new("too_few_fields", [k.to_string(), m.to_string()])
-                    }
-                };
-                bad = Some((label(at), p));
-            } else if n > m && rec[m..].iter().any(|f| !f.trim().is_empty()) {
-                let at = (m..n).find(|&i| !rec[i].trim().is_empty()).unwrap_or(m);
-                bad.get_or_insert((
-                    label(at),
-                    Problem::new("too_many_fields", [n.to_string(), m.to_string()]),
-                ));
-            } else if n < m && (!allow_short_rows || required_at.iter().any(|&p| p >= n)) {
-                bad.get_or_insert((
-                    label(n),
-                    Problem::new("too_few_fields", [n.to_string(), m.to_string()]),
-                ));
-            }
-            if let Some((column, problem)) = bad {
-                ext.bad_line(file, line, &column, problem, raw);
-                continue;
-            }
-            if skip_cols.iter().any(|(p, s)| {
-                p.is_some_and(|p| {
-                    s.equals
-                        .iter()
-                        .any(|v| v.trim() == rec.get(p).map_or("", |x| x.as_str()).trim())
-                })
-            }) {
-                ext.skipped += 1;
-                continue;
-            }
-            let mut cells = Vec::with_capacity(self.columns.len());
-            let mut bad: Option<(usize, Problem)> = None;
-            let mut flags: Vec<(usize, Problem)> = Vec::new();
-            for (k, (c, pos)) in self.columns.iter().zip(&sources).enumerate() {
-                let blanked = c.unless.as_ref().is_some_and(|u| {
-                    header_pos(&header, std::slice::from_ref(&u.column)).is_some_and(|p| {
-                        let v = rec.get(p).map_or("", |x| x.as_str()).trim();
-                        u.equals.iter().any(|e| e.trim() == v)
-                    })
-                });
-                let cell = |p: Option<usize>| {
-                    p.and_then(|p| rec.get(p))
-                        .map(|s| s.trim())
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_string)
-                };
-                // `unless` empties the `from` cell; the fallback still applies.
-                let primary = if blanked { None } else { cell(*pos) };
-                let text = match &c.value {
-                    Some(v) => Some(v.clone()),
-                    None => primary.or_else(|| cell(fallbacks[k])),
-                };
-                match text.map(|t| self.convert(c, t, &mut flags, k)).transpose() {
-                    Ok(v) => cells.push(v.flatten()),
-                    Err(problem) => {
-                        bad.get_or_insert((k, problem));
-                        cells.push(None);
-                    }
-                }
-            }
-            match bad {
-                Some((k, problem)) => {
-                    let column = ext.labels[k].clone();
-                    ext.bad_line(file, line, &column, problem, raw);
-                }
-                None => ext.records.push(Record {
-                    line,
-                    cells,
-                    raw,
-                    flags,
-                }),
             }
         }
-        Ok(ext)
+        match bad {
+            Some(b) => Err(b),
+            None => Ok((cells, flags)),
+        }
     }
 
     /// Map, convert units and normalise datetimes of one cell.

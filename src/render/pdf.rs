@@ -1501,7 +1501,7 @@ mod tests {
             ..chart(ChartKind::Column)
         };
         Document {
-            kind: crate::report::ReportCode::Daily,
+            kind: crate::report::model::ReportCode::Daily,
             file_stem: "daily".into(),
             figures: Vec::new(),
             quality: Vec::new(),

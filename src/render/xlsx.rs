@@ -648,7 +648,7 @@ mod tests {
             empty_text: String::new(),
         });
         let doc = Document {
-            kind: crate::report::ReportCode::Daily,
+            kind: crate::report::model::ReportCode::Daily,
             file_stem: "daily".into(),
             figures: Vec::new(),
             quality: Vec::new(),

@@ -6,6 +6,7 @@
 //! so the workbook, the PDF and the JSON always agree.
 
 use chrono::NaiveDateTime;
+pub use super::ReportCode;
 pub use crate::figures::{Fig, Figures};
 
 /// Unit and display format of a number.
@@ -307,7 +308,7 @@ pub struct JudgedItem {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Document {
     /// Which report.
-    pub kind: super::ReportCode,
+    pub kind: ReportCode,
     /// Output file stem from the template (`daily` → `daily-2026-10-15.xlsx`).
     pub file_stem: String,
     /// Title (日次報告).

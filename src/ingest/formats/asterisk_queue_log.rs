@@ -129,8 +129,31 @@ fn record(o: &Open, ended: Option<i64>, outcome: &str, talk: Option<&str>) -> Re
 }
 
 fn read(inputs: &[Input], opts: &Options) -> Results {
+    let (mut out, mut events) = parse_events(inputs, opts);
+    order_events(&mut events);
+    let names: Vec<String> = inputs.iter().map(|i| i.display.clone()).collect();
+    let mut calls = Pairing::new(&names);
+    for e in events {
+        calls.event(e);
+    }
+    let (done, issues) = calls.finish();
+    // `out` holds one result per input, in input order.
+    for (fi, rec) in done {
+        if let Some(Ok(ext)) = out.get_mut(fi) {
+            ext.records.push(rec);
+        }
+    }
+    for (fi, line, column, reason, raw) in issues {
+        if let Some(Ok(ext)) = out.get_mut(fi) {
+            ext.bad_line(&inputs[fi].display, line, &column, reason, raw);
+        }
+    }
+    out
+}
+
+/// Every file's events, and per file what it extracted so far (bad lines).
+fn parse_events(inputs: &[Input], opts: &Options) -> (Vec<Result<Extracted, FileError>>, Vec<Event>) {
     let mut out: Vec<Result<Extracted, FileError>> = Vec::new();
-    #[allow(clippy::type_complexity)]
     let mut events: Vec<Event> = Vec::new();
     for (fi, inp) in inputs.iter().enumerate() {
         let (text, enc, bad) = decode_text(inp, opts.encoding);
@@ -143,67 +166,66 @@ fn read(inputs: &[Input], opts: &Options) -> Results {
             if line.trim().is_empty() {
                 continue;
             }
-            let f: Vec<&str> = line.split('|').collect();
-            let mut raw: Vec<String> = f.iter().map(|s| s.to_string()).collect();
-            // The callerid of ENTERQUEUE is personal data: masked before any
-            // message can carry the line.
-            if f.get(4).map(|e| e.trim()) == Some("ENTERQUEUE") && raw.len() > 6 {
-                raw[6] = crate::mask::mask(&raw[6]);
+            match parse_line(line, fi, line_no) {
+                Ok(Some(e)) => events.push(e),
+                Ok(None) => {}
+                Err((column, problem, raw)) => ext.bad_line(&inp.display, line_no, column, problem, raw),
             }
-            if f.len() < 5 {
-                ext.bad_line(
-                    &inp.display,
-                    line_no,
-                    "line",
-                    Problem::new(
-                        "format_fields",
-                        [f.len().to_string(), "epoch|callid|queue|agent|event…".into()],
-                    ),
-                    raw,
-                );
-                continue;
-            }
-            let ms = match f[0]
-                .trim()
-                .parse::<f64>()
-                .ok()
-                .and_then(crate::ingest::records::epoch_ms)
-            {
-                Some(ms) if ms > 0 => ms,
-                _ => {
-                    ext.bad_line(
-                        &inp.display,
-                        line_no,
-                        "epoch",
-                        Problem::value("format_epoch", f[0]),
-                        raw,
-                    );
-                    continue;
-                }
-            };
-            let event = f[4].trim().to_string();
-            if IGNORED.contains(&event.as_str()) {
-                continue;
-            }
-
-            events.push(Event {
-                ms,
-                file: fi,
-                line: line_no,
-                callid: f[1].trim().to_string(),
-                queue: f[2].trim().to_string(),
-                agent: f[3].trim().to_string(),
-                event,
-                data: f[5..].iter().map(|s| s.trim().to_string()).collect(),
-                raw,
-            });
         }
         out.push(Ok(ext));
     }
-    // Files in the order of their first event (rotated names do not sort by
-    // time), then every event by time; equal times keep file and line order.
+    (out, events)
+}
+
+/// One line: an event, nothing (an event that says nothing about a call's
+/// outcome), or why it cannot be read (column, problem, the masked fields).
+#[allow(clippy::type_complexity)]
+fn parse_line(line: &str, fi: usize, line_no: u64) -> Result<Option<Event>, (&'static str, Problem, Vec<String>)> {
+    let f: Vec<&str> = line.split('|').collect();
+    let mut raw: Vec<String> = f.iter().map(|s| s.to_string()).collect();
+    // The callerid of ENTERQUEUE is personal data: masked before any
+    // message can carry the line.
+    if f.get(4).map(|e| e.trim()) == Some("ENTERQUEUE") && raw.len() > 6 {
+        raw[6] = crate::mask::mask(&raw[6]);
+    }
+    if f.len() < 5 {
+        let p = Problem::new(
+            "format_fields",
+            [f.len().to_string(), "epoch|callid|queue|agent|event…".into()],
+        );
+        return Err(("line", p, raw));
+    }
+    let ms = match f[0]
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .and_then(crate::ingest::records::epoch_ms)
+    {
+        Some(ms) if ms > 0 => ms,
+        _ => return Err(("epoch", Problem::value("format_epoch", f[0]), raw)),
+    };
+    let event = f[4].trim().to_string();
+    if IGNORED.contains(&event.as_str()) {
+        return Ok(None);
+    }
+    Ok(Some(Event {
+        ms,
+        file: fi,
+        line: line_no,
+        callid: f[1].trim().to_string(),
+        queue: f[2].trim().to_string(),
+        agent: f[3].trim().to_string(),
+        event,
+        data: f[5..].iter().map(|s| s.trim().to_string()).collect(),
+        raw,
+    }))
+}
+
+/// Files in the order of their first event (rotated names do not sort by
+/// time), then every event by time; equal times keep file and line order.
+fn order_events(events: &mut [Event]) {
     let mut first: HashMap<usize, i64> = HashMap::new();
-    for e in &events {
+    for e in events.iter() {
         first
             .entry(e.file)
             .and_modify(|m| *m = (*m).min(e.ms))
@@ -217,127 +239,73 @@ fn read(inputs: &[Input], opts: &Options) -> Results {
             e.line,
         )
     });
+}
 
-    let mut open: HashMap<String, Open> = HashMap::new();
-    let mut entries: HashMap<String, usize> = HashMap::new();
-    let mut done: Vec<(usize, Record)> = Vec::new();
-    let mut issues: Vec<(usize, u64, String, Problem, Vec<String>)> = Vec::new();
-    let name = |i: usize| inputs[i].display.clone();
-    for e in events {
+/// A set-aside line: (file index, line, column, problem, masked fields).
+type Issue = (usize, u64, String, Problem, Vec<String>);
+
+/// Events paired into calls: a call opens at ENTERQUEUE and ends at its
+/// outcome.
+struct Pairing<'a> {
+    names: &'a [String],
+    open: HashMap<String, Open>,
+    entries: HashMap<String, usize>,
+    done: Vec<(usize, Record)>,
+    issues: Vec<Issue>,
+}
+
+impl<'a> Pairing<'a> {
+    fn new(names: &'a [String]) -> Self {
+        Pairing {
+            names,
+            open: HashMap::new(),
+            entries: HashMap::new(),
+            done: Vec::new(),
+            issues: Vec::new(),
+        }
+    }
+
+    /// `file:line` of an event.
+    fn at(&self, e: &Event) -> String {
+        format!("{}:{}", self.names[e.file], e.line)
+    }
+
+    fn orphan(&mut self, e: Event) {
+        self.issues.push((
+            e.file,
+            e.line,
+            "callid".to_string(),
+            Problem::new("qlog_orphan", [e.event.as_str(), e.callid.as_str()]),
+            e.raw,
+        ));
+    }
+
+    fn event(&mut self, e: Event) {
         let jst = utc_ms_to_jst(e.ms);
-        let orphan = |e: &Event| {
-            (
-                e.file,
-                e.line,
-                "callid".to_string(),
-                Problem::new("qlog_orphan", [e.event.as_str(), e.callid.as_str()]),
-                e.raw.clone(),
-            )
-        };
         match e.event.as_str() {
-            "ENTERQUEUE" => {
-                if let Some(prev) = open.remove(&e.callid) {
-                    issues.push((
-                        prev.file,
-                        prev.line,
-                        "callid".into(),
-                        Problem::new(
-                            "qlog_reentered",
-                            [e.callid.clone(), format!("{}:{}", name(e.file), e.line)],
-                        ),
-                        prev.raw,
-                    ));
-                }
-                let n = entries.entry(e.callid.clone()).or_insert(0);
-                *n += 1;
-                let call_id = if *n == 1 {
-                    e.callid.clone()
-                } else {
-                    format!("{}#{n}", e.callid)
-                };
-                open.insert(
-                    e.callid.clone(),
-                    Open {
-                        file: e.file,
-                        line: e.line,
-                        raw: e.raw,
-                        call_id,
-                        queue: e.queue,
-                        offered: jst,
-                        caller: e.data.get(1).cloned().unwrap_or_default(),
-                        answered: None,
-                    },
-                );
-            }
-            "CONNECT" => match open.get_mut(&e.callid) {
+            "ENTERQUEUE" => self.enter(e, jst),
+            "CONNECT" => match self.open.get_mut(&e.callid) {
                 Some(o) if o.answered.is_none() => o.answered = Some((jst, e.agent)),
-                Some(_) => issues.push((
+                Some(_) => self.issues.push((
                     e.file,
                     e.line,
                     "event".into(),
                     Problem::new("qlog_second_connect", [e.callid.as_str()]),
                     e.raw,
                 )),
-                None => issues.push(orphan(&e)),
+                None => self.orphan(e),
             },
             "RINGNOANSWER" => {
-                if !open.contains_key(&e.callid) {
-                    issues.push(orphan(&e));
+                if !self.open.contains_key(&e.callid) {
+                    self.orphan(e);
                 }
             }
             "COMPLETECALLER" | "COMPLETEAGENT" | "TRANSFER" | "BLINDTRANSFER"
-            | "ATTENDEDTRANSFER" => {
-                // COMPLETE*: holdtime|calltime|origposition. The transfers end
-                // in …|holdtime|calltime|origposition after a variable number
-                // of fields (ATTENDEDTRANSFER LINK has two channels), so count
-                // from the end.
-                let talk = if e.event.starts_with("COMPLETE") {
-                    e.data.get(1)
-                } else {
-                    e.data.len().checked_sub(2).and_then(|i| e.data.get(i))
-                };
-                match open.remove(&e.callid) {
-                    Some(o) if o.answered.is_some() => done.push((
-                        o.file,
-                        record(&o, Some(jst), "answered", talk.map(String::as_str)),
-                    )),
-                    Some(o) => issues.push((
-                        o.file,
-                        o.line,
-                        "event".into(),
-                        Problem::new(
-                            "qlog_no_connect",
-                            [e.event.clone(), format!("{}:{}", name(e.file), e.line)],
-                        ),
-                        o.raw,
-                    )),
-                    None => issues.push(orphan(&e)),
-                }
-            }
+            | "ATTENDEDTRANSFER" => self.complete(e, jst),
             "ABANDON" | "EXITWITHTIMEOUT" | "EXITEMPTY" | "EXITWITHKEY" | "WITHDRAW" => {
-                let outcome = match e.event.as_str() {
-                    "ABANDON" => "abandoned",
-                    "EXITWITHTIMEOUT" => "timeout",
-                    _ => "overflow",
-                };
-                match open.remove(&e.callid) {
-                    Some(o) if o.answered.is_none() => {
-                        done.push((o.file, record(&o, Some(jst), outcome, None)))
-                    }
-                    Some(o) => issues.push((
-                        o.file,
-                        o.line,
-                        "event".into(),
-                        Problem::new(
-                            "qlog_after_connect",
-                            [e.event.clone(), format!("{}:{}", name(e.file), e.line)],
-                        ),
-                        o.raw,
-                    )),
-                    None => issues.push(orphan(&e)),
-                }
+                self.exit(e, jst)
             }
-            other => issues.push((
+            other => self.issues.push((
                 e.file,
                 e.line,
                 "event".into(),
@@ -346,30 +314,114 @@ fn read(inputs: &[Input], opts: &Options) -> Results {
             )),
         }
     }
-    for o in open.into_values() {
-        if o.answered.is_some() {
-            done.push((o.file, record(&o, None, "answered", None)));
-        } else {
-            issues.push((
-                o.file,
-                o.line,
+
+    /// ENTERQUEUE: a call opens; a call that enters again before its
+    /// outcome is a new entry (`<callid>#n`), the earlier one set aside.
+    fn enter(&mut self, e: Event, jst: i64) {
+        if let Some(prev) = self.open.remove(&e.callid) {
+            let at = self.at(&e);
+            self.issues.push((
+                prev.file,
+                prev.line,
                 "callid".into(),
-                Problem::new("qlog_no_outcome", [o.call_id.as_str()]),
-                o.raw,
+                Problem::new("qlog_reentered", [e.callid.clone(), at]),
+                prev.raw,
             ));
         }
+        let n = self.entries.entry(e.callid.clone()).or_insert(0);
+        *n += 1;
+        let call_id = if *n == 1 {
+            e.callid.clone()
+        } else {
+            format!("{}#{n}", e.callid)
+        };
+        self.open.insert(
+            e.callid.clone(),
+            Open {
+                file: e.file,
+                line: e.line,
+                raw: e.raw,
+                call_id,
+                queue: e.queue,
+                offered: jst,
+                caller: e.data.get(1).cloned().unwrap_or_default(),
+                answered: None,
+            },
+        );
     }
-    done.sort_by_key(|(f, r)| (*f, r.line));
-    // `out` holds one result per input, in input order.
-    for (fi, rec) in done {
-        if let Some(Ok(ext)) = out.get_mut(fi) {
-            ext.records.push(rec);
+
+    /// COMPLETE* and the transfers: an answered call ends.
+    fn complete(&mut self, e: Event, jst: i64) {
+        // COMPLETE*: holdtime|calltime|origposition. The transfers end
+        // in …|holdtime|calltime|origposition after a variable number
+        // of fields (ATTENDEDTRANSFER LINK has two channels), so count
+        // from the end.
+        let talk = if e.event.starts_with("COMPLETE") {
+            e.data.get(1)
+        } else {
+            e.data.len().checked_sub(2).and_then(|i| e.data.get(i))
+        };
+        match self.open.remove(&e.callid) {
+            Some(o) if o.answered.is_some() => self.done.push((
+                o.file,
+                record(&o, Some(jst), "answered", talk.map(String::as_str)),
+            )),
+            Some(o) => {
+                let at = self.at(&e);
+                self.issues.push((
+                    o.file,
+                    o.line,
+                    "event".into(),
+                    Problem::new("qlog_no_connect", [e.event.clone(), at]),
+                    o.raw,
+                ))
+            }
+            None => self.orphan(e),
         }
     }
-    for (fi, line, column, reason, raw) in issues {
-        if let Some(Ok(ext)) = out.get_mut(fi) {
-            ext.bad_line(&inputs[fi].display, line, &column, reason, raw);
+
+    /// ABANDON, EXITWITH*, WITHDRAW: an unanswered call ends.
+    fn exit(&mut self, e: Event, jst: i64) {
+        let outcome = match e.event.as_str() {
+            "ABANDON" => "abandoned",
+            "EXITWITHTIMEOUT" => "timeout",
+            _ => "overflow",
+        };
+        match self.open.remove(&e.callid) {
+            Some(o) if o.answered.is_none() => {
+                self.done.push((o.file, record(&o, Some(jst), outcome, None)))
+            }
+            Some(o) => {
+                let at = self.at(&e);
+                self.issues.push((
+                    o.file,
+                    o.line,
+                    "event".into(),
+                    Problem::new("qlog_after_connect", [e.event.clone(), at]),
+                    o.raw,
+                ))
+            }
+            None => self.orphan(e),
         }
     }
-    out
+
+    /// Calls still open at the end of the logs: answered ones end there,
+    /// the others have no outcome. The records in file and line order.
+    fn finish(mut self) -> (Vec<(usize, Record)>, Vec<Issue>) {
+        for o in std::mem::take(&mut self.open).into_values() {
+            if o.answered.is_some() {
+                self.done.push((o.file, record(&o, None, "answered", None)));
+            } else {
+                self.issues.push((
+                    o.file,
+                    o.line,
+                    "callid".into(),
+                    Problem::new("qlog_no_outcome", [o.call_id.as_str()]),
+                    o.raw,
+                ));
+            }
+        }
+        self.done.sort_by_key(|(f, r)| (*f, r.line));
+        (self.done, self.issues)
+    }
 }
