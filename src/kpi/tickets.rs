@@ -42,9 +42,37 @@ pub struct TicketKpis {
 /// Compute ticket figures. `src` is `None` when no ticket file was provided.
 pub fn compute(src: Option<&SourceData>, p: Period, top_n: usize) -> PolarsResult<TicketKpis> {
     let mut out = TicketKpis::default();
-    let f = &mut out.figures;
     let covered = src.filter(|s| s.covers(p.start_ms(), p.end_ms()));
     let Some(s) = covered else {
+        no_data(&mut out.figures);
+        return Ok(out);
+    };
+    let (start, end) = (p.start_ms(), p.end_ms());
+    let lf = s.frame.clone().lazy();
+    let received = lf.clone().filter(within("opened_at", start, end));
+    let resolved = lf.clone().filter(within("resolved_at", start, end));
+    let backlog = lf.clone().filter(
+        col("opened_at")
+            .cast(DataType::Int64)
+            .lt(lit(end))
+            .and(col("status").neq(lit("cancelled")))
+            .and(
+                col("resolved_at")
+                    .is_null()
+                    .or(col("resolved_at").cast(DataType::Int64).gt_eq(lit(end))),
+            ),
+    );
+    let [n_received, n_resolved, _] = counts(s, &received, &resolved, &backlog, &mut out.figures)?;
+    rates(s, &received, &resolved, n_received, n_resolved, &mut out.figures)?;
+    changes(s, &received, &mut out.figures)?;
+    out.flags = cancelled_resolved(&resolved)?;
+    breakdowns(s, received, top_n, &mut out)?;
+    out.major_incidents = Some(major_incidents(lf, start, end)?);
+    Ok(out)
+}
+
+/// Every figure データなし (no ticket data for the period).
+fn no_data(f: &mut Figures) {
         for what in ["received", "resolved", "backlog"] {
             f.set(format!("tickets.{what}.total"), None);
             for k in KINDS {
@@ -64,28 +92,21 @@ pub fn compute(src: Option<&SourceData>, p: Period, top_n: usize) -> PolarsResul
         for c in CHANGE_CLASSES {
             f.set(format!("changes.by_class.{c}"), None);
         }
-        return Ok(out);
-    };
-    let (start, end) = (p.start_ms(), p.end_ms());
-    let lf = s.frame.clone().lazy();
-    let received = lf.clone().filter(within("opened_at", start, end));
-    let resolved = lf.clone().filter(within("resolved_at", start, end));
-    let backlog = lf.clone().filter(
-        col("opened_at")
-            .cast(DataType::Int64)
-            .lt(lit(end))
-            .and(col("status").neq(lit("cancelled")))
-            .and(
-                col("resolved_at")
-                    .is_null()
-                    .or(col("resolved_at").cast(DataType::Int64).gt_eq(lit(end))),
-            ),
-    );
+}
+
+/// Received, resolved and backlog by kind; the totals.
+fn counts(
+    s: &SourceData,
+    received: &LazyFrame,
+    resolved: &LazyFrame,
+    backlog: &LazyFrame,
+    f: &mut Figures,
+) -> PolarsResult<[usize; 3]> {
     let mut totals = [0usize; 3];
     for (i, (what, frame)) in [
-        ("received", &received),
-        ("resolved", &resolved),
-        ("backlog", &backlog),
+        ("received", received),
+        ("resolved", resolved),
+        ("backlog", backlog),
     ]
     .into_iter()
     .enumerate()
@@ -104,9 +125,20 @@ pub fn compute(src: Option<&SourceData>, p: Period, top_n: usize) -> PolarsResul
         }
     }
 
+    Ok(totals)
+}
+
+/// FCR, escalation and reopen rates.
+fn rates(
+    s: &SourceData,
+    received: &LazyFrame,
+    resolved: &LazyFrame,
+    n_received: usize,
+    n_resolved: usize,
+    f: &mut Figures,
+) -> PolarsResult<()> {
     // Rates: column absent → データなし; a zero denominator → 対象なし; an
     // empty cell counts as false.
-    let [n_received, n_resolved, _] = totals;
     let rate = |present: bool, num: LazyFrame, den: usize| -> PolarsResult<Fig> {
         Ok(if present {
             Fig::or_no_population(pct(count(num)?, den))
@@ -141,7 +173,11 @@ pub fn compute(src: Option<&SourceData>, p: Period, top_n: usize) -> PolarsResul
         )?,
     );
 
-    // Changes opened in the period.
+    Ok(())
+}
+
+/// Changes opened in the period: by class, success and emergency rates.
+fn changes(s: &SourceData, received: &LazyFrame, f: &mut Figures) -> PolarsResult<()> {
     let changes = received.clone().filter(col("kind").eq(lit("change")));
     let n_changes = count(changes.clone())?;
     f.count("changes.total", Some(n_changes));
@@ -177,9 +213,13 @@ pub fn compute(src: Option<&SourceData>, p: Period, top_n: usize) -> PolarsResul
         },
     );
 
-    // Channels and categories of received tickets.
-    // A cancelled ticket with a resolution time in the period: counted as
-    // resolved (kpis.md), but the reader should know.
+    Ok(())
+}
+
+/// A cancelled ticket with a resolution time in the period: counted as
+/// resolved (kpis.md), but the reader should know.
+fn cancelled_resolved(resolved: &LazyFrame) -> PolarsResult<Vec<crate::ingest::dedupe::RowFlag>> {
+    let mut flags = Vec::new();
     let odd = resolved
         .clone()
         .filter(col("status").eq(lit("cancelled")))
@@ -189,7 +229,7 @@ pub fn compute(src: Option<&SourceData>, p: Period, top_n: usize) -> PolarsResul
         let files = frame::u32s(&odd, crate::ingest::typing::FILE_COL)?;
         let lines = frame::u32s(&odd, crate::ingest::typing::LINE_COL)?;
         for i in 0..odd.height() {
-            out.flags.push(crate::ingest::dedupe::RowFlag {
+            flags.push(crate::ingest::dedupe::RowFlag {
                 file: files[i],
                 line: lines[i],
                 column: "resolved_at".into(),
@@ -200,8 +240,12 @@ pub fn compute(src: Option<&SourceData>, p: Period, top_n: usize) -> PolarsResul
             });
         }
     }
-    let f = &mut out.figures;
+    Ok(flags)
+}
 
+/// Received tickets by channel and the top categories.
+fn breakdowns(s: &SourceData, received: LazyFrame, top_n: usize, out: &mut TicketKpis) -> PolarsResult<()> {
+    let f = &mut out.figures;
     // Optional columns: without the column, the table is データなし.
     if s.present.contains("channel") {
         let mut ch: Vec<(String, usize)> =
@@ -221,7 +265,11 @@ pub fn compute(src: Option<&SourceData>, p: Period, top_n: usize) -> PolarsResul
         out.top_categories = Some(cats);
     }
 
-    // Priority 1–2 incidents active in the period.
+    Ok(())
+}
+
+/// Priority 1–2 incidents active in the period.
+fn major_incidents(lf: LazyFrame, start: i64, end: i64) -> PolarsResult<Vec<MajorIncident>> {
     let major = lf
         .filter(
             col("kind")
@@ -244,8 +292,7 @@ pub fn compute(src: Option<&SourceData>, p: Period, top_n: usize) -> PolarsResul
     let opened = frame::i64s(&major, "opened_at")?;
     let fr = frame::i64s(&major, "first_response_at")?;
     let res = frame::i64s(&major, "resolved_at")?;
-    out.major_incidents = Some(
-        (0..major.height())
+    Ok((0..major.height())
             .map(|i| MajorIncident {
                 ticket_id: ids[i].clone().unwrap_or_default(),
                 title: titles[i].clone(),
@@ -256,7 +303,5 @@ pub fn compute(src: Option<&SourceData>, p: Period, top_n: usize) -> PolarsResul
                 first_response_at: fr[i],
                 resolved_at: res[i],
             })
-            .collect(),
-    );
-    Ok(out)
+            .collect())
 }

@@ -708,9 +708,18 @@ fn missed(items: &[Item], g: Group) -> bool {
 }
 
 fn breaches(items: &[Item], r: &SlaReport, cfg: &Config, t: &Templates) -> Vec<Block> {
+    let mut blocks = vec![ticket_breaches(r, cfg, t)];
+    blocks.extend(outage_table(items, r, t));
+    blocks.extend(call_intervals(items, r));
+    blocks.extend(job_breaches(items, r, t));
+    blocks.extend(backup_breaches(items, r, t));
+    blocks.extend(capacity_breaches(items, r, t));
+    blocks
+}
+
+/// Tickets: every breached (ticket, target) decided this month.
+fn ticket_breaches(r: &SlaReport, cfg: &Config, t: &Templates) -> Block {
     let k = r.current;
-    let mut blocks = Vec::new();
-    // Tickets: every breached (ticket, target) decided this month.
     let (rows, empty) = match &k.sla.breaches {
         None => (Vec::new(), MISSING),
         Some(b) => (
@@ -734,7 +743,7 @@ fn breaches(items: &[Item], r: &SlaReport, cfg: &Config, t: &Templates) -> Vec<B
             NONE_TEXT,
         ),
     };
-    blocks.push(table(
+    table(
         "チケット（目標超過）",
         vec![
             col("チケット", 1.8),
@@ -749,213 +758,236 @@ fn breaches(items: &[Item], r: &SlaReport, cfg: &Config, t: &Templates) -> Vec<B
         ],
         rows,
         empty,
-    ));
-    // Availability: the outages of the month.
-    if missed(items, Group::Availability)
+    )
+}
+
+/// Availability: the outages of the month.
+fn outage_table(items: &[Item], r: &SlaReport, t: &Templates) -> Option<Block> {
+    let k = r.current;
+    if !(missed(items, Group::Availability)
         || k.availability
             .outages
             .as_ref()
-            .is_some_and(|o| !o.is_empty())
-    {
-        let rows = k
-            .availability
-            .outages
-            .iter()
-            .flatten()
-            .map(|o| {
-                vec![
-                    Cell::text(&o.system),
-                    Cell::text(&o.ticket_id),
-                    Cell::text(t.label(
-                        "outage_kinds",
-                        if o.planned { "planned" } else { "unplanned" },
-                    )),
-                    Cell::datetime(Some(o.start)),
-                    o.end
-                        .map_or(Cell::text("終了未記録"), |e| Cell::datetime(Some(e))),
-                    Cell::num(o.service_min, Unit::Minutes),
-                ]
-            })
-            .collect();
-        blocks.push(table(
-            "停止（稼働率）",
-            vec![
-                col("システム", 1.8),
-                col("チケット", 1.2),
-                col("区分", 1.0),
-                col("開始", 1.4),
-                col("終了", 1.4),
-                col("提供時間内", 1.0),
-            ],
-            rows,
-            if k.availability.outages.is_none() {
-                MISSING
-            } else {
-                NONE_TEXT
-            },
-        ));
+            .is_some_and(|o| !o.is_empty())) {
+        return None;
     }
-    // Calls: one-hour intervals that miss a missed call target.
-    if missed(items, Group::Calls) {
-        let goal = |key: &str| {
-            items
-                .iter()
-                .find(|i| i.key == key)
-                .filter(|i| i.verdict == Verdict::Missed)
-                .map(|i| i.goal)
-        };
-        let (ar, ab, sl) = (
-            goal("calls.answer_rate"),
-            goal("calls.abandon_rate"),
-            goal("calls.service_level"),
-        );
-        let misses = |v: Option<f64>, g: Option<Goal>| {
-            g.is_some_and(|g| judge_shown(Fig::or_no_data(v), g, Unit::Percent) == Verdict::Missed)
-        };
-        let rows = k
-            .calls
-            .intervals
-            .iter()
-            .flatten()
-            .filter(|iv| {
-                misses(iv.answer_rate(), ar)
-                    || misses(iv.abandon_rate(), ab)
-                    || misses(iv.service_level(), sl)
-            })
-            .map(|iv| {
-                let p =
-                    |v: Option<f64>| v.map_or(Cell::text(MISSING), |x| Cell::num(x, Unit::Percent));
-                vec![
-                    Cell::text(format!(
-                        "{}–{:02}:00",
-                        format_short(iv.start),
-                        (crate::time::ms_to_dt(iv.start).hour() + 1) % 24
-                    )),
-                    Cell::num(iv.offered as f64, Unit::Count),
-                    Cell::num(iv.answered as f64, Unit::Count),
-                    Cell::num(iv.abandoned as f64, Unit::Count),
-                    p(iv.answer_rate()),
-                    p(iv.abandon_rate()),
-                    p(iv.service_level()),
-                ]
-            })
-            .collect();
-        blocks.push(table(
-            "コール（目標を下回った1時間帯）",
+    let rows = k
+        .availability
+        .outages
+        .iter()
+        .flatten()
+        .map(|o| {
             vec![
-                col("時間帯", 1.6),
-                col("着信", 0.8),
-                col("応答", 0.8),
-                col("放棄", 0.8),
-                col("応答率", 0.9),
-                col("放棄率", 0.9),
-                col("SL", 0.9),
-            ],
-            rows,
-            NONE_TEXT,
-        ));
+                Cell::text(&o.system),
+                Cell::text(&o.ticket_id),
+                Cell::text(t.label(
+                    "outage_kinds",
+                    if o.planned { "planned" } else { "unplanned" },
+                )),
+                Cell::datetime(Some(o.start)),
+                o.end
+                    .map_or(Cell::text("終了未記録"), |e| Cell::datetime(Some(e))),
+                Cell::num(o.service_min, Unit::Minutes),
+            ]
+        })
+        .collect();
+    Some(table(
+        "停止（稼働率）",
+        vec![
+            col("システム", 1.8),
+            col("チケット", 1.2),
+            col("区分", 1.0),
+            col("開始", 1.4),
+            col("終了", 1.4),
+            col("提供時間内", 1.0),
+        ],
+        rows,
+        if k.availability.outages.is_none() {
+            MISSING
+        } else {
+            NONE_TEXT
+        },
+    ))
+}
+
+/// Calls: one-hour intervals that miss a missed call target.
+fn call_intervals(items: &[Item], r: &SlaReport) -> Option<Block> {
+    let k = r.current;
+    if !missed(items, Group::Calls) {
+        return None;
     }
-    // Jobs: failed and late instances.
-    if missed(items, Group::Jobs) {
-        let rows = k
-            .jobs
-            .problems
+    let goal = |key: &str| {
+        items
             .iter()
-            .flatten()
-            .filter(|i| !i.succeeded() || i.late)
-            .map(|i| {
-                vec![
-                    Cell::text(&i.job_name),
-                    Cell::datetime(i.scheduled_at.or(Some(i.first_started_at))),
-                    Cell::datetime(i.ended_at),
-                    Cell::datetime(i.deadline),
-                    Cell::text(t.label("job_statuses", &i.final_status)),
-                    Cell::text(if i.late { "遅延" } else { "" }),
-                    Cell::num(i.attempts as f64, Unit::Integer),
-                ]
-            })
-            .collect();
-        blocks.push(table(
-            "ジョブ（異常終了・遅延）",
+            .find(|i| i.key == key)
+            .filter(|i| i.verdict == Verdict::Missed)
+            .map(|i| i.goal)
+    };
+    let (ar, ab, sl) = (
+        goal("calls.answer_rate"),
+        goal("calls.abandon_rate"),
+        goal("calls.service_level"),
+    );
+    let misses = |v: Option<f64>, g: Option<Goal>| {
+        g.is_some_and(|g| judge_shown(Fig::or_no_data(v), g, Unit::Percent) == Verdict::Missed)
+    };
+    let rows = k
+        .calls
+        .intervals
+        .iter()
+        .flatten()
+        .filter(|iv| {
+            misses(iv.answer_rate(), ar)
+                || misses(iv.abandon_rate(), ab)
+                || misses(iv.service_level(), sl)
+        })
+        .map(|iv| {
+            let p =
+                |v: Option<f64>| v.map_or(Cell::text(MISSING), |x| Cell::num(x, Unit::Percent));
             vec![
-                col("ジョブ", 1.8),
-                col("予定・開始", 1.4),
-                col("終了", 1.4),
-                col("期限", 1.4),
-                col("最終状態", 1.0),
-                col("遅延", 0.6),
-                col("実行回数", 0.7),
-            ],
-            rows,
-            NONE_TEXT,
-        ));
+                Cell::text(format!(
+                    "{}–{:02}:00",
+                    format_short(iv.start),
+                    (crate::time::ms_to_dt(iv.start).hour() + 1) % 24
+                )),
+                Cell::num(iv.offered as f64, Unit::Count),
+                Cell::num(iv.answered as f64, Unit::Count),
+                Cell::num(iv.abandoned as f64, Unit::Count),
+                p(iv.answer_rate()),
+                p(iv.abandon_rate()),
+                p(iv.service_level()),
+            ]
+        })
+        .collect();
+    Some(table(
+        "コール（目標を下回った1時間帯）",
+        vec![
+            col("時間帯", 1.6),
+            col("着信", 0.8),
+            col("応答", 0.8),
+            col("放棄", 0.8),
+            col("応答率", 0.9),
+            col("放棄率", 0.9),
+            col("SL", 0.9),
+        ],
+        rows,
+        NONE_TEXT,
+    ))
+}
+
+/// Jobs: failed and late instances.
+fn job_breaches(items: &[Item], r: &SlaReport, t: &Templates) -> Option<Block> {
+    let k = r.current;
+    if !missed(items, Group::Jobs) {
+        return None;
     }
-    // Backups: failed and missing.
-    if missed(items, Group::Backups) {
-        let rows = k
-            .backups
-            .problems
-            .iter()
-            .flatten()
-            .map(|b| {
-                let outcome = b.outcome_code();
-                vec![
-                    Cell::text(&b.target),
-                    Cell::text(b.date.format("%Y/%m/%d").to_string()),
-                    Cell::text(t.label("backup_outcomes", outcome)),
-                    Cell::datetime(b.started_at),
-                ]
-            })
-            .collect();
-        blocks.push(table(
-            "バックアップ（失敗・未実行）",
+    let rows = k
+        .jobs
+        .problems
+        .iter()
+        .flatten()
+        .filter(|i| !i.succeeded() || i.late)
+        .map(|i| {
             vec![
-                col("対象", 2.0),
-                col("日付", 1.0),
-                col("判定", 0.8),
-                col("開始", 1.4),
-            ],
-            rows,
-            NONE_TEXT,
-        ));
+                Cell::text(&i.job_name),
+                Cell::datetime(i.scheduled_at.or(Some(i.first_started_at))),
+                Cell::datetime(i.ended_at),
+                Cell::datetime(i.deadline),
+                Cell::text(t.label("job_statuses", &i.final_status)),
+                Cell::text(if i.late { "遅延" } else { "" }),
+                Cell::num(i.attempts as f64, Unit::Integer),
+            ]
+        })
+        .collect();
+    Some(table(
+        "ジョブ（異常終了・遅延）",
+        vec![
+            col("ジョブ", 1.8),
+            col("予定・開始", 1.4),
+            col("終了", 1.4),
+            col("期限", 1.4),
+            col("最終状態", 1.0),
+            col("遅延", 0.6),
+            col("実行回数", 0.7),
+        ],
+        rows,
+        NONE_TEXT,
+    ))
+}
+
+/// Backups: failed and missing.
+fn backup_breaches(items: &[Item], r: &SlaReport, t: &Templates) -> Option<Block> {
+    let k = r.current;
+    if !missed(items, Group::Backups) {
+        return None;
     }
-    // Capacity: series whose p95 is above the warn threshold.
-    if missed(items, Group::Capacity) {
-        let rows = k
-            .capacity
-            .series
-            .iter()
-            .flatten()
-            .filter(|s| s.warn.is_some_and(|w| s.p95 > w))
-            .map(|s| {
-                vec![
-                    Cell::text(&s.host),
-                    Cell::text(t.label("metrics", &s.metric)),
-                    Cell::text(s.resource.clone().unwrap_or_default()),
-                    Cell::num(s.p95, Unit::Percent),
-                    Cell::num(s.warn.expect("filtered"), Unit::Percent),
-                    Cell::num(s.max, Unit::Percent),
-                    s.warn_minutes
-                        .map_or(Cell::Empty, |m| Cell::num(m, Unit::Minutes)),
-                ]
-            })
-            .collect();
-        blocks.push(table(
-            "キャパシティ（p95が警告しきい値超過）",
+    let rows = k
+        .backups
+        .problems
+        .iter()
+        .flatten()
+        .map(|b| {
+            let outcome = b.outcome_code();
             vec![
-                col("ホスト", 1.2),
-                col("項目", 1.5),
-                col("対象", 1.0),
-                col("p95", 0.9),
-                col("しきい値", 0.9),
-                col("最大", 0.9),
-                col("超過時間", 1.0),
-            ],
-            rows,
-            NONE_TEXT,
-        ));
+                Cell::text(&b.target),
+                Cell::text(b.date.format("%Y/%m/%d").to_string()),
+                Cell::text(t.label("backup_outcomes", outcome)),
+                Cell::datetime(b.started_at),
+            ]
+        })
+        .collect();
+    Some(table(
+        "バックアップ（失敗・未実行）",
+        vec![
+            col("対象", 2.0),
+            col("日付", 1.0),
+            col("判定", 0.8),
+            col("開始", 1.4),
+        ],
+        rows,
+        NONE_TEXT,
+    ))
+}
+
+/// Capacity: series whose p95 is above the warn threshold.
+fn capacity_breaches(items: &[Item], r: &SlaReport, t: &Templates) -> Option<Block> {
+    let k = r.current;
+    if !missed(items, Group::Capacity) {
+        return None;
     }
-    blocks
+    let rows = k
+        .capacity
+        .series
+        .iter()
+        .flatten()
+        .filter(|s| s.warn.is_some_and(|w| s.p95 > w))
+        .map(|s| {
+            vec![
+                Cell::text(&s.host),
+                Cell::text(t.label("metrics", &s.metric)),
+                Cell::text(s.resource.clone().unwrap_or_default()),
+                Cell::num(s.p95, Unit::Percent),
+                Cell::num(s.warn.expect("filtered"), Unit::Percent),
+                Cell::num(s.max, Unit::Percent),
+                s.warn_minutes
+                    .map_or(Cell::Empty, |m| Cell::num(m, Unit::Minutes)),
+            ]
+        })
+        .collect();
+    Some(table(
+        "キャパシティ（p95が警告しきい値超過）",
+        vec![
+            col("ホスト", 1.2),
+            col("項目", 1.5),
+            col("対象", 1.0),
+            col("p95", 0.9),
+            col("しきい値", 0.9),
+            col("最大", 0.9),
+            col("超過時間", 1.0),
+        ],
+        rows,
+        NONE_TEXT,
+    ))
 }
 
 fn remarks(items: &[Item], r: &SlaReport) -> Vec<Block> {
