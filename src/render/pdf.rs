@@ -824,22 +824,7 @@ impl<'a> Pager<'a> {
 
     fn chart(&mut self, c: &Chart) {
         let f = self.font;
-        // Legend layout first: it decides the chart's height.
-        const MAX_LEGEND_ROWS: usize = 5;
-        let mut legend = Vec::new(); // (x offset, row, series index, name)
-        let (mut lx, mut row) = (0.0f32, 0usize);
-        for (i, s) in c.series.iter().enumerate() {
-            let name = f.ellipsize(&s.name, 7.0, self.cw / 2.0);
-            let w = mm(4.5) + f.text_width_pt(&name, 7.0) + mm(5.0);
-            if lx > 0.0 && lx + w > self.cw {
-                row += 1;
-                lx = 0.0;
-            }
-            if row < MAX_LEGEND_ROWS {
-                legend.push((lx, row, i, name));
-            }
-            lx += w;
-        }
+        let legend = self.chart_legend(c);
         let legend_rows = legend.last().map_or(0, |l| l.1 + 1);
         let total_h = mm(65.0) + legend_rows.saturating_sub(1) as f32 * mm(4.0);
         self.ensure(total_h);
@@ -884,9 +869,62 @@ impl<'a> Pager<'a> {
             self.y = top + total_h;
             return;
         }
+        let plot = self.chart_axis(c, &values, n, plot_top, plot_bottom, right);
+        self.chart_series(c, &plot);
+        self.line(&[(plot.left, plot_top), (plot.left, plot_bottom)], RULE, 0.6);
+        let y0 = plot.y(0.0);
+        self.line(&[(plot.left, y0), (right, y0)], RULE, 0.6);
+        self.chart_labels(c, &plot, cat_h, xlabel_h);
+        let legend_top = plot_bottom + cat_h + xlabel_h;
+        for (lx, row, si, name) in &legend {
+            let base = legend_top + *row as f32 * mm(4.0) + mm(3.0);
+            self.fill_rect(
+                MARGIN + lx,
+                base - mm(2.4),
+                mm(3.0),
+                mm(2.5),
+                PALETTE[si % PALETTE.len()],
+            );
+            self.text(MARGIN + lx + mm(4.5), base, 7.0, INK, name);
+        }
+        self.y = top + total_h;
+    }
 
-        // Y axis: nice ticks from min(0, data) to max(0, data); stacked
-        // columns range over the per-category sums.
+    /// The legend's entries: (x offset, row, series index, name), at most
+    /// five rows; it decides the chart's height.
+    fn chart_legend(&self, c: &Chart) -> Vec<(f32, usize, usize, String)> {
+        const MAX_LEGEND_ROWS: usize = 5;
+        let f = self.font;
+        let mut legend = Vec::new();
+        let (mut lx, mut row) = (0.0f32, 0usize);
+        for (i, s) in c.series.iter().enumerate() {
+            let name = f.ellipsize(&s.name, 7.0, self.cw / 2.0);
+            let w = mm(4.5) + f.text_width_pt(&name, 7.0) + mm(5.0);
+            if lx > 0.0 && lx + w > self.cw {
+                row += 1;
+                lx = 0.0;
+            }
+            if row < MAX_LEGEND_ROWS {
+                legend.push((lx, row, i, name));
+            }
+            lx += w;
+        }
+        legend
+    }
+
+    /// The Y axis: nice ticks from min(0, data) to max(0, data) (stacked
+    /// columns range over the per-category sums), drawn with their grid
+    /// lines and labels; returns the plot's geometry.
+    fn chart_axis(
+        &mut self,
+        c: &Chart,
+        values: &[f64],
+        n: usize,
+        plot_top: f32,
+        plot_bottom: f32,
+        right: f32,
+    ) -> Plot {
+        let f = self.font;
         let (lo, hi) = if c.kind == ChartKind::StackedColumn {
             let sums = stack_sums(c, n);
             (
@@ -909,11 +947,18 @@ impl<'a> Pager<'a> {
         let left = MARGIN + label_w + mm(2.0);
         let a_lo = ticks.first().copied().unwrap_or(0.0);
         let a_hi = ticks.last().copied().unwrap_or(1.0);
-        let span = if a_hi > a_lo { a_hi - a_lo } else { 1.0 };
-        let plot_h = plot_bottom - plot_top;
-        let vy = move |v: f64| plot_bottom - ((v - a_lo) / span) as f32 * plot_h;
+        let plot = Plot {
+            left,
+            right,
+            bottom: plot_bottom,
+            height: plot_bottom - plot_top,
+            lo: a_lo,
+            span: if a_hi > a_lo { a_hi - a_lo } else { 1.0 },
+            n,
+            slot: (right - left) / n as f32,
+        };
         for (&t, l) in ticks.iter().zip(&labels) {
-            let y = vy(t);
+            let y = plot.y(t);
             self.line(&[(left, y), (right, y)], GRID, 0.4);
             self.text_right(left - mm(1.5), y + TICK_SIZE * 0.35, TICK_SIZE, GREY, l);
         }
@@ -921,10 +966,13 @@ impl<'a> Pager<'a> {
             let y_label = f.ellipsize(&c.y_label, TICK_SIZE, self.cw / 2.0);
             self.text(MARGIN, plot_top - mm(2.5), TICK_SIZE, GREY, &y_label);
         }
+        plot
+    }
 
-        // Series.
-        let slot = (right - left) / n as f32;
-        let y0 = vy(0.0);
+    /// Every series: grouped columns, stacked columns or lines with markers.
+    fn chart_series(&mut self, c: &Chart, plot: &Plot) {
+        let (n, slot, left) = (plot.n, plot.slot, plot.left);
+        let y0 = plot.y(0.0);
         // Running (negative, positive) stack per category.
         let mut stack = vec![(0.0f64, 0.0f64); n];
         for (si, s) in c.series.iter().enumerate() {
@@ -936,7 +984,7 @@ impl<'a> Pager<'a> {
                 .enumerate()
                 .map(|(k, v)| {
                     v.filter(|v| v.is_finite())
-                        .map(|v| (left + (k as f32 + 0.5) * slot, vy(v)))
+                        .map(|v| (left + (k as f32 + 0.5) * slot, plot.y(v)))
                 })
                 .collect();
             match c.kind {
@@ -966,7 +1014,7 @@ impl<'a> Pager<'a> {
                             *neg += v;
                             (a, *neg)
                         };
-                        let (ya, yb) = (vy(a), vy(b));
+                        let (ya, yb) = (plot.y(a), plot.y(b));
                         let x = left + k as f32 * slot + (slot - bw) / 2.0;
                         self.fill_rect(x, ya.min(yb), bw, (ya - yb).abs(), col);
                     }
@@ -982,10 +1030,13 @@ impl<'a> Pager<'a> {
                 }
             }
         }
-        self.line(&[(left, plot_top), (left, plot_bottom)], RULE, 0.6);
-        self.line(&[(left, y0), (right, y0)], RULE, 0.6);
+    }
 
-        // Category labels, thinned out so they do not overlap.
+    /// Category labels (thinned out so they do not overlap) and the X
+    /// axis label.
+    fn chart_labels(&mut self, c: &Chart, plot: &Plot, cat_h: f32, xlabel_h: f32) {
+        let f = self.font;
+        let (n, slot, left) = (plot.n, plot.slot, plot.left);
         let max_lw = c
             .categories
             .iter()
@@ -1001,7 +1052,7 @@ impl<'a> Pager<'a> {
         {
             self.text_center(
                 left + (k as f32 + 0.5) * slot,
-                plot_bottom + mm(3.2),
+                plot.bottom + mm(3.2),
                 TICK_SIZE,
                 INK,
                 cat,
@@ -1009,26 +1060,13 @@ impl<'a> Pager<'a> {
         }
         if xlabel_h > 0.0 {
             self.text_center(
-                (left + right) / 2.0,
-                plot_bottom + cat_h + mm(3.0),
+                (left + plot.right) / 2.0,
+                plot.bottom + cat_h + mm(3.0),
                 7.0,
                 GREY,
                 &c.x_label,
             );
         }
-        let legend_top = plot_bottom + cat_h + xlabel_h;
-        for (lx, row, si, name) in &legend {
-            let base = legend_top + *row as f32 * mm(4.0) + mm(3.0);
-            self.fill_rect(
-                MARGIN + lx,
-                base - mm(2.4),
-                mm(3.0),
-                mm(2.5),
-                PALETTE[si % PALETTE.len()],
-            );
-            self.text(MARGIN + lx + mm(4.5), base, 7.0, INK, name);
-        }
-        self.y = top + total_h;
     }
 
     /// The cover page (表紙): submission date, addressee, title, period,
@@ -1110,6 +1148,27 @@ impl<'a> Pager<'a> {
     fn finish(mut self) -> (Vec<Vec<Op>>, BTreeSet<char>) {
         self.pages.push(take(&mut self.ops));
         (self.pages, self.missing)
+    }
+}
+
+/// A chart's plot area and value scale.
+struct Plot {
+    left: f32,
+    right: f32,
+    bottom: f32,
+    height: f32,
+    /// The lowest tick and the ticks' span.
+    lo: f64,
+    span: f64,
+    /// Categories and the width of each.
+    n: usize,
+    slot: f32,
+}
+
+impl Plot {
+    /// The y of a value.
+    fn y(&self, v: f64) -> f32 {
+        self.bottom - ((v - self.lo) / self.span) as f32 * self.height
     }
 }
 

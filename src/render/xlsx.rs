@@ -138,27 +138,7 @@ pub fn render_with(doc: &Document, max_rows: u32) -> Result<Rendered, XlsxError>
         stem: doc.stem(),
         annexes: Vec::new(),
     };
-    let font = "游ゴシック";
-    let base = || Format::new().set_font_name(font).set_font_size(10);
-    let f = Formats {
-        title: base().set_bold().set_font_size(14),
-        subtitle: base().set_font_color("#404040"),
-        caption: base().set_bold(),
-        header: base()
-            .set_bold()
-            .set_background_color("#D9E1F2")
-            .set_border(FormatBorder::Thin)
-            .set_align(FormatAlign::Center),
-        text: base().set_border(FormatBorder::Thin),
-        missing: base()
-            .set_border(FormatBorder::Thin)
-            .set_font_color("#808080")
-            .set_align(FormatAlign::Center),
-        datetime: base()
-            .set_border(FormatBorder::Thin)
-            .set_num_format("yyyy/mm/dd hh:mm"),
-        wrap: base().set_border(FormatBorder::Thin).set_text_wrap(),
-    };
+    let f = Formats::new();
     let mut wb = Workbook::new();
     let created = UtcStamp(format!(
         "{}Z",
@@ -180,97 +160,160 @@ pub fn render_with(doc: &Document, max_rows: u32) -> Result<Rendered, XlsxError>
         &["表紙", "指標一覧", "定義"],
     );
     if let Some(cover) = &doc.cover {
-        // 表紙 with the 目次: one link per sheet.
-        let ws = wb.add_worksheet();
-        ws.set_name("表紙")?;
-        page_setup(ws, doc)?;
-        put(ws, 0, 0, &cover.submitted, &f.subtitle)?;
-        put(ws, 1, 0, &cover.recipient, &base())?;
-        put(ws, 3, 0, &doc.title, &f.title)?;
-        put(ws, 4, 0, &doc.period_label, &base())?;
-        put(ws, 5, 0, &doc.organisation, &base())?;
-        put(ws, 6, 0, &doc.author, &base())?;
-        put(ws, 8, 0, &cover.toc_title, &f.caption)?;
-        let mut row = 9;
-        let extra = ["指標一覧".to_string(), "定義".to_string()];
-        for name in names.iter().chain(&extra) {
-            // An apostrophe in a sheet name is doubled inside the reference.
-            let target = format!("internal:'{}'!A1", name.replace('\'', "''"));
-            ws.write_url_with_text(row, 0, Url::new(target), name)?;
-            row += 1;
-        }
-        let w = [
-            &doc.title,
-            &doc.period_label,
-            &doc.organisation,
-            &cover.recipient,
-        ]
-        .iter()
-        .map(|s| s.width())
-        .max()
-        .unwrap_or(20);
-        apply_widths(ws, &[w.min(58)])?;
+        cover_sheet(&mut wb, &f, doc, cover, &names)?;
     }
-    for (i, s) in doc.sections.iter().enumerate() {
-        let ws = wb.add_worksheet();
-        ws.set_name(&names[i])?;
-        page_setup(ws, doc)?;
-        let mut row = heading(ws, &f, doc, &s.title)?;
-        let mut widths: Vec<usize> = Vec::new();
-        let mut first_header: Option<u32> = None;
-        for b in &s.blocks {
-            // A sheet filled by a table longer than it: the tables after it
-            // go to annexes too (their charts are drawn from them).
-            if row + 4 >= sink.rows {
-                if let Block::Table(t) | Block::Heat(t) = b {
-                    sink.annex(t);
-                }
-                continue;
+    for (s, name) in doc.sections.iter().zip(&names) {
+        section_sheet(&mut wb, &f, doc, s, name, &mut sink)?;
+    }
+    figures_sheet(&mut wb, &f, doc)?;
+    definitions_sheet(&mut wb, &f, doc)?;
+    Ok(Rendered {
+        bytes: wb.save_to_buffer()?,
+        annexes: sink.annexes,
+    })
+}
+
+/// The font and size every cell uses.
+fn base() -> Format {
+    Format::new().set_font_name("游ゴシック").set_font_size(10)
+}
+
+impl Formats {
+    fn new() -> Formats {
+        Formats {
+            title: base().set_bold().set_font_size(14),
+            subtitle: base().set_font_color("#404040"),
+            caption: base().set_bold(),
+            header: base()
+                .set_bold()
+                .set_background_color("#D9E1F2")
+                .set_border(FormatBorder::Thin)
+                .set_align(FormatAlign::Center),
+            text: base().set_border(FormatBorder::Thin),
+            missing: base()
+                .set_border(FormatBorder::Thin)
+                .set_font_color("#808080")
+                .set_align(FormatAlign::Center),
+            datetime: base()
+                .set_border(FormatBorder::Thin)
+                .set_num_format("yyyy/mm/dd hh:mm"),
+            wrap: base().set_border(FormatBorder::Thin).set_text_wrap(),
+        }
+    }
+}
+
+/// 表紙 with the 目次: one link per sheet.
+fn cover_sheet(
+    wb: &mut Workbook,
+    f: &Formats,
+    doc: &Document,
+    cover: &crate::report::model::Cover,
+    names: &[String],
+) -> Result<(), XlsxError> {
+    let ws = wb.add_worksheet();
+    ws.set_name("表紙")?;
+    page_setup(ws, doc)?;
+    put(ws, 0, 0, &cover.submitted, &f.subtitle)?;
+    put(ws, 1, 0, &cover.recipient, &base())?;
+    put(ws, 3, 0, &doc.title, &f.title)?;
+    put(ws, 4, 0, &doc.period_label, &base())?;
+    put(ws, 5, 0, &doc.organisation, &base())?;
+    put(ws, 6, 0, &doc.author, &base())?;
+    put(ws, 8, 0, &cover.toc_title, &f.caption)?;
+    let mut row = 9;
+    let extra = ["指標一覧".to_string(), "定義".to_string()];
+    for name in names.iter().chain(&extra) {
+        // An apostrophe in a sheet name is doubled inside the reference.
+        let target = format!("internal:'{}'!A1", name.replace('\'', "''"));
+        ws.write_url_with_text(row, 0, Url::new(target), name)?;
+        row += 1;
+    }
+    let w = [
+        &doc.title,
+        &doc.period_label,
+        &doc.organisation,
+        &cover.recipient,
+    ]
+    .iter()
+    .map(|s| s.width())
+    .max()
+    .unwrap_or(20);
+    apply_widths(ws, &[w.min(58)])?;
+    Ok(())
+}
+
+/// One section's sheet: its blocks in order, tables longer than the sheet
+/// to annexes.
+fn section_sheet(
+    wb: &mut Workbook,
+    f: &Formats,
+    doc: &Document,
+    s: &crate::report::model::Section,
+    name: &str,
+    sink: &mut Sink,
+) -> Result<(), XlsxError> {
+    let ws = wb.add_worksheet();
+    ws.set_name(name)?;
+    page_setup(ws, doc)?;
+    let mut row = heading(ws, f, doc, &s.title)?;
+    let mut widths: Vec<usize> = Vec::new();
+    let mut first_header: Option<u32> = None;
+    for b in &s.blocks {
+        // A sheet filled by a table longer than it: the tables after it
+        // go to annexes too (their charts are drawn from them).
+        if row + 4 >= sink.rows {
+            if let Block::Table(t) | Block::Heat(t) = b {
+                sink.annex(t);
             }
-            match b {
-                Block::Table(t) => {
-                    let (next, hdr) = write_table(ws, &f, t, row, &mut widths, &mut sink)?;
-                    first_header.get_or_insert(hdr);
-                    row = next + 1;
+            continue;
+        }
+        match b {
+            Block::Table(t) => {
+                let (next, hdr) = write_table(ws, f, t, row, &mut widths, sink)?;
+                first_header.get_or_insert(hdr);
+                row = next + 1;
+            }
+            Block::Heat(t) => {
+                let (next, hdr) = write_table(ws, f, t, row, &mut widths, sink)?;
+                first_header.get_or_insert(hdr);
+                if !t.rows.is_empty() && !t.columns.is_empty() {
+                    let scale = ConditionalFormat2ColorScale::new()
+                        .set_minimum_color("#FFFFFF")
+                        .set_maximum_color("#7399E0");
+                    ws.add_conditional_format(
+                        hdr + 1,
+                        0,
+                        next,
+                        t.columns.len() as u16 - 1,
+                        &scale,
+                    )?;
                 }
-                Block::Heat(t) => {
-                    let (next, hdr) = write_table(ws, &f, t, row, &mut widths, &mut sink)?;
-                    first_header.get_or_insert(hdr);
-                    if !t.rows.is_empty() && !t.columns.is_empty() {
-                        let scale = ConditionalFormat2ColorScale::new()
-                            .set_minimum_color("#FFFFFF")
-                            .set_maximum_color("#7399E0");
-                        ws.add_conditional_format(
-                            hdr + 1,
-                            0,
-                            next,
-                            t.columns.len() as u16 - 1,
-                            &scale,
-                        )?;
-                    }
-                    row = next + 1;
-                }
-                Block::Chart(c) => row = write_chart(ws, &f, c, row, &mut widths)? + 1,
-                Block::Text(lines) => {
-                    for l in lines {
-                        put(ws, row, 0, l, &base())?;
-                        row += 1;
-                    }
+                row = next + 1;
+            }
+            Block::Chart(c) => row = write_chart(ws, f, c, row, &mut widths)? + 1,
+            Block::Text(lines) => {
+                for l in lines {
+                    put(ws, row, 0, l, &base())?;
                     row += 1;
                 }
+                row += 1;
             }
         }
-        if let Some(h) = first_header {
-            ws.set_freeze_panes(h + 1, 0)?;
-            ws.set_repeat_rows(0, h)?;
-        }
-        apply_widths(ws, &widths)?;
     }
-    // 指標一覧: every figure, one value per cell.
+    if let Some(h) = first_header {
+        ws.set_freeze_panes(h + 1, 0)?;
+        ws.set_repeat_rows(0, h)?;
+    }
+    apply_widths(ws, &widths)?;
+    Ok(())
+}
+
+/// 指標一覧: every figure, one value per cell, with its unit.
+fn figures_sheet(wb: &mut Workbook, f: &Formats, doc: &Document) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet();
     ws.set_name("指標一覧")?;
     page_setup(ws, doc)?;
-    let mut row = heading(ws, &f, doc, "指標一覧")?;
+    let mut row = heading(ws, f, doc, "指標一覧")?;
     put(ws, row, 0, "指標キー", &f.header)?;
     put(ws, row, 1, "値", &f.header)?;
     put(ws, row, 2, "単位", &f.header)?;
@@ -302,11 +345,15 @@ pub fn render_with(doc: &Document, max_rows: u32) -> Result<Rendered, XlsxError>
         widths[0] = widths[0].max(k.width());
     }
     apply_widths(ws, &widths)?;
-    // 定義.
+    Ok(())
+}
+
+/// 定義: the terms and their definitions.
+fn definitions_sheet(wb: &mut Workbook, f: &Formats, doc: &Document) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet();
     ws.set_name("定義")?;
     page_setup(ws, doc)?;
-    let mut row = heading(ws, &f, doc, "定義")?;
+    let mut row = heading(ws, f, doc, "定義")?;
     let defs = &doc.definitions;
     for (i, c) in defs.columns.iter().enumerate() {
         put(ws, row, i as u16, &c.header, &f.header)?;
@@ -329,10 +376,7 @@ pub fn render_with(doc: &Document, max_rows: u32) -> Result<Rendered, XlsxError>
         .max()
         .unwrap_or(8);
     apply_widths(ws, &[term_w, 80])?;
-    Ok(Rendered {
-        bytes: wb.save_to_buffer()?,
-        annexes: sink.annexes,
-    })
+    Ok(())
 }
 
 fn page_setup(ws: &mut Worksheet, doc: &Document) -> Result<(), XlsxError> {
