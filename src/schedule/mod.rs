@@ -190,15 +190,43 @@ pub fn run_job(ctx: &Ctx, spec: &RunSpec) -> Result<Outcome> {
     let span = tracing::info_span!("run", job = %job.id, period = %periods, run = id);
     let _enter = span.enter();
     tracing::info!(trigger = spec.trigger.as_str(), scheduled = ?spec.at, "run started");
+    let mut run = Run {
+        ctx,
+        job,
+        spec,
+        history,
+        id,
+        periods,
+        attempts: 0,
+        alert_warning: false,
+    };
+    let proceed_note = match run.wait_for_inputs() {
+        Ok(note) => note,
+        Err(ended) => return ended,
+    };
+    run.tries(proceed_note)
+}
 
-    let attempts = std::cell::Cell::new(0u32);
-    // A warning that a person must hear about (a source missing), not only
-    // a failure, is alerted.
-    let alert_warning = std::cell::Cell::new(false);
-    // The alert goes out before the history is written, and a history
-    // error does not stop it: a failure must reach a person even when the
-    // disk is full.
-    let finish = |status: Status, outputs: &[PathBuf], error: Option<String>| -> Result<Outcome> {
+/// One run in progress: its history row and what its alert will say.
+struct Run<'a> {
+    ctx: &'a Ctx<'a>,
+    job: &'a Job,
+    spec: &'a RunSpec,
+    history: History,
+    id: i64,
+    periods: String,
+    attempts: u32,
+    /// A warning that a person must hear about (a source missing), not
+    /// only a failure, is alerted.
+    alert_warning: bool,
+}
+
+impl Run<'_> {
+    /// End the run: log it, alert when it failed (or warned about a
+    /// missing source), record it. The alert goes out before the history is
+    /// written, and a history error does not stop it: a failure must reach
+    /// a person even when the disk is full.
+    fn finish(&self, status: Status, outputs: &[PathBuf], error: Option<String>) -> Result<Outcome> {
         match status {
             Status::Failed => tracing::error!(error = error.as_deref().unwrap_or(""), "run failed"),
             Status::Interrupted => tracing::warn!(
@@ -217,28 +245,8 @@ pub fn run_job(ctx: &Ctx, spec: &RunSpec) -> Result<Outcome> {
             ),
         }
         let mut alert_problems = Vec::new();
-        if status == Status::Failed || (status == Status::Warning && alert_warning.get()) {
-            let msg = alert::AlertMessage {
-                severity: if status == Status::Failed {
-                    alert::Severity::Failed
-                } else {
-                    alert::Severity::Warning
-                },
-                job: job.id.clone(),
-                title: job.title.clone(),
-                periods: periods.clone(),
-                scheduled_at: spec.at.map_or_else(
-                    || "manual".to_string(),
-                    |t| t.format("%Y-%m-%d %H:%M").to_string(),
-                ),
-                attempts: attempts.get(),
-                error: error.clone().unwrap_or_default(),
-            };
-            let spec = job.alert.as_ref().unwrap_or(&ctx.setup.cfg.site.alert);
-            alert_problems = alert::send(spec, ctx.setup.cfg.site.smtp.as_ref(), &msg);
-            for p in &alert_problems {
-                tracing::error!("{p}");
-            }
+        if status == Status::Failed || (status == Status::Warning && self.alert_warning) {
+            alert_problems = self.alert(status, error.as_deref().unwrap_or_default());
         }
         let mut text = error.clone();
         for p in &alert_problems {
@@ -247,55 +255,115 @@ pub fn run_job(ctx: &Ctx, spec: &RunSpec) -> Result<Outcome> {
                 text.map_or(String::new(), |t| format!("{t}\n"))
             ));
         }
-        history.finish(id, status, outputs, text.as_deref(), ctx.clock.now_jst())?;
+        self.history
+            .finish(self.id, status, outputs, text.as_deref(), self.ctx.clock.now_jst())?;
         Ok(Outcome::Ran {
-            id,
+            id: self.id,
             status,
             outputs: outputs.to_vec(),
             error,
         })
-    };
+    }
 
-    // Readiness.
-    let mut proceed_note = None;
-    if !job.inputs.ready.is_empty() {
+    /// Send the job's alert (or the site's); returns what went wrong.
+    fn alert(&self, status: Status, error: &str) -> Vec<String> {
+        let (job, setup) = (self.job, self.ctx.setup);
+        let msg = alert::AlertMessage {
+            severity: if status == Status::Failed {
+                alert::Severity::Failed
+            } else {
+                alert::Severity::Warning
+            },
+            job: job.id.clone(),
+            title: job.title.clone(),
+            periods: self.periods.clone(),
+            scheduled_at: self.spec.at.map_or_else(
+                || "manual".to_string(),
+                |t| t.format("%Y-%m-%d %H:%M").to_string(),
+            ),
+            attempts: self.attempts,
+            error: error.to_string(),
+        };
+        let spec = job.alert.as_ref().unwrap_or(&setup.cfg.site.alert);
+        let problems = alert::send(spec, setup.cfg.site.smtp.as_ref(), &msg);
+        for p in &problems {
+            tracing::error!("{p}");
+        }
+        problems
+    }
+
+    /// Readiness: wait for the inputs up to `inputs.wait_minutes` from the
+    /// scheduled time. `Ok(note)` goes on (with a note when it proceeds
+    /// without them); `Err` is the ended run.
+    fn wait_for_inputs(&self) -> std::result::Result<Option<String>, Result<Outcome>> {
+        let (ctx, job) = (self.ctx, self.job);
+        if job.inputs.ready.is_empty() {
+            return Ok(None);
+        }
         // From the scheduled time (a manual run: from now), so a run caught
         // up long after its time checks once and does not wait again.
-        let from = spec.at.map_or_else(|| ctx.clock.now(), clock::from_jst);
+        let from = self.spec.at.map_or_else(|| ctx.clock.now(), clock::from_jst);
         let deadline = from
             + Duration::minutes(
                 i64::try_from(job.inputs.wait_minutes).unwrap_or(i64::MAX / 120_000),
             );
         let settle = std::time::Duration::from_secs(job.inputs.settle_seconds);
         loop {
-            match readiness::check(
+            let why = match readiness::check(
                 &job.inputs.dir,
                 &job.inputs.ready,
                 settle,
                 ctx.clock.now().into(),
             ) {
-                Readiness::Ready => break,
-                Readiness::Waiting(why) => {
-                    let left = deadline - ctx.clock.now();
-                    if left <= Duration::zero() {
-                        let e = format!(
-                            "inputs not ready after {} minutes: {why}",
-                            job.inputs.wait_minutes
-                        );
-                        if job.inputs.on_timeout == OnTimeout::Fail {
-                            return finish(Status::Failed, &[], Some(e));
-                        }
-                        tracing::warn!("{e}; proceeding (on_timeout = \"proceed\"): missing sources are データなし");
-                        proceed_note = Some(e);
-                        break;
+                Readiness::Ready => return Ok(None),
+                Readiness::Waiting(why) => why,
+            };
+            let left = deadline - ctx.clock.now();
+            if left <= Duration::zero() {
+                let e = format!(
+                    "inputs not ready after {} minutes: {why}",
+                    job.inputs.wait_minutes
+                );
+                if job.inputs.on_timeout == OnTimeout::Fail {
+                    return Err(self.finish(Status::Failed, &[], Some(e)));
+                }
+                tracing::warn!("{e}; proceeding (on_timeout = \"proceed\"): missing sources are データなし");
+                return Ok(Some(e));
+            }
+            tracing::info!("waiting for inputs: {why}");
+            let nap = left.to_std().unwrap_or_default().min(READY_POLL);
+            if !ctx.clock.sleep(nap, ctx.cancel) {
+                return Err(self.finish(
+                    Status::Interrupted,
+                    &[],
+                    Some(format!("stopped while waiting for inputs ({why})")),
+                ));
+            }
+        }
+    }
+
+    /// Up to `retry.attempts` tries with doubling waits.
+    fn tries(&mut self, proceed_note: Option<String>) -> Result<Outcome> {
+        let (ctx, job) = (self.ctx, self.job);
+        let mut n = 0;
+        loop {
+            n += 1;
+            self.attempts = n;
+            self.history.set_attempt(self.id, n)?;
+            match execute(ctx.setup, job, &self.spec.periods) {
+                Ok(done) => return self.succeeded(done, proceed_note),
+                Err(e) => {
+                    let e = format!("{e:#}");
+                    if n >= job.retry.attempts {
+                        return self.finish(Status::Failed, &[], Some(e));
                     }
-                    tracing::info!("waiting for inputs: {why}");
-                    let nap = left.to_std().unwrap_or_default().min(READY_POLL);
-                    if !ctx.clock.sleep(nap, ctx.cancel) {
-                        return finish(
+                    let wait = job.retry.wait_after(n);
+                    tracing::warn!(attempt = n, error = %e, "try failed; retrying in {} s", wait.as_secs());
+                    if !ctx.clock.sleep(wait, ctx.cancel) {
+                        return self.finish(
                             Status::Interrupted,
                             &[],
-                            Some(format!("stopped while waiting for inputs ({why})")),
+                            Some(format!("stopped while waiting to retry after: {e}")),
                         );
                     }
                 }
@@ -303,61 +371,40 @@ pub fn run_job(ctx: &Ctx, spec: &RunSpec) -> Result<Outcome> {
         }
     }
 
-    // Tries.
-    let mut n = 0;
-    loop {
-        n += 1;
-        attempts.set(n);
-        history.set_attempt(id, n)?;
-        match execute(ctx.setup, job, &spec.periods) {
-            Ok(Executed {
-                outputs,
-                set_aside,
-                missing,
-            }) => {
-                let status = if set_aside > 0 || proceed_note.is_some() || !missing.is_empty() {
-                    Status::Warning
-                } else {
-                    Status::Succeeded
-                };
-                let mut note = Vec::new();
-                if let Some(p) = &proceed_note {
-                    note.push(p.clone());
-                }
-                if !missing.is_empty() {
-                    note.push(format!(
-                        "sources without data for the period (データなし in the reports): {}",
-                        missing.join("; ")
-                    ));
-                }
-                if set_aside > 0 {
-                    note.push(format!(
-                        "{set_aside} input rows were set aside (see the .rejected.csv files, or _hokoku/ingest.rejected.csv of the store)"
-                    ));
-                }
-                alert_warning.set(!missing.is_empty() || proceed_note.is_some());
-                return finish(
-                    status,
-                    &outputs,
-                    (!note.is_empty()).then(|| note.join("; ")),
-                );
-            }
-            Err(e) => {
-                let e = format!("{e:#}");
-                if n >= job.retry.attempts {
-                    return finish(Status::Failed, &[], Some(e));
-                }
-                let wait = job.retry.wait_after(n);
-                tracing::warn!(attempt = n, error = %e, "try failed; retrying in {} s", wait.as_secs());
-                if !ctx.clock.sleep(wait, ctx.cancel) {
-                    return finish(
-                        Status::Interrupted,
-                        &[],
-                        Some(format!("stopped while waiting to retry after: {e}")),
-                    );
-                }
-            }
+    /// A try that wrote its outputs: succeeded, or warning when rows were set
+    /// aside, the inputs were not ready or an expected source was missing.
+    fn succeeded(&mut self, done: Executed, proceed_note: Option<String>) -> Result<Outcome> {
+        let Executed {
+            outputs,
+            set_aside,
+            missing,
+        } = done;
+        let status = if set_aside > 0 || proceed_note.is_some() || !missing.is_empty() {
+            Status::Warning
+        } else {
+            Status::Succeeded
+        };
+        let mut note = Vec::new();
+        if let Some(p) = &proceed_note {
+            note.push(p.clone());
         }
+        if !missing.is_empty() {
+            note.push(format!(
+                "sources without data for the period (データなし in the reports): {}",
+                missing.join("; ")
+            ));
+        }
+        if set_aside > 0 {
+            note.push(format!(
+                "{set_aside} input rows were set aside (see the .rejected.csv files, or _hokoku/ingest.rejected.csv of the store)"
+            ));
+        }
+        self.alert_warning = !missing.is_empty() || proceed_note.is_some();
+        self.finish(
+            status,
+            &outputs,
+            (!note.is_empty()).then(|| note.join("; ")),
+        )
     }
 }
 
