@@ -691,7 +691,46 @@ pub fn load_lenient(dir: &Path) -> (Config, Vec<String>) {
     let path = dir.join("site.toml");
     let mut errors = Vec::new();
     let mut hasher = Sha256::new();
-    let site: SiteConfig = match std::fs::read_to_string(&path) {
+    let site = read_site(dir, &mut hasher, &mut errors);
+    let at = |key: &str| format!("{}: {key}", path.display());
+    let deadlines = deadlines(&site, &at, &mut errors);
+    check_alerts(&site, &at, &mut errors);
+    let expected_backups = expected_backups(&site, &at, &mut errors);
+    check_levels(&site, &at, &mut errors);
+    let profiles = read_profiles(dir, &mut hasher, &mut errors);
+    let as_of = match parse_deadline(&site.report.as_of) {
+        Ok(r) => r,
+        Err(e) => {
+            errors.push(format!("{}: {e}", at("report.as_of")));
+            DeadlineRule {
+                day_offset: 0,
+                minute_of_day: 120,
+            }
+        }
+    };
+    let calendars = load_calendars(dir, &site, &mut hasher, &mut errors);
+    let sla_targets = resolve_sla(&site, &calendars, &at, &mut errors);
+    check_availability(&site, &calendars, &at, &mut errors);
+    let cost = load_cost(dir, &mut hasher, &mut errors);
+    let config = Config {
+        dir: dir.to_path_buf(),
+        site,
+        deadlines,
+        expected_backups,
+        as_of,
+        calendars,
+        sla_targets,
+        cost,
+        profiles,
+        digest: crate::util::hex(&hasher.finalize()),
+    };
+    (config, errors)
+}
+
+/// `site.toml` (absent: every default), digested.
+fn read_site(dir: &Path, hasher: &mut Sha256, errors: &mut Vec<String>) -> SiteConfig {
+    let path = dir.join("site.toml");
+    match std::fs::read_to_string(&path) {
         Ok(text) => {
             hasher.update(b"site.toml\0");
             hasher.update(text.as_bytes());
@@ -712,8 +751,15 @@ pub fn load_lenient(dir: &Path) -> (Config, Vec<String>) {
             errors.push(format!("{}: {e}", path.display()));
             SiteConfig::default()
         }
-    };
-    let at = |key: &str| format!("{}: {key}", path.display());
+    }
+}
+
+/// `[jobs.deadlines]`, parsed.
+fn deadlines(
+    site: &SiteConfig,
+    at: &dyn Fn(&str) -> String,
+    errors: &mut Vec<String>,
+) -> BTreeMap<String, DeadlineRule> {
     let mut deadlines = BTreeMap::new();
     for (job, d) in &site.jobs.deadlines {
         match parse_deadline(d) {
@@ -723,10 +769,16 @@ pub fn load_lenient(dir: &Path) -> (Config, Vec<String>) {
             Err(e) => errors.push(format!("{}: {e}", at(&format!("jobs.deadlines.{job}")))),
         }
     }
+    deadlines
+}
+
+/// `[alert]` mail needs `[smtp]`; `[smtp]` needs a host and a sender;
+/// the scheduler's sweep is 1–59 minutes.
+fn check_alerts(site: &SiteConfig, at: &dyn Fn(&str) -> String, errors: &mut Vec<String>) {
     if !site.alert.mail.is_empty() && site.smtp.is_none() {
         errors.push(format!(
             "{}: alert.mail needs an [smtp] section (host, from)",
-            path.display()
+            at("").trim_end_matches(": ")
         ));
     }
     if let Some(m) = &site.smtp {
@@ -740,6 +792,14 @@ pub fn load_lenient(dir: &Path) -> (Config, Vec<String>) {
     if site.scheduler.sweep_minutes == 0 || site.scheduler.sweep_minutes > 59 {
         errors.push(format!("{}: use 1…59", at("scheduler.sweep_minutes")));
     }
+}
+
+/// `[[backups.expected]]`: each schedule parsed, no target twice.
+fn expected_backups(
+    site: &SiteConfig,
+    at: &dyn Fn(&str) -> String,
+    errors: &mut Vec<String>,
+) -> Vec<(String, Schedule)> {
     let mut expected_backups = Vec::new();
     for (i, b) in site.backups.expected.iter().enumerate() {
         match Schedule::parse(&b.schedule) {
@@ -757,6 +817,11 @@ pub fn load_lenient(dir: &Path) -> (Config, Vec<String>) {
             ));
         }
     }
+    expected_backups
+}
+
+/// Capacity thresholds, targets and call thresholds in range.
+fn check_levels(site: &SiteConfig, at: &dyn Fn(&str) -> String, errors: &mut Vec<String>) {
     let mut check_thresholds = |key: String, t: &Thresholds| {
         if !(0.0..=100.0).contains(&t.warn) || !(0.0..=100.0).contains(&t.crit) || t.warn > t.crit {
             errors.push(format!(
@@ -786,19 +851,15 @@ pub fn load_lenient(dir: &Path) -> (Config, Vec<String>) {
     if site.calls.short_abandon_s < 0 || site.calls.service_level_s < 0 {
         errors.push(format!("{}: thresholds must not be negative", at("calls")));
     }
-    let profiles = read_profiles(dir, &mut hasher, &mut errors);
-    let as_of = match parse_deadline(&site.report.as_of) {
-        Ok(r) => r,
-        Err(e) => {
-            errors.push(format!("{}: {e}", at("report.as_of")));
-            DeadlineRule {
-                day_offset: 0,
-                minute_of_day: 120,
-            }
-        }
-    };
-    let calendars = load_calendars(dir, &site, &mut hasher, &mut errors);
-    let sla_targets = resolve_sla(&site, &calendars, &at, &mut errors);
+}
+
+/// `[availability]`: its calendars exist, its targets are percentages.
+fn check_availability(
+    site: &SiteConfig,
+    calendars: &Calendars,
+    at: &dyn Fn(&str) -> String,
+    errors: &mut Vec<String>,
+) {
     let a = &site.availability;
     if !calendars.by_name.contains_key(&a.calendar) && calendars.rule.is_some() {
         errors.push(format!(
@@ -808,7 +869,7 @@ pub fn load_lenient(dir: &Path) -> (Config, Vec<String>) {
             names(&calendars)
         ));
     }
-    check_pct(&at("availability.target_pct"), a.target_pct, &mut errors);
+    check_pct(&at("availability.target_pct"), a.target_pct, errors);
     for (sys, d) in &a.systems {
         if let Some(c) = &d.calendar {
             if !calendars.by_name.contains_key(c) && calendars.rule.is_some() {
@@ -823,24 +884,10 @@ pub fn load_lenient(dir: &Path) -> (Config, Vec<String>) {
             check_pct(
                 &at(&format!("availability.systems.{sys}.target_pct")),
                 t,
-                &mut errors,
+                errors,
             );
         }
     }
-    let cost = load_cost(dir, &mut hasher, &mut errors);
-    let config = Config {
-        dir: dir.to_path_buf(),
-        site,
-        deadlines,
-        expected_backups,
-        as_of,
-        calendars,
-        sla_targets,
-        cost,
-        profiles,
-        digest: crate::util::hex(&hasher.finalize()),
-    };
-    (config, errors)
 }
 
 /// Read (and digest, in name order) every `<dir>/profiles/*.toml`; the

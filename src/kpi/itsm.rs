@@ -144,9 +144,18 @@ pub fn compute(src: Option<&SourceData>, p: Period) -> PolarsResult<ItsmKpis> {
         .sort(["opened_at", "ticket_id"], Default::default())
         .collect()?;
     let all = lines(&df)?;
-    let f = &mut out.figures;
+    incidents(&all, p, &mut out);
+    problems(&all, p, &mut out);
+    changes(&all, p, &mut out);
+    releases(&all, p, &mut out);
+    configuration(&all, p, &mut out);
+    next_month(s, &all, next, &mut out);
+    Ok(out)
+}
 
-    // Incidents received in the period.
+/// Incidents received in the period: by category, system and priority.
+fn incidents(all: &[TicketLine], p: Period, out: &mut ItsmKpis) {
+    let f = &mut out.figures;
     let incidents: Vec<&TicketLine> = all
         .iter()
         .filter(|t| t.kind == "incident" && in_p(t.opened_at, p))
@@ -172,8 +181,11 @@ pub fn compute(src: Option<&SourceData>, p: Period) -> PolarsResult<ItsmKpis> {
     out.incidents_by_category = Some(ranked(by_cat));
     out.incidents_by_system = Some(ranked(by_sys));
     out.incidents_by_priority = Some(by_prio);
+}
 
-    // Problems open at some time in the period; open at its end.
+/// Problems open at some time in the period; open at its end.
+fn problems(all: &[TicketLine], p: Period, out: &mut ItsmKpis) {
+    let f = &mut out.figures;
     let (start, end) = (p.start_ms(), p.end_ms());
     let active = |t: &TicketLine| {
         t.status != "cancelled"
@@ -204,8 +216,11 @@ pub fn compute(src: Option<&SourceData>, p: Period) -> PolarsResult<ItsmKpis> {
         ),
     );
     out.problems = Some(problems);
+}
 
-    // Changes opened in the period, by class × result.
+/// Changes opened in the period, by class × result.
+fn changes(all: &[TicketLine], p: Period, out: &mut ItsmKpis) {
+    let f = &mut out.figures;
     let changes: Vec<TicketLine> = all
         .iter()
         .filter(|t| t.kind == "change" && in_p(t.opened_at, p))
@@ -226,8 +241,11 @@ pub fn compute(src: Option<&SourceData>, p: Period) -> PolarsResult<ItsmKpis> {
         }
     }
     out.changes = Some(changes);
+}
 
-    // Releases opened or scheduled in the period.
+/// Releases opened or scheduled in the period.
+fn releases(all: &[TicketLine], p: Period, out: &mut ItsmKpis) {
+    let f = &mut out.figures;
     let releases: Vec<TicketLine> = all
         .iter()
         .filter(|t| t.kind == "release" && (in_p(t.opened_at, p) || in_p(t.scheduled_at, p)))
@@ -247,8 +265,11 @@ pub fn compute(src: Option<&SourceData>, p: Period) -> PolarsResult<ItsmKpis> {
         );
     }
     out.releases = Some(releases);
+}
 
-    // 構成管理: received per category.
+/// 構成管理: received per category.
+fn configuration(all: &[TicketLine], p: Period, out: &mut ItsmKpis) {
+    let f = &mut out.figures;
     let mut cfg_cat = BTreeMap::new();
     let mut n_cfg = 0;
     for t in all
@@ -262,9 +283,12 @@ pub fn compute(src: Option<&SourceData>, p: Period) -> PolarsResult<ItsmKpis> {
     }
     f.count("configuration.received", Some(n_cfg));
     out.configuration_by_category = Some(ranked(cfg_cat));
+}
 
-    // The following month's scheduled changes and releases. Without the
-    // scheduled_at column the schedule is unknown, not empty.
+/// The following month's scheduled changes and releases. Without the
+/// scheduled_at column the schedule is unknown, not empty.
+fn next_month(s: &SourceData, all: &[TicketLine], next: Period, out: &mut ItsmKpis) {
+    let f = &mut out.figures;
     if s.present.contains("scheduled_at") {
         let mut sched: Vec<TicketLine> = all
             .iter()
@@ -285,5 +309,4 @@ pub fn compute(src: Option<&SourceData>, p: Period) -> PolarsResult<ItsmKpis> {
     } else {
         f.set("schedule.next_month.total", None);
     }
-    Ok(out)
 }

@@ -624,8 +624,20 @@ fn short_month(m: Period) -> String {
 }
 
 fn fiscal_year(r: &CostMonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
-    let mut blocks = Vec::new();
-    // The year per category and in total.
+    let mut blocks = vec![fy_by_category(f, t)];
+    let n = f.get("cost.fy.forecast_basis_months").unwrap_or(0.0) as usize;
+    let remaining = r.fiscal_year.iter().filter(|m| m.actual.is_none()).count();
+    blocks.push(Block::Text(vec![format!(
+        "着地見込み＝年度累計実績＋残り{remaining}か月×直近{n}か月の実績平均（同じ年度の月だけを使い、年度の初めで3か月に満たないときはある月の平均。平均は区分ごとに円未満四捨五入）。金額は費目ごとに円未満を四捨五入し、明細はその合計に一致するよう配分しています。"
+    )]));
+    blocks.push(fy_by_month(r, f));
+    blocks.extend(fy_charts(r, f));
+    blocks.push(fy_category_months(r, f, t));
+    blocks
+}
+
+/// The year per category and in total.
+fn fy_by_category(f: &Figures, t: &Templates) -> Block {
     let heads = [
         ("年度予算", "budget", Unit::Yen),
         ("予算（累計）", "budget_to_date", Unit::Yen),
@@ -656,18 +668,16 @@ fn fiscal_year(r: &CostMonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> 
             row
         })
         .collect();
-    blocks.push(table(
+    table(
         "年度累計と着地見込み（区分別）",
         columns,
         rows,
         NONE_TEXT,
-    ));
-    let n = f.get("cost.fy.forecast_basis_months").unwrap_or(0.0) as usize;
-    let remaining = r.fiscal_year.iter().filter(|m| m.actual.is_none()).count();
-    blocks.push(Block::Text(vec![format!(
-        "着地見込み＝年度累計実績＋残り{remaining}か月×直近{n}か月の実績平均（同じ年度の月だけを使い、年度の初めで3か月に満たないときはある月の平均。平均は区分ごとに円未満四捨五入）。金額は費目ごとに円未満を四捨五入し、明細はその合計に一致するよう配分しています。"
-    )]));
-    // Month by month.
+    )
+}
+
+/// Month by month: budget, actual or forecast, cumulative.
+fn fy_by_month(r: &CostMonthlyReport, f: &Figures) -> Block {
     let rows = r
         .fiscal_year
         .iter()
@@ -711,7 +721,7 @@ fn fiscal_year(r: &CostMonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> 
             ]
         })
         .collect();
-    blocks.push(table(
+    table(
         "月別の予算と実績・見込み",
         vec![
             col("年月", 1.0),
@@ -724,7 +734,11 @@ fn fiscal_year(r: &CostMonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> 
         ],
         rows,
         NONE_TEXT,
-    ));
+    )
+}
+
+/// The months' budget against actual and forecast, and the cumulative ones.
+fn fy_charts(r: &CostMonthlyReport, f: &Figures) -> [Block; 2] {
     let months: Vec<String> = r.fiscal_year.iter().map(|m| short_month(m.month)).collect();
     let series = |name: &str, w: &str| Series {
         name: name.into(),
@@ -734,7 +748,7 @@ fn fiscal_year(r: &CostMonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> 
             .map(|m| f.get(&format!("cost.fy.months.{}.{w}", m.month.month_label())))
             .collect(),
     };
-    blocks.push(Block::Chart(Chart {
+    let by_month = Block::Chart(Chart {
         title: "月別の予算と実績・見込み".into(),
         kind: ChartKind::Column,
         x_label: "年月".into(),
@@ -746,8 +760,8 @@ fn fiscal_year(r: &CostMonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> 
             series("見込み", "forecast"),
         ],
         unit: Unit::Yen,
-    }));
-    blocks.push(Block::Chart(Chart {
+    });
+    let cumulative = Block::Chart(Chart {
         title: "累計予算と累計実績・着地見込み".into(),
         // Columns side by side: cumulative lines this close would hide
         // each other.
@@ -761,8 +775,12 @@ fn fiscal_year(r: &CostMonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> 
             series("累計見込み", "cumulative_forecast"),
         ],
         unit: Unit::Yen,
-    }));
-    // Actuals by category and month (the months ahead have none).
+    });
+    [by_month, cumulative]
+}
+
+/// Actuals by category and month (the months ahead have none).
+fn fy_category_months(r: &CostMonthlyReport, f: &Figures, t: &Templates) -> Block {
     let mut columns = vec![col("年月", 1.0)];
     columns.extend(
         CATEGORIES
@@ -786,8 +804,7 @@ fn fiscal_year(r: &CostMonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> 
             row
         })
         .collect();
-    blocks.push(table("区分別の月次実績", columns, rows, NONE_TEXT));
-    blocks
+    table("区分別の月次実績", columns, rows, NONE_TEXT)
 }
 
 /// The cost section of the 日次報告: the day and month-to-date against the

@@ -157,23 +157,42 @@ fn target_goal(cfg: &Config, key: &str) -> Goal {
 
 /// The SLA items of a month, judged, with the previous month's values.
 pub fn items(cfg: &Config, t: &Templates, cur: &PeriodKpis, prev_kpis: &PeriodKpis) -> Vec<Item> {
-    let f = cur.figures();
-    let prev = prev_kpis.figures();
-    let mut out = Vec::new();
-    let mut push = |group, label: String, key: String, unit, goal, goal_note: String| {
-        let value = f.fig(&key);
-        let previous = prev.fig(&key);
+    let mut j = Judge {
+        f: cur.figures(),
+        prev: prev_kpis.figures(),
+        out: Vec::new(),
+    };
+    availability_items(cfg, cur, &mut j);
+    ticket_items(cfg, t, &mut j);
+    call_items(cfg, &mut j);
+    backup_and_job_items(cfg, &mut j);
+    capacity_items(t, cur, prev_kpis, &mut j);
+    j.out
+}
+
+/// Items being judged against this month's and last month's figures.
+struct Judge {
+    f: Figures,
+    prev: Figures,
+    out: Vec<Item>,
+}
+
+impl Judge {
+    /// Judge the figure `key` against `goal`.
+    fn add(&mut self, group: Group, label: String, key: String, unit: Unit, goal: Goal, goal_note: String) {
+        let value = self.f.fig(&key);
+        let previous = self.prev.fig(&key);
         // A count judged on a population (late jobs among those with a
         // deadline) is 対象なし when the population is 0.
         let population = match key.as_str() {
             "jobs.late" => Some("jobs.with_deadline"),
             _ => None,
         };
-        let verdict = match population.map(|p| f.fig(p)) {
+        let verdict = match population.map(|p| self.f.fig(p)) {
             Some(Fig::Value(n)) if n == 0.0 && value.value().is_some() => Verdict::NoPopulation,
             _ => judge_shown(value, goal, unit),
         };
-        out.push(Item {
+        self.out.push(Item {
             group,
             label,
             verdict,
@@ -184,8 +203,11 @@ pub fn items(cfg: &Config, t: &Templates, cur: &PeriodKpis, prev_kpis: &PeriodKp
             value,
             previous,
         });
-    };
-    // 稼働率 per system: configured systems, plus systems with outages.
+    }
+}
+
+/// 稼働率 per system: configured systems, plus systems with outages.
+fn availability_items(cfg: &Config, cur: &PeriodKpis, j: &mut Judge) {
     let mut systems: Vec<String> = cfg.site.availability.systems.keys().cloned().collect();
     if let Some(s) = &cur.availability.systems {
         for a in s {
@@ -200,7 +222,7 @@ pub fn items(cfg: &Config, t: &Templates, cur: &PeriodKpis, prev_kpis: &PeriodKp
             .calendars
             .get(&svc.calendar)
             .map_or(svc.calendar.clone(), |c| c.describe());
-        push(
+        j.add(
             Group::Availability,
             format!("稼働率 {sys}"),
             format!("availability.{sys}.pct"),
@@ -209,6 +231,10 @@ pub fn items(cfg: &Config, t: &Templates, cur: &PeriodKpis, prev_kpis: &PeriodKp
             note,
         );
     }
+}
+
+/// Each SLA target's compliance.
+fn ticket_items(cfg: &Config, t: &Templates, j: &mut Judge) {
     for tg in &cfg.sla_targets {
         let label = format!(
             "{} {} {}",
@@ -228,7 +254,7 @@ pub fn items(cfg: &Config, t: &Templates, cur: &PeriodKpis, prev_kpis: &PeriodKp
             "{}分以内に{what}・{cal}",
             format_number(tg.minutes, Unit::Integer)
         );
-        push(
+        j.add(
             Group::Tickets,
             format!("{label} 遵守率"),
             format!("{}.compliance_pct", tg.key()),
@@ -237,6 +263,10 @@ pub fn items(cfg: &Config, t: &Templates, cur: &PeriodKpis, prev_kpis: &PeriodKp
             note,
         );
     }
+}
+
+/// 応答率, 放棄率, サービスレベル.
+fn call_items(cfg: &Config, j: &mut Judge) {
     for (label, key) in [
         ("応答率", "calls.answer_rate"),
         ("放棄率", "calls.abandon_rate"),
@@ -247,7 +277,7 @@ pub fn items(cfg: &Config, t: &Templates, cur: &PeriodKpis, prev_kpis: &PeriodKp
         } else {
             String::new()
         };
-        push(
+        j.add(
             Group::Calls,
             label.to_string(),
             key.to_string(),
@@ -256,7 +286,11 @@ pub fn items(cfg: &Config, t: &Templates, cur: &PeriodKpis, prev_kpis: &PeriodKp
             note,
         );
     }
-    push(
+}
+
+/// バックアップ成功率, ジョブ最終成功率, ジョブ遅延件数.
+fn backup_and_job_items(cfg: &Config, j: &mut Judge) {
+    j.add(
         Group::Backups,
         "バックアップ成功率".into(),
         "backups.success_pct".into(),
@@ -264,7 +298,7 @@ pub fn items(cfg: &Config, t: &Templates, cur: &PeriodKpis, prev_kpis: &PeriodKp
         target_goal(cfg, "backups.success_pct"),
         String::new(),
     );
-    push(
+    j.add(
         Group::Jobs,
         "ジョブ最終成功率".into(),
         "jobs.final_success_pct".into(),
@@ -272,7 +306,7 @@ pub fn items(cfg: &Config, t: &Templates, cur: &PeriodKpis, prev_kpis: &PeriodKp
         target_goal(cfg, "jobs.final_success_pct"),
         String::new(),
     );
-    push(
+    j.add(
         Group::Jobs,
         "ジョブ遅延件数".into(),
         "jobs.late".into(),
@@ -280,8 +314,11 @@ pub fn items(cfg: &Config, t: &Templates, cur: &PeriodKpis, prev_kpis: &PeriodKp
         target_goal(cfg, "jobs.late"),
         String::new(),
     );
-    // Capacity: every series with a threshold this month or last month (a
-    // host that stopped reporting shows データなし, it does not vanish).
+}
+
+/// Capacity: every series with a threshold this month or last month (a
+/// host that stopped reporting shows データなし, it does not vanish).
+fn capacity_items(t: &Templates, cur: &PeriodKpis, prev_kpis: &PeriodKpis, j: &mut Judge) {
     let mut series: BTreeMap<String, &crate::kpi::capacity::SeriesStats> = BTreeMap::new();
     for s in prev_kpis
         .capacity
@@ -295,7 +332,7 @@ pub fn items(cfg: &Config, t: &Templates, cur: &PeriodKpis, prev_kpis: &PeriodKp
         }
     }
     if series.is_empty() && cur.capacity.series.is_none() {
-        push(
+        j.add(
             Group::Capacity,
             "キャパシティ p95".into(),
             "capacity.series".into(),
@@ -311,7 +348,7 @@ pub fn items(cfg: &Config, t: &Templates, cur: &PeriodKpis, prev_kpis: &PeriodKp
             .map(|r| format!(" {r}"))
             .unwrap_or_default();
         let label = format!("{} {}{res} p95", s.host, t.label("metrics", &s.metric));
-        push(
+        j.add(
             Group::Capacity,
             label,
             format!("{}.p95", s.key()),
@@ -320,7 +357,6 @@ pub fn items(cfg: &Config, t: &Templates, cur: &PeriodKpis, prev_kpis: &PeriodKp
             "警告しきい値以下".into(),
         );
     }
-    out
 }
 
 impl Item {
