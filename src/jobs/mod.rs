@@ -97,129 +97,8 @@ pub fn load(dir: &Path) -> Result<Vec<Job>, Vec<String>> {
             }
         };
         let mut bad = |m: String| errors.push(format!("{}: {m}", p.display()));
-        let cron = match parse_cron(&f.schedule.cron) {
-            Ok(c) => Some(c),
-            Err(e) => {
-                bad(e);
-                None
-            }
-        };
-        match f.task {
-            Task::Report if f.reports.is_empty() => {
-                bad("task = \"report\" needs reports = [...]".into())
-            }
-            Task::Report if f.period.is_none() => bad(
-                "task = \"report\" needs period = previous_day | previous_week | previous_month"
-                    .into(),
-            ),
-            Task::Ingest if !f.reports.is_empty() => {
-                bad("task = \"ingest\" takes no reports".into())
-            }
-            _ => {}
-        }
-        let mut reports = Vec::new();
-        for r in &f.reports {
-            let Some(code) = ReportCode::parse(r) else {
-                bad(format!(
-                    "unknown report {r:?} (known: {})",
-                    ReportCode::NAMES.join(", ")
-                ));
-                continue;
-            };
-            if let Some(per) = f.period {
-                let grains = code.report().grains();
-                if !grains.contains(&per.grain()) {
-                    let fits: Vec<&str> = grains.iter().map(|g| RelativePeriod::of(*g).as_str()).collect();
-                    bad(format!(
-                        "the {code} report is made for period = {}, not {}",
-                        fits.join(" or "),
-                        per.as_str()
-                    ));
-                }
-            }
-            reports.push(code);
-        }
-        if let Some(n) = f.schedule.business_day {
-            if n == 0 || !(-20..=23).contains(&n) {
-                bad(format!(
-                    "business_day = {n}: use 1…23 (第N営業日) or −1…−20 (from the last)"
-                ));
-            }
-        }
-        if f.schedule.after_period && (f.schedule.business_day.is_some() || f.period.is_none()) {
-            bad("after_period = true runs on the first business day after each period: it needs period = … and no business_day".into());
-        }
-        let formats = match Formats::parse(&f.outputs.formats) {
-            Ok(x) => x,
-            Err(e) => {
-                bad(format!("outputs.formats: {e}"));
-                Formats::all()
-            }
-        };
-        if f.retry.attempts == 0 || f.retry.attempts > 10 {
-            bad(format!(
-                "retry.attempts = {}: use 1…10 (1 = no retry)",
-                f.retry.attempts
-            ));
-        }
-        for g in &f.inputs.ready {
-            if let Err(e) = glob::Pattern::new(g) {
-                bad(format!("inputs.ready {g:?}: {e}"));
-            }
-            if Path::new(g).is_absolute() || g.split('/').any(|c| c == "..") {
-                bad(format!("inputs.ready {g:?}: write a pattern under inputs.dir (no absolute path, no ..)"));
-            }
-        }
-        for e in &f.inputs.expect {
-            if crate::ingest::source(*e).optional {
-                bad(format!(
-                    "inputs.expect {e:?}: a companion source cannot be expected; one of {}",
-                    crate::ingest::SOURCES
-                        .iter()
-                        .filter(|s| !s.optional)
-                        .map(|s| s.spec.name)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
-            }
-        }
-        if f.task == Task::Ingest && f.inputs.store.is_none() {
-            bad(
-                "task = \"ingest\" needs inputs.store = \"<folder>\" (the history store to write)"
-                    .into(),
-            );
-        }
-        if let Some(a) = &f.alert {
-            if a.command.first().is_some_and(|c| c.trim().is_empty()) {
-                bad("alert.command starts with an empty program name".into());
-            }
-            for m in &a.mail {
-                if !m.contains('@') {
-                    bad(format!("alert.mail {m:?} is not a mail address"));
-                }
-            }
-        }
-        if let Some(cron) = cron {
-            jobs.push(Job {
-                id,
-                title: f.title,
-                task: f.task,
-                reports,
-                period: f.period,
-                enabled: f.enabled,
-                cron_text: f.schedule.cron,
-                cron,
-                business_day: f.schedule.business_day,
-                business_days_only: f.schedule.business_days_only,
-                after_period: f.schedule.after_period,
-                inputs: f.inputs,
-                outputs: OutputsSpec {
-                    dir: f.outputs.dir,
-                    formats,
-                },
-                retry: f.retry,
-                alert: f.alert,
-            });
+        if let Some(job) = compile(id, f, &mut bad) {
+            jobs.push(job);
         }
     }
     if errors.is_empty() {
@@ -227,6 +106,134 @@ pub fn load(dir: &Path) -> Result<Vec<Job>, Vec<String>> {
     } else {
         Err(errors)
     }
+}
+
+/// One job file, checked; `None` when its schedule cannot be read (every
+/// problem goes to `bad`).
+fn compile(id: String, f: JobFile, bad: &mut dyn FnMut(String)) -> Option<Job> {
+    let cron = match parse_cron(&f.schedule.cron) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            bad(e);
+            None
+        }
+    };
+    match f.task {
+        Task::Report if f.reports.is_empty() => {
+            bad("task = \"report\" needs reports = [...]".into())
+        }
+        Task::Report if f.period.is_none() => bad(
+            "task = \"report\" needs period = previous_day | previous_week | previous_month"
+                .into(),
+        ),
+        Task::Ingest if !f.reports.is_empty() => {
+            bad("task = \"ingest\" takes no reports".into())
+        }
+        _ => {}
+    }
+    let mut reports = Vec::new();
+    for r in &f.reports {
+        let Some(code) = ReportCode::parse(r) else {
+            bad(format!(
+                "unknown report {r:?} (known: {})",
+                ReportCode::NAMES.join(", ")
+            ));
+            continue;
+        };
+        if let Some(per) = f.period {
+            let grains = code.report().grains();
+            if !grains.contains(&per.grain()) {
+                let fits: Vec<&str> = grains.iter().map(|g| RelativePeriod::of(*g).as_str()).collect();
+                bad(format!(
+                    "the {code} report is made for period = {}, not {}",
+                    fits.join(" or "),
+                    per.as_str()
+                ));
+            }
+        }
+        reports.push(code);
+    }
+    if let Some(n) = f.schedule.business_day {
+        if n == 0 || !(-20..=23).contains(&n) {
+            bad(format!(
+                "business_day = {n}: use 1…23 (第N営業日) or −1…−20 (from the last)"
+            ));
+        }
+    }
+    if f.schedule.after_period && (f.schedule.business_day.is_some() || f.period.is_none()) {
+        bad("after_period = true runs on the first business day after each period: it needs period = … and no business_day".into());
+    }
+    let formats = match Formats::parse(&f.outputs.formats) {
+        Ok(x) => x,
+        Err(e) => {
+            bad(format!("outputs.formats: {e}"));
+            Formats::all()
+        }
+    };
+    if f.retry.attempts == 0 || f.retry.attempts > 10 {
+        bad(format!(
+            "retry.attempts = {}: use 1…10 (1 = no retry)",
+            f.retry.attempts
+        ));
+    }
+    for g in &f.inputs.ready {
+        if let Err(e) = glob::Pattern::new(g) {
+            bad(format!("inputs.ready {g:?}: {e}"));
+        }
+        if Path::new(g).is_absolute() || g.split('/').any(|c| c == "..") {
+            bad(format!("inputs.ready {g:?}: write a pattern under inputs.dir (no absolute path, no ..)"));
+        }
+    }
+    for e in &f.inputs.expect {
+        if crate::ingest::source(*e).optional {
+            bad(format!(
+                "inputs.expect {e:?}: a companion source cannot be expected; one of {}",
+                crate::ingest::SOURCES
+                    .iter()
+                    .filter(|s| !s.optional)
+                    .map(|s| s.spec.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
+    if f.task == Task::Ingest && f.inputs.store.is_none() {
+        bad(
+            "task = \"ingest\" needs inputs.store = \"<folder>\" (the history store to write)"
+                .into(),
+        );
+    }
+    if let Some(a) = &f.alert {
+        if a.command.first().is_some_and(|c| c.trim().is_empty()) {
+            bad("alert.command starts with an empty program name".into());
+        }
+        for m in &a.mail {
+            if !m.contains('@') {
+                bad(format!("alert.mail {m:?} is not a mail address"));
+            }
+        }
+    }
+    let cron = cron?;
+    Some(Job {
+            id,
+            title: f.title,
+            task: f.task,
+            reports,
+            period: f.period,
+            enabled: f.enabled,
+            cron_text: f.schedule.cron,
+            cron,
+            business_day: f.schedule.business_day,
+            business_days_only: f.schedule.business_days_only,
+            after_period: f.schedule.after_period,
+            inputs: f.inputs,
+            outputs: OutputsSpec {
+                dir: f.outputs.dir,
+                formats,
+            },
+            retry: f.retry,
+            alert: f.alert,
+        })
 }
 
 /// Checks that need the site configuration: a business-day rule needs the
