@@ -970,7 +970,12 @@ fn load_calendars(
     let bd = &site.business_days;
     let path = dir.join(&bd.holidays);
     let holidays = match confined(dir, &bd.holidays).and_then(|p| {
-        std::fs::read(&p).map_err(|e| format!("{}: holiday list: {e} (business_days.holidays)", path.display()))
+        std::fs::read(&p).map_err(|e| {
+            format!(
+                "{}: holiday list: {e} (business_days.holidays)",
+                path.display()
+            )
+        })
     }) {
         Ok(bytes) => {
             hasher.update(bd.holidays.as_bytes());

@@ -223,7 +223,10 @@ mod tests {
         assert_eq!((d.bad[0].0, d.bad[0].1.code), (3, "invalid_bytes"));
         assert_eq!(d.text, "見出し\n正常\n\n終了\n");
         // CP932 with one UTF-8 line: that line is the foreign one.
-        let mut b = encoding_rs::SHIFT_JIS.encode("見出し\n正常\n異常\n").0.into_owned();
+        let mut b = encoding_rs::SHIFT_JIS
+            .encode("見出し\n正常\n異常\n")
+            .0
+            .into_owned();
         b.extend_from_slice("終了\n".as_bytes());
         let d = decode_lines(&b, None);
         assert_eq!(d.encoding, Encoding::Cp932);

@@ -60,8 +60,23 @@ fn digit(c: char) -> Option<u32> {
 fn separator(c: char) -> bool {
     matches!(
         c,
-        '-' | '－' | '‐' | '‑' | '–' | '—' | '−' | 'ー' | ' ' | '\u{3000}' | '(' | ')' | '（' | '）'
-            | '.' | '．' | '/' | '／'
+        '-' | '－'
+            | '‐'
+            | '‑'
+            | '–'
+            | '—'
+            | '−'
+            | 'ー'
+            | ' '
+            | '\u{3000}'
+            | '('
+            | ')'
+            | '（'
+            | '）'
+            | '.'
+            | '．'
+            | '/'
+            | '／'
     )
 }
 
@@ -155,13 +170,15 @@ pub fn mask_phones(s: &str) -> Cow<'_, str> {
                 && groups[0] == 4
                 && groups[1] == 4
                 && {
-                // Not a range of years (2026-2027).
-                let year = |g: &[usize]| {
-                    let v: u32 = g.iter().fold(0, |a, &k| a * 10 + digit(chars[k]).unwrap_or(0));
-                    (1900..=2100).contains(&v)
+                    // Not a range of years (2026-2027).
+                    let year = |g: &[usize]| {
+                        let v: u32 = g
+                            .iter()
+                            .fold(0, |a, &k| a * 10 + digit(chars[k]).unwrap_or(0));
+                        (1900..=2100).contains(&v)
+                    };
+                    !(year(&digits[..4]) && year(&digits[4..8]))
                 };
-                !(year(&digits[..4]) && year(&digits[4..8]))
-            };
             // The first group end that makes a number: the longest would
             // swallow the digits after it (`090-8765-4321 10:30`).
             if (shaped || local) && !chars.get(j).copied().is_some_and(word) {
@@ -232,7 +249,10 @@ mod tests {
         assert_eq!(m("局番なし 6742-7981"), "局番なし ****-7981");
         assert_eq!(m("\"8765-4321\""), "\"****-4321\"");
         assert_eq!(m("ＮR－６７４２－７９８１"), "ＮR－＊＊＊＊－７９８１");
-        assert_eq!(m("2026/09/10 090-8765-4321 10:30"), "2026/**/** ***-****-4321 10:30");
+        assert_eq!(
+            m("2026/09/10 090-8765-4321 10:30"),
+            "2026/**/** ***-****-4321 10:30"
+        );
         // A leading 0 that a spreadsheet dropped.
         assert_eq!(m("3-6742-7981"), "*-****-7981");
         assert_eq!(m("43-6742-7981"), "**-****-7981");

@@ -60,10 +60,21 @@ impl std::fmt::Display for CommitError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "writing {} failed: {}", self.file.display(), self.cause)?;
         if self.replaced.is_empty() {
-            write!(f, "; no output was replaced (the previous files are unchanged)")
+            write!(
+                f,
+                "; no output was replaced (the previous files are unchanged)"
+            )
         } else {
-            let r: Vec<String> = self.replaced.iter().map(|p| p.display().to_string()).collect();
-            let u: Vec<String> = self.unchanged.iter().map(|p| p.display().to_string()).collect();
+            let r: Vec<String> = self
+                .replaced
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
+            let u: Vec<String> = self
+                .unchanged
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
             write!(
                 f,
                 "; {}: {}; unchanged: {}",
@@ -104,7 +115,11 @@ impl Transaction {
             file: path.to_path_buf(),
             cause,
             replaced: Vec::new(),
-            unchanged: staged.iter().map(|(_, t)| t.clone()).chain([path.to_path_buf()]).collect(),
+            unchanged: staged
+                .iter()
+                .map(|(_, t)| t.clone())
+                .chain([path.to_path_buf()])
+                .collect(),
         };
         let dir = path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(|e| fail(e, &self.staged))?;
@@ -191,10 +206,7 @@ impl Transaction {
             let _ = std::fs::remove_file(b);
         }
         // The renames survive a power cut once their folders are synced.
-        let mut dirs: Vec<&Path> = staged
-            .iter()
-            .filter_map(|(_, t)| t.parent())
-            .collect();
+        let mut dirs: Vec<&Path> = staged.iter().filter_map(|(_, t)| t.parent()).collect();
         dirs.sort();
         dirs.dedup();
         for d in dirs {
@@ -224,8 +236,12 @@ pub fn clean_stale(dir: &Path) -> Vec<PathBuf> {
     };
     for e in rd.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        let Some(pid) = stale_pid(&name) else { continue };
-        if pid != std::process::id() && !process_alive(pid) && std::fs::remove_file(e.path()).is_ok()
+        let Some(pid) = stale_pid(&name) else {
+            continue;
+        };
+        if pid != std::process::id()
+            && !process_alive(pid)
+            && std::fs::remove_file(e.path()).is_ok()
         {
             out.push(e.path());
         }

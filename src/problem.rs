@@ -174,7 +174,10 @@ mod tests {
     #[test]
     fn fills_and_masks() {
         let p = Problem::new("unknown_value", ["\"03-6742-7981\"", "a, b"]);
-        assert_eq!(p.english(), "unknown value \"**-****-7981\" (allowed: a, b)");
+        assert_eq!(
+            p.english(),
+            "unknown value \"**-****-7981\" (allowed: a, b)"
+        );
         assert_eq!(fill("{1}／{0}{", &["x".into(), "y".into()]), "y／x{");
         assert_eq!(quote(&"あ".repeat(61)), format!("\"{}…\"", "あ".repeat(60)));
     }

@@ -29,10 +29,10 @@
 //! ingest completed, and a report refuses a store whose last ingest did
 //! not (running the ingest again completes it: it is idempotent).
 
-use crate::util::hex;
 use crate::ingest::{self, Dataset, FileReport, SourceData};
 use crate::output::write_atomic;
 use crate::time::ms_to_dt;
+use crate::util::hex;
 use anyhow::{bail, Context, Result};
 use chrono::Datelike;
 use polars::prelude::*;

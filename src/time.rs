@@ -311,7 +311,8 @@ pub fn period_in_name(name: &str) -> Option<Period> {
         let num = |a: usize, n: usize| -> Option<u32> { name.get(a..a + n)?.parse().ok() };
         let sep = |k: usize| b.get(k).is_some_and(|c| matches!(c, b'-' | b'_' | b'.'));
         let digits_at = |k: usize, n: usize| {
-            b.get(k..k + n).is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+            b.get(k..k + n)
+                .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
                 && !b.get(k + n).is_some_and(u8::is_ascii_digit)
         };
         let p = match run {
@@ -520,10 +521,22 @@ mod tests {
     #[test]
     fn dates_in_file_names() {
         let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
-        assert_eq!(period_in_name("issues-20261101.csv"), Some(Period::day(d(2026, 11, 1))));
-        assert_eq!(period_in_name("jobs_2026-10-15.csv"), Some(Period::day(d(2026, 10, 15))));
-        assert_eq!(period_in_name("calls-2026-10.csv"), Some(Period::month_of(d(2026, 10, 1))));
-        assert_eq!(period_in_name("export202610.csv"), Some(Period::month_of(d(2026, 10, 1))));
+        assert_eq!(
+            period_in_name("issues-20261101.csv"),
+            Some(Period::day(d(2026, 11, 1)))
+        );
+        assert_eq!(
+            period_in_name("jobs_2026-10-15.csv"),
+            Some(Period::day(d(2026, 10, 15)))
+        );
+        assert_eq!(
+            period_in_name("calls-2026-10.csv"),
+            Some(Period::month_of(d(2026, 10, 1)))
+        );
+        assert_eq!(
+            period_in_name("export202610.csv"),
+            Some(Period::month_of(d(2026, 10, 1)))
+        );
         assert_eq!(period_in_name("v2-20261340.csv"), None);
         assert_eq!(period_in_name("tickets.csv"), None);
     }

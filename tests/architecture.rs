@@ -76,9 +76,15 @@ fn code_only(src: &str) -> String {
             out.push_str("\"\"");
         } else if b[i] == b'\'' && i + 2 < b.len() && (b[i + 2] == b'\'' || b[i + 1] == b'\\') {
             // A char literal ('"', '\'').
-            let end = b[i + 1..].iter().position(|&c| c == b'\'').map_or(i + 1, |p| i + 2 + p);
+            let end = b[i + 1..]
+                .iter()
+                .position(|&c| c == b'\'')
+                .map_or(i + 1, |p| i + 2 + p);
             let end = if b[i + 1] == b'\\' {
-                b[i + 3..].iter().position(|&c| c == b'\'').map_or(i + 3, |p| i + 4 + p)
+                b[i + 3..]
+                    .iter()
+                    .position(|&c| c == b'\'')
+                    .map_or(i + 3, |p| i + 4 + p)
             } else {
                 end
             };
@@ -116,7 +122,9 @@ fn named(code: &str) -> Vec<(String, Option<String>)> {
             continue;
         }
         let ident = |s: &str| -> String {
-            s.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect()
+            s.chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect()
         };
         let m = ident(rest);
         let sub = rest[m.len()..]
@@ -144,7 +152,10 @@ fn lib_modules() -> BTreeSet<String> {
 #[test]
 fn every_module_has_a_layer() {
     for m in lib_modules() {
-        assert!(layer_of(&m).is_some(), "module {m} has no layer in tests/architecture.rs");
+        assert!(
+            layer_of(&m).is_some(),
+            "module {m} has no layer in tests/architecture.rs"
+        );
     }
 }
 
@@ -174,7 +185,11 @@ fn imports_point_down_only() {
         let code = code_only(&std::fs::read_to_string(f).unwrap());
         for (m, sub) in named(&code) {
             // `crate::closed_set!` is util's macro.
-            let m = if m == "closed_set" { "util".to_string() } else { m };
+            let m = if m == "closed_set" {
+                "util".to_string()
+            } else {
+                m
+            };
             if m == top {
                 continue;
             }
@@ -193,7 +208,10 @@ fn imports_point_down_only() {
             }
         }
     }
-    assert!(checked > 100, "only {checked} imports found: the scan is broken");
+    assert!(
+        checked > 100,
+        "only {checked} imports found: the scan is broken"
+    );
     assert!(
         upward.is_empty(),
         "imports against the layers:\n  {}\nedges: {edges:#?}",
@@ -217,9 +235,16 @@ fn architecture_md_lists_every_source_file() {
     rust_files(&root().join("src"), &mut files);
     let mut missing = Vec::new();
     for f in &files {
-        let rel = f.strip_prefix(root()).unwrap().to_string_lossy().replace('\\', "/");
+        let rel = f
+            .strip_prefix(root())
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         // A module's folder may be listed as a whole (`src/ingest/formats/`).
-        let folder = rel.rsplit_once('/').map(|(d, _)| format!("{d}/")).unwrap_or_default();
+        let folder = rel
+            .rsplit_once('/')
+            .map(|(d, _)| format!("{d}/"))
+            .unwrap_or_default();
         let listed = doc.contains(&format!("`{rel}`"))
             || (rel.ends_with("/mod.rs") && doc.contains(&format!("`{folder}`")));
         if !listed {
@@ -227,7 +252,11 @@ fn architecture_md_lists_every_source_file() {
         }
     }
     missing.sort();
-    assert!(missing.is_empty(), "docs/ARCHITECTURE.md does not list:\n  {}", missing.join("\n  "));
+    assert!(
+        missing.is_empty(),
+        "docs/ARCHITECTURE.md does not list:\n  {}",
+        missing.join("\n  ")
+    );
     // Nothing it names is gone.
     let mut stale = Vec::new();
     for piece in doc.split('`') {
@@ -235,5 +264,8 @@ fn architecture_md_lists_every_source_file() {
             stale.push(piece.to_string());
         }
     }
-    assert!(stale.is_empty(), "docs/ARCHITECTURE.md names files that do not exist: {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "docs/ARCHITECTURE.md names files that do not exist: {stale:?}"
+    );
 }

@@ -22,18 +22,40 @@ fn a_bare_cr_is_data_and_later_rows_keep_their_lines() {
 J1,2026-10-05 01:00,2026-10-05 01:10,succ\ress\r\n\
 J2,2026-10-05 02:00,2026-10-05 02:10,success\r\n\
 J3,2026-13-05 03:00,2026-10-05 03:10,success\r\n";
-    let fd = read_bytes(&job_runs::SPEC, text.as_bytes(), "j.csv", ReadOptions::default()).unwrap();
+    let fd = read_bytes(
+        &job_runs::SPEC,
+        text.as_bytes(),
+        "j.csv",
+        ReadOptions::default(),
+    )
+    .unwrap();
     let m = msgs(&fd);
     assert_eq!(m.len(), 2, "{m:?}");
-    assert!(m[0].starts_with("j.csv:2:status: unknown value \"succ\ress\""), "{m:?}");
-    assert!(m[1].starts_with("j.csv:4:started_at: no such date or time"), "{m:?}");
+    assert!(
+        m[0].starts_with("j.csv:2:status: unknown value \"succ\ress\""),
+        "{m:?}"
+    );
+    assert!(
+        m[1].starts_with("j.csv:4:started_at: no such date or time"),
+        "{m:?}"
+    );
     assert_eq!(fd.issues[1].record[0], "J3");
     assert_eq!((fd.report.rows, fd.report.accepted), (3, 1));
     // A file with CR line ends only (classic Mac) reads as lines.
     let mac = "job_name,started_at,ended_at,status\rJ1,2026-10-05 01:00,2026-10-05 01:10,success\rJ2,bad,,success\r";
-    let fd = read_bytes(&job_runs::SPEC, mac.as_bytes(), "m.csv", ReadOptions::default()).unwrap();
+    let fd = read_bytes(
+        &job_runs::SPEC,
+        mac.as_bytes(),
+        "m.csv",
+        ReadOptions::default(),
+    )
+    .unwrap();
     assert_eq!((fd.report.rows, fd.report.accepted), (2, 1));
-    assert!(msgs(&fd)[0].starts_with("m.csv:3:started_at:"), "{:?}", msgs(&fd));
+    assert!(
+        msgs(&fd)[0].starts_with("m.csv:3:started_at:"),
+        "{:?}",
+        msgs(&fd)
+    );
 }
 
 #[test]
@@ -48,10 +70,17 @@ J6,2026-10-05 06:00,2026-10-05 06:10,success,\n"
     );
     // In one piece and in chunks of 40 bytes (the chunked path of a large
     // file cuts at every few records).
-    let whole = read_bytes(&job_runs::SPEC, text.as_bytes(), "j.csv", ReadOptions::default()).unwrap();
+    let whole = read_bytes(
+        &job_runs::SPEC,
+        text.as_bytes(),
+        "j.csv",
+        ReadOptions::default(),
+    )
+    .unwrap();
     let path = std::env::temp_dir().join(format!("hokoku-ragged-{}.csv", std::process::id()));
     std::fs::write(&path, &text).unwrap();
-    let chunked = read_chunked(&job_runs::SPEC, &path, "j.csv", ReadOptions::default(), 40).unwrap();
+    let chunked =
+        read_chunked(&job_runs::SPEC, &path, "j.csv", ReadOptions::default(), 40).unwrap();
     std::fs::remove_file(&path).unwrap();
     for fd in [&whole, &chunked] {
         let m = msgs(fd);
@@ -74,15 +103,26 @@ J6,2026-10-05 06:00,2026-10-05 06:10,success,\n"
 
 #[test]
 fn a_short_row_is_rejected_unless_its_missing_fields_are_optional_and_allowed() {
-    let text = format!("{JOBS_H}J1,2026-10-05 01:00,2026-10-05 01:10,success\nJ2,2026-10-05 02:00\nJ3\n");
-    let fd = read_bytes(&job_runs::SPEC, text.as_bytes(), "j.csv", ReadOptions::default()).unwrap();
+    let text =
+        format!("{JOBS_H}J1,2026-10-05 01:00,2026-10-05 01:10,success\nJ2,2026-10-05 02:00\nJ3\n");
+    let fd = read_bytes(
+        &job_runs::SPEC,
+        text.as_bytes(),
+        "j.csv",
+        ReadOptions::default(),
+    )
+    .unwrap();
     assert_eq!(
         msgs(&fd),
-        vec!["j.csv:3:ended_at: 2 fields, expected 4", "j.csv:4:started_at: 1 fields, expected 4"]
+        vec![
+            "j.csv:3:ended_at: 2 fields, expected 4",
+            "j.csv:4:started_at: 1 fields, expected 4"
+        ]
     );
     // Allowed: J2 lacks ended_at (optional) but also status (required): still
     // rejected; a row missing only an optional trailing field is read.
-    let text = "job_name,started_at,status,ended_at\nJ1,2026-10-05 01:00,success\nJ2,2026-10-05 02:00\n";
+    let text =
+        "job_name,started_at,status,ended_at\nJ1,2026-10-05 01:00,success\nJ2,2026-10-05 02:00\n";
     let opts = ReadOptions {
         allow_short_rows: true,
         ..Default::default()
@@ -96,23 +136,43 @@ fn a_short_row_is_rejected_unless_its_missing_fields_are_optional_and_allowed() 
 fn mixed_encodings_reject_each_foreign_line_at_its_own_line() {
     // UTF-8 with one CP932 line (line 4): read as UTF-8, line 4 set aside,
     // nothing decoded as mojibake.
-    let mut b = "job_name,started_at,ended_at,status\n夜間集計,2026-10-05 01:00,,正常終了\n".as_bytes().to_vec();
+    let mut b = "job_name,started_at,ended_at,status\n夜間集計,2026-10-05 01:00,,正常終了\n"
+        .as_bytes()
+        .to_vec();
     b.extend_from_slice("J2,2026-10-05 02:00,,success\n".as_bytes());
-    b.extend_from_slice(&encoding_rs::SHIFT_JIS.encode("月次集計,2026-10-05 03:00,,異常終了\n").0);
+    b.extend_from_slice(
+        &encoding_rs::SHIFT_JIS
+            .encode("月次集計,2026-10-05 03:00,,異常終了\n")
+            .0,
+    );
     b.extend_from_slice("日次集計,2026-10-05 04:00,,正常終了\n".as_bytes());
     let fd = read_bytes(&job_runs::SPEC, &b, "j.csv", ReadOptions::default()).unwrap();
     assert_eq!(fd.report.encoding, "utf-8");
-    assert_eq!(msgs(&fd), vec!["j.csv:4:job_name: bytes that are not UTF-8 (the file was read as UTF-8)"]);
+    assert_eq!(
+        msgs(&fd),
+        vec!["j.csv:4:job_name: bytes that are not UTF-8 (the file was read as UTF-8)"]
+    );
     assert_eq!(
         hokoku::frame::strs(&fd.frame, "job_name").unwrap(),
-        vec![Some("夜間集計".into()), Some("J2".into()), Some("日次集計".into())]
+        vec![
+            Some("夜間集計".into()),
+            Some("J2".into()),
+            Some("日次集計".into())
+        ]
     );
     // CP932 with one UTF-8 line (line 3) and an invalid byte on line 11:
     // each at its own line.
-    let mut b = encoding_rs::SHIFT_JIS.encode("ジョブ名,開始日時,終了日時,終了状態\n夜間集計,2026-10-05 01:00,,正常終了\n").0.into_owned();
+    let mut b = encoding_rs::SHIFT_JIS
+        .encode("ジョブ名,開始日時,終了日時,終了状態\n夜間集計,2026-10-05 01:00,,正常終了\n")
+        .0
+        .into_owned();
     b.extend_from_slice("月次集計,2026-10-05 02:00,,正常終了\n".as_bytes());
     for i in 4..=10 {
-        b.extend_from_slice(&encoding_rs::SHIFT_JIS.encode(&format!("集計{i},2026-10-05 03:00,,正常終了\n")).0);
+        b.extend_from_slice(
+            &encoding_rs::SHIFT_JIS
+                .encode(&format!("集計{i},2026-10-05 03:00,,正常終了\n"))
+                .0,
+        );
     }
     b.extend_from_slice(b"J11,2026-10-05 04:00,,\x82\n");
     let fd = read_bytes(&job_runs::SPEC, &b, "s.csv", ReadOptions::default()).unwrap();
@@ -128,17 +188,36 @@ fn mixed_encodings_reject_each_foreign_line_at_its_own_line() {
     // A UTF-8 header on a CP932 file is not "missing required column".
     let mut b = "ジョブ名,開始日時,終了状態\n".as_bytes().to_vec();
     for i in 0..3 {
-        b.extend_from_slice(&encoding_rs::SHIFT_JIS.encode(&format!("集計{i},2026-10-05 03:00,正常終了\n")).0);
+        b.extend_from_slice(
+            &encoding_rs::SHIFT_JIS
+                .encode(&format!("集計{i},2026-10-05 03:00,正常終了\n"))
+                .0,
+        );
     }
-    let e = read_bytes(&job_runs::SPEC, &b, "h.csv", ReadOptions::default()).err().unwrap();
+    let e = read_bytes(&job_runs::SPEC, &b, "h.csv", ReadOptions::default())
+        .err()
+        .unwrap();
     assert!(matches!(e, FileError::Encoding { line: 1, .. }), "{e}");
 }
 
 #[test]
 fn an_empty_file_says_empty_file() {
-    for (what, bytes) in [("nothing", &b""[..]), ("a newline", b"\n"), ("a BOM", b"\xEF\xBB\xBF"), ("blank lines", b"\r\n\r\n  \n")] {
-        let e = read_bytes(&tickets::SPEC, bytes, "t.csv", ReadOptions::default()).err().unwrap();
-        assert_eq!(e, FileError::Empty { file: "t.csv".into() }, "{what}");
+    for (what, bytes) in [
+        ("nothing", &b""[..]),
+        ("a newline", b"\n"),
+        ("a BOM", b"\xEF\xBB\xBF"),
+        ("blank lines", b"\r\n\r\n  \n"),
+    ] {
+        let e = read_bytes(&tickets::SPEC, bytes, "t.csv", ReadOptions::default())
+            .err()
+            .unwrap();
+        assert_eq!(
+            e,
+            FileError::Empty {
+                file: "t.csv".into()
+            },
+            "{what}"
+        );
         assert!(e.to_string().contains("空のファイル"), "{what}");
     }
 }
@@ -146,9 +225,18 @@ fn an_empty_file_says_empty_file() {
 #[test]
 fn full_width_digits_are_numbers_and_dates() {
     let text = "job_name,started_at,ended_at,status,attempt\nJ1,２０２６/１０/５ １：００,２０２６-１０-０５ ０１：１０,正常終了,２\n";
-    let fd = read_bytes(&job_runs::SPEC, text.as_bytes(), "j.csv", ReadOptions::default()).unwrap();
+    let fd = read_bytes(
+        &job_runs::SPEC,
+        text.as_bytes(),
+        "j.csv",
+        ReadOptions::default(),
+    )
+    .unwrap();
     assert!(fd.issues.is_empty(), "{:?}", msgs(&fd));
-    assert_eq!(hokoku::frame::i64s(&fd.frame, "attempt").unwrap(), vec![Some(2)]);
+    assert_eq!(
+        hokoku::frame::i64s(&fd.frame, "attempt").unwrap(),
+        vec![Some(2)]
+    );
     let t = hokoku::frame::i64s(&fd.frame, "started_at").unwrap()[0].unwrap();
     assert_eq!(hokoku::time::ms_to_dt(t).to_string(), "2026-10-05 01:00:00");
 }
@@ -200,25 +288,48 @@ T2,電話 03(6742)7984 から,inquiry,2026-10-15 bad,new,3\n";
     std::fs::write(inp.join("tickets.csv"), tickets_csv).unwrap();
     let out = tmp("leak-out");
     let o = hokoku(&[
-        "report", "daily", "--date", "2026-10-15",
-        "--inputs", inp.to_str().unwrap(),
-        "--config", "tests/fixtures/day/config",
-        "--out", out.to_str().unwrap(),
+        "report",
+        "daily",
+        "--date",
+        "2026-10-15",
+        "--inputs",
+        inp.to_str().unwrap(),
+        "--config",
+        "tests/fixtures/day/config",
+        "--out",
+        out.to_str().unwrap(),
     ]);
-    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let mut everything = all_outputs(&out);
     everything.push_str(&String::from_utf8_lossy(&o.stderr));
     everything.push_str(&String::from_utf8_lossy(&o.stdout));
-    for n in ["6742-7981", "6742-7982", "６７４２－７９８３", "6742)7984", "1234"] {
+    for n in [
+        "6742-7981",
+        "6742-7982",
+        "６７４２－７９８３",
+        "6742)7984",
+        "1234",
+    ] {
         assert!(!everything.contains(n), "{n} leaked");
     }
     // What is kept: the last four digits, so the desk can still tell calls
     // apart; the P1 incident's title is listed in the PDF and the workbook.
-    assert!(everything.contains("折返し先 ＊＊－＊＊＊＊－７９８３ まで連絡"), "masked title shown");
+    assert!(
+        everything.contains("折返し先 ＊＊－＊＊＊＊－７９８３ まで連絡"),
+        "masked title shown"
+    );
     // The site may keep the raw rejected rows; only that file then has them,
     // and the caller column stays masked.
     let cfg = tmp("leak-cfg");
-    for e in std::fs::read_dir(root().join("tests/fixtures/day/config")).unwrap().flatten() {
+    for e in std::fs::read_dir(root().join("tests/fixtures/day/config"))
+        .unwrap()
+        .flatten()
+    {
         std::fs::copy(e.path(), cfg.join(e.file_name())).unwrap();
     }
     let mut site = std::fs::read_to_string(cfg.join("site.toml")).unwrap();
@@ -226,15 +337,25 @@ T2,電話 03(6742)7984 から,inquiry,2026-10-15 bad,new,3\n";
     std::fs::write(cfg.join("site.toml"), site).unwrap();
     let out2 = tmp("leak-out-raw");
     hokoku(&[
-        "report", "daily", "--date", "2026-10-15",
-        "--inputs", inp.to_str().unwrap(),
-        "--config", cfg.to_str().unwrap(),
-        "--out", out2.to_str().unwrap(),
+        "report",
+        "daily",
+        "--date",
+        "2026-10-15",
+        "--inputs",
+        inp.to_str().unwrap(),
+        "--config",
+        cfg.to_str().unwrap(),
+        "--out",
+        out2.to_str().unwrap(),
     ]);
-    let rejected = std::fs::read_to_string(out2.join("daily/2026/10/daily-2026-10-15.rejected.csv")).unwrap();
+    let rejected =
+        std::fs::read_to_string(out2.join("daily/2026/10/daily-2026-10-15.rejected.csv")).unwrap();
     assert!(rejected.contains("03-6742-7982"), "kept raw: {rejected}");
     let json = std::fs::read_to_string(out2.join("daily/2026/10/daily-2026-10-15.json")).unwrap();
-    assert!(!json.contains("6742-7982"), "only the rejected-rows file keeps it");
+    assert!(
+        !json.contains("6742-7982"),
+        "only the rejected-rows file keeps it"
+    );
 }
 
 #[test]
@@ -244,18 +365,28 @@ fn the_rejected_rows_file_carries_no_formula() {
     std::fs::write(inp.join("job_runs.csv"), text).unwrap();
     let out = tmp("formula-out");
     hokoku(&[
-        "report", "daily", "--date", "2026-10-15",
-        "--inputs", inp.to_str().unwrap(),
-        "--config", "tests/fixtures/day/config",
-        "--out", out.to_str().unwrap(),
+        "report",
+        "daily",
+        "--date",
+        "2026-10-15",
+        "--inputs",
+        inp.to_str().unwrap(),
+        "--config",
+        "tests/fixtures/day/config",
+        "--out",
+        out.to_str().unwrap(),
     ]);
-    let rejected = std::fs::read_to_string(out.join("daily/2026/10/daily-2026-10-15.rejected.csv")).unwrap();
+    let rejected =
+        std::fs::read_to_string(out.join("daily/2026/10/daily-2026-10-15.rejected.csv")).unwrap();
     let mut r = csv::Reader::from_reader(rejected.as_bytes());
     let mut n = 0;
     for rec in r.records() {
         let rec = rec.unwrap();
         for cell in rec.iter() {
-            assert!(!cell.starts_with(['=', '+', '-', '@']), "{cell:?} would be a formula");
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@']),
+                "{cell:?} would be a formula"
+            );
         }
         n += 1;
     }
@@ -286,19 +417,40 @@ fn a_value_longer_than_a_cell_is_cut_in_the_documents_not_a_failed_report() {
     std::fs::write(inp.join("tickets.csv"), tickets_csv).unwrap();
     let out = tmp("long-out");
     let o = hokoku(&[
-        "report", "daily", "--date", "2026-10-15",
-        "--inputs", inp.to_str().unwrap(),
-        "--config", "tests/fixtures/day/config",
-        "--out", out.to_str().unwrap(),
+        "report",
+        "daily",
+        "--date",
+        "2026-10-15",
+        "--inputs",
+        inp.to_str().unwrap(),
+        "--config",
+        "tests/fixtures/day/config",
+        "--out",
+        out.to_str().unwrap(),
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let xlsx = out.join("daily/2026/10/daily-2026-10-15.xlsx");
     let strings = String::from_utf8(
-        unzip(&xlsx).into_iter().find(|(n, _)| n == "xl/sharedStrings.xml").unwrap().1,
+        unzip(&xlsx)
+            .into_iter()
+            .find(|(n, _)| n == "xl/sharedStrings.xml")
+            .unwrap()
+            .1,
     )
     .unwrap();
-    assert!(strings.contains("…（以下省略：全40000文字）"), "the cut is marked");
-    assert!(!strings.contains(&long), "never the whole 40,000 characters in one cell");
+    assert!(
+        strings.contains("…（以下省略：全40000文字）"),
+        "the cut is marked"
+    );
+    assert!(
+        !strings.contains(&long),
+        "never the whole 40,000 characters in one cell"
+    );
     // The PDF shows the row (cut to its cell), not 40,000 characters of pages.
     let pdf = out.join("daily/2026/10/daily-2026-10-15.pdf");
     let text = pdf_text(&pdf);

@@ -4,8 +4,8 @@
 //! reasons in Japanese.
 
 mod common;
-use hokoku::ingest::SourceId;
 use common::*;
+use hokoku::ingest::SourceId;
 use hokoku::kpi::{self, Fig, Figures};
 use hokoku::time::Period;
 use std::path::{Path, PathBuf};
@@ -47,9 +47,14 @@ fn month_figures(inputs: &Path, cfg: &Path, m: &str) -> (hokoku::ingest::Dataset
         &cfg.calendars,
     )
     .unwrap();
-    let f = kpi::compute_period(&ds, &cfg, Period::parse_month(m).unwrap(), clocks.as_deref())
-        .unwrap()
-        .figures();
+    let f = kpi::compute_period(
+        &ds,
+        &cfg,
+        Period::parse_month(m).unwrap(),
+        clocks.as_deref(),
+    )
+    .unwrap()
+    .figures();
     (ds, f)
 }
 
@@ -60,10 +65,16 @@ const OPEN_OUTAGE: &str = "T1,共通基盤停止,incident,2026-09-28 10:00,2026-
 
 #[test]
 fn a_source_covers_a_month_by_every_timestamp_and_by_what_its_file_says() {
-    let cfg = config("cover", "[[sources.tickets.files]]\nglob = \"snap/*.csv\"\ncovers = \"name\"\n");
+    let cfg = config(
+        "cover",
+        "[[sources.tickets.files]]\nglob = \"snap/*.csv\"\ncovers = \"name\"\n",
+    );
     // 1. Only September timestamps, no declaration: October is データなし
     //    for everything tickets feed (collection may have failed).
-    let only_sep = inputs("cover-a", &[("tickets.csv", &format!("{TICKETS_HEADER}{OPEN_OUTAGE}"))]);
+    let only_sep = inputs(
+        "cover-a",
+        &[("tickets.csv", &format!("{TICKETS_HEADER}{OPEN_OUTAGE}"))],
+    );
     let (_, f) = month_figures(&only_sep, &cfg, "2026-10");
     assert_eq!(f.fig("availability.SYS_A.pct"), Fig::NoData);
     assert_eq!(f.fig("tickets.received.total"), Fig::NoData);
@@ -73,7 +84,13 @@ fn a_source_covers_a_month_by_every_timestamp_and_by_what_its_file_says() {
     //    whole month: S = 31 × 1440 = 44,640 min, U = 44,640, P = 0 →
     //    稼働率 (S − P − U) / (S − P) = 0 %. SYS_B had no outage: 100 %.
     //    Received 0 (nothing opened in October), backlog 1 (T1).
-    let snap = inputs("cover-b", &[("snap/tickets-20261101.csv", &format!("{TICKETS_HEADER}{OPEN_OUTAGE}"))]);
+    let snap = inputs(
+        "cover-b",
+        &[(
+            "snap/tickets-20261101.csv",
+            &format!("{TICKETS_HEADER}{OPEN_OUTAGE}"),
+        )],
+    );
     let (ds, f) = month_figures(&snap, &cfg, "2026-10");
     assert_eq!(f.get("availability.SYS_A.service_min"), Some(44_640.0));
     assert_eq!(f.get("availability.SYS_A.unplanned_min"), Some(44_640.0));
@@ -87,7 +104,13 @@ fn a_source_covers_a_month_by_every_timestamp_and_by_what_its_file_says() {
     //    export cover October by its resolution time: resolved 1, received
     //    0, and T1's outage gives 0 % again.
     let resolved = "T2,問い合わせ,inquiry,2026-09-30 17:00,2026-10-02 10:00,2026-10-02 10:00,resolved,3,SYS_B,,,,\n";
-    let both = inputs("cover-c", &[("tickets.csv", &format!("{TICKETS_HEADER}{OPEN_OUTAGE}{resolved}"))]);
+    let both = inputs(
+        "cover-c",
+        &[(
+            "tickets.csv",
+            &format!("{TICKETS_HEADER}{OPEN_OUTAGE}{resolved}"),
+        )],
+    );
     let (_, f) = month_figures(&both, &cfg, "2026-10");
     assert_eq!(f.get("tickets.resolved.total"), Some(1.0));
     assert_eq!(f.get("tickets.received.total"), Some(0.0));
@@ -96,27 +119,60 @@ fn a_source_covers_a_month_by_every_timestamp_and_by_what_its_file_says() {
 
 #[test]
 fn the_whole_month_down_is_a_missed_sla_item_with_its_file_and_line() {
-    let cfg = config("down", "[[sources.tickets.files]]\nglob = \"snap/*.csv\"\ncovers = \"name\"\n");
-    let inp = inputs("down", &[("snap/tickets-20261101.csv", &format!("{TICKETS_HEADER}{OPEN_OUTAGE}"))]);
+    let cfg = config(
+        "down",
+        "[[sources.tickets.files]]\nglob = \"snap/*.csv\"\ncovers = \"name\"\n",
+    );
+    let inp = inputs(
+        "down",
+        &[(
+            "snap/tickets-20261101.csv",
+            &format!("{TICKETS_HEADER}{OPEN_OUTAGE}"),
+        )],
+    );
     let out = tmp("down-out");
     let o = hokoku(&[
-        "report", "sla", "--month", "2026-10",
-        "--inputs", inp.to_str().unwrap(),
-        "--config", cfg.to_str().unwrap(),
-        "--out", out.to_str().unwrap(),
+        "report",
+        "sla",
+        "--month",
+        "2026-10",
+        "--inputs",
+        inp.to_str().unwrap(),
+        "--config",
+        cfg.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
     ]);
-    assert!(o.status.code() == Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.code() == Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let j = json_doc(&out.join("sla/2026/sla-2026-10.json"));
     let items = j["items"].as_array().unwrap();
-    let a = items.iter().find(|i| i["key"] == "availability.SYS_A.pct").unwrap();
-    assert_eq!((a["actual"].as_f64(), a["verdict"].as_str()), (Some(0.0), Some("missed")));
+    let a = items
+        .iter()
+        .find(|i| i["key"] == "availability.SYS_A.pct")
+        .unwrap();
+    assert_eq!(
+        (a["actual"].as_f64(), a["verdict"].as_str()),
+        (Some(0.0), Some("missed"))
+    );
     // The flags name the file, the physical line (header = 1, T1 = 2) and
     // the column, with a stable code and the reason in Japanese.
     let dq = j["data_quality"].as_array().unwrap();
     let file = inp.join("snap/tickets-20261101.csv").display().to_string();
     for (code, column, words) in [
-        ("outage_no_end", "outage_end", "停止チケット T1 に停止終了がありません"),
-        ("outage_whole_period", "outage_start", "SYS_A は対象期間のすべてで停止していました"),
+        (
+            "outage_no_end",
+            "outage_end",
+            "停止チケット T1 に停止終了がありません",
+        ),
+        (
+            "outage_whole_period",
+            "outage_start",
+            "SYS_A は対象期間のすべてで停止していました",
+        ),
     ] {
         let n = dq
             .iter()
@@ -129,7 +185,12 @@ fn the_whole_month_down_is_a_missed_sla_item_with_its_file_and_line() {
     }
     // The workbook's データ品質 sheet shows the same Japanese words.
     let cells = sheet_cells(&out.join("sla/2026/sla-2026-10.xlsx"), "5.データ品質");
-    assert!(cells.iter().any(|(_, v)| v.contains("停止チケット T1 に停止終了がありません")), "{cells:?}");
+    assert!(
+        cells
+            .iter()
+            .any(|(_, v)| v.contains("停止チケット T1 に停止終了がありません")),
+        "{cells:?}"
+    );
 }
 
 #[test]
@@ -147,27 +208,43 @@ C2,2026-10-16 10:00:00,2026-10-16 10:00:30,2026-10-16 10:02:00,answered,90\n";
     let cfg_l = hokoku::config::load(&cfg).unwrap();
     let ds = hokoku::ingest::load(&inp, &hokoku::ingest::Catalogue::compile(&cfg_l).unwrap());
     let day = Period::day(chrono::NaiveDate::from_ymd_opt(2026, 10, 15).unwrap());
-    let j = kpi::jobs::compute(ds.get(SourceId::JobRuns), day, &cfg_l.deadlines).unwrap().figures;
+    let j = kpi::jobs::compute(ds.get(SourceId::JobRuns), day, &cfg_l.deadlines)
+        .unwrap()
+        .figures;
     // 0 instances: counts are 0 (the same report shows 0 failed), rates 対象なし.
     assert_eq!(j.fig("jobs.instances"), Fig::Value(0.0));
     assert_eq!(j.fig("jobs.failed_instances"), Fig::Value(0.0));
     assert_eq!(j.fig("jobs.late"), Fig::Value(0.0));
     assert_eq!(j.fig("jobs.final_success_pct"), Fig::NoPopulation);
     assert_eq!(j.fig("jobs.duration_anomalies"), Fig::Value(0.0));
-    let c = kpi::calls::compute(ds.get(SourceId::Calls), day, &cfg_l.site.calls, 80.0).unwrap().figures;
+    let c = kpi::calls::compute(ds.get(SourceId::Calls), day, &cfg_l.site.calls, 80.0)
+        .unwrap()
+        .figures;
     assert_eq!(c.fig("calls.offered"), Fig::Value(0.0));
     assert_eq!(c.fig("calls.answer_rate"), Fig::NoPopulation);
     assert_eq!(c.fig("calls.asa_s"), Fig::NoPopulation);
     // The 14th has data: J1 ended 01:10 before its 03:00 deadline → 0 late
     // of 1 judged; C1 waited 10 s → ASA 10 s, SL 100 %.
     let d14 = Period::day(chrono::NaiveDate::from_ymd_opt(2026, 10, 14).unwrap());
-    let j = kpi::jobs::compute(ds.get(SourceId::JobRuns), d14, &cfg_l.deadlines).unwrap().figures;
-    assert_eq!((j.get("jobs.late"), j.get("jobs.with_deadline")), (Some(0.0), Some(1.0)));
-    let c = kpi::calls::compute(ds.get(SourceId::Calls), d14, &cfg_l.site.calls, 80.0).unwrap().figures;
-    assert_eq!((c.get("calls.asa_s"), c.get("calls.service_level")), (Some(10.0), Some(100.0)));
+    let j = kpi::jobs::compute(ds.get(SourceId::JobRuns), d14, &cfg_l.deadlines)
+        .unwrap()
+        .figures;
+    assert_eq!(
+        (j.get("jobs.late"), j.get("jobs.with_deadline")),
+        (Some(0.0), Some(1.0))
+    );
+    let c = kpi::calls::compute(ds.get(SourceId::Calls), d14, &cfg_l.site.calls, 80.0)
+        .unwrap()
+        .figures;
+    assert_eq!(
+        (c.get("calls.asa_s"), c.get("calls.service_level")),
+        (Some(10.0), Some(100.0))
+    );
     // A day outside the data (the 20th) is データなし, not 0.
     let d20 = Period::day(chrono::NaiveDate::from_ymd_opt(2026, 10, 20).unwrap());
-    let j = kpi::jobs::compute(ds.get(SourceId::JobRuns), d20, &cfg_l.deadlines).unwrap().figures;
+    let j = kpi::jobs::compute(ds.get(SourceId::JobRuns), d20, &cfg_l.deadlines)
+        .unwrap()
+        .figures;
     assert_eq!(j.fig("jobs.instances"), Fig::NoData);
     assert_eq!(j.fig("jobs.late"), Fig::NoData);
 }
@@ -187,8 +264,16 @@ I1,inquiry,2026-10-07 10:00,closed,3\n";
 J1,2026-10-05 01:00,2026-10-05 01:10,failed\n\
 J1,2026-10-05 01:20,2026-10-05 01:30,success\n";
     // Calls without answered_at or ended_at: waits unknown.
-    let calls = "call_id,offered_at,outcome\nC1,2026-10-05 10:00,answered\nC2,2026-10-05 10:01,abandoned\n";
-    let inp = inputs("optional", &[("tickets.csv", tickets), ("job_runs.csv", jobs), ("calls.csv", calls)]);
+    let calls =
+        "call_id,offered_at,outcome\nC1,2026-10-05 10:00,answered\nC2,2026-10-05 10:01,abandoned\n";
+    let inp = inputs(
+        "optional",
+        &[
+            ("tickets.csv", tickets),
+            ("job_runs.csv", jobs),
+            ("calls.csv", calls),
+        ],
+    );
     let (_, f) = month_figures(&inp, &cfg, "2026-10");
     // Counted from required columns: 2 changes, 3 received.
     assert_eq!(f.get("changes.total"), Some(2.0));
@@ -219,10 +304,19 @@ J1,2026-10-05 01:20,2026-10-05 01:30,success\n";
     assert_eq!(f.get("jobs.final_success_pct"), Some(50.0));
     assert_eq!(f.get("calls.answer_rate"), Some(50.0));
     // validate says which figures are データなし and why.
-    let o = hokoku(&["validate", "--inputs", inp.to_str().unwrap(), "--config", cfg.to_str().unwrap()]);
+    let o = hokoku(&[
+        "validate",
+        "--inputs",
+        inp.to_str().unwrap(),
+        "--config",
+        cfg.to_str().unwrap(),
+    ]);
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("missing\ttickets: no file has change_class: データなし for changes.by_class.*, changes.emergency_pct"), "{out}");
-    assert!(out.contains("missing\tjob_runs: no file has deadline"), "{out}");
+    assert!(
+        out.contains("missing\tjob_runs: no file has deadline"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -236,22 +330,55 @@ fn flags_on_rows_name_file_and_line() {
 X1,request,2026-10-05 10:00,2026-10-05 12:00,2026-10-05 12:00,cancelled,3\n\
 X2,request,2026-10-05 10:00,2026-10-05 11:00,,new,3\n\
 X2,request,2026-10-05 10:00,2026-10-05 13:00,,in_progress,3\n";
-    let inp = inputs("flags", &[("job_runs/a.csv", jobs_a), ("job_runs/b.csv", jobs_b), ("tickets.csv", tickets)]);
+    let inp = inputs(
+        "flags",
+        &[
+            ("job_runs/a.csv", jobs_a),
+            ("job_runs/b.csv", jobs_b),
+            ("tickets.csv", tickets),
+        ],
+    );
     let (ds, f) = month_figures(&inp, &cfg, "2026-10");
     // Same job on two hosts in the same second: two runs, not one; the
     // second export's h1 row replaces the first's.
     assert_eq!(f.get("jobs.runs"), Some(2.0));
     assert_eq!(f.get("jobs.failed_instances"), Some(0.0));
-    let sup = ds.flags.iter().find(|x| x.problem.code == "superseded").unwrap();
-    assert_eq!((ds.input(sup.file), sup.line), (inp.join("job_runs/a.csv").display().to_string().as_str(), Some(2)));
-    assert!(sup.problem.args[1].ends_with("job_runs/b.csv:2"), "{:?}", sup.problem);
-    let rep = ds.flags.iter().find(|x| x.problem.code == "duplicate_key").unwrap();
+    let sup = ds
+        .flags
+        .iter()
+        .find(|x| x.problem.code == "superseded")
+        .unwrap();
+    assert_eq!(
+        (ds.input(sup.file), sup.line),
+        (
+            inp.join("job_runs/a.csv").display().to_string().as_str(),
+            Some(2)
+        )
+    );
+    assert!(
+        sup.problem.args[1].ends_with("job_runs/b.csv:2"),
+        "{:?}",
+        sup.problem
+    );
+    let rep = ds
+        .flags
+        .iter()
+        .find(|x| x.problem.code == "duplicate_key")
+        .unwrap();
     assert_eq!((rep.line, rep.problem.args[1].as_str()), (Some(4), "3"));
     // The cancelled ticket with resolved_at is still resolved (kpis.md) and flagged.
     assert_eq!(f.get("tickets.resolved.total"), Some(1.0));
-    let k = kpi::tickets::compute(ds.get(SourceId::Tickets), Period::parse_month("2026-10").unwrap(), 10).unwrap();
+    let k = kpi::tickets::compute(
+        ds.get(SourceId::Tickets),
+        Period::parse_month("2026-10").unwrap(),
+        10,
+    )
+    .unwrap();
     let c = &k.flags[0];
-    assert_eq!((c.problem.code, c.line, c.column.as_str()), ("cancelled_resolved", Some(2), "resolved_at"));
+    assert_eq!(
+        (c.problem.code, c.line, c.column.as_str()),
+        ("cancelled_resolved", Some(2), "resolved_at")
+    );
 }
 
 #[test]
@@ -267,21 +394,49 @@ fn backups_on_business_days_skip_public_holidays() {
     let cfg_l = hokoku::config::load(&cfg).unwrap();
     let ds = hokoku::ingest::load(&inp, &hokoku::ingest::Catalogue::compile(&cfg_l).unwrap());
     let day = |d| Period::day(chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap());
-    let f3 = kpi::backups::compute(ds.get(SourceId::Backups), day(3), &cfg_l.expected_backups, cfg_l.calendars.rule.as_ref()).unwrap().figures;
-    assert_eq!((f3.get("backups.expected"), f3.get("backups.missing")), (Some(1.0), Some(0.0)));
-    let f4 = kpi::backups::compute(ds.get(SourceId::Backups), day(4), &cfg_l.expected_backups, cfg_l.calendars.rule.as_ref()).unwrap().figures;
-    assert_eq!((f4.get("backups.expected"), f4.get("backups.success")), (Some(2.0), Some(2.0)));
+    let f3 = kpi::backups::compute(
+        ds.get(SourceId::Backups),
+        day(3),
+        &cfg_l.expected_backups,
+        cfg_l.calendars.rule.as_ref(),
+    )
+    .unwrap()
+    .figures;
+    assert_eq!(
+        (f3.get("backups.expected"), f3.get("backups.missing")),
+        (Some(1.0), Some(0.0))
+    );
+    let f4 = kpi::backups::compute(
+        ds.get(SourceId::Backups),
+        day(4),
+        &cfg_l.expected_backups,
+        cfg_l.calendars.rule.as_ref(),
+    )
+    .unwrap()
+    .figures;
+    assert_eq!(
+        (f4.get("backups.expected"), f4.get("backups.success")),
+        (Some(2.0), Some(2.0))
+    );
 }
 
 #[test]
 fn reasons_are_japanese_in_documents_with_a_code_in_the_json() {
     let out = tmp("ja-out");
     let o = fixture_report(&out);
-    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let dir = out.join("daily/2026/10");
     let j = json_doc(&dir.join("daily-2026-10-15.json"));
     let dq = j["data_quality"].as_array().unwrap();
-    let bad = dq.iter().find(|n| n["line"].is_number() && n["code"] != "duplicate_key").unwrap();
+    let bad = dq
+        .iter()
+        .find(|n| n["line"].is_number() && n["code"] != "duplicate_key")
+        .unwrap();
     // The fixture's bad row has "not a time" in a datetime column.
     assert_eq!(bad["code"], "not_datetime");
     assert_eq!(
@@ -290,6 +445,12 @@ fn reasons_are_japanese_in_documents_with_a_code_in_the_json() {
     );
     // The rejected-rows file carries the code and the same words.
     let rejected = std::fs::read_to_string(dir.join("daily-2026-10-15.rejected.csv")).unwrap();
-    assert!(rejected.starts_with("file,line,column,code,reason,record\n"), "{rejected}");
-    assert!(rejected.contains(",not_datetime,\"日時として読めません"), "{rejected}");
+    assert!(
+        rejected.starts_with("file,line,column,code,reason,record\n"),
+        "{rejected}"
+    );
+    assert!(
+        rejected.contains(",not_datetime,\"日時として読めません"),
+        "{rejected}"
+    );
 }

@@ -7,11 +7,11 @@
 
 mod common;
 
-use hokoku::ingest::SourceId;
 use common::{root, tmp};
 use hokoku::config::Config;
-use hokoku::ingest::Catalogue;
 use hokoku::frame;
+use hokoku::ingest::Catalogue;
+use hokoku::ingest::SourceId;
 use hokoku::ingest::{self, Dataset};
 use hokoku::kpi;
 use hokoku::time::Period;
@@ -65,7 +65,10 @@ fn same_as_canonical(
     // Row order follows the files (a rotated log's calls come with the file
     // they started in): compare in time order.
     let sorted = |ds: &Dataset| {
-        let df = &ds.get(SourceId::parse(source).expect("a source")).expect("rows").frame;
+        let df = &ds
+            .get(SourceId::parse(source).expect("a source"))
+            .expect("rows")
+            .frame;
         let time = ingest::SOURCES
             .iter()
             .find(|s| s.spec.name == source)
@@ -128,7 +131,13 @@ fn week_of_5_oct() -> Period {
 }
 
 fn strs(ds: &Dataset, source: &str, col: &str) -> Vec<Option<String>> {
-    frame::strs(&ds.get(SourceId::parse(source).expect("a source")).unwrap().frame, col).unwrap()
+    frame::strs(
+        &ds.get(SourceId::parse(source).expect("a source"))
+            .unwrap()
+            .frame,
+        col,
+    )
+    .unwrap()
 }
 
 fn count_of(v: &[Option<String>], x: &str) -> usize {
@@ -228,18 +237,28 @@ fn asterisk_cdr_with_and_without_uniqueid() {
         issues(&ds),
         vec!["Master.csv:7:start: not a timestamp YYYY-MM-DD HH:MM:SS: \"2026-10-05 14:00:XX\""]
     );
-    let f = kpi::calls::compute(ds.get(SourceId::Calls), week_of_5_oct(), &cfg.site.calls, 80.0)
-        .unwrap()
-        .figures;
+    let f = kpi::calls::compute(
+        ds.get(SourceId::Calls),
+        week_of_5_oct(),
+        &cfg.site.calls,
+        80.0,
+    )
+    .unwrap()
+    .figures;
     assert_eq!(f.get("calls.offered"), Some(8.0));
     assert_eq!(f.get("calls.answered"), Some(4.0));
     assert_eq!(f.get("calls.short_abandons"), Some(1.0));
     assert_eq!(f.get("calls.abandoned"), Some(1.0));
     assert_eq!(f.get("calls.overflow"), Some(2.0));
     assert_eq!(f.get("calls.aht_s"), Some(1020.0 / 4.0));
-    let one = kpi::calls::compute(ds.get(SourceId::Calls), day("2026-10-05"), &cfg.site.calls, 80.0)
-        .unwrap()
-        .figures;
+    let one = kpi::calls::compute(
+        ds.get(SourceId::Calls),
+        day("2026-10-05"),
+        &cfg.site.calls,
+        80.0,
+    )
+    .unwrap()
+    .figures;
     assert_eq!(one.get("calls.offered"), Some(7.0));
     // The caller number never reaches the rejected-rows record unmasked.
     assert!(
@@ -268,7 +287,13 @@ fn asterisk_cdr_with_and_without_uniqueid() {
 }
 
 fn f64s(ds: &Dataset, source: &str, col: &str) -> Vec<Option<f64>> {
-    frame::f64s(&ds.get(SourceId::parse(source).expect("a source")).unwrap().frame, col).unwrap()
+    frame::f64s(
+        &ds.get(SourceId::parse(source).expect("a source"))
+            .unwrap()
+            .frame,
+        col,
+    )
+    .unwrap()
 }
 
 /// `(max, mean)` of capacity values of one metric (and resource).

@@ -37,7 +37,13 @@ impl Rng {
 
 /// The caller's numbers planted in the seeds; none may leave unmasked.
 const PHONES: &[&str] = &["03-6742-7981", "０３－６７４２－７９８１", "090-8765-4321"];
-const LEAKS: &[&str] = &["6742-7981", "６７４２－７９８１", "8765-4321", "67427981", "87654321"];
+const LEAKS: &[&str] = &[
+    "6742-7981",
+    "６７４２－７９８１",
+    "8765-4321",
+    "67427981",
+    "87654321",
+];
 
 fn lines_of(b: &[u8]) -> Vec<&[u8]> {
     b.split(|&c| c == b'\n').collect()
@@ -102,8 +108,13 @@ fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
             }
             11 => {
                 // One stray CP932 line.
-                let line = encoding_rs::SHIFT_JIS.encode("異常終了,監視,０３－６７４２－７９８１\n").0;
-                let pos = b.iter().position(|&c| c == b'\n').map_or(b.len(), |p| p + 1);
+                let line = encoding_rs::SHIFT_JIS
+                    .encode("異常終了,監視,０３－６７４２－７９８１\n")
+                    .0;
+                let pos = b
+                    .iter()
+                    .position(|&c| c == b'\n')
+                    .map_or(b.len(), |p| p + 1);
                 b.splice(pos..pos, line.iter().copied());
             }
             12 => {
@@ -117,7 +128,11 @@ fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
                     .filter(|(_, &c)| matches!(c, b',' | b'\n' | b' ' | b'|' | b';'))
                     .map(|(i, _)| i + 1)
                     .collect();
-                let pos = if cuts.is_empty() { 0 } else { cuts[rng.below(cuts.len())] };
+                let pos = if cuts.is_empty() {
+                    0
+                } else {
+                    cuts[rng.below(cuts.len())]
+                };
                 let sep = if pos > 0 { b[pos - 1] } else { b',' };
                 let mut ins = p.as_bytes().to_vec();
                 ins.push(if sep == b'\n' { b',' } else { sep });
@@ -136,16 +151,31 @@ fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
 /// The checks on what a reader produced from `raw`.
 fn check(what: &str, raw: &[u8], fd: &FileData) {
     let r = &fd.report;
-    assert_eq!(r.rows, r.accepted + r.rejected, "{what}: rows in = used + set aside");
-    assert_eq!(fd.frame.height(), r.accepted, "{what}: accepted rows are in the table");
+    assert_eq!(
+        r.rows,
+        r.accepted + r.rejected,
+        "{what}: rows in = used + set aside"
+    );
+    assert_eq!(
+        fd.frame.height(),
+        r.accepted,
+        "{what}: accepted rows are in the table"
+    );
     let nlines = raw.iter().filter(|&&c| c == b'\n').count() as u64 + 1;
     for i in &fd.issues {
-        assert!(i.line >= 1 && i.line <= nlines, "{what}: line {} outside 1..={nlines}", i.line);
+        assert!(
+            i.line >= 1 && i.line <= nlines,
+            "{what}: line {} outside 1..={nlines}",
+            i.line
+        );
     }
     // Accepted rows and set-aside rows are at different lines.
     let lines = hokoku::frame::u32s(&fd.frame, "_line").unwrap();
     for l in lines.iter().flatten() {
-        assert!(u64::from(*l) >= 1 && u64::from(*l) <= nlines, "{what}: _line {l}");
+        assert!(
+            u64::from(*l) >= 1 && u64::from(*l) <= nlines,
+            "{what}: _line {l}"
+        );
     }
     // No caller's number anywhere that leaves the process.
     let mut out = String::new();
@@ -177,7 +207,9 @@ fn check(what: &str, raw: &[u8], fd: &FileData) {
 /// no longer a phone number.
 fn leaks(text: &str, leak: &str) -> bool {
     let glued = |c: Option<char>| {
-        c.is_some_and(|c| c.is_ascii_alphanumeric() || ('０'..='９').contains(&c) || ('Ａ'..='ｚ').contains(&c))
+        c.is_some_and(|c| {
+            c.is_ascii_alphanumeric() || ('０'..='９').contains(&c) || ('Ａ'..='ｚ').contains(&c)
+        })
     };
     text.match_indices(leak).any(|(i, m)| {
         let before = text[..i].chars().next_back();
@@ -196,7 +228,11 @@ fn templates() -> hokoku::report::template::Templates {
 fn config() -> &'static hokoku::ingest::Catalogue {
     use std::sync::OnceLock;
     static C: OnceLock<hokoku::ingest::Catalogue> = OnceLock::new();
-    C.get_or_init(|| hokoku::pipeline::load_config(&root().join("jobs/config")).unwrap().1)
+    C.get_or_init(|| {
+        hokoku::pipeline::load_config(&root().join("jobs/config"))
+            .unwrap()
+            .1
+    })
 }
 
 fn spec(name: &str) -> &'static SourceSpec {
@@ -263,7 +299,10 @@ fn seeds() -> Vec<(Reader, Vec<u8>)> {
         ("servicenow", "formats/realistic/servicenow_incident.csv"),
         ("servicenow", "formats/servicenow/incident-labels.csv"),
         ("jp1_job_history", "formats/job_history/jp1_history.csv"),
-        ("hinemos_job_history", "formats/realistic/hinemos_job_history.csv"),
+        (
+            "hinemos_job_history",
+            "formats/realistic/hinemos_job_history.csv",
+        ),
     ] {
         v.push((Reader::Profile(name), f(file)));
     }
@@ -287,17 +326,25 @@ fn mutated_inputs_never_panic_hang_lose_rows_or_leak_numbers() {
     for (si, (reader, base)) in seeds.iter().enumerate() {
         // The unmutated seed first: it must hold too.
         for k in 0..=per_seed {
-            let input = if k == 0 { base.clone() } else { mutate(&mut rng, base) };
+            let input = if k == 0 {
+                base.clone()
+            } else {
+                mutate(&mut rng, base)
+            };
             let what = format!("seed {si} iteration {k}");
             let t0 = Instant::now();
-            let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read(reader, &input)));
+            let out =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read(reader, &input)));
             let took = t0.elapsed();
             let files = match out {
                 Ok(f) => f,
                 Err(_) => {
                     let p = std::env::temp_dir().join(format!("hokoku-fuzz-crash-{si}-{k}"));
                     std::fs::write(&p, &input).unwrap();
-                    panic!("{what}: the reader panicked; input saved to {}", p.display());
+                    panic!(
+                        "{what}: the reader panicked; input saved to {}",
+                        p.display()
+                    );
                 }
             };
             assert!(took < Duration::from_secs(10), "{what}: {took:?} (a hang?)");

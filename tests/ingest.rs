@@ -50,7 +50,13 @@ T3,bad date,incident,2026-10-32 09:00,new,2\n\
 \n\
 T4,bad kind and priority,accident,2026-10-15 10:00,new,9\n\
 T5,,incident,,new,3\n";
-    let fd = read_bytes(&tickets::SPEC, text.as_bytes(), "in/t.csv", ReadOptions::default()).unwrap();
+    let fd = read_bytes(
+        &tickets::SPEC,
+        text.as_bytes(),
+        "in/t.csv",
+        ReadOptions::default(),
+    )
+    .unwrap();
     let msgs: Vec<String> = fd.issues.iter().map(ToString::to_string).collect();
     assert_eq!(
         msgs,
@@ -84,7 +90,13 @@ T5,,incident,,new,3\n";
 #[test]
 fn caller_numbers_are_masked_in_rejected_records() {
     let text = "call_id,offered_at,outcome,caller\nC1,yesterday,answered,03-1234-5678\n";
-    let fd = read_bytes(&calls::SPEC, text.as_bytes(), "c.csv", ReadOptions::default()).unwrap();
+    let fd = read_bytes(
+        &calls::SPEC,
+        text.as_bytes(),
+        "c.csv",
+        ReadOptions::default(),
+    )
+    .unwrap();
     assert_eq!(fd.issues[0].to_string(), "c.csv:2:offered_at: not a datetime: \"yesterday\" (expected e.g. 2026-10-01T09:15:00+09:00 or 2026/10/1 9:15)");
     assert_eq!(fd.issues[0].record[3], "**-****-5678");
 }
@@ -92,9 +104,14 @@ fn caller_numbers_are_masked_in_rejected_records() {
 #[test]
 fn missing_required_column_fails_naming_file_and_column() {
     let text = "ticket_id,kind,opened_at,priority\nT1,incident,2026-10-15 09:00,1\n";
-    let e = read_bytes(&tickets::SPEC, text.as_bytes(), "t.csv", ReadOptions::default())
-        .err()
-        .unwrap();
+    let e = read_bytes(
+        &tickets::SPEC,
+        text.as_bytes(),
+        "t.csv",
+        ReadOptions::default(),
+    )
+    .err()
+    .unwrap();
     assert_eq!(
         e,
         FileError::MissingColumn {
@@ -113,7 +130,10 @@ fn empty_file_fails_and_header_only_file_has_no_rows() {
     let e = read_bytes(&tickets::SPEC, b"", "t.csv", ReadOptions::default())
         .err()
         .unwrap();
-    assert_eq!(e.to_string(), "t.csv: 空のファイルです (empty file: no header row)");
+    assert_eq!(
+        e.to_string(),
+        "t.csv: 空のファイルです (empty file: no header row)"
+    );
     let fd = read_bytes(
         &tickets::SPEC,
         "チケット番号,種別,受付日時,ステータス,優先度\r\n".as_bytes(),
@@ -153,7 +173,13 @@ fn newest_ticket_snapshot_wins() {
 T1,incident,2026-10-01 09:00,2026-10-03 09:00,resolved,2\n\
 T1,incident,2026-10-01 09:00,2026-10-02 09:00,in_progress,2\n\
 T2,incident,2026-10-01 10:00,,new,3\n";
-    let fd = read_bytes(&tickets::SPEC, text.as_bytes(), "t.csv", ReadOptions::default()).unwrap();
+    let fd = read_bytes(
+        &tickets::SPEC,
+        text.as_bytes(),
+        "t.csv",
+        ReadOptions::default(),
+    )
+    .unwrap();
     let df = tickets::finish(fd.frame).unwrap();
     assert_eq!(
         frame::strs(&df, "status").unwrap(),
@@ -192,7 +218,8 @@ fn large_files_read_in_chunks_give_the_same_rows_lines_and_digest() {
         let path =
             std::env::temp_dir().join(format!("hokoku-chunks-{}-{label}.csv", std::process::id()));
         std::fs::write(&path, &bytes).unwrap();
-        let chunked = read_chunked(&tickets::SPEC, &path, "t.csv", ReadOptions::default(), 40).unwrap();
+        let chunked =
+            read_chunked(&tickets::SPEC, &path, "t.csv", ReadOptions::default(), 40).unwrap();
         std::fs::remove_file(&path).unwrap();
         assert_eq!(chunked.report.encoding, label);
         assert_eq!(chunked.report.sha256, whole.report.sha256, "{label}");

@@ -8,7 +8,10 @@ use std::path::Path;
 fn figures() -> (Figures, hokoku::ingest::Dataset) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/day");
     let cfg = hokoku::config::load(&root.join("config")).unwrap();
-    let ds = hokoku::ingest::load(&root.join("inputs"), &hokoku::ingest::Catalogue::compile(&cfg).unwrap());
+    let ds = hokoku::ingest::load(
+        &root.join("inputs"),
+        &hokoku::ingest::Catalogue::compile(&cfg).unwrap(),
+    );
     assert!(ds.errors.is_empty(), "{:?}", ds.errors);
     let d = chrono::NaiveDate::from_ymd_opt(2026, 10, 15).unwrap();
     let k = hokoku::kpi::compute_daily(&ds, &cfg, Period::day(d)).unwrap();
@@ -194,19 +197,29 @@ fn absent_source_is_no_data_never_zero() {
         "calls.answer_rate",
         "cost.total",
     ] {
-        assert_eq!(f.0.get(k), Some(&hokoku::kpi::Fig::NoData), "{k} must be データなし");
+        assert_eq!(
+            f.0.get(k),
+            Some(&hokoku::kpi::Fig::NoData),
+            "{k} must be データなし"
+        );
     }
     // Expected backups come from configuration, not from the data.
     assert_eq!(f.get("backups.expected"), Some(3.0));
     // A day outside the data's range is データなし too.
     let (figs, _) = figures();
     assert!(figs.get("calls.offered").is_some());
-    let ds = hokoku::ingest::load(&root.join("inputs"), &hokoku::ingest::Catalogue::compile(&cfg).unwrap());
+    let ds = hokoku::ingest::load(
+        &root.join("inputs"),
+        &hokoku::ingest::Catalogue::compile(&cfg).unwrap(),
+    );
     let later = chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
     let f = hokoku::kpi::compute_daily(&ds, &cfg, Period::day(later))
         .unwrap()
         .figures();
     assert_eq!(f.0.get("calls.offered"), Some(&hokoku::kpi::Fig::NoData));
-    assert_eq!(f.0.get("tickets.received.total"), Some(&hokoku::kpi::Fig::NoData));
+    assert_eq!(
+        f.0.get("tickets.received.total"),
+        Some(&hokoku::kpi::Fig::NoData)
+    );
     std::fs::remove_dir_all(&empty).unwrap();
 }

@@ -5,10 +5,10 @@
 //! Calendars: `business` = 営業日 09:00–18:00 (10/12 スポーツの日 closed),
 //! `24x7`. October 2026 has 22 weekdays − 10/12 = 21 business days.
 
-use hokoku::ingest::SourceId;
 use hokoku::calendar::Calendars;
 use hokoku::config::{ClockKind, Config};
 use hokoku::ingest::Dataset;
+use hokoku::ingest::SourceId;
 use hokoku::kpi::{self, sla::Clock, Figures};
 use hokoku::time::{dt_to_ms, Period};
 use std::path::Path;
@@ -25,7 +25,10 @@ fn fixture() -> &'static Fixture {
     F.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/month");
         let cfg = hokoku::config::load(&root.join("config")).unwrap();
-        let ds = hokoku::ingest::load(&root.join("inputs"), &hokoku::ingest::Catalogue::compile(&cfg).unwrap());
+        let ds = hokoku::ingest::load(
+            &root.join("inputs"),
+            &hokoku::ingest::Catalogue::compile(&cfg).unwrap(),
+        );
         assert!(ds.errors.is_empty(), "{:?}", ds.errors);
         assert!(ds.issues.is_empty(), "{:?}", ds.issues);
         let (clocks, problems) = kpi::sla::clocks_of(
@@ -412,8 +415,13 @@ A2,inquiry,2030-01-07T10:00:00+09:00,,new,3\n",
     .unwrap();
     let cfg = &fixture().cfg;
     let ds = hokoku::ingest::load(&dir, &hokoku::ingest::Catalogue::compile(cfg).unwrap());
-    let (clocks, problems) =
-        kpi::sla::clocks_of(ds.get(SourceId::Tickets), None, &cfg.sla_targets, &cfg.calendars).unwrap();
+    let (clocks, problems) = kpi::sla::clocks_of(
+        ds.get(SourceId::Tickets),
+        None,
+        &cfg.sla_targets,
+        &cfg.calendars,
+    )
+    .unwrap();
     assert_eq!(
         problems.len(),
         2,

@@ -4,9 +4,9 @@
 //! by hand below from the rows of the file.
 
 mod common;
-use hokoku::ingest::SourceId;
 use common::*;
 use hokoku::ingest::Dataset;
+use hokoku::ingest::SourceId;
 use hokoku::kpi::{self, Fig, Figures};
 use hokoku::time::Period;
 use std::path::PathBuf;
@@ -26,7 +26,10 @@ fn read(name: &str, dir: &str, files: &[&str], site: &str) -> (Dataset, hokoku::
         }
     }
     std::fs::create_dir_all(cfg_dir.join("profiles")).unwrap();
-    for e in std::fs::read_dir(shipped.join("profiles")).unwrap().flatten() {
+    for e in std::fs::read_dir(shipped.join("profiles"))
+        .unwrap()
+        .flatten()
+    {
         std::fs::copy(e.path(), cfg_dir.join("profiles").join(e.file_name())).unwrap();
     }
     let mut s = std::fs::read_to_string(cfg_dir.join("site.toml")).unwrap();
@@ -49,7 +52,9 @@ fn october() -> Period {
 }
 
 fn tickets(ds: &Dataset) -> Figures {
-    kpi::tickets::compute(ds.get(SourceId::Tickets), october(), 10).unwrap().figures
+    kpi::tickets::compute(ds.get(SourceId::Tickets), october(), 10)
+        .unwrap()
+        .figures
 }
 
 #[test]
@@ -130,7 +135,11 @@ fn servicenow_export_with_field_names_or_labels() {
             .filter(|x| x.problem.code == "profile_value_unmapped")
             .map(|x| (x.line, x.problem.args[0].as_str()))
             .collect();
-        assert_eq!(flagged, vec![(Some(2), "\"Chat\""), (Some(3), "\"Walk-in\"")], "{file}");
+        assert_eq!(
+            flagged,
+            vec![(Some(2), "\"Chat\""), (Some(3), "\"Walk-in\"")],
+            "{file}"
+        );
     }
 }
 
@@ -197,9 +206,18 @@ fn asterisk_queue_log_outcomes_and_the_cdr_alone() {
     // and the figures are queue_log's.
     let utc = "[[sources.calls.files]]\nglob = \"calls/Master.csv\"\nformat = \"asterisk_cdr\"\ntimezone = \"UTC\"\n";
     let utc = utc.replace("Master.csv", "asterisk_Master.csv");
-    let (both, cfg) = read("both", "calls", &["asterisk_queue_log", "asterisk_Master.csv"], &utc);
+    let (both, cfg) = read(
+        "both",
+        "calls",
+        &["asterisk_queue_log", "asterisk_Master.csv"],
+        &utc,
+    );
     assert_eq!(calls(&both, &cfg), f);
-    let cdr = both.files.iter().find(|x| x.format == "asterisk_cdr").unwrap();
+    let cdr = both
+        .files
+        .iter()
+        .find(|x| x.format == "asterisk_cdr")
+        .unwrap();
     // 14 CDR rows: 2 extra legs merged, the 12 calls skipped for queue_log.
     assert_eq!((cdr.rows, cdr.accepted, cdr.skipped), (12, 0, 14));
     assert!(!both.flags.iter().any(|x| x.problem.code == "cdr_only"));
@@ -210,6 +228,10 @@ fn asterisk_queue_log_outcomes_and_the_cdr_alone() {
     let f3 = calls(&alone, &cfg);
     assert_eq!(f3.get("calls.offered"), Some(10.0));
     assert_eq!(f3.get("calls.answered"), Some(10.0));
-    let note = alone.flags.iter().find(|x| x.problem.code == "cdr_only").unwrap();
+    let note = alone
+        .flags
+        .iter()
+        .find(|x| x.problem.code == "cdr_only")
+        .unwrap();
     assert!(alone.input(note.file).ends_with("asterisk_Master.csv"));
 }

@@ -8,10 +8,10 @@ mod common;
 use chrono::{NaiveDate, NaiveDateTime};
 use common::{root, tmp};
 use hokoku::jobs;
-use hokoku::time::CalPeriod as JobPeriod;
 use hokoku::schedule::clock::{Cancel, Clock, FakeClock};
 use hokoku::schedule::history::{History, Status};
 use hokoku::schedule::{self, Ctx, Outcome, RunSpec, Setup, Trigger};
+use hokoku::time::CalPeriod as JobPeriod;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
@@ -314,7 +314,11 @@ fn catch_up_after_three_days_down_runs_each_missed_run_once_oldest_first() {
         .collect();
     assert_eq!(
         skipped,
-        [t(2026, 10, 19, 2, 30), t(2026, 10, 20, 2, 30), t(2026, 10, 21, 2, 30)]
+        [
+            t(2026, 10, 19, 2, 30),
+            t(2026, 10, 20, 2, 30),
+            t(2026, 10, 21, 2, 30)
+        ]
     );
     let made: Vec<NaiveDateTime> = done
         .iter()
@@ -325,10 +329,15 @@ fn catch_up_after_three_days_down_runs_each_missed_run_once_oldest_first() {
     let alert = std::fs::read_to_string(site.path("alert-env.txt")).unwrap_or_default();
     assert!(alert.starts_with("daily "), "one alert: {alert}");
     let rows = site.history().list(Some("daily"), 20).unwrap();
-    assert_eq!(rows.iter().filter(|r| r.status == Status::Skipped).count(), 3);
+    assert_eq!(
+        rows.iter().filter(|r| r.status == Status::Skipped).count(),
+        3
+    );
     // Reported once: the next tick has nothing more to skip.
     let again = schedule::tick(&ctx).unwrap();
-    assert!(again.iter().all(|(_, o)| status_of(o) != Some(Status::Skipped)));
+    assert!(again
+        .iter()
+        .all(|(_, o)| status_of(o) != Some(Status::Skipped)));
 }
 
 #[test]
@@ -421,7 +430,10 @@ fn a_job_beyond_the_holiday_list_does_not_stop_the_others() {
     let rows = h.list(Some("monthly"), 10).unwrap();
     assert_eq!((rows.len(), rows[0].status), (1, Status::Failed));
     let error = rows[0].error.as_deref().unwrap();
-    assert!(error.starts_with("cannot list the runs of this job"), "{error}");
+    assert!(
+        error.starts_with("cannot list the runs of this job"),
+        "{error}"
+    );
     assert!(!error.contains("alert:"), "the alert went out: {error}");
     // The problem stands all day: one alert a day, not one a tick.
     std::fs::remove_file(site.path("alert.txt")).unwrap();
@@ -1070,7 +1082,11 @@ fn a_run_whose_sources_do_not_cover_its_day_warns_with_an_alert() {
     let site = Site::new("uncovered", &[("daily", DAILY)]);
     let setup = site.setup();
     let (clock, cancel) = (FakeClock::at_jst(t(2026, 10, 21, 2, 30)), Cancel::new());
-    let ctx = Ctx { setup: &setup, clock: &clock, cancel: &cancel };
+    let ctx = Ctx {
+        setup: &setup,
+        clock: &clock,
+        cancel: &cancel,
+    };
     let spec = RunSpec {
         job: "daily".into(),
         at: Some(t(2026, 10, 21, 2, 30)),
@@ -1082,16 +1098,26 @@ fn a_run_whose_sources_do_not_cover_its_day_warns_with_an_alert() {
     };
     assert_eq!(status, Status::Warning);
     let e = error.unwrap();
-    assert!(e.contains("sources without data") && e.contains("tickets (its data does not cover the period)"), "{e}");
+    assert!(
+        e.contains("sources without data")
+            && e.contains("tickets (its data does not cover the period)"),
+        "{e}"
+    );
     let alert = std::fs::read_to_string(site.path("alert.txt")).unwrap();
-    assert!(alert.starts_with("daily|2026-10-20|sources without data"), "{alert}");
+    assert!(
+        alert.starts_with("daily|2026-10-20|sources without data"),
+        "{alert}"
+    );
     let m: serde_json::Value = serde_json::from_slice(
         &std::fs::read(site.path("out/daily/2026/10/daily-2026-10-20.manifest.json")).unwrap(),
     )
     .unwrap();
     let unc = m["uncovered_sources"].as_array().unwrap();
     assert_eq!(unc.len(), 5, "{unc:?}");
-    assert_eq!((unc[0]["source"].as_str(), unc[0]["reason"].as_str()), (Some("tickets"), Some("not_covering")));
+    assert_eq!(
+        (unc[0]["source"].as_str(), unc[0]["reason"].as_str()),
+        (Some("tickets"), Some("not_covering"))
+    );
 }
 
 #[test]
@@ -1104,7 +1130,11 @@ fn a_monthly_run_without_a_source_fails_and_writes_nothing() {
     std::fs::remove_file(site.path("inputs/calls.csv")).unwrap();
     let setup = site.setup();
     let (clock, cancel) = (FakeClock::at_jst(t(2026, 11, 2, 6, 0)), Cancel::new());
-    let ctx = Ctx { setup: &setup, clock: &clock, cancel: &cancel };
+    let ctx = Ctx {
+        setup: &setup,
+        clock: &clock,
+        cancel: &cancel,
+    };
     let spec = RunSpec {
         job: "monthly".into(),
         at: None,
@@ -1118,9 +1148,16 @@ fn a_monthly_run_without_a_source_fails_and_writes_nothing() {
     assert!(error.unwrap().contains("calls (no input file)"));
     assert!(!site.path("out/monthly").exists(), "nothing written");
     // A job may say warn instead.
-    site.write_job("monthly", &monthly.replace("[outputs]", "on_missing = \"warn\"\n[outputs]"));
+    site.write_job(
+        "monthly",
+        &monthly.replace("[outputs]", "on_missing = \"warn\"\n[outputs]"),
+    );
     let setup = site.setup();
-    let ctx = Ctx { setup: &setup, clock: &clock, cancel: &cancel };
+    let ctx = Ctx {
+        setup: &setup,
+        clock: &clock,
+        cancel: &cancel,
+    };
     let Outcome::Ran { status, .. } = schedule::run_job(&ctx, &spec).unwrap() else {
         panic!("not run")
     };
@@ -1136,14 +1173,24 @@ fn the_holiday_list_running_out_is_warned_90_days_ahead() {
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_hokoku"))
         .current_dir(root())
         .args([
-            "report", "daily", "--date", "2027-10-31",
-            "--inputs", site.path("inputs").to_str().unwrap(),
-            "--config", site.path("config").to_str().unwrap(),
-            "--out", site.path("out").to_str().unwrap(),
+            "report",
+            "daily",
+            "--date",
+            "2027-10-31",
+            "--inputs",
+            site.path("inputs").to_str().unwrap(),
+            "--config",
+            site.path("config").to_str().unwrap(),
+            "--out",
+            site.path("out").to_str().unwrap(),
         ])
         .output()
         .unwrap();
-    assert!(o.status.code().is_some_and(|c| c < 2), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.code().is_some_and(|c| c < 2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let j: serde_json::Value = serde_json::from_slice(
         &std::fs::read(site.path("out/daily/2027/10/daily-2027-10-31.json")).unwrap(),
     )
@@ -1154,37 +1201,74 @@ fn the_holiday_list_running_out_is_warned_90_days_ahead() {
         .iter()
         .find(|n| n["code"] == "holidays_ending")
         .expect("a note in データ品質");
-    assert!(note["reason"].as_str().unwrap().contains("2027年12月31日までです（あと60日）"), "{note}");
+    assert!(
+        note["reason"]
+            .as_str()
+            .unwrap()
+            .contains("2027年12月31日までです（あと60日）"),
+        "{note}"
+    );
     let setup = site.setup();
     let w = setup.cfg.calendars.horizon_warning(d(2027, 11, 1)).unwrap();
     assert!(w.contains("ends on 2027-12-31 (in 60 days)"), "{w}");
-    assert!(setup.cfg.calendars.horizon_warning(d(2027, 9, 1)).is_none(), "quiet before 90 days");
+    assert!(
+        setup.cfg.calendars.horizon_warning(d(2027, 9, 1)).is_none(),
+        "quiet before 90 days"
+    );
     // `jobs --next` lists what it can and says where the list stops.
     let jobs_dir = site.path("jobs");
     let monthly = DAILY
         .replace("reports = [\"daily\"]", "reports = [\"monthly\"]")
         .replace("previous_day", "previous_month")
-        .replace("cron = \"30 2 * * *\"", "cron = \"0 6 * * *\"\nbusiness_day = 1");
+        .replace(
+            "cron = \"30 2 * * *\"",
+            "cron = \"0 6 * * *\"\nbusiness_day = 1",
+        );
     site.write_job("monthly", &monthly);
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_hokoku"))
         .current_dir(root())
-        .args(["jobs", "--next", "40", "--jobs", jobs_dir.to_str().unwrap(), "--config", site.path("config").to_str().unwrap()])
+        .args([
+            "jobs",
+            "--next",
+            "40",
+            "--jobs",
+            jobs_dir.to_str().unwrap(),
+            "--config",
+            site.path("config").to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains("the list stops after"), "{out}{}", String::from_utf8_lossy(&o.stderr));
-    assert!(out.contains("    next "), "what can be listed is listed: {out}");
+    assert!(
+        out.contains("the list stops after"),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        out.contains("    next "),
+        "what can be listed is listed: {out}"
+    );
 }
 
 #[test]
 fn pretend_now_takes_minutes() {
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_hokoku"))
         .current_dir(root())
-        .args(["serve", "--once", "--pretend-now", "2027-01-04T05:59", "--jobs", "/nonexistent-jobs"])
+        .args([
+            "serve",
+            "--once",
+            "--pretend-now",
+            "2027-01-04T05:59",
+            "--jobs",
+            "/nonexistent-jobs",
+        ])
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(!err.contains("--pretend-now"), "the time is accepted: {err}");
+    assert!(
+        !err.contains("--pretend-now"),
+        "the time is accepted: {err}"
+    );
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_hokoku"))
         .current_dir(root())
         .args(["serve", "--once", "--pretend-now", "yesterday"])
@@ -1196,17 +1280,32 @@ fn pretend_now_takes_minutes() {
 #[test]
 fn config_paths_stay_in_the_config_folder_and_errors_never_quote_a_file() {
     let dir = tmp("confined");
-    std::fs::write(dir.join("secret.txt"), "パスワード,hunter2\n2026/1/1,元日\n").unwrap();
+    std::fs::write(
+        dir.join("secret.txt"),
+        "パスワード,hunter2\n2026/1/1,元日\n",
+    )
+    .unwrap();
     let cfg = dir.join("config");
     std::fs::create_dir_all(&cfg).unwrap();
     for rel in ["../secret.txt", "/etc/passwd"] {
-        std::fs::write(cfg.join("site.toml"), format!("[business_days]\nholidays = {rel:?}\n")).unwrap();
+        std::fs::write(
+            cfg.join("site.toml"),
+            format!("[business_days]\nholidays = {rel:?}\n"),
+        )
+        .unwrap();
         let e = hokoku::config::load(&cfg).unwrap_err().join("\n");
-        assert!(e.contains("must name a file inside the config folder"), "{e}");
+        assert!(
+            e.contains("must name a file inside the config folder"),
+            "{e}"
+        );
         assert!(!e.contains("hunter2") && !e.contains("root:"), "{e}");
     }
     // A bad line of the holiday list is named, not quoted.
-    std::fs::write(cfg.join("syukujitsu.csv"), "国民の祝日,名称\nhunter2,x\n2026/1/1,元日\n").unwrap();
+    std::fs::write(
+        cfg.join("syukujitsu.csv"),
+        "国民の祝日,名称\nhunter2,x\n2026/1/1,元日\n",
+    )
+    .unwrap();
     std::fs::write(cfg.join("site.toml"), "").unwrap();
     let e = hokoku::config::load(&cfg).unwrap_err().join("\n");
     assert!(e.contains("syukujitsu.csv:2: not a date"), "{e}");

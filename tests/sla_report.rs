@@ -64,11 +64,19 @@ fn sla_report_end_to_end() {
     // The items tell 対象なし from データなし without parsing text.
     let items = j["items"].as_array().unwrap();
     assert_eq!(items.len(), 26);
-    let item = |k: &str| items.iter().find(|i| i["key"] == k).unwrap_or_else(|| panic!("{k}"));
+    let item = |k: &str| {
+        items
+            .iter()
+            .find(|i| i["key"] == k)
+            .unwrap_or_else(|| panic!("{k}"))
+    };
     let p3 = item("sla.response.incident.p3.compliance_pct");
     assert_eq!(p3["verdict"], "no_population");
     assert!(p3["actual"].is_null());
-    assert_eq!((p3["target"].as_f64(), p3["comparator"].as_str()), (Some(90.0), Some("min")));
+    assert_eq!(
+        (p3["target"].as_f64(), p3["comparator"].as_str()),
+        (Some(90.0), Some("min"))
+    );
     assert_eq!(item("backups.success_pct")["verdict"], "no_data");
     assert_eq!(item("jobs.late")["verdict"], "no_population");
     assert_eq!(item("availability.SYS_A.pct")["verdict"], "missed");

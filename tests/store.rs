@@ -2,8 +2,8 @@
 //! they correct, and reports from the store equal to reports from the CSVs.
 
 mod common;
-use hokoku::ingest::SourceId;
 use common::*;
+use hokoku::ingest::SourceId;
 use std::path::Path;
 
 const FIX: &str = "tests/fixtures/month";
@@ -64,9 +64,15 @@ fn same_file_twice_changes_nothing_and_reports_match_the_csvs() {
     };
     let before = data(&store);
     let second = ingest(&inputs, &store);
-    let partitions: Vec<&str> = second.lines().filter(|l| !l.starts_with("wrote\t")).collect();
+    let partitions: Vec<&str> = second
+        .lines()
+        .filter(|l| !l.starts_with("wrote\t"))
+        .collect();
     assert!(!partitions.is_empty());
-    assert!(partitions.iter().all(|l| l.ends_with("unchanged")), "{second}");
+    assert!(
+        partitions.iter().all(|l| l.ends_with("unchanged")),
+        "{second}"
+    );
     assert_eq!(
         data(&store),
         before,

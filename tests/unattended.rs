@@ -3,8 +3,8 @@
 //! after the behaviour it pins down.
 
 mod common;
-use hokoku::ingest::SourceId;
 use common::*;
+use hokoku::ingest::SourceId;
 use std::path::{Path, PathBuf};
 
 fn daily(out: &Path) -> std::process::Output {
@@ -43,7 +43,11 @@ fn a_failed_write_replaces_no_output() {
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("no output was replaced"), "{err}");
-    assert_eq!(files_of(&dir), before, "every old file unchanged, nothing left behind");
+    assert_eq!(
+        files_of(&dir),
+        before,
+        "every old file unchanged, nothing left behind"
+    );
 }
 
 #[test]
@@ -85,7 +89,9 @@ fn ingest_cmd(inputs: &Path, store: &Path, extra: &[&str]) -> std::process::Comm
 fn jobs_file(dir: &Path, rows: &[(&str, &str)]) {
     let mut t = String::from("job_name,host,started_at,ended_at,status,attempt\n");
     for (job, host) in rows {
-        t.push_str(&format!("{job},{host},2026-10-05 01:00,2026-10-05 01:10,success,1\n"));
+        t.push_str(&format!(
+            "{job},{host},2026-10-05 01:00,2026-10-05 01:10,success,1\n"
+        ));
     }
     std::fs::create_dir_all(dir).unwrap();
     std::fs::write(dir.join("job_runs.csv"), t).unwrap();
@@ -121,13 +127,22 @@ fn a_writer_waits_for_the_store_lock_and_gives_up_with_a_clear_message() {
     let dir = tmp("locked");
     let store = dir.join("store");
     jobs_file(&dir.join("in"), &[("J1", "h1")]);
-    assert!(ingest_cmd(&dir.join("in"), &store, &[]).status().unwrap().success());
+    assert!(ingest_cmd(&dir.join("in"), &store, &[])
+        .status()
+        .unwrap()
+        .success());
     let held = hokoku::store::lock(&store, true, std::time::Duration::from_secs(1)).unwrap();
-    let o = ingest_cmd(&dir.join("in"), &store, &["--lock-timeout", "1"]).output().unwrap();
+    let o = ingest_cmd(&dir.join("in"), &store, &["--lock-timeout", "1"])
+        .output()
+        .unwrap();
     drop(held);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("is locked by another hokoku") && err.contains(&format!("PID {}", std::process::id())), "{err}");
+    assert!(
+        err.contains("is locked by another hokoku")
+            && err.contains(&format!("PID {}", std::process::id())),
+        "{err}"
+    );
 }
 
 #[test]
@@ -135,27 +150,46 @@ fn a_report_refuses_a_store_whose_last_ingest_did_not_complete() {
     let dir = tmp("interrupted");
     let store = dir.join("store");
     jobs_file(&dir.join("in"), &[("J1", "h1")]);
-    assert!(ingest_cmd(&dir.join("in"), &store, &[]).status().unwrap().success());
+    assert!(ingest_cmd(&dir.join("in"), &store, &[])
+        .status()
+        .unwrap()
+        .success());
     // What a kill during the ingest leaves: the journal still in progress.
     let journal = store.join("_hokoku/ingest.json");
-    let text = std::fs::read_to_string(&journal).unwrap().replace("\"complete\"", "\"in_progress\"");
+    let text = std::fs::read_to_string(&journal)
+        .unwrap()
+        .replace("\"complete\"", "\"in_progress\"");
     std::fs::write(&journal, text).unwrap();
     let out = dir.join("out");
     let report = |out: &Path| {
         hokoku(&[
-            "report", "daily", "--date", "2026-10-05",
-            "--inputs", dir.join("in").to_str().unwrap(),
-            "--config", STORE_CFG,
-            "--store", store.to_str().unwrap(),
-            "--out", out.to_str().unwrap(),
+            "report",
+            "daily",
+            "--date",
+            "2026-10-05",
+            "--inputs",
+            dir.join("in").to_str().unwrap(),
+            "--config",
+            STORE_CFG,
+            "--store",
+            store.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
         ])
     };
     let o = report(&out);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("did not complete"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("did not complete"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(!out.join("daily").exists(), "nothing written");
     // Ingesting again completes it.
-    assert!(ingest_cmd(&dir.join("in"), &store, &[]).status().unwrap().success());
+    assert!(ingest_cmd(&dir.join("in"), &store, &[])
+        .status()
+        .unwrap()
+        .success());
     assert_eq!(report(&out).status.code(), Some(0));
 }
 
@@ -173,9 +207,13 @@ fn an_ingest_writes_its_rejected_rows_and_manifest() {
     let o = ingest_cmd(&inp, &store, &[]).output().unwrap();
     assert_eq!(o.status.code(), Some(1), "a row set aside");
     let rejected = std::fs::read_to_string(store.join("_hokoku/ingest.rejected.csv")).unwrap();
-    assert!(rejected.contains("job_runs.csv,3,started_at,not_datetime"), "{rejected}");
+    assert!(
+        rejected.contains("job_runs.csv,3,started_at,not_datetime"),
+        "{rejected}"
+    );
     let m: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(store.join("_hokoku/ingest.manifest.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(store.join("_hokoku/ingest.manifest.json")).unwrap())
+            .unwrap();
     assert_eq!(m["rejected_rows"], 1);
     assert_eq!(m["inputs"][0]["rows"], 2);
     assert_eq!(m["inputs"][0]["sha256"].as_str().unwrap().len(), 64);
@@ -187,7 +225,10 @@ fn the_same_job_on_two_hosts_in_one_second_is_two_runs_in_the_store() {
     let dir = tmp("two-hosts");
     let store = dir.join("store");
     jobs_file(&dir.join("in"), &[("J1", "h1"), ("J1", "h2")]);
-    assert!(ingest_cmd(&dir.join("in"), &store, &[]).status().unwrap().success());
+    assert!(ingest_cmd(&dir.join("in"), &store, &[])
+        .status()
+        .unwrap()
+        .success());
     assert_eq!(stored_runs(&store), 2);
 }
 
@@ -196,7 +237,10 @@ fn the_store_is_hive_partitioned_parquet_that_other_engines_read() {
     let dir = tmp("hive");
     let store = dir.join("store");
     jobs_file(&dir.join("in"), &[("J1", "h1"), ("J2", "h1")]);
-    assert!(ingest_cmd(&dir.join("in"), &store, &[]).status().unwrap().success());
+    assert!(ingest_cmd(&dir.join("in"), &store, &[])
+        .status()
+        .unwrap()
+        .success());
     let part = store.join("source=job_runs/month=2026-10/part-0.parquet");
     assert!(part.is_file());
     // polars' own hive scan reads the store as is, with source and month
@@ -214,7 +258,13 @@ fn the_store_is_hive_partitioned_parquet_that_other_engines_read() {
         .unwrap();
     assert_eq!(df.height(), 2);
     assert_eq!(
-        df.column("month").unwrap().cast(&DataType::String).unwrap().str().unwrap().get(0),
+        df.column("month")
+            .unwrap()
+            .cast(&DataType::String)
+            .unwrap()
+            .str()
+            .unwrap()
+            .get(0),
         Some("2026-10")
     );
 }

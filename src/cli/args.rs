@@ -237,10 +237,17 @@ fn parse_month(s: &str) -> Result<Period, String> {
 
 /// `YYYY-MM-DDTHH:MM[:SS]` (or a space for the `T`), JST.
 pub fn parse_jst_time(s: &str) -> Result<chrono::NaiveDateTime, String> {
-    for f in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"] {
+    for f in [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+    ] {
         if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s.trim(), f) {
             return Ok(t);
         }
     }
-    Err(format!("not a time: {s:?} (expected YYYY-MM-DDTHH:MM, e.g. 2027-01-04T05:59)"))
+    Err(format!(
+        "not a time: {s:?} (expected YYYY-MM-DDTHH:MM, e.g. 2027-01-04T05:59)"
+    ))
 }

@@ -5,8 +5,8 @@
 //! Run on data from `hokoku sample --scale N` with a release build; the
 //! results are recorded in the README and docs/BENCHMARKS.md.
 
-use hokoku::ingest::SourceId;
 use anyhow::Result;
+use hokoku::ingest::SourceId;
 use std::path::Path;
 use std::time::Instant;
 
@@ -79,7 +79,8 @@ impl std::fmt::Display for KpiBench {
 /// Time `ingest::load` over every source in `inputs` (peak memory read
 /// right after it), then the KPI engine on the loaded data.
 pub fn run(inputs: &Path, config: &Path) -> Result<(IngestBench, KpiBench)> {
-    let (cfg, cat) = hokoku::pipeline::load_config(config).map_err(|e| anyhow::anyhow!(e.join("\n")))?;
+    let (cfg, cat) =
+        hokoku::pipeline::load_config(config).map_err(|e| anyhow::anyhow!(e.join("\n")))?;
     let t = Instant::now();
     let ds = hokoku::ingest::load(inputs, &cat);
     let seconds = t.elapsed().as_secs_f64();
@@ -136,9 +137,14 @@ pub fn run(inputs: &Path, config: &Path) -> Result<(IngestBench, KpiBench)> {
             .map_err(Into::into)
     })?;
     time("backups", &mut || {
-        kpi::backups::compute(ds.get(SourceId::Backups), month, &cfg.expected_backups, cfg.calendars.rule.as_ref())
-            .map(drop)
-            .map_err(Into::into)
+        kpi::backups::compute(
+            ds.get(SourceId::Backups),
+            month,
+            &cfg.expected_backups,
+            cfg.calendars.rule.as_ref(),
+        )
+        .map(drop)
+        .map_err(Into::into)
     })?;
     time("capacity", &mut || {
         kpi::capacity::compute(ds.get(SourceId::Capacity), month, &s.capacity)
@@ -146,9 +152,14 @@ pub fn run(inputs: &Path, config: &Path) -> Result<(IngestBench, KpiBench)> {
             .map_err(Into::into)
     })?;
     time("calls", &mut || {
-        kpi::calls::compute(ds.get(SourceId::Calls), month, &s.calls, kpi::sl_target_pct(&cfg))
-            .map(drop)
-            .map_err(Into::into)
+        kpi::calls::compute(
+            ds.get(SourceId::Calls),
+            month,
+            &s.calls,
+            kpi::sl_target_pct(&cfg),
+        )
+        .map(drop)
+        .map_err(Into::into)
     })?;
     time("cost", &mut || {
         kpi::cost::compute(

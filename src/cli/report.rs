@@ -71,12 +71,17 @@ pub fn demo(out: PathBuf) -> Result<ExitCode> {
     let kinds: Vec<ReportKind> = ReportCode::ALL
         .iter()
         .flat_map(|&code| {
-            code.report().grains().iter().filter_map(move |&g| {
-                ReportKind::new(code, CalPeriod::containing(g, date)).ok()
-            })
+            code.report()
+                .grains()
+                .iter()
+                .filter_map(move |&g| ReportKind::new(code, CalPeriod::containing(g, date)).ok())
         })
         .collect();
-    let setup = Setup::load("jobs/config".as_ref(), "templates".as_ref(), "jobs".as_ref())?;
+    let setup = Setup::load(
+        "jobs/config".as_ref(),
+        "templates".as_ref(),
+        "jobs".as_ref(),
+    )?;
     let opts = RunOptions {
         inputs: "inputs".into(),
         store: None,
@@ -145,13 +150,22 @@ pub fn validate(dirs: Dirs, jobs: PathBuf) -> Result<ExitCode> {
 }
 
 /// `hokoku sample`.
-pub fn sample(month: String, scale: u32, seed: u64, config: PathBuf, out: PathBuf) -> Result<ExitCode> {
+pub fn sample(
+    month: String,
+    scale: u32,
+    seed: u64,
+    config: PathBuf,
+    out: PathBuf,
+) -> Result<ExitCode> {
     let first = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
         .with_context(|| format!("--month {month:?}: expected YYYY-MM"))?;
     let cfg = hokoku::config::load(&config)
         .map_err(|e| anyhow::anyhow!("configuration problems:\n  {}", e.join("\n  ")))?;
     let calendar = cfg.calendars.rule.as_ref().with_context(|| {
-        format!("{}: the sample needs the holiday list (business_days.holidays)", config.display())
+        format!(
+            "{}: the sample needs the holiday list (business_days.holidays)",
+            config.display()
+        )
     })?;
     let s = super::sample::generate(first, scale, seed, calendar, &out)?;
     for (p, rows) in &s.files {

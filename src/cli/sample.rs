@@ -123,7 +123,10 @@ pub fn generate(
 ) -> Result<SampleSummary> {
     // The data reaches a few weeks past the month (next-business-day
     // replies, the export's tail): the holiday list must cover them.
-    for d in [month_first_day - Duration::days(1), month_first_day + Duration::days(70)] {
+    for d in [
+        month_first_day - Duration::days(1),
+        month_first_day + Duration::days(70),
+    ] {
         calendar
             .is_business_day(d)
             .map_err(|e| anyhow!("the holiday list does not cover the sample month: {e}"))?;
@@ -2146,8 +2149,22 @@ mod tests {
     #[test]
     fn rejects_bad_arguments() {
         let out = temp("bad");
-        assert!(generate(NaiveDate::from_ymd_opt(2026, 10, 2).unwrap(), 1, 1, &cal(), &out).is_err());
-        assert!(generate(NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(), 0, 1, &cal(), &out).is_err());
+        assert!(generate(
+            NaiveDate::from_ymd_opt(2026, 10, 2).unwrap(),
+            1,
+            1,
+            &cal(),
+            &out
+        )
+        .is_err());
+        assert!(generate(
+            NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+            0,
+            1,
+            &cal(),
+            &out
+        )
+        .is_err());
         assert!(!out.exists());
     }
 }

@@ -15,7 +15,11 @@ fn setup(dirs: &SchedDirs) -> Result<Setup> {
 }
 
 /// `hokoku serve [--once] [--pretend-now T]`.
-pub fn serve(dirs: SchedDirs, once: bool, pretend_now: Option<chrono::NaiveDateTime>) -> Result<ExitCode> {
+pub fn serve(
+    dirs: SchedDirs,
+    once: bool,
+    pretend_now: Option<chrono::NaiveDateTime>,
+) -> Result<ExitCode> {
     let setup = setup(&dirs)?;
     let clock = match pretend_now {
         Some(t) => SystemClock::pretending(hokoku::schedule::clock::from_jst(t)),

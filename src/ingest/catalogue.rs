@@ -115,4 +115,3 @@ pub fn check_file_set(
     }
     e
 }
-

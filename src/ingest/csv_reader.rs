@@ -20,12 +20,12 @@
 //! accepted row keeps its file and line (the `_file` and `_line` columns) so
 //! that any later flag on it can name them.
 
-use crate::encoding::{surely_utf8, Encoding, LineVote};
-use crate::util::hex;
 use super::scan::{self, Field, Flaw, LineEnds, Scanner, Step};
 use super::schema::{ColType, ColumnSpec, SourceSpec};
 use super::typing::{null_column, parse_cell, provenance, Val};
+use crate::encoding::{surely_utf8, Encoding, LineVote};
 use crate::problem::Problem;
+use crate::util::hex;
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
@@ -204,7 +204,13 @@ pub fn read_file(
     let f = std::fs::File::open(path).map_err(io)?;
     let len = f.metadata().map_err(io)?.len();
     if len > CHUNK_THRESHOLD {
-        return read_src(spec, Src::File(&f, len as usize), display, opts, CHUNK_BYTES);
+        return read_src(
+            spec,
+            Src::File(&f, len as usize),
+            display,
+            opts,
+            CHUNK_BYTES,
+        );
     }
     let raw = std::fs::read(path).map_err(io)?;
     read_bytes(spec, &raw, display, opts)
@@ -555,7 +561,11 @@ fn read_src(
         None => decide_encoding(&src).map_err(io)?,
     };
     let dec = Dec { enc };
-    let start = if sv.bom && enc == Encoding::Utf8 { 3 } else { 0 };
+    let start = if sv.bom && enc == Encoding::Utf8 {
+        3
+    } else {
+        0
+    };
     let header = read_header(&src, start, dec, &file)?;
     let cols = map_header(spec, &header.names, &file)?;
     let ctx = Ctx {
@@ -606,7 +616,10 @@ fn read_src(
     let mut parts = Vec::with_capacity(n);
     let mut redo_from = None;
     for (k, r) in results.into_iter().enumerate() {
-        let part = r.into_inner().expect("chunk result").expect("every chunk typed")?;
+        let part = r
+            .into_inner()
+            .expect("chunk result")
+            .expect("every chunk typed")?;
         if part.incomplete {
             redo_from = Some(k);
             break;
@@ -821,14 +834,12 @@ fn flaw_problem(f: Flaw, expected: usize) -> Problem {
     match f {
         Flaw::StrayQuote => Problem::plain("stray_quote"),
         Flaw::Unterminated => Problem::plain("unterminated_quote"),
-        Flaw::FieldsAcrossLines(n) if n > expected => Problem::new(
-            "too_many_fields",
-            [n.to_string(), expected.to_string()],
-        ),
-        Flaw::FieldsAcrossLines(n) => Problem::new(
-            "too_few_fields",
-            [n.to_string(), expected.to_string()],
-        ),
+        Flaw::FieldsAcrossLines(n) if n > expected => {
+            Problem::new("too_many_fields", [n.to_string(), expected.to_string()])
+        }
+        Flaw::FieldsAcrossLines(n) => {
+            Problem::new("too_few_fields", [n.to_string(), expected.to_string()])
+        }
     }
 }
 
@@ -855,7 +866,8 @@ fn type_chunk(ctx: &Ctx, buf: &[u8], line: u64, last: bool) -> Part {
     let mut problems: Vec<(String, Problem)> = Vec::new();
     let mut incomplete = false;
     // Whether a chunk of a file that is not all UTF-8 needs per-field checks.
-    let clean = ctx.utf8_clean || (ctx.dec.enc == Encoding::Utf8 && std::str::from_utf8(buf).is_ok());
+    let clean =
+        ctx.utf8_clean || (ctx.dec.enc == Encoding::Utf8 && std::str::from_utf8(buf).is_ok());
     loop {
         let rec = match scanner.next(&mut fields) {
             Step::End => break,
@@ -883,17 +895,18 @@ fn type_chunk(ctx: &Ctx, buf: &[u8], line: u64, last: bool) -> Part {
                 .all(|f| buf[f.start..f.end].iter().all(|b| b.is_ascii_whitespace()))
         {
             let at = (m..n)
-                .find(|&i| !buf[fields[i].start..fields[i].end].iter().all(|b| b.is_ascii_whitespace()))
+                .find(|&i| {
+                    !buf[fields[i].start..fields[i].end]
+                        .iter()
+                        .all(|b| b.is_ascii_whitespace())
+                })
                 .unwrap_or(m);
             problems.push((
                 field_label(&cols.header, at),
                 Problem::new("too_many_fields", [n.to_string(), m.to_string()]),
             ));
         } else if n < m {
-            let missing_required = cols
-                .mapped
-                .iter()
-                .any(|(i, c)| *i >= n && c.required);
+            let missing_required = cols.mapped.iter().any(|(i, c)| *i >= n && c.required);
             if !ctx.opts.allow_short_rows || missing_required {
                 problems.push((
                     field_label(&cols.header, n),
@@ -1008,7 +1021,11 @@ fn type_chunk(ctx: &Ctx, buf: &[u8], line: u64, last: bool) -> Part {
         .spec
         .columns
         .iter()
-        .map(|c| typed.remove(c.name).unwrap_or_else(|| null_column(c, height)))
+        .map(|c| {
+            typed
+                .remove(c.name)
+                .unwrap_or_else(|| null_column(c, height))
+        })
         .collect();
     columns.extend(provenance(ctx.opts.file_id, lines));
     let frame = DataFrame::new(height, columns).expect("columns of equal length");
@@ -1022,4 +1039,3 @@ fn type_chunk(ctx: &Ctx, buf: &[u8], line: u64, last: bool) -> Part {
         incomplete,
     }
 }
-

@@ -63,7 +63,9 @@ fn key_frame(source: &str, df: &DataFrame) -> PolarsResult<(Vec<&'static str>, D
                         "target={} started_at={}",
                         targets[i].as_deref().unwrap_or(""),
                         starts[i].map_or_else(String::new, |t| {
-                            crate::time::ms_to_dt(t).format("%Y-%m-%d %H:%M:%S%.3f").to_string()
+                            crate::time::ms_to_dt(t)
+                                .format("%Y-%m-%d %H:%M:%S%.3f")
+                                .to_string()
                         })
                     ),
                 })
@@ -104,7 +106,11 @@ pub fn dedupe(
     let idx = IdxCa::from_vec("idx".into(), rows.clone());
     let sub = df.take(&idx)?;
     let ksub = kf.take(&idx)?;
-    let names: Vec<String> = ksub.get_column_names().iter().map(|n| n.to_string()).collect();
+    let names: Vec<String> = ksub
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
     let texts: Vec<Vec<String>> = names
         .iter()
         .map(|k| {
@@ -115,7 +121,9 @@ pub fn dedupe(
                     .iter()
                     .map(|v| {
                         v.map_or_else(String::new, |t| {
-                            crate::time::ms_to_dt(t).format("%Y-%m-%d %H:%M:%S%.3f").to_string()
+                            crate::time::ms_to_dt(t)
+                                .format("%Y-%m-%d %H:%M:%S%.3f")
+                                .to_string()
                         })
                     })
                     .collect()
@@ -147,7 +155,12 @@ pub fn dedupe(
             })
             .collect::<PolarsResult<_>>()?;
         (0..sub.height())
-            .map(|i| cols.iter().map(|c| c[i].as_str()).collect::<Vec<_>>().join("\u{1f}"))
+            .map(|i| {
+                cols.iter()
+                    .map(|c| c[i].as_str())
+                    .collect::<Vec<_>>()
+                    .join("\u{1f}")
+            })
             .collect()
     };
     let key_text = |i: usize| -> String {

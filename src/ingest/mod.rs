@@ -491,10 +491,7 @@ pub fn plan(inputs: &Path, cat: &Catalogue) -> (Vec<Planned>, Vec<FileError>) {
     for src in SOURCES {
         let name = src.spec.name;
         let forced = cat.sources.get(name).and_then(|s| s.encoding);
-        let short = cat
-            .sources
-            .get(name)
-            .is_some_and(|s| s.allow_short_rows);
+        let short = cat.sources.get(name).is_some_and(|s| s.allow_short_rows);
         for path in discover(inputs, name) {
             if taken.contains_key(&path) {
                 continue;
@@ -548,7 +545,12 @@ fn prefer_queue_log(
     planned: &[(u32, &Planned)],
 ) {
     let is = |fd: &FileData, f: &str| fd.report.format == f;
-    let id_of = |path: &PathBuf| planned.iter().find(|(_, p)| &p.path == path).map(|(i, _)| *i);
+    let id_of = |path: &PathBuf| {
+        planned
+            .iter()
+            .find(|(_, p)| &p.path == path)
+            .map(|(i, _)| *i)
+    };
     let mut queue_ids: std::collections::HashSet<String> = std::collections::HashSet::new();
     for (_, fd) in read.iter().filter(|(_, fd)| is(fd, "asterisk_queue_log")) {
         if let Ok(ids) = fd.frame.column("call_id").and_then(|c| c.str().cloned()) {
@@ -736,9 +738,7 @@ fn combine(
         if !fd.report.unknown_columns.is_empty() {
             tracing::info!(file = %fd.report.file, columns = ?fd.report.unknown_columns, "unknown columns ignored");
         }
-        let by_name = mine
-            .iter()
-            .any(|(_, p)| p.path == path && p.covers_by_name);
+        let by_name = mine.iter().any(|(_, p)| p.path == path && p.covers_by_name);
         if by_name {
             match declared_period(&path) {
                 Some(per) => {

@@ -8,11 +8,11 @@
 //! job-history export ship as profiles.
 
 use super::csv_reader::FileError;
-use crate::encoding::{decode_line, decode_lossy, Encoding};
 use super::records::{jst_text, Extracted, Record};
 use super::scan;
-use crate::problem::{quote, Problem};
 use super::schema::{parse_bool, parse_enum, parse_priority, ColType, SourceSpec};
+use crate::encoding::{decode_line, decode_lossy, Encoding};
+use crate::problem::{quote, Problem};
 use chrono::{NaiveDate, NaiveDateTime};
 use chrono_tz::Tz;
 use serde::Deserialize;
@@ -300,7 +300,10 @@ pub fn compile(name: &str, path: &Path, text: &str) -> Result<Profile, Vec<Strin
             }
         }
         if t.default.is_some() && t.map.is_empty() {
-            errors.push(format!("{}: a default needs a map", at(&format!("{key}.default"))));
+            errors.push(format!(
+                "{}: a default needs a map",
+                at(&format!("{key}.default"))
+            ));
         }
         if t.default.as_deref() == Some("") && c.required {
             errors.push(format!(
@@ -439,7 +442,10 @@ fn read_header(
                 if r.flaw.is_some() {
                     return Err(FileError::Malformed {
                         file: file.into(),
-                        reason: format!("line {}: the header row has a quote in the wrong place", r.line),
+                        reason: format!(
+                            "line {}: the header row has a quote in the wrong place",
+                            r.line
+                        ),
                     });
                 }
                 let mut h = Vec::with_capacity(fields.len());
@@ -489,9 +495,15 @@ fn shape_problem(
         Some((at, p))
     } else if n > m && rec[m..].iter().any(|f| !f.trim().is_empty()) {
         let at = (m..n).find(|&i| !rec[i].trim().is_empty()).unwrap_or(m);
-        Some((at, Problem::new("too_many_fields", [n.to_string(), m.to_string()])))
+        Some((
+            at,
+            Problem::new("too_many_fields", [n.to_string(), m.to_string()]),
+        ))
     } else if n < m && (!allow_short_rows || required_at.iter().any(|&p| p >= n)) {
-        Some((n, Problem::new("too_few_fields", [n.to_string(), m.to_string()])))
+        Some((
+            n,
+            Problem::new("too_few_fields", [n.to_string(), m.to_string()]),
+        ))
     } else {
         None
     }
@@ -668,7 +680,11 @@ impl Profile {
 
     /// The bytes after the BOM and the lines before the header (a CR-only
     /// file with LF line ends), its encoding and the line the rest starts at.
-    fn body<'a>(&self, raw: &'a [u8], forced: Option<Encoding>) -> (Encoding, std::borrow::Cow<'a, [u8]>, u64) {
+    fn body<'a>(
+        &self,
+        raw: &'a [u8],
+        forced: Option<Encoding>,
+    ) -> (Encoding, std::borrow::Cow<'a, [u8]>, u64) {
         let (enc, bom) = crate::encoding::detect(raw, forced.or(self.encoding));
         let mut bytes = std::borrow::Cow::Borrowed(&raw[bom..]);
         if scan::line_ends(&bytes) == scan::LineEnds::Cr {
@@ -746,7 +762,12 @@ impl Profile {
         let skips = self
             .skip_rows
             .iter()
-            .map(|s| (header_pos(header, std::slice::from_ref(&s.column)), s.equals.clone()))
+            .map(|s| {
+                (
+                    header_pos(header, std::slice::from_ref(&s.column)),
+                    s.equals.clone(),
+                )
+            })
             .collect();
         // A mapped column whose header this export lacks is not present: its
         // figures are データなし, never counted from empty cells.
@@ -841,7 +862,10 @@ impl Profile {
             (None, Some(d)) => {
                 flags.push((
                     k,
-                    Problem::new("profile_value_unmapped", [quote(&t), m.canonical.to_string()]),
+                    Problem::new(
+                        "profile_value_unmapped",
+                        [quote(&t), m.canonical.to_string()],
+                    ),
                 ));
                 if d.is_empty() {
                     return Ok(None);
@@ -904,7 +928,8 @@ impl Profile {
                     break;
                 }
             }
-            found.ok_or_else(|| Problem::new("format_mismatch", [quote(s), m.formats.join(" / ")]))?
+            found
+                .ok_or_else(|| Problem::new("format_mismatch", [quote(s), m.formats.join(" / ")]))?
         };
         super::formats::local_to_jst_ms(local, self.timezone).map(jst_text)
     }

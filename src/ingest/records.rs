@@ -207,7 +207,11 @@ pub fn type_extracted(
     let mut columns: Vec<Column> = spec
         .columns
         .iter()
-        .map(|c| typed.remove(c.name).unwrap_or_else(|| null_column(c, height)))
+        .map(|c| {
+            typed
+                .remove(c.name)
+                .unwrap_or_else(|| null_column(c, height))
+        })
         .collect();
     columns.extend(provenance(file_id, lines));
     let frame = DataFrame::new(height, columns).expect("columns of equal length");

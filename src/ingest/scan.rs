@@ -363,9 +363,11 @@ pub fn field_bytes<'b>(buf: &'b [u8], f: &Field, scratch: &'b mut Vec<u8>) -> &'
 /// Whether every field of a record is empty or blank: such a record (a
 /// blank line, `,,,`) carries no data and is not a row.
 pub fn is_blank(buf: &[u8], fields: &[Field]) -> bool {
-    fields
-        .iter()
-        .all(|f| buf[f.start..f.end].iter().all(|b| matches!(b, b' ' | b'\t' | b'\r')))
+    fields.iter().all(|f| {
+        buf[f.start..f.end]
+            .iter()
+            .all(|b| matches!(b, b' ' | b'\t' | b'\r'))
+    })
 }
 
 /// Byte offsets just after a LF outside quotes (by quote parity), about
@@ -373,7 +375,14 @@ pub fn is_blank(buf: &[u8], fields: &[Field]) -> bool {
 /// side by side. A cut that a stray quote makes wrong is detected by the
 /// reader (the chunk before it ends inside a record) and that part is read
 /// again in one piece.
-pub fn cut_points(buf: &[u8], base: usize, every: usize, in_quotes: &mut bool, out: &mut Vec<usize>, last_cut: &mut usize) {
+pub fn cut_points(
+    buf: &[u8],
+    base: usize,
+    every: usize,
+    in_quotes: &mut bool,
+    out: &mut Vec<usize>,
+    last_cut: &mut usize,
+) {
     for i in memchr::memchr2_iter(b'"', b'\n', buf) {
         if buf[i] == b'"' {
             *in_quotes = !*in_quotes;
@@ -400,7 +409,9 @@ mod tests {
                     r.line,
                     r.flaw,
                     f.iter()
-                        .map(|x| String::from_utf8(field_bytes(b, x, &mut scratch).to_vec()).unwrap())
+                        .map(|x| {
+                            String::from_utf8(field_bytes(b, x, &mut scratch).to_vec()).unwrap()
+                        })
                         .collect(),
                 )),
                 Step::End => break,

@@ -95,7 +95,6 @@ pub const fn col(
     }
 }
 
-
 /// Full-width ASCII (`０-９`, `Ａ-ｚ`, `－`, `：`, `／` …) and the
 /// ideographic space folded to ASCII, for every cell that is not free text:
 /// `２０２６/１０/１ ９:１５` is a datetime, `１２` a number, `ＦＡＸ` a channel.

@@ -81,7 +81,15 @@ pub static SPEC: SourceSpec = SourceSpec {
     title_ja: "チケット",
     columns: COLUMNS,
     time_column: "opened_at",
-    events: &["opened_at", "updated_at", "first_response_at", "resolved_at", "closed_at", "outage_start", "outage_end"],
+    events: &[
+        "opened_at",
+        "updated_at",
+        "first_response_at",
+        "resolved_at",
+        "closed_at",
+        "outage_start",
+        "outage_end",
+    ],
     snapshot: true,
     personal: &[],
 };

@@ -215,7 +215,6 @@ impl RetrySpec {
     }
 }
 
-
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct JobFile {

@@ -123,12 +123,9 @@ fn compile(id: String, f: JobFile, bad: &mut dyn FnMut(String)) -> Option<Job> {
             bad("task = \"report\" needs reports = [...]".into())
         }
         Task::Report if f.period.is_none() => bad(
-            "task = \"report\" needs period = previous_day | previous_week | previous_month"
-                .into(),
+            "task = \"report\" needs period = previous_day | previous_week | previous_month".into(),
         ),
-        Task::Ingest if !f.reports.is_empty() => {
-            bad("task = \"ingest\" takes no reports".into())
-        }
+        Task::Ingest if !f.reports.is_empty() => bad("task = \"ingest\" takes no reports".into()),
         _ => {}
     }
     let mut reports = Vec::new();
@@ -143,7 +140,10 @@ fn compile(id: String, f: JobFile, bad: &mut dyn FnMut(String)) -> Option<Job> {
         if let Some(per) = f.period {
             let grains = code.report().grains();
             if !grains.contains(&per.grain()) {
-                let fits: Vec<&str> = grains.iter().map(|g| RelativePeriod::of(*g).as_str()).collect();
+                let fits: Vec<&str> = grains
+                    .iter()
+                    .map(|g| RelativePeriod::of(*g).as_str())
+                    .collect();
                 bad(format!(
                     "the {code} report is made for period = {}, not {}",
                     fits.join(" or "),
@@ -181,7 +181,9 @@ fn compile(id: String, f: JobFile, bad: &mut dyn FnMut(String)) -> Option<Job> {
             bad(format!("inputs.ready {g:?}: {e}"));
         }
         if Path::new(g).is_absolute() || g.split('/').any(|c| c == "..") {
-            bad(format!("inputs.ready {g:?}: write a pattern under inputs.dir (no absolute path, no ..)"));
+            bad(format!(
+                "inputs.ready {g:?}: write a pattern under inputs.dir (no absolute path, no ..)"
+            ));
         }
     }
     for e in &f.inputs.expect {
@@ -215,25 +217,25 @@ fn compile(id: String, f: JobFile, bad: &mut dyn FnMut(String)) -> Option<Job> {
     }
     let cron = cron?;
     Some(Job {
-            id,
-            title: f.title,
-            task: f.task,
-            reports,
-            period: f.period,
-            enabled: f.enabled,
-            cron_text: f.schedule.cron,
-            cron,
-            business_day: f.schedule.business_day,
-            business_days_only: f.schedule.business_days_only,
-            after_period: f.schedule.after_period,
-            inputs: f.inputs,
-            outputs: OutputsSpec {
-                dir: f.outputs.dir,
-                formats,
-            },
-            retry: f.retry,
-            alert: f.alert,
-        })
+        id,
+        title: f.title,
+        task: f.task,
+        reports,
+        period: f.period,
+        enabled: f.enabled,
+        cron_text: f.schedule.cron,
+        cron,
+        business_day: f.schedule.business_day,
+        business_days_only: f.schedule.business_days_only,
+        after_period: f.schedule.after_period,
+        inputs: f.inputs,
+        outputs: OutputsSpec {
+            dir: f.outputs.dir,
+            formats,
+        },
+        retry: f.retry,
+        alert: f.alert,
+    })
 }
 
 /// Checks that need the site configuration: a business-day rule needs the

@@ -137,7 +137,11 @@ impl Job {
     pub fn report_kinds(&self, periods: &[CalPeriod]) -> Vec<ReportKind> {
         periods
             .iter()
-            .flat_map(|p| self.reports.iter().filter_map(|r| ReportKind::new(*r, *p).ok()))
+            .flat_map(|p| {
+                self.reports
+                    .iter()
+                    .filter_map(|r| ReportKind::new(*r, *p).ok())
+            })
             .collect()
     }
 }

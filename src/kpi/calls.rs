@@ -17,7 +17,7 @@
 //! 1 − C(N, A)·e^(−(N − A)·T / AHT) ≥ the SL target (`[targets]
 //! "calls.service_level"` min, else 80 %), T = the service-level threshold.
 
-use super::{Fig, mean, pct, Figures};
+use super::{mean, pct, Fig, Figures};
 use crate::config::CallsConfig;
 use crate::frame;
 use crate::ingest::SourceData;
@@ -264,7 +264,10 @@ pub fn compute(
             Fig::NoData
         }
     };
-    f.put("calls.service_level", known(has("answered_at"), pct(n_sl, base)));
+    f.put(
+        "calls.service_level",
+        known(has("answered_at"), pct(n_sl, base)),
+    );
     f.put("calls.asa_s", known(has("answered_at"), mean(&waits)));
     f.put(
         "calls.aht_s",

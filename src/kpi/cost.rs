@@ -46,9 +46,9 @@
 use super::{count_by, Figures};
 use crate::config::cost::{CostModel, CATEGORIES};
 use crate::frame;
-use crate::vocab::TICKET_KINDS as KINDS;
 use crate::ingest::SourceData;
 use crate::time::Period;
+use crate::vocab::TICKET_KINDS as KINDS;
 use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 use std::collections::BTreeMap;

@@ -277,7 +277,10 @@ pub fn compute(
     // `jobs.with_deadline` is the population the count is judged on.
     let deadlines_known = s.present.contains("deadline") || !deadlines.is_empty();
     f.count("jobs.late", deadlines_known.then_some(late));
-    f.count("jobs.with_deadline", deadlines_known.then_some(with_deadline));
+    f.count(
+        "jobs.with_deadline",
+        deadlines_known.then_some(with_deadline),
+    );
     // Anomalies need 30 days of history: none assessable → データなし,
     // unless there was nothing to assess.
     f.count(

@@ -17,9 +17,9 @@ pub mod jobs;
 pub mod sla;
 pub mod tickets;
 
-use crate::ingest::SourceId;
 use crate::config::Config;
 use crate::ingest::Dataset;
+use crate::ingest::SourceId;
 use crate::time::Period;
 
 use polars::prelude::*;
@@ -161,11 +161,7 @@ pub fn month_series(
     month: Period,
     n: usize,
     clocks: Option<&[sla::Clock]>,
-) -> anyhow::Result<(
-    Vec<(Period, Figures)>,
-    PeriodKpis,
-    PeriodKpis,
-)> {
+) -> anyhow::Result<(Vec<(Period, Figures)>, PeriodKpis, PeriodKpis)> {
     let months = trailing_months(month, n);
     let mut trend = Vec::new();
     let mut last_two = Vec::new();
@@ -236,7 +232,12 @@ pub fn compute_period(
                 sla::compute(ds.get(SourceId::Tickets), clocks, p, &cfg.sla_targets),
                 availability::compute(ds.get(SourceId::Tickets), p, cfg)?,
                 jobs::compute(ds.get(SourceId::JobRuns), p, &cfg.deadlines)?,
-                backups::compute(ds.get(SourceId::Backups), p, &cfg.expected_backups, cfg.calendars.rule.as_ref())?,
+                backups::compute(
+                    ds.get(SourceId::Backups),
+                    p,
+                    &cfg.expected_backups,
+                    cfg.calendars.rule.as_ref(),
+                )?,
                 calls::compute(ds.get(SourceId::Calls), p, &s.calls, sl_target_pct(cfg))?,
             ))
         })();
@@ -272,7 +273,11 @@ pub fn period_cost(
 
 /// The cost of `p` without unit costs (a calendar month may be confirmed).
 fn period_cost_lines(ds: &Dataset, cfg: &Config, p: Period) -> PolarsResult<cost::CostKpis> {
-    let (t, c, b) = (ds.get(SourceId::Tickets), ds.get(SourceId::Calls), ds.get(SourceId::Backups));
+    let (t, c, b) = (
+        ds.get(SourceId::Tickets),
+        ds.get(SourceId::Calls),
+        ds.get(SourceId::Backups),
+    );
     if Period::month_of(p.first) == p {
         cost::compute_month(cfg.cost.as_ref(), t, c, b, p)
     } else {
@@ -289,8 +294,6 @@ fn with_unit_costs(mut k: cost::CostKpis, others: [&Figures; 3]) -> cost::CostKp
     k.figures.extend(cost::unit_costs(&k.figures, &all));
     k
 }
-
-
 
 /// `100 × num / den`, or データなし when the denominator is 0.
 pub fn pct(num: usize, den: usize) -> Option<f64> {

@@ -63,7 +63,14 @@ pub fn compute(src: Option<&SourceData>, p: Period, top_n: usize) -> PolarsResul
             ),
     );
     let [n_received, n_resolved, _] = counts(s, &received, &resolved, &backlog, &mut out.figures)?;
-    rates(s, &received, &resolved, n_received, n_resolved, &mut out.figures)?;
+    rates(
+        s,
+        &received,
+        &resolved,
+        n_received,
+        n_resolved,
+        &mut out.figures,
+    )?;
     changes(s, &received, &mut out.figures)?;
     out.flags = cancelled_resolved(&resolved)?;
     breakdowns(s, received, top_n, &mut out)?;
@@ -73,25 +80,25 @@ pub fn compute(src: Option<&SourceData>, p: Period, top_n: usize) -> PolarsResul
 
 /// Every figure データなし (no ticket data for the period).
 fn no_data(f: &mut Figures) {
-        for what in ["received", "resolved", "backlog"] {
-            f.set(format!("tickets.{what}.total"), None);
-            for k in KINDS {
-                f.set(format!("tickets.{what}.{}", k.code), None);
-            }
+    for what in ["received", "resolved", "backlog"] {
+        f.set(format!("tickets.{what}.total"), None);
+        for k in KINDS {
+            f.set(format!("tickets.{what}.{}", k.code), None);
         }
-        for k in [
-            "tickets.fcr_pct",
-            "tickets.escalation_pct",
-            "tickets.reopen_pct",
-            "changes.total",
-            "changes.success_pct",
-            "changes.emergency_pct",
-        ] {
-            f.set(k, None);
-        }
-        for c in CHANGE_CLASSES {
-            f.set(format!("changes.by_class.{c}"), None);
-        }
+    }
+    for k in [
+        "tickets.fcr_pct",
+        "tickets.escalation_pct",
+        "tickets.reopen_pct",
+        "changes.total",
+        "changes.success_pct",
+        "changes.emergency_pct",
+    ] {
+        f.set(k, None);
+    }
+    for c in CHANGE_CLASSES {
+        f.set(format!("changes.by_class.{c}"), None);
+    }
 }
 
 /// Received, resolved and backlog by kind; the totals.
@@ -244,7 +251,12 @@ fn cancelled_resolved(resolved: &LazyFrame) -> PolarsResult<Vec<crate::ingest::d
 }
 
 /// Received tickets by channel and the top categories.
-fn breakdowns(s: &SourceData, received: LazyFrame, top_n: usize, out: &mut TicketKpis) -> PolarsResult<()> {
+fn breakdowns(
+    s: &SourceData,
+    received: LazyFrame,
+    top_n: usize,
+    out: &mut TicketKpis,
+) -> PolarsResult<()> {
     let f = &mut out.figures;
     // Optional columns: without the column, the table is データなし.
     if s.present.contains("channel") {
@@ -258,8 +270,7 @@ fn breakdowns(s: &SourceData, received: LazyFrame, top_n: usize, out: &mut Ticke
         out.by_channel = Some(ch);
     }
     if s.present.contains("category") {
-        let mut cats: Vec<(String, usize)> =
-            count_by(received, "category")?.into_iter().collect();
+        let mut cats: Vec<(String, usize)> = count_by(received, "category")?.into_iter().collect();
         cats.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         cats.truncate(top_n);
         out.top_categories = Some(cats);
@@ -293,15 +304,15 @@ fn major_incidents(lf: LazyFrame, start: i64, end: i64) -> PolarsResult<Vec<Majo
     let fr = frame::i64s(&major, "first_response_at")?;
     let res = frame::i64s(&major, "resolved_at")?;
     Ok((0..major.height())
-            .map(|i| MajorIncident {
-                ticket_id: ids[i].clone().unwrap_or_default(),
-                title: titles[i].clone(),
-                priority: prio[i].unwrap_or(0),
-                system: sys[i].clone(),
-                status: status[i].clone().unwrap_or_default(),
-                opened_at: opened[i].unwrap_or(0),
-                first_response_at: fr[i],
-                resolved_at: res[i],
-            })
-            .collect())
+        .map(|i| MajorIncident {
+            ticket_id: ids[i].clone().unwrap_or_default(),
+            title: titles[i].clone(),
+            priority: prio[i].unwrap_or(0),
+            system: sys[i].clone(),
+            status: status[i].clone().unwrap_or_default(),
+            opened_at: opened[i].unwrap_or(0),
+            first_response_at: fr[i],
+            resolved_at: res[i],
+        })
+        .collect())
 }

@@ -46,4 +46,3 @@ pub(super) struct Timings {
     pub render: u128,
     pub write: u128,
 }
-

@@ -237,7 +237,9 @@ impl PlannedReport {
         }
         for p in &self.files {
             tx.stage(&p.path, &p.bytes)?;
-            self.manifest.outputs.push(OutputFile::new(&p.path, &p.bytes));
+            self.manifest
+                .outputs
+                .push(OutputFile::new(&p.path, &p.bytes));
         }
         self.manifest.timings_ms.write = t3.elapsed().as_millis();
         let mut mbytes = serde_json::to_vec_pretty(&self.manifest).expect("manifest JSON");

@@ -38,4 +38,3 @@ pub fn rejected_csv(ds: &Dataset, tpl: &Templates, keep_raw: bool) -> Result<Vec
     }
     Ok(w.into_inner()?)
 }
-

@@ -143,4 +143,3 @@ pub fn validate(
     }
     p
 }
-

@@ -20,7 +20,11 @@ impl crate::render::Renderer for Json {
     fn noun(&self) -> &'static str {
         "JSON"
     }
-    fn render(&self, doc: &Document, _: &crate::render::Assets) -> anyhow::Result<crate::render::Rendered> {
+    fn render(
+        &self,
+        doc: &Document,
+        _: &crate::render::Assets,
+    ) -> anyhow::Result<crate::render::Rendered> {
         Ok(crate::render::Rendered {
             files: vec![(format!("{}.json", doc.stem()), render(doc))],
             warnings: Vec::new(),

@@ -50,7 +50,9 @@ impl Assets {
     /// The PDF font.
     pub fn pdf_font(&self) -> Result<&pdf::PdfFont> {
         self.font
-            .get_or_init(|| pdf::PdfFont::from_bytes(&self.font_bytes).map_err(|e| format!("{e:#}")))
+            .get_or_init(|| {
+                pdf::PdfFont::from_bytes(&self.font_bytes).map_err(|e| format!("{e:#}"))
+            })
             .as_ref()
             .map_err(|e| anyhow::anyhow!("loading the bundled font: {e}"))
     }
@@ -145,7 +147,9 @@ pub fn render_all(doc: &Document, formats: &Formats, assets: &Assets) -> Result<
             .map(|(f, h)| {
                 h.join()
                     .map_err(|_| anyhow::anyhow!("the {f} renderer panicked"))
-                    .and_then(|r| r.map_err(|e| e.context(format!("rendering the {}", f.renderer().noun()))))
+                    .and_then(|r| {
+                        r.map_err(|e| e.context(format!("rendering the {}", f.renderer().noun())))
+                    })
             })
             .collect()
     });

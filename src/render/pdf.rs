@@ -871,7 +871,11 @@ impl<'a> Pager<'a> {
         }
         let plot = self.chart_axis(c, &values, n, plot_top, plot_bottom, right);
         self.chart_series(c, &plot);
-        self.line(&[(plot.left, plot_top), (plot.left, plot_bottom)], RULE, 0.6);
+        self.line(
+            &[(plot.left, plot_top), (plot.left, plot_bottom)],
+            RULE,
+            0.6,
+        );
         let y0 = plot.y(0.0);
         self.line(&[(plot.left, y0), (right, y0)], RULE, 0.6);
         self.chart_labels(c, &plot, cat_h, xlabel_h);
@@ -1179,7 +1183,11 @@ impl crate::render::Renderer for Pdf {
     fn noun(&self) -> &'static str {
         "PDF"
     }
-    fn render(&self, doc: &Document, assets: &crate::render::Assets) -> Result<crate::render::Rendered> {
+    fn render(
+        &self,
+        doc: &Document,
+        assets: &crate::render::Assets,
+    ) -> Result<crate::render::Rendered> {
         let out = render(doc, assets.pdf_font()?)?;
         let mut warnings = Vec::new();
         if !out.missing_chars.is_empty() {
@@ -1594,10 +1602,19 @@ mod tests {
             definitions: Table {
                 caption: String::new(),
                 columns: vec![
-                    Column { header: "用語".into(), weight: 1.0 },
-                    Column { header: "定義".into(), weight: 3.0 },
+                    Column {
+                        header: "用語".into(),
+                        weight: 1.0,
+                    },
+                    Column {
+                        header: "定義".into(),
+                        weight: 3.0,
+                    },
                 ],
-                rows: vec![vec![Cell::text("達成率"), Cell::text("期限内に完了した件数の割合。")]],
+                rows: vec![vec![
+                    Cell::text("達成率"),
+                    Cell::text("期限内に完了した件数の割合。"),
+                ]],
                 empty_text: String::new(),
             },
             cover: None,

@@ -12,8 +12,8 @@
 //! - The document date is pinned to the report's as-of time, so the same
 //!   inputs give a byte-identical file.
 
-use crate::report::model::{Fig, MISSING, NO_POPULATION};
 use crate::report::model::{Block, Cell, Chart, ChartKind, Document, Orientation, Table, Unit};
+use crate::report::model::{Fig, MISSING, NO_POPULATION};
 use rust_xlsxwriter::{
     Chart as XChart, ChartType, ConditionalFormat2ColorScale, DocProperties, ExcelDateTime, Format,
     FormatAlign, FormatBorder, IntoCustomDateTime, Url, Workbook, Worksheet, XlsxError,
@@ -89,7 +89,11 @@ impl crate::render::Renderer for Xlsx {
     fn noun(&self) -> &'static str {
         "workbook"
     }
-    fn render(&self, doc: &Document, _: &crate::render::Assets) -> anyhow::Result<crate::render::Rendered> {
+    fn render(
+        &self,
+        doc: &Document,
+        _: &crate::render::Assets,
+    ) -> anyhow::Result<crate::render::Rendered> {
         let r = render(doc)?;
         let mut files = vec![(format!("{}.xlsx", doc.stem()), r.bytes)];
         // Tables longer than a sheet: their CSV 別紙 beside the workbook.
@@ -334,12 +338,7 @@ fn figures_sheet(wb: &mut Workbook, f: &Formats, doc: &Document) -> Result<(), X
                 )?;
             }
             Fig::NoData => put(ws, row, 1, MISSING, &f.missing)?,
-            Fig::NoPopulation => put(ws, 
-                row,
-                1,
-                NO_POPULATION,
-                &f.missing,
-            )?,
+            Fig::NoPopulation => put(ws, row, 1, NO_POPULATION, &f.missing)?,
         };
         put(ws, row, 2, fr.unit, &f.text)?;
         widths[0] = widths[0].max(k.width());
@@ -400,7 +399,8 @@ fn heading(
     section: &str,
 ) -> Result<u32, XlsxError> {
     put(ws, 0, 0, format!("{} {}", doc.title, section), &f.title)?;
-    put(ws, 
+    put(
+        ws,
         1,
         0,
         format!(
@@ -516,7 +516,8 @@ fn write_chart(
     row: u32,
     widths: &mut Vec<usize>,
 ) -> Result<u32, XlsxError> {
-    put(ws, 
+    put(
+        ws,
         row,
         0,
         format!("{}（グラフデータ、空欄はデータなし）", c.title),
@@ -664,7 +665,10 @@ mod tests {
 
     #[test]
     fn sheet_names_fit_excel() {
-        assert_eq!(sheet_name("1.障害/変更 [月次]: 一覧?"), "1.障害変更 月次 一覧");
+        assert_eq!(
+            sheet_name("1.障害/変更 [月次]: 一覧?"),
+            "1.障害変更 月次 一覧"
+        );
         assert_eq!(sheet_name(&"あ".repeat(40)).chars().count(), 31);
         assert_eq!(sheet_name("'quoted'"), "quoted");
         assert_eq!(sheet_name("History"), "シート");
@@ -680,13 +684,24 @@ mod tests {
     fn a_table_longer_than_a_sheet_goes_whole_to_a_csv_annex() {
         use crate::report::model::*;
         let rows: Vec<Vec<Cell>> = (0..50)
-            .map(|i| vec![Cell::text(format!("=T{i}")), Cell::num(i as f64, Unit::Count)])
+            .map(|i| {
+                vec![
+                    Cell::text(format!("=T{i}")),
+                    Cell::num(i as f64, Unit::Count),
+                ]
+            })
             .collect();
         let table = Block::Table(Table {
             caption: "一覧".into(),
             columns: vec![
-                Column { header: "ID".into(), weight: 1.0 },
-                Column { header: "件数".into(), weight: 1.0 },
+                Column {
+                    header: "ID".into(),
+                    weight: 1.0,
+                },
+                Column {
+                    header: "件数".into(),
+                    weight: 1.0,
+                },
             ],
             rows,
             empty_text: String::new(),
@@ -701,7 +716,10 @@ mod tests {
             author: String::new(),
             period_label: String::new(),
             period: "2026-10-15".into(),
-            as_of: chrono::NaiveDate::from_ymd_opt(2026, 10, 16).unwrap().and_hms_opt(2, 0, 0).unwrap(),
+            as_of: chrono::NaiveDate::from_ymd_opt(2026, 10, 16)
+                .unwrap()
+                .and_hms_opt(2, 0, 0)
+                .unwrap(),
             sections: vec![Section {
                 id: "batch".into(),
                 title: "ジョブ".into(),
@@ -732,7 +750,10 @@ mod tests {
             std::io::Read::read_to_string(&mut f, &mut s).unwrap();
             s
         };
-        assert!(xml.contains("全50行を別紙 daily-2026-10-15.annex-1.csv に出力しています"), "{xml}");
+        assert!(
+            xml.contains("全50行を別紙 daily-2026-10-15.annex-1.csv に出力しています"),
+            "{xml}"
+        );
     }
 
     #[test]

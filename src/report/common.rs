@@ -40,7 +40,12 @@ pub fn row_notes(ds: &Dataset, tpl: &Templates, flags: &[RowFlag]) -> Vec<Qualit
 }
 
 /// Data-quality notes: rejected rows, then sources without data for the period.
-pub fn quality_notes(ds: &Dataset, tpl: &Templates, start_ms: i64, end_ms: i64) -> Vec<QualityNote> {
+pub fn quality_notes(
+    ds: &Dataset,
+    tpl: &Templates,
+    start_ms: i64,
+    end_ms: i64,
+) -> Vec<QualityNote> {
     let mut notes: Vec<QualityNote> = ds
         .issues
         .iter()
@@ -301,15 +306,39 @@ pub fn month_quality(
     let a = &current.availability;
     for r in &a.unmeasurable {
         let p = Problem::new("outage_no_start", [r.id.as_str()]);
-        quality.push(QualityNote::on_row(ds, tpl, r.file, r.line, "outage_start", &p));
+        quality.push(QualityNote::on_row(
+            ds,
+            tpl,
+            r.file,
+            r.line,
+            "outage_start",
+            &p,
+        ));
     }
     for o in a.outages.iter().flatten().filter(|o| o.end.is_none()) {
         let p = Problem::new("outage_no_end", [o.ticket_id.as_str()]);
-        quality.push(QualityNote::on_row(ds, tpl, o.file, o.line, "outage_end", &p));
+        quality.push(QualityNote::on_row(
+            ds,
+            tpl,
+            o.file,
+            o.line,
+            "outage_end",
+            &p,
+        ));
     }
     for o in &a.whole_period {
-        let p = Problem::new("outage_whole_period", [o.system.as_str(), o.ticket_id.as_str()]);
-        quality.push(QualityNote::on_row(ds, tpl, o.file, o.line, "outage_start", &p));
+        let p = Problem::new(
+            "outage_whole_period",
+            [o.system.as_str(), o.ticket_id.as_str()],
+        );
+        quality.push(QualityNote::on_row(
+            ds,
+            tpl,
+            o.file,
+            o.line,
+            "outage_start",
+            &p,
+        ));
     }
     (quality, warnings)
 }
@@ -333,6 +362,9 @@ pub fn holiday_note(cfg: &crate::config::Config, today: NaiveDate) -> Option<Qua
 }
 
 /// Data-quality notes of a cost (no model, rows without a quantity).
-pub fn cost_quality(cfg: &crate::config::Config, gaps: &[crate::kpi::cost::Gap]) -> Vec<QualityNote> {
+pub fn cost_quality(
+    cfg: &crate::config::Config,
+    gaps: &[crate::kpi::cost::Gap],
+) -> Vec<QualityNote> {
     super::cost::quality_notes(gaps, cfg.cost.is_some(), &cfg.dir.display().to_string())
 }

@@ -8,20 +8,20 @@
 //! Every number shown is a `cost.*` figure key of the JSON
 //! ([`crate::kpi::cost`] documents them).
 
-use crate::ingest::SourceId;
 use super::common::{
     col, figure_table, quality_blocks, remarks_block, table, QualityNote, NONE_TEXT,
 };
 use super::common::{cost_quality, quality_notes as source_notes};
 use super::model::*;
-use super::{Built, Context, Report, TemplateSpec};
-use crate::time::{CalPeriod, Grain};
-use anyhow::Result;
 use super::template::{ReportTemplate, Templates};
+use super::{Built, Context, Report, TemplateSpec};
 use crate::config::cost::CATEGORIES;
+use crate::ingest::SourceId;
 use crate::kpi::cost::{CostKpis, CostLine, FyMonth, Gap, Measure};
 use crate::kpi::Figures;
 use crate::time::{month_label_ja, wareki_date_with_weekday, Period};
+use crate::time::{CalPeriod, Grain};
+use anyhow::Result;
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 
 /// The daily cost report.
@@ -129,12 +129,18 @@ impl Report for Cost {
             CalPeriod::Day(date) => {
                 let p = Period::day(date);
                 let model = cfg.cost.as_ref();
-                let (tickets, calls, backups) = (ds.get(SourceId::Tickets), ds.get(SourceId::Calls), ds.get(SourceId::Backups));
+                let (tickets, calls, backups) = (
+                    ds.get(SourceId::Tickets),
+                    ds.get(SourceId::Calls),
+                    ds.get(SourceId::Backups),
+                );
                 let day = crate::kpi::cost::compute(model, tickets, calls, backups, p)?;
                 let mut figures = day.figures.clone();
-                let (mtd, mtd_gaps) = crate::kpi::cost::month_to_date(model, tickets, calls, backups, date)?;
+                let (mtd, mtd_gaps) =
+                    crate::kpi::cost::month_to_date(model, tickets, calls, backups, date)?;
                 figures.extend(mtd);
-                let mut quality = source_notes(ds, tpl, Period::month_of(date).start_ms(), p.end_ms());
+                let mut quality =
+                    source_notes(ds, tpl, Period::month_of(date).start_ms(), p.end_ms());
                 // Rows without a quantity over the month to date (the day's included).
                 quality.extend(cost_quality(cfg, &mtd_gaps));
                 let report = CostDailyReport {
@@ -151,46 +157,54 @@ impl Report for Cost {
             }
             CalPeriod::Month(_) => {
                 let month = period.period();
-        let model = cfg.cost.as_ref();
-        let current = crate::kpi::cost::compute_month(
-            model,
-            ds.get(SourceId::Tickets),
-            ds.get(SourceId::Calls),
-            ds.get(SourceId::Backups),
-            month,
-        )?;
-        // The unit costs' denominators.
-        let others = [
-            crate::kpi::tickets::compute(ds.get(SourceId::Tickets), month, cfg.site.report.top_categories)?.figures,
-            crate::kpi::calls::compute(
-                ds.get(SourceId::Calls),
-                month,
-                &cfg.site.calls,
-                crate::kpi::sl_target_pct(cfg),
-            )?
-            .figures,
-            crate::kpi::jobs::compute(ds.get(SourceId::JobRuns), month, &cfg.deadlines)?.figures,
-        ];
-        let mut figures = current.figures.clone();
-        let mut all = crate::kpi::Figures::default();
-        for o in &others {
-            all.extend(o.clone());
-        }
-        figures.extend(crate::kpi::cost::unit_costs(&current.figures, &all));
-        for k in ["tickets.resolved.total", "calls.answered", "jobs.runs"] {
-            figures.set(k, all.get(k));
-        }
-        let (fy, fy_figures) = crate::kpi::fiscal_year_cost(ds, cfg, month, &current)?;
-        figures.extend(fy_figures);
-        let mut quality = source_notes(ds, tpl, month.start_ms(), month.end_ms());
-        quality.extend(cost_quality(cfg, &current.gaps));
-        for m in &fy {
-            let has_data = [SourceId::Tickets, SourceId::Calls, SourceId::Backups].iter().any(|n| {
-                ds.get(*n)
-                    .is_some_and(|s| s.covers(m.month.start_ms(), m.month.end_ms()))
-            });
-            if m.confirmed && has_data {
-                quality.push(QualityNote::new(
+                let model = cfg.cost.as_ref();
+                let current = crate::kpi::cost::compute_month(
+                    model,
+                    ds.get(SourceId::Tickets),
+                    ds.get(SourceId::Calls),
+                    ds.get(SourceId::Backups),
+                    month,
+                )?;
+                // The unit costs' denominators.
+                let others = [
+                    crate::kpi::tickets::compute(
+                        ds.get(SourceId::Tickets),
+                        month,
+                        cfg.site.report.top_categories,
+                    )?
+                    .figures,
+                    crate::kpi::calls::compute(
+                        ds.get(SourceId::Calls),
+                        month,
+                        &cfg.site.calls,
+                        crate::kpi::sl_target_pct(cfg),
+                    )?
+                    .figures,
+                    crate::kpi::jobs::compute(ds.get(SourceId::JobRuns), month, &cfg.deadlines)?
+                        .figures,
+                ];
+                let mut figures = current.figures.clone();
+                let mut all = crate::kpi::Figures::default();
+                for o in &others {
+                    all.extend(o.clone());
+                }
+                figures.extend(crate::kpi::cost::unit_costs(&current.figures, &all));
+                for k in ["tickets.resolved.total", "calls.answered", "jobs.runs"] {
+                    figures.set(k, all.get(k));
+                }
+                let (fy, fy_figures) = crate::kpi::fiscal_year_cost(ds, cfg, month, &current)?;
+                figures.extend(fy_figures);
+                let mut quality = source_notes(ds, tpl, month.start_ms(), month.end_ms());
+                quality.extend(cost_quality(cfg, &current.gaps));
+                for m in &fy {
+                    let has_data = [SourceId::Tickets, SourceId::Calls, SourceId::Backups]
+                        .iter()
+                        .any(|n| {
+                            ds.get(*n)
+                                .is_some_and(|s| s.covers(m.month.start_ms(), m.month.end_ms()))
+                        });
+                    if m.confirmed && has_data {
+                        quality.push(QualityNote::new(
                     "cost_confirmed_actuals",
                     format!("{}/cost.toml", cfg.dir.display()),
                     format!(
@@ -198,48 +212,48 @@ impl Report for Cost {
                         m.month.month_label()
                     ),
                 ));
-            }
-            if !m.confirmed && m.actual.is_some() {
-                // A source that covers only part of the month: its cost is the cost of that range.
-                let (start, end) = (m.month.start_ms(), m.month.end_ms());
-                let slack = 2 * 86_400_000;
-                for id in [SourceId::Tickets, SourceId::Calls, SourceId::Backups] {
-                    let name = id.as_str();
-                    let Some((lo, hi)) = ds
-                        .get(id)
-                        .filter(|s| s.covers(start, end))
-                        .and_then(|s| s.coverage)
-                    else {
-                        continue;
-                    };
-                    if lo > start + slack || hi < end - slack {
-                        let day = |ms: i64| {
-                            crate::time::ms_to_dt(ms)
-                                .date()
-                                .max(m.month.first)
-                                .min(m.month.end_day - chrono::Duration::days(1))
-                        };
-                        quality.push(QualityNote::new(
+                    }
+                    if !m.confirmed && m.actual.is_some() {
+                        // A source that covers only part of the month: its cost is the cost of that range.
+                        let (start, end) = (m.month.start_ms(), m.month.end_ms());
+                        let slack = 2 * 86_400_000;
+                        for id in [SourceId::Tickets, SourceId::Calls, SourceId::Backups] {
+                            let name = id.as_str();
+                            let Some((lo, hi)) = ds
+                                .get(id)
+                                .filter(|s| s.covers(start, end))
+                                .and_then(|s| s.coverage)
+                            else {
+                                continue;
+                            };
+                            if lo > start + slack || hi < end - slack {
+                                let day = |ms: i64| {
+                                    crate::time::ms_to_dt(ms)
+                                        .date()
+                                        .max(m.month.first)
+                                        .min(m.month.end_day - chrono::Duration::days(1))
+                                };
+                                quality.push(QualityNote::new(
                             "cost_partial_source",
                             name,
                             format!("{} の {name} のデータは {} ～ {} の範囲だけです：この月のコストはその範囲の実績です", m.month.month_label(), day(lo), day(hi)),
                         ));
+                            }
+                        }
                     }
-                }
-            }
-            if m.month.first < month.first
-                && m.actual
-                    .as_ref()
-                    .is_some_and(|a| a.values().any(Option::is_none))
-            {
-                quality.push(QualityNote::new(
+                    if m.month.first < month.first
+                        && m.actual
+                            .as_ref()
+                            .is_some_and(|a| a.values().any(Option::is_none))
+                    {
+                        quality.push(QualityNote::new(
                     "cost_fy_no_data",
                     "",
                     format!("{} のコスト実績にデータなしの区分があるため、年度累計・着地見込みはデータなしです（過去月の実績は入力データか cost.toml の [actuals] から）", m.month.month_label()),
                 ));
-            }
-        }
-            let report = CostMonthlyReport {
+                    }
+                }
+                let report = CostMonthlyReport {
                     month,
                     as_of: cfg.as_of_time(month.end_day),
                     cost: &current,
@@ -305,7 +319,6 @@ pub fn build_daily(r: &CostDailyReport, f: &Figures, t: &Templates) -> Document 
             CostDailySection::Detail => vec![lines_table(&r.day.lines, t)],
             CostDailySection::Remarks => vec![remarks_block(r.remarks)],
             CostDailySection::DataQuality => quality_blocks(r.quality),
-            
         };
         sections.push(Section {
             id: id.to_string(),
@@ -337,7 +350,6 @@ pub fn build_monthly(r: &CostMonthlyReport, f: &Figures, t: &Templates) -> Docum
             CostMonthlySection::FiscalYear => fiscal_year(r, f, t),
             CostMonthlySection::Remarks => vec![remarks_block(r.remarks)],
             CostMonthlySection::DataQuality => quality_blocks(r.quality),
-            
         };
         sections.push(Section {
             id: id.to_string(),
@@ -668,12 +680,7 @@ fn fy_by_category(f: &Figures, t: &Templates) -> Block {
             row
         })
         .collect();
-    table(
-        "年度累計と着地見込み（区分別）",
-        columns,
-        rows,
-        NONE_TEXT,
-    )
+    table("年度累計と着地見込み（区分別）", columns, rows, NONE_TEXT)
 }
 
 /// Month by month: budget, actual or forecast, cumulative.

@@ -4,7 +4,6 @@
 //! marks against the configured targets, tickets, batch, backups, capacity,
 //! calls (with an hourly chart), cost, 特記事項 and データ品質.
 
-use crate::ingest::SourceId;
 use super::common::{
     col, cost_quality, count_rows, figure_table, holiday_note, quality_blocks, row_notes, table,
     NONE_TEXT,
@@ -13,16 +12,15 @@ pub use super::common::{quality_notes, QualityNote};
 use super::model::*;
 use super::template::Templates;
 use super::{Built, Context, Report, TemplateSpec};
-use crate::time::{CalPeriod, Grain, Period};
-use anyhow::{bail, Result};
 use crate::config::{Config, Target};
-use crate::vocab::TICKET_KINDS as KINDS;
+use crate::ingest::SourceId;
 pub use crate::kpi::DailyKpis;
 use crate::kpi::{Fig, Figures};
 use crate::time::wareki_date_with_weekday;
+use crate::time::{CalPeriod, Grain, Period};
+use crate::vocab::TICKET_KINDS as KINDS;
+use anyhow::{bail, Result};
 use chrono::{NaiveDate, NaiveDateTime};
-
-
 
 crate::closed_set! {
     /// The sections `templates/daily.toml` may list.

@@ -71,7 +71,8 @@ pub struct Context<'a> {
     pub jobs_dir: String,
     /// hokoku's own jobs in a span of days (the monthly report's
     /// 翌月の作業予定), or why they are unknown.
-    pub schedule: &'a (dyn Fn(chrono::NaiveDate, chrono::NaiveDate) -> Result<Vec<ScheduledJob>, String> + Sync),
+    pub schedule: &'a (dyn Fn(chrono::NaiveDate, chrono::NaiveDate) -> Result<Vec<ScheduledJob>, String>
+             + Sync),
 }
 
 /// The runs of one of hokoku's jobs in a span.

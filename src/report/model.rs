@@ -5,9 +5,9 @@
 //! document shows is a [`Cell::Number`] carrying its figure value unchanged,
 //! so the workbook, the PDF and the JSON always agree.
 
-use chrono::NaiveDateTime;
 pub use super::ReportCode;
 pub use crate::figures::{Fig, Figures};
+use chrono::NaiveDateTime;
 
 /// Unit and display format of a number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,7 +117,11 @@ impl Cell {
     pub fn fig(key: &str, value: Fig, unit: Unit) -> Cell {
         let key = Some(key.to_string());
         match value {
-            Fig::Value(v) => Cell::Number { value: v, unit, key },
+            Fig::Value(v) => Cell::Number {
+                value: v,
+                unit,
+                key,
+            },
             Fig::NoData => Cell::Missing { key },
             Fig::NoPopulation => Cell::NoPopulation { key },
         }
@@ -387,7 +391,11 @@ pub struct QualityNote {
 
 impl QualityNote {
     /// A note about `file` (a path, a source name or empty) that names no line.
-    pub fn new(code: &'static str, file: impl Into<String>, reason: impl Into<String>) -> QualityNote {
+    pub fn new(
+        code: &'static str,
+        file: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> QualityNote {
         QualityNote {
             file: file.into(),
             line: None,

@@ -9,24 +9,24 @@
 //! `previous.<key>` and `sla_report.*` (section 2), `calls.heat.<HH>.<wd>`,
 //! and the service-management counts of [`crate::kpi::itsm`].
 
-use crate::ingest::SourceId;
 use super::common::{
     col, compared_figures, compared_table, count_rows, figure_table, quality_blocks, remarks_block,
     table, Compared, QualityNote, NONE_TEXT,
 };
+use super::common::{cost_quality, holiday_note, month_quality};
 use super::model::*;
 use super::sla::{self, Verdict};
 use super::template::Templates;
-use crate::config::Config;
 pub use super::ScheduledJob;
-use super::common::{cost_quality, holiday_note, month_quality};
 use super::{Built, Context, Report, TemplateSpec};
-use crate::time::{CalPeriod, Grain};
-use anyhow::{bail, Result};
+use crate::config::Config;
+use crate::ingest::SourceId;
 use crate::kpi::itsm::{ItsmKpis, TicketLine, RESULTS};
 use crate::kpi::tickets::CHANGE_CLASSES;
 use crate::kpi::{calls::WEEKDAYS, Figures, PeriodKpis};
 use crate::time::{format_short, month_label_ja, wareki_date, Period};
+use crate::time::{CalPeriod, Grain};
+use anyhow::{bail, Result};
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 
 /// Months in the trend (the month and the twelve before it).
@@ -102,7 +102,10 @@ impl Report for Monthly {
                 format!("ジョブ定義を読めません：{e}"),
             ));
         }
-        let submitted = match (tpl.report("monthly").submit_business_day, cfg.calendars.rule.as_ref()) {
+        let submitted = match (
+            tpl.report("monthly").submit_business_day,
+            cfg.calendars.rule.as_ref(),
+        ) {
             (Some(n), Some(rule)) => rule
                 .nth_of_month(next.first, n as i32)
                 .map_err(|e| anyhow::anyhow!("提出日: {e}"))?,
@@ -356,7 +359,6 @@ pub fn build(r: &MonthlyReport, f: &Figures, cfg: &Config, t: &Templates) -> Doc
             MonthlySection::NextMonth => next_month(r, t),
             MonthlySection::Remarks => vec![remarks_block(r.remarks)],
             MonthlySection::DataQuality => quality_blocks(r.quality),
-            
         };
         sections.push(Section {
             id: id.to_string(),
@@ -737,11 +739,7 @@ fn changes(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
                     Cell::Missing { key: None }
                 },
             ];
-            row.extend(
-                RESULTS
-                    .iter()
-                    .map(|x| Cell::of(f, &key(c, x), Unit::Count)),
-            );
+            row.extend(RESULTS.iter().map(|x| Cell::of(f, &key(c, x), Unit::Count)));
             row
         })
         .collect();
@@ -1107,8 +1105,7 @@ fn availability(r: &MonthlyReport, f: &Figures, cfg: &Config) -> Vec<Block> {
                         Cell::text(cfg.system_service(&a.system).calendar),
                         Cell::of(f, &k("service_min"), Unit::Minutes),
                         Cell::of(f, &k("planned_min"), Unit::Minutes),
-                        Cell::of(f, &k("unplanned_min"), Unit::Minutes,
-                        ),
+                        Cell::of(f, &k("unplanned_min"), Unit::Minutes),
                         Cell::fig(&k("pct"), pct, Unit::PercentFine),
                         Cell::num(a.target_pct, Unit::PercentFine),
                         Cell::text(match verdict {

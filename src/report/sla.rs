@@ -13,16 +13,16 @@
 //! `## インシデント 高 解決`). Text before the first heading is shown as
 //! general remarks.
 
-use crate::ingest::SourceId;
 use super::common::{col, month_quality, quality_blocks, table, QualityNote, NONE_TEXT};
 use super::model::*;
 use super::template::Templates;
 use super::{Built, Context, Report, TemplateSpec};
-use crate::time::{CalPeriod, Grain};
-use anyhow::{bail, Result};
 use crate::config::{ClockKind, Config};
+use crate::ingest::SourceId;
 use crate::kpi::{Fig, Figures, PeriodKpis};
 use crate::time::{format_short, wareki_month, Period};
+use crate::time::{CalPeriod, Grain};
+use anyhow::{bail, Result};
 use chrono::{Datelike, NaiveDateTime, Timelike};
 use std::collections::BTreeMap;
 
@@ -179,7 +179,15 @@ struct Judge {
 
 impl Judge {
     /// Judge the figure `key` against `goal`.
-    fn add(&mut self, group: Group, label: String, key: String, unit: Unit, goal: Goal, goal_note: String) {
+    fn add(
+        &mut self,
+        group: Group,
+        label: String,
+        key: String,
+        unit: Unit,
+        goal: Goal,
+        goal_note: String,
+    ) {
         let value = self.f.fig(&key);
         let previous = self.prev.fig(&key);
         // A count judged on a population (late jobs among those with a
@@ -562,7 +570,10 @@ pub fn item_figures(items: &[Item]) -> Figures {
     f.count("sla_report.items", Some(items.len()));
     f.count("sla_report.met", Some(count(Verdict::Met)));
     f.count("sla_report.missed", Some(count(Verdict::Missed)));
-    f.count("sla_report.no_population", Some(count(Verdict::NoPopulation)));
+    f.count(
+        "sla_report.no_population",
+        Some(count(Verdict::NoPopulation)),
+    );
     f.count("sla_report.no_data", Some(count(Verdict::NoData)));
     f.count("sla_report.no_target", Some(count(Verdict::NoTarget)));
     f
@@ -594,7 +605,6 @@ pub fn build(r: &SlaReport, items: &[Item], cfg: &Config, t: &Templates) -> Docu
             SlaSection::Breaches => breaches(items, r, cfg, t),
             SlaSection::Remarks => remarks(items, r),
             SlaSection::DataQuality => quality_blocks(r.quality),
-            
         };
         sections.push(Section {
             id: id.to_string(),
@@ -804,7 +814,8 @@ fn outage_table(items: &[Item], r: &SlaReport, t: &Templates) -> Option<Block> {
         || k.availability
             .outages
             .as_ref()
-            .is_some_and(|o| !o.is_empty())) {
+            .is_some_and(|o| !o.is_empty()))
+    {
         return None;
     }
     let rows = k
@@ -878,8 +889,7 @@ fn call_intervals(items: &[Item], r: &SlaReport) -> Option<Block> {
                 || misses(iv.service_level(), sl)
         })
         .map(|iv| {
-            let p =
-                |v: Option<f64>| v.map_or(Cell::text(MISSING), |x| Cell::num(x, Unit::Percent));
+            let p = |v: Option<f64>| v.map_or(Cell::text(MISSING), |x| Cell::num(x, Unit::Percent));
             vec![
                 Cell::text(format!(
                     "{}–{:02}:00",

@@ -46,7 +46,10 @@ pub enum TemplateOrientation {
 impl ReportTemplate {
     /// The sections the template lists, each with the report's own section
     /// id (`parse` is the id set's; the loader refused any other id).
-    pub fn sections_of<S: 'static>(&self, parse: fn(&str) -> Option<S>) -> impl Iterator<Item = (&str, S)> + '_ {
+    pub fn sections_of<S: 'static>(
+        &self,
+        parse: fn(&str) -> Option<S>,
+    ) -> impl Iterator<Item = (&str, S)> + '_ {
         self.sections
             .iter()
             .filter_map(move |id| parse(id).map(|s| (id.as_str(), s)))
@@ -144,8 +147,10 @@ pub fn load(dir: &Path) -> Result<Templates, Vec<String>> {
         }
     };
     let specs = super::all_templates();
-    let raw_reports: Vec<Option<Vec<u8>>> =
-        specs.iter().map(|s| read(&format!("{}.toml", s.name))).collect();
+    let raw_reports: Vec<Option<Vec<u8>>> = specs
+        .iter()
+        .map(|s| read(&format!("{}.toml", s.name)))
+        .collect();
     let labels = read("labels.toml");
     let defs = read("definitions.toml");
     let font = read("fonts/ipaexg.ttf");
@@ -201,8 +206,13 @@ pub fn load(dir: &Path) -> Result<Templates, Vec<String>> {
     for (spec, tpl) in specs.iter().zip(&reports) {
         let Some(d) = tpl else { continue };
         let file = dir.join(format!("{}.toml", spec.name));
-        if d.submit_business_day.is_some_and(|n| !(1..=20).contains(&n)) {
-            errors.push(format!("{}: submit_business_day must be 1–20", file.display()));
+        if d.submit_business_day
+            .is_some_and(|n| !(1..=20).contains(&n))
+        {
+            errors.push(format!(
+                "{}: submit_business_day must be 1–20",
+                file.display()
+            ));
         }
         for s in &d.sections {
             if !spec.sections.contains(&s.as_str()) {
@@ -221,18 +231,20 @@ pub fn load(dir: &Path) -> Result<Templates, Vec<String>> {
     }
     let all_reports = reports.iter().all(Option::is_some);
     match (labels, defs, font) {
-        (Some(labels), Some(defs), Some(font)) if errors.is_empty() && all_reports => Ok(Templates {
-            dir: dir.to_path_buf(),
-            reports: specs
-                .iter()
-                .map(|s| s.name)
-                .zip(reports.into_iter().flatten())
-                .collect(),
-            labels,
-            definitions: defs.definition,
-            font,
-            digest,
-        }),
+        (Some(labels), Some(defs), Some(font)) if errors.is_empty() && all_reports => {
+            Ok(Templates {
+                dir: dir.to_path_buf(),
+                reports: specs
+                    .iter()
+                    .map(|s| s.name)
+                    .zip(reports.into_iter().flatten())
+                    .collect(),
+                labels,
+                definitions: defs.definition,
+                font,
+                digest,
+            })
+        }
         _ => Err(errors),
     }
 }

@@ -230,7 +230,6 @@ pub fn build(
             WeeklySection::Cost => super::cost::weekly_section(f, t),
             WeeklySection::Remarks => vec![remarks_block(r.remarks)],
             WeeklySection::DataQuality => quality_blocks(r.quality),
-            
         };
         sections.push(Section {
             id: id.to_string(),

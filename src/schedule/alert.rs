@@ -2,8 +2,8 @@
 //! through a plain SMTP relay. An alert that cannot be delivered is logged
 //! and written into the run's history, never swallowed.
 
-use crate::config::SmtpConfig;
 use crate::config::AlertSpec;
+use crate::config::SmtpConfig;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -62,7 +62,9 @@ impl AlertMessage {
     }
     fn body(&self) -> String {
         let outputs = match self.severity {
-            Severity::Warning => "出力ファイルは書き込みました。内容（データなしの項目）を確認してください。",
+            Severity::Warning => {
+                "出力ファイルは書き込みました。内容（データなしの項目）を確認してください。"
+            }
             Severity::Skipped => "これらの回は実行していません。必要なら再実行してください。",
             Severity::Failed if self.error.contains(super::PARTIAL) => {
                 "一部の出力ファイルが置き換わっています（エラー欄の一覧）。再実行してください。"

@@ -96,7 +96,13 @@ impl Setup {
                 Ok(v) => out.extend(v),
                 Err(e) => {
                     out.truncate(n);
-                    return (out, Some(format!("the list stops after {}: {e}", from.format("%Y-%m-%d"))));
+                    return (
+                        out,
+                        Some(format!(
+                            "the list stops after {}: {e}",
+                            from.format("%Y-%m-%d")
+                        )),
+                    );
                 }
             }
             if out.len() >= n {
@@ -226,7 +232,12 @@ impl Run<'_> {
     /// missing source), record it. The alert goes out before the history is
     /// written, and a history error does not stop it: a failure must reach
     /// a person even when the disk is full.
-    fn finish(&self, status: Status, outputs: &[PathBuf], error: Option<String>) -> Result<Outcome> {
+    fn finish(
+        &self,
+        status: Status,
+        outputs: &[PathBuf],
+        error: Option<String>,
+    ) -> Result<Outcome> {
         match status {
             Status::Failed => tracing::error!(error = error.as_deref().unwrap_or(""), "run failed"),
             Status::Interrupted => tracing::warn!(
@@ -255,8 +266,13 @@ impl Run<'_> {
                 text.map_or(String::new(), |t| format!("{t}\n"))
             ));
         }
-        self.history
-            .finish(self.id, status, outputs, text.as_deref(), self.ctx.clock.now_jst())?;
+        self.history.finish(
+            self.id,
+            status,
+            outputs,
+            text.as_deref(),
+            self.ctx.clock.now_jst(),
+        )?;
         Ok(Outcome::Ran {
             id: self.id,
             status,
@@ -302,7 +318,10 @@ impl Run<'_> {
         }
         // From the scheduled time (a manual run: from now), so a run caught
         // up long after its time checks once and does not wait again.
-        let from = self.spec.at.map_or_else(|| ctx.clock.now(), clock::from_jst);
+        let from = self
+            .spec
+            .at
+            .map_or_else(|| ctx.clock.now(), clock::from_jst);
         let deadline = from
             + Duration::minutes(
                 i64::try_from(job.inputs.wait_minutes).unwrap_or(i64::MAX / 120_000),
@@ -327,7 +346,9 @@ impl Run<'_> {
                 if job.inputs.on_timeout == OnTimeout::Fail {
                     return Err(self.finish(Status::Failed, &[], Some(e)));
                 }
-                tracing::warn!("{e}; proceeding (on_timeout = \"proceed\"): missing sources are データなし");
+                tracing::warn!(
+                    "{e}; proceeding (on_timeout = \"proceed\"): missing sources are データなし"
+                );
                 return Ok(Some(e));
             }
             tracing::info!("waiting for inputs: {why}");
@@ -582,7 +603,11 @@ pub fn settle_unrunnable(
     };
     let now = clock.now_jst();
     let today = now.date().and_hms_opt(0, 0, 0).expect("midnight");
-    let alert_of = |job: &Job| job.alert.clone().unwrap_or_else(|| setup.cfg.site.alert.clone());
+    let alert_of = |job: &Job| {
+        job.alert
+            .clone()
+            .unwrap_or_else(|| setup.cfg.site.alert.clone())
+    };
     for (job_id, e) in problems {
         let Ok(job) = setup.job(job_id) else { continue };
         let error = format!("cannot list the runs of this job: {e}");
@@ -622,14 +647,22 @@ pub fn settle_unrunnable(
         done.push((o, r));
     }
     for (job_id, occ) in by_job(skipped.to_vec()) {
-        let Ok(job) = setup.job(&job_id) else { continue };
+        let Ok(job) = setup.job(&job_id) else {
+            continue;
+        };
         let why = format!(
             "missed for longer than catch_up_days = {} (hokoku was not running): not made",
             setup.cfg.site.scheduler.catch_up_days
         );
         let list: Vec<String> = occ
             .iter()
-            .map(|o| format!("{} ({})", o.at.format("%Y-%m-%d %H:%M"), periods_label(&o.periods)))
+            .map(|o| {
+                format!(
+                    "{} ({})",
+                    o.at.format("%Y-%m-%d %H:%M"),
+                    periods_label(&o.periods)
+                )
+            })
             .collect();
         for o in &occ {
             tracing::warn!(job = %job_id, scheduled = %o.at, periods = %periods_label(&o.periods), "{why}");
@@ -638,7 +671,11 @@ pub fn settle_unrunnable(
             severity: alert::Severity::Skipped,
             job: job_id.clone(),
             title: job.title.clone(),
-            periods: occ.iter().map(|o| periods_label(&o.periods)).collect::<Vec<_>>().join(","),
+            periods: occ
+                .iter()
+                .map(|o| periods_label(&o.periods))
+                .collect::<Vec<_>>()
+                .join(","),
             scheduled_at: list.join(", "),
             attempts: 0,
             error: format!("{why}: {}", list.join(", ")),
@@ -649,7 +686,13 @@ pub fn settle_unrunnable(
         }
         for o in occ {
             let r = (|| -> Result<Outcome> {
-                let id = history.begin(&job_id, Some(o.at), &periods_label(&o.periods), "catch-up", now)?;
+                let id = history.begin(
+                    &job_id,
+                    Some(o.at),
+                    &periods_label(&o.periods),
+                    "catch-up",
+                    now,
+                )?;
                 let mut text = why.clone();
                 for p in &problems {
                     text.push_str(&format!("\nalert: {p}"));

@@ -195,7 +195,10 @@ pub fn assert_figures_sheet_equals_json(
         let unit = row.get(2).cloned().unwrap_or_default();
         let want = &figs[key.as_str()];
         if want.is_null() {
-            assert!(value == "データなし" || value == "対象なし（0件）", "{key}: {value}");
+            assert!(
+                value == "データなし" || value == "対象なし（0件）",
+                "{key}: {value}"
+            );
         } else {
             assert_eq!(
                 value.parse::<f64>().unwrap(),

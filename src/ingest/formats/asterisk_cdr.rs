@@ -71,7 +71,9 @@ fn first_record(text: &str) -> Vec<String> {
             scan::Step::Record(_) => {
                 return fields
                     .iter()
-                    .map(|f| String::from_utf8_lossy(scan::field_bytes(b, f, &mut scratch)).into_owned())
+                    .map(|f| {
+                        String::from_utf8_lossy(scan::field_bytes(b, f, &mut scratch)).into_owned()
+                    })
                     .collect()
             }
             _ => return Vec::new(),
@@ -95,7 +97,9 @@ fn merge_legs(ext: &mut Extracted) {
     use std::collections::HashMap;
     let mut keep: HashMap<String, usize> = HashMap::new();
     for (i, r) in ext.records.iter().enumerate() {
-        let Some(id) = r.cells[0].clone() else { continue };
+        let Some(id) = r.cells[0].clone() else {
+            continue;
+        };
         let answered = r.cells[5].as_deref() == Some("answered");
         match keep.get(&id) {
             None => {
@@ -112,7 +116,9 @@ fn merge_legs(ext: &mut Extracted) {
     let before = ext.records.len();
     let mut i = 0;
     ext.records.retain(|r| {
-        let k = r.cells[0].as_ref().is_none_or(|id| keep.get(id) == Some(&i));
+        let k = r.cells[0]
+            .as_ref()
+            .is_none_or(|id| keep.get(id) == Some(&i));
         i += 1;
         k
     });
@@ -156,9 +162,10 @@ fn read_one(inp: &Input, opts: &Options) -> Result<Extracted, FileError> {
             let p = match fl {
                 scan::Flaw::StrayQuote => Problem::plain("stray_quote"),
                 scan::Flaw::Unterminated => Problem::plain("unterminated_quote"),
-                scan::Flaw::FieldsAcrossLines(n) => {
-                    Problem::new("format_fields", [n.to_string(), "16–21 cdr_csv fields".to_string()])
-                }
+                scan::Flaw::FieldsAcrossLines(n) => Problem::new(
+                    "format_fields",
+                    [n.to_string(), "16–21 cdr_csv fields".to_string()],
+                ),
             };
             ext.bad_line(&inp.display, line, "line", p, raw);
             continue;

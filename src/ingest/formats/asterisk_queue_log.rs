@@ -152,7 +152,10 @@ fn read(inputs: &[Input], opts: &Options) -> Results {
 }
 
 /// Every file's events, and per file what it extracted so far (bad lines).
-fn parse_events(inputs: &[Input], opts: &Options) -> (Vec<Result<Extracted, FileError>>, Vec<Event>) {
+fn parse_events(
+    inputs: &[Input],
+    opts: &Options,
+) -> (Vec<Result<Extracted, FileError>>, Vec<Event>) {
     let mut out: Vec<Result<Extracted, FileError>> = Vec::new();
     let mut events: Vec<Event> = Vec::new();
     for (fi, inp) in inputs.iter().enumerate() {
@@ -169,7 +172,9 @@ fn parse_events(inputs: &[Input], opts: &Options) -> (Vec<Result<Extracted, File
             match parse_line(line, fi, line_no) {
                 Ok(Some(e)) => events.push(e),
                 Ok(None) => {}
-                Err((column, problem, raw)) => ext.bad_line(&inp.display, line_no, column, problem, raw),
+                Err((column, problem, raw)) => {
+                    ext.bad_line(&inp.display, line_no, column, problem, raw)
+                }
             }
         }
         out.push(Ok(ext));
@@ -180,7 +185,11 @@ fn parse_events(inputs: &[Input], opts: &Options) -> (Vec<Result<Extracted, File
 /// One line: an event, nothing (an event that says nothing about a call's
 /// outcome), or why it cannot be read (column, problem, the masked fields).
 #[allow(clippy::type_complexity)]
-fn parse_line(line: &str, fi: usize, line_no: u64) -> Result<Option<Event>, (&'static str, Problem, Vec<String>)> {
+fn parse_line(
+    line: &str,
+    fi: usize,
+    line_no: u64,
+) -> Result<Option<Event>, (&'static str, Problem, Vec<String>)> {
     let f: Vec<&str> = line.split('|').collect();
     let mut raw: Vec<String> = f.iter().map(|s| s.to_string()).collect();
     // The callerid of ENTERQUEUE is personal data: masked before any
@@ -191,7 +200,10 @@ fn parse_line(line: &str, fi: usize, line_no: u64) -> Result<Option<Event>, (&'s
     if f.len() < 5 {
         let p = Problem::new(
             "format_fields",
-            [f.len().to_string(), "epoch|callid|queue|agent|event…".into()],
+            [
+                f.len().to_string(),
+                "epoch|callid|queue|agent|event…".into(),
+            ],
         );
         return Err(("line", p, raw));
     }
@@ -388,9 +400,9 @@ impl<'a> Pairing<'a> {
             _ => "overflow",
         };
         match self.open.remove(&e.callid) {
-            Some(o) if o.answered.is_none() => {
-                self.done.push((o.file, record(&o, Some(jst), outcome, None)))
-            }
+            Some(o) if o.answered.is_none() => self
+                .done
+                .push((o.file, record(&o, Some(jst), outcome, None))),
             Some(o) => {
                 let at = self.at(&e);
                 self.issues.push((

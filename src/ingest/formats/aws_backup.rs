@@ -20,8 +20,8 @@
 
 use super::{decode_text, Format, Input, Options, Results};
 use crate::ingest::csv_reader::FileError;
-use crate::problem::Problem;
 use crate::ingest::records::{jst_text, utc_ms_to_jst, Extracted, Record};
+use crate::problem::Problem;
 use serde_json::Value;
 use std::collections::HashMap;
 

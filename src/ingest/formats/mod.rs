@@ -17,9 +17,9 @@ pub mod aws_backup;
 pub mod sysstat_sadf;
 
 use super::csv_reader::FileError;
+use super::records::Extracted;
 use crate::encoding::{decode_lines, Encoding};
 use crate::problem::Problem;
-use super::records::Extracted;
 use chrono::{NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
 
@@ -98,7 +98,14 @@ pub fn find(name: &str) -> Option<&'static Format> {
 /// canonical reader does): the text, the encoding's name, and each line
 /// that is not in that encoding recorded in `ext` as set aside (its line
 /// is empty in the text, so the numbering holds).
-pub fn decode_text(inp: &Input, forced: Option<Encoding>) -> (String, &'static str, Vec<(u64, crate::problem::Problem, String)>) {
+pub fn decode_text(
+    inp: &Input,
+    forced: Option<Encoding>,
+) -> (
+    String,
+    &'static str,
+    Vec<(u64, crate::problem::Problem, String)>,
+) {
     let d = decode_lines(&inp.raw, forced);
     (d.text, d.encoding.name(), d.bad)
 }

@@ -19,9 +19,9 @@
 //! watches the machine, not one core) and rows of other activities.
 
 use super::{decode_text, local_to_jst_ms, parse_plain, Format, Input, Options, Results};
-use crate::problem::Problem;
 use crate::ingest::csv_reader::FileError;
 use crate::ingest::records::{jst_text, utc_ms_to_jst, Extracted, Record};
+use crate::problem::Problem;
 
 /// The registry entry.
 pub const FORMAT: Format = Format {
@@ -163,7 +163,10 @@ fn read_one(inp: &Input, opts: &Options) -> Result<Extracted, FileError> {
                 "line",
                 Problem::new(
                     "format_fields",
-                    [f.len().to_string(), format!("{} fields as the header", header.len())],
+                    [
+                        f.len().to_string(),
+                        format!("{} fields as the header", header.len()),
+                    ],
                 ),
                 raw,
             );
