@@ -866,7 +866,7 @@ fn check_availability(
             "{}: unknown calendar {:?} (defined: {})",
             at("availability.calendar"),
             a.calendar,
-            names(&calendars)
+            names(calendars)
         ));
     }
     check_pct(&at("availability.target_pct"), a.target_pct, errors);
@@ -876,7 +876,7 @@ fn check_availability(
                 errors.push(format!(
                     "{}: unknown calendar {c:?} (defined: {})",
                     at(&format!("availability.systems.{sys}.calendar")),
-                    names(&calendars)
+                    names(calendars)
                 ));
             }
         }
@@ -1105,7 +1105,7 @@ fn resolve_sla(
             ),
         ] {
             let Some(minutes) = minutes else { continue };
-            if !(minutes > 0.0) {
+            if minutes.is_nan() || minutes <= 0.0 {
                 errors.push(format!("{here}: {}_min must be positive", clock.code()));
             }
             let cal = specific

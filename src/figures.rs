@@ -134,7 +134,7 @@ pub fn unit_of_key(key: &str) -> &'static str {
         return if change { "pt" } else { "%" };
     }
     if k.starts_with("capacity.") && matches!(last, "mean" | "p95" | "max") {
-        let metric = k.rsplitn(2, '.').nth(1).unwrap_or("");
+        let metric = k.rsplit_once('.').map(|x| x.0).unwrap_or("");
         let metric = metric.split('@').next().unwrap_or(metric);
         return if metric.ends_with("_pct") {
             if change {

@@ -183,8 +183,10 @@ fn check(what: &str, raw: &[u8], fd: &FileData) {
         out.push_str(&i.to_string());
         out.push('\n');
     }
-    let mut ds = hokoku::ingest::Dataset::default();
-    ds.issues = fd.issues.clone();
+    let ds = hokoku::ingest::Dataset {
+        issues: fd.issues.clone(),
+        ..Default::default()
+    };
     out.push_str(&String::from_utf8_lossy(
         &hokoku::pipeline::rejected_csv(&ds, &templates(), false).unwrap(),
     ));

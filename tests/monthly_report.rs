@@ -149,12 +149,13 @@ fn table_of_contents_points_at_the_right_pages() {
     );
     assert!(pages[1].contains("目次") && footer(pages[1], 2));
     let mut entries = 0;
-    for line in pages[1].lines() {
-        let line = line.trim();
-        let Some((label, page)) = line.rsplit_once(' ') else {
+    // Each entry is three text runs: the title, the leader dots, the page.
+    let lines: Vec<&str> = pages[1].lines().map(str::trim).collect();
+    for w in lines.windows(3) {
+        let (label, dots, page) = (w[0], w[1], w[2]);
+        if dots.is_empty() || !dots.chars().all(|c| c == '.') {
             continue;
-        };
-        let label = label.trim_end_matches(['.', ' ']).trim();
+        }
         let Ok(page) = page.parse::<usize>() else {
             continue;
         };

@@ -1,7 +1,7 @@
 //! `hokoku report sla --month` end to end on the month fixture: the items,
 //! their verdicts (worked out by hand from tests/kpi_month.rs's figures),
-//! previous month and trend, remarks, breach details, workbook = JSON, and
-//! byte-identical reruns.
+//! previous month and trend, remarks, breach details, workbook = JSON,
+//! byte-identical reruns and goldens.
 
 mod common;
 use common::*;
@@ -119,15 +119,7 @@ fn sla_report_end_to_end() {
     assert_figures_sheet_equals_json(&xlsx, f);
 
     // Breach details and remarks in the PDF text.
-    let txt = std::process::Command::new("pdftotext")
-        .args([
-            "-layout",
-            dir.join("sla-2026-10.pdf").to_str().unwrap(),
-            "-",
-        ])
-        .output()
-        .unwrap();
-    let txt = String::from_utf8_lossy(&txt.stdout);
+    let txt = pdf_text(&dir.join("sla-2026-10.pdf"));
     for want in [
         "SLA遵守状況報告",
         "令和8年10月",
@@ -150,14 +142,11 @@ fn sla_report_end_to_end() {
         "{stderr}"
     );
 
-    // Byte-identical rerun.
+    // Byte-identical rerun, and the workbook XML and PDF text against the
+    // goldens under tests/golden/sla-2026-10/.
     let (dir2, o2) = run("sla2");
     assert_eq!(o2.status.code(), Some(0));
-    for ext in ["xlsx", "pdf", "json"] {
-        let a = std::fs::read(dir.join(format!("sla-2026-10.{ext}"))).unwrap();
-        let b = std::fs::read(dir2.join(format!("sla-2026-10.{ext}"))).unwrap();
-        assert!(a == b, "sla-2026-10.{ext} differs between runs");
-    }
+    assert_identical_and_golden(&dir, &dir2, &[("", "sla-2026-10")]);
 }
 
 #[test]

@@ -144,7 +144,6 @@ pub fn run(inputs: &Path, config: &Path) -> Result<(IngestBench, KpiBench)> {
             cfg.calendars.rule.as_ref(),
         )
         .map(drop)
-        .map_err(Into::into)
     })?;
     time("capacity", &mut || {
         kpi::capacity::compute(ds.get(SourceId::Capacity), month, &s.capacity)

@@ -609,11 +609,7 @@ impl Profile {
                 .cloned()
                 .unwrap_or_else(|| format!("#{}", i + 1))
         };
-        loop {
-            let r = match sc.next(&mut fields) {
-                scan::Step::Record(r) => r,
-                _ => break,
-            };
+        while let scan::Step::Record(r) = sc.next(&mut fields) {
             if r.flaw.is_none() && scan::is_blank(&body, &fields) {
                 continue;
             }

@@ -224,13 +224,11 @@ fn cover_sheet(
     put(ws, 5, 0, &doc.organisation, &base())?;
     put(ws, 6, 0, &doc.author, &base())?;
     put(ws, 8, 0, &cover.toc_title, &f.caption)?;
-    let mut row = 9;
     let extra = ["指標一覧".to_string(), "定義".to_string()];
-    for name in names.iter().chain(&extra) {
+    for (row, name) in (9..).zip(names.iter().chain(&extra)) {
         // An apostrophe in a sheet name is doubled inside the reference.
         let target = format!("internal:'{}'!A1", name.replace('\'', "''"));
         ws.write_url_with_text(row, 0, Url::new(target), name)?;
-        row += 1;
     }
     let w = [
         &doc.title,
@@ -364,7 +362,7 @@ fn definitions_sheet(wb: &mut Workbook, f: &Formats, doc: &Document) -> Result<(
         for (i, c) in r.iter().enumerate() {
             // The term as text, its definition wrapped.
             let fmt = if i == 0 { &f.text } else { &f.wrap };
-            put(ws, row, i as u16, &c.display(), fmt)?;
+            put(ws, row, i as u16, c.display(), fmt)?;
         }
     }
     let term_w = defs

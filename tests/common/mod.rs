@@ -240,14 +240,60 @@ pub fn missing(f: &serde_json::Map<String, serde_json::Value>, k: &str) -> bool 
         .is_null()
 }
 
-/// The text of a PDF (`pdftotext -layout`).
+/// The text of a PDF, read with lopdf (no system package needed): each
+/// page's text runs in content-stream order, one run per line, pages
+/// separated by a form feed.
 pub fn pdf_text(pdf: &Path) -> String {
-    let t = Command::new("pdftotext")
-        .args(["-layout", pdf.to_str().unwrap(), "-"])
-        .output()
-        .expect("pdftotext (poppler-utils) is needed: run bash .ci/setup");
-    assert!(t.status.success());
-    String::from_utf8(t.stdout).unwrap()
+    let doc = lopdf::Document::load(pdf).unwrap_or_else(|e| panic!("{}: {e}", pdf.display()));
+    let mut out = String::new();
+    for n in doc.get_pages().keys() {
+        let t = doc
+            .extract_text(&[*n])
+            .unwrap_or_else(|e| panic!("{} page {n}: {e}", pdf.display()));
+        out.push_str(&t);
+        out.push('\u{c}');
+    }
+    out
+}
+
+/// The fonts of a PDF as (BaseFont, embedded): embedded when its descriptor
+/// (on the font or its CID descendant) carries a font file.
+pub fn pdf_fonts(pdf: &Path) -> Vec<(String, bool)> {
+    use lopdf::Object;
+    let doc = lopdf::Document::load(pdf).unwrap();
+    let mut out = Vec::new();
+    for (_, obj) in doc.objects.iter() {
+        let Ok(d) = obj.as_dict() else { continue };
+        if d.get(b"Type").and_then(Object::as_name).ok() != Some(b"Font".as_slice()) {
+            continue;
+        }
+        let name = d
+            .get(b"BaseFont")
+            .and_then(Object::as_name)
+            .map(|n| String::from_utf8_lossy(n).into_owned())
+            .unwrap_or_default();
+        // The descriptor is on the font itself or on its CID descendant
+        // (DescendantFonts, often a direct object inside the array).
+        let mut fonts = vec![d];
+        if let Ok(Object::Array(kids)) = d
+            .get(b"DescendantFonts")
+            .and_then(|o| doc.dereference(o).map(|x| x.1))
+        {
+            fonts.extend(
+                kids.iter()
+                    .filter_map(|k| doc.dereference(k).ok().and_then(|x| x.1.as_dict().ok())),
+            );
+        }
+        let embedded = fonts.iter().any(|f| {
+            f.get(b"FontDescriptor")
+                .and_then(|o| doc.dereference(o).map(|x| x.1))
+                .and_then(Object::as_dict)
+                .is_ok_and(|fd| fd.has(b"FontFile2") || fd.has(b"FontFile") || fd.has(b"FontFile3"))
+        });
+        out.push((name, embedded));
+    }
+    out.sort();
+    out
 }
 
 /// Two runs `a` and `b` wrote byte-identical xlsx, pdf and json for each

@@ -138,11 +138,7 @@ fn read_one(inp: &Input, opts: &Options) -> Result<Extracted, FileError> {
     let mut sc = scan::Scanner::new(b, 1, b',', true, 16..=21);
     let mut fields = Vec::new();
     let mut scratch = Vec::new();
-    loop {
-        let r = match sc.next(&mut fields) {
-            scan::Step::Record(r) => r,
-            _ => break,
-        };
+    while let scan::Step::Record(r) = sc.next(&mut fields) {
         if r.flaw.is_none() && scan::is_blank(b, &fields) {
             continue;
         }
