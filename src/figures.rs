@@ -187,3 +187,47 @@ pub fn unit_of_key(key: &str) -> &'static str {
         "件"
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::unit_of_key;
+
+    #[test]
+    fn figure_units_follow_the_key_rules() {
+        assert_eq!(unit_of_key("calls.answer_rate"), "%");
+        assert_eq!(unit_of_key("mom.calls.answer_rate"), "pt");
+        assert_eq!(unit_of_key("trend.2026-03.availability.SYS_A.pct"), "%");
+        assert_eq!(unit_of_key("days.2026-04-01.calls.offered"), "件");
+        assert_eq!(unit_of_key("previous.calls.asa_s"), "秒");
+        assert_eq!(unit_of_key("sla.response.incident.p1.mean_min"), "分");
+        assert_eq!(unit_of_key("capacity.db01.disk_pct@/data.p95"), "%");
+        assert_eq!(unit_of_key("capacity.web01.net_mbps.max"), "Mbps");
+        assert_eq!(
+            unit_of_key("capacity.db01.disk_pct@/data.warn_minutes"),
+            "分"
+        );
+        assert_eq!(unit_of_key("capacity.db01.disk_pct@/data.count"), "件");
+        assert_eq!(unit_of_key("cost.total"), "円");
+        assert_eq!(unit_of_key("cost.variance_pct"), "%");
+        assert_eq!(
+            unit_of_key("cost.fy.by_category.labour.forecast_variance_pct"),
+            "%"
+        );
+        assert_eq!(
+            unit_of_key("cost.quantity.labour_tickets.incident.work_min"),
+            "分"
+        );
+        assert_eq!(unit_of_key("cost.quantity.storage.backups.gib"), "GiB");
+        assert_eq!(unit_of_key("cost.quantity.contracts.保守.days"), "日");
+        assert_eq!(unit_of_key("cost.unit.per_call_answered"), "円/呼");
+        assert_eq!(
+            unit_of_key("cost.inputs.tickets_without_work_minutes"),
+            "件"
+        );
+        assert_eq!(unit_of_key("cost.fy.months.2026-04.actual"), "円");
+        assert_eq!(unit_of_key("calls.staffing.09.agents"), "人");
+        assert_eq!(unit_of_key("jobs.instances"), "件");
+        assert_eq!(unit_of_key("jobs.reruns"), "回");
+        assert_eq!(unit_of_key("schedule.next_month.jobs.daily.runs"), "回");
+    }
+}

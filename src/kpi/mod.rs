@@ -25,7 +25,7 @@ use crate::time::Period;
 use polars::prelude::*;
 use std::collections::BTreeMap;
 
-pub use crate::figures::{round6, unit_of_key as figure_unit, Fig, Figures};
+pub use crate::figures::{round6, Fig, Figures};
 
 /// Every KPI of one period (day, week, month or fiscal year).
 #[derive(Debug, Clone)]
@@ -371,44 +371,5 @@ mod tests {
         assert_eq!(median(&v), Some(5.5));
         assert_eq!(pct(0, 0), None);
         assert_eq!(pct(1, 4), Some(25.0));
-    }
-
-    #[test]
-    fn figure_units_follow_the_key_rules() {
-        assert_eq!(figure_unit("calls.answer_rate"), "%");
-        assert_eq!(figure_unit("mom.calls.answer_rate"), "pt");
-        assert_eq!(figure_unit("trend.2026-03.availability.SYS_A.pct"), "%");
-        assert_eq!(figure_unit("days.2026-04-01.calls.offered"), "件");
-        assert_eq!(figure_unit("previous.calls.asa_s"), "秒");
-        assert_eq!(figure_unit("sla.response.incident.p1.mean_min"), "分");
-        assert_eq!(figure_unit("capacity.db01.disk_pct@/data.p95"), "%");
-        assert_eq!(figure_unit("capacity.web01.net_mbps.max"), "Mbps");
-        assert_eq!(
-            figure_unit("capacity.db01.disk_pct@/data.warn_minutes"),
-            "分"
-        );
-        assert_eq!(figure_unit("capacity.db01.disk_pct@/data.count"), "件");
-        assert_eq!(figure_unit("cost.total"), "円");
-        assert_eq!(figure_unit("cost.variance_pct"), "%");
-        assert_eq!(
-            figure_unit("cost.fy.by_category.labour.forecast_variance_pct"),
-            "%"
-        );
-        assert_eq!(
-            figure_unit("cost.quantity.labour_tickets.incident.work_min"),
-            "分"
-        );
-        assert_eq!(figure_unit("cost.quantity.storage.backups.gib"), "GiB");
-        assert_eq!(figure_unit("cost.quantity.contracts.保守.days"), "日");
-        assert_eq!(figure_unit("cost.unit.per_call_answered"), "円/呼");
-        assert_eq!(
-            figure_unit("cost.inputs.tickets_without_work_minutes"),
-            "件"
-        );
-        assert_eq!(figure_unit("cost.fy.months.2026-04.actual"), "円");
-        assert_eq!(figure_unit("calls.staffing.09.agents"), "人");
-        assert_eq!(figure_unit("jobs.instances"), "件");
-        assert_eq!(figure_unit("jobs.reruns"), "回");
-        assert_eq!(figure_unit("schedule.next_month.jobs.daily.runs"), "回");
     }
 }
