@@ -64,8 +64,11 @@ pub static CODES: &[(&str, &str)] = &[
     ("cancelled_resolved", "ticket {0} is cancelled but has a resolution time: not counted as resolved for SLA"),
     ("duplicate_key", "{0} is also on line {1} of this file: the row with the newest updated_at is used"),
     ("superseded", "{0} is replaced by a later row ({1})"),
+    ("out_of_order", "{0} {1} is before {2} {3}: the row is set aside"),
+    ("repeated_row", "{0} repeats line {1} of this file unchanged: counted once"),
     ("profile_value_unmapped", "value {0} is not in the profile's map for {1}"),
     ("cdr_only", "calls come from the Asterisk CDR alone: a call that timed out of the queue or went to voicemail is counted as answered (Queue() answers the channel), so answered, timeout and ASA can be wrong; read queue_log as well"),
+    ("cdr_without_uniqueid", "the CDR has no uniqueid column (loguniqueid = no), so its {0} rows cannot be matched with queue_log: calls are counted from queue_log alone and these rows are skipped"),
     ("planned_column_absent", "the export has no planned column: every outage counted as unplanned"),
 ];
 

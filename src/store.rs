@@ -190,7 +190,17 @@ fn dedupe(
 ) -> PolarsResult<(DataFrame, Vec<ingest::dedupe::RowFlag>)> {
     let (df, flags) = match source {
         "tickets" => (ingest::tickets::finish(df)?, Vec::new()),
-        s => ingest::dedupe::dedupe(s, df, names)?,
+        s => {
+            // A stored row read again unchanged (the same file ingested
+            // twice) is no news here: only replacements are reported.
+            let d = ingest::dedupe::dedupe(s, df, names)?;
+            let flags = d
+                .flags
+                .into_iter()
+                .filter(|f| f.problem.code == "superseded")
+                .collect();
+            (d.frame, flags)
+        }
     };
     let mut by: Vec<PlSmallStr> = vec![time_column(source).into()];
     by.extend(match source {
@@ -458,6 +468,7 @@ pub fn load(store: &Path) -> Result<Dataset> {
                 accepted: df.height(),
                 rejected: 0,
                 skipped: 0,
+                repeated: 0,
                 unknown_columns: Vec::new(),
                 covers: None,
             });

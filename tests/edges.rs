@@ -454,3 +454,130 @@ fn reasons_are_japanese_in_documents_with_a_code_in_the_json() {
         "{rejected}"
     );
 }
+
+#[test]
+fn a_row_repeated_unchanged_is_counted_once_and_said() {
+    let cfg = config("repeat", "");
+    // a.csv lists call C1 twice, identically (a careless export), and C2;
+    // b.csv (an overlapping export) repeats C2 unchanged and adds C3.
+    let h = "call_id,queue,offered_at,answered_at,ended_at,outcome\n";
+    let c1 = "C1,hd,2026-10-05 10:00:00,2026-10-05 10:00:10,2026-10-05 10:05:00,answered\n";
+    let c2 = "C2,hd,2026-10-05 11:00:00,,2026-10-05 11:01:00,abandoned\n";
+    let c3 = "C3,hd,2026-10-06 11:00:00,2026-10-06 11:00:30,2026-10-06 11:03:00,answered\n";
+    let inp = inputs(
+        "repeat",
+        &[
+            ("calls/a.csv", &format!("{h}{c1}{c2}{c1}")),
+            ("calls/b.csv", &format!("{h}{c2}{c3}")),
+        ],
+    );
+    let (ds, f) = month_figures(&inp, &cfg, "2026-10");
+    // Three calls, not five: C1, C2, C3 offered; C1 and C3 answered.
+    assert_eq!(f.get("calls.offered"), Some(3.0));
+    assert_eq!(f.get("calls.answered"), Some(2.0));
+    // The repeat inside a.csv is flagged at its first line (line 2; line 4
+    // is the row kept) …
+    let rep: Vec<_> = ds
+        .flags
+        .iter()
+        .filter(|x| x.problem.code == "repeated_row")
+        .collect();
+    assert_eq!(rep.len(), 1, "{:?}", ds.flags);
+    assert_eq!(
+        (
+            ds.input(rep[0].file),
+            rep[0].line,
+            rep[0].problem.args[1].as_str()
+        ),
+        (
+            inp.join("calls/a.csv").display().to_string().as_str(),
+            Some(2),
+            "4"
+        )
+    );
+    // … and C2 read again from b.csv is counted in a.csv's manifest entry
+    // (its row there is the one dropped), not flagged.
+    let a = ds.files.iter().find(|r| r.file.ends_with("a.csv")).unwrap();
+    let b = ds.files.iter().find(|r| r.file.ends_with("b.csv")).unwrap();
+    assert_eq!((a.rows, a.accepted, a.repeated), (3, 3, 1));
+    assert_eq!((b.rows, b.accepted, b.repeated), (2, 2, 0));
+}
+
+#[test]
+fn a_row_whose_events_are_out_of_order_is_set_aside_with_its_line() {
+    let cfg = config("order", "");
+    // calls: C1 fine; C2 answered 10 s *before* it was offered (would give
+    // a negative ASA); C3 ends before it is answered.
+    let calls = "call_id,queue,offered_at,answered_at,ended_at,outcome\n\
+C1,hd,2026-10-05 10:00:00,2026-10-05 10:00:20,2026-10-05 10:05:00,answered\n\
+C2,hd,2026-10-05 11:00:00,2026-10-05 10:59:50,2026-10-05 11:04:00,answered\n\
+C3,hd,2026-10-05 12:00:00,2026-10-05 12:00:30,2026-10-05 12:00:10,answered\n";
+    // tickets: T1 an outage of SYS_A that "ends" an hour before it starts
+    // (would give 100 %); T2 resolved before it was opened (a 0-minute
+    // clock); T3 fine, resolved in 2 h.
+    let tickets = format!(
+        "{TICKETS_HEADER}\
+T1,障害,incident,2026-10-05 10:00,2026-10-05 12:00,2026-10-05 12:00,resolved,1,SYS_A,outage,2026-10-05 10:00,2026-10-05 09:00,false\n\
+T2,問合せ,inquiry,2026-10-06 10:00,2026-10-06 10:00,2026-10-06 09:00,resolved,3,SYS_B,,,,\n\
+T3,問合せ,inquiry,2026-10-07 10:00,2026-10-07 12:00,2026-10-07 12:00,resolved,3,SYS_B,,,,\n"
+    );
+    // job_runs: J2 ends before it starts.
+    let jobs = "job_name,host,started_at,ended_at,status,attempt\n\
+J1,h1,2026-10-05 01:00,2026-10-05 01:10,success,1\n\
+J2,h1,2026-10-05 02:00,2026-10-05 01:59,success,1\n";
+    let inp = inputs(
+        "order",
+        &[
+            ("calls.csv", calls),
+            ("tickets.csv", &tickets),
+            ("job_runs.csv", jobs),
+        ],
+    );
+    let (ds, f) = month_figures(&inp, &cfg, "2026-10");
+    let at = |file: &str| -> Vec<(u64, String)> {
+        let mut v: Vec<_> = ds
+            .issues
+            .iter()
+            .filter(|i| i.file.ends_with(file) && i.problem.code == "out_of_order")
+            .map(|i| (i.line, i.column.clone()))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        at("calls.csv"),
+        [(3, "answered_at".to_string()), (4, "ended_at".to_string())]
+    );
+    assert_eq!(
+        at("tickets.csv"),
+        [
+            (2, "outage_end".to_string()),
+            (3, "resolved_at".to_string())
+        ]
+    );
+    assert_eq!(at("job_runs.csv"), [(3, "ended_at".to_string())]);
+    // What is left is counted: 1 call offered and answered after 20 s; 1
+    // ticket resolved; 1 job run.
+    assert_eq!(f.get("calls.offered"), Some(1.0));
+    assert_eq!(f.get("calls.asa_s"), Some(20.0));
+    assert_eq!(f.get("tickets.resolved.total"), Some(1.0));
+    assert_eq!(f.get("jobs.runs"), Some(1.0));
+    // Counted as rejected in each file's manifest entry.
+    let calls = ds
+        .files
+        .iter()
+        .find(|r| r.file.ends_with("calls.csv"))
+        .unwrap();
+    assert_eq!((calls.rows, calls.accepted, calls.rejected), (3, 1, 2));
+    // The reason names the columns by their Japanese headers.
+    let tpl = hokoku::report::template::load(&root().join("templates")).unwrap();
+    let t1 = ds
+        .issues
+        .iter()
+        .find(|i| i.line == 2 && i.file.ends_with("tickets.csv"))
+        .unwrap();
+    assert_eq!(
+        tpl.problem(&t1.problem),
+        "停止終了（2026-10-05 09:00:00）が停止開始（2026-10-05 10:00:00）より前です：時刻の前後が逆のため、この行は集計から除外しました"
+    );
+}

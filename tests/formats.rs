@@ -913,3 +913,66 @@ fn odd_lines_are_set_aside_without_panics_or_leaks() {
         "{got:?}"
     );
 }
+
+#[test]
+fn queue_log_with_a_cdr_without_uniqueid_counts_each_call_once() {
+    let cfg = bundled_config();
+    // Three queued calls on 2026-10-05 (epoch 1791158400 = 09:00 JST):
+    // Q1 answered after 10 s, Q2 answered after 30 s, Q3 timed out after
+    // 60 s. The PBX's CDR (16 fields: no loguniqueid) has the same three
+    // calls, all ANSWERED because Queue() answers the channel.
+    let queue_log = "\
+1791158400|1791158400.1|helpdesk|NONE|ENTERQUEUE||0312340001|1
+1791158410|1791158400.1|helpdesk|PJSIP/201|CONNECT|10|1791158405.2|5
+1791158600|1791158400.1|helpdesk|PJSIP/201|COMPLETECALLER|10|190|1
+1791162000|1791162000.3|helpdesk|NONE|ENTERQUEUE||0312340002|1
+1791162030|1791162000.3|helpdesk|PJSIP/202|CONNECT|30|1791162025.4|5
+1791162300|1791162000.3|helpdesk|PJSIP/202|COMPLETEAGENT|30|270|1
+1791165600|1791165600.5|helpdesk|NONE|ENTERQUEUE||0312340003|1
+1791165660|1791165600.5|helpdesk|NONE|EXITWITHTIMEOUT|1|1|60
+";
+    let cdr = "\
+\"\",\"0312340001\",\"7001\",\"from-trunk\",\"\",\"SIP/trunk-00000001\",\"SIP/201-00000002\",\"Queue\",\"helpdesk,t\",\"2026-10-05 09:00:00\",\"2026-10-05 09:00:00\",\"2026-10-05 09:03:20\",200,200,\"ANSWERED\",\"DOCUMENTATION\"
+\"\",\"0312340002\",\"7001\",\"from-trunk\",\"\",\"SIP/trunk-00000003\",\"SIP/202-00000004\",\"Queue\",\"helpdesk,t\",\"2026-10-05 10:00:00\",\"2026-10-05 10:00:00\",\"2026-10-05 10:05:00\",300,300,\"ANSWERED\",\"DOCUMENTATION\"
+\"\",\"0312340003\",\"7001\",\"from-trunk\",\"\",\"SIP/trunk-00000005\",\"\",\"Queue\",\"helpdesk,t\",\"2026-10-05 11:00:00\",\"2026-10-05 11:00:00\",\"2026-10-05 11:01:00\",60,60,\"ANSWERED\",\"DOCUMENTATION\"
+";
+    let dir = tmp("ql-cdr16");
+    std::fs::create_dir_all(dir.join("calls")).unwrap();
+    std::fs::write(dir.join("calls/queue_log"), queue_log).unwrap();
+    std::fs::write(dir.join("calls/Master.csv"), cdr).unwrap();
+    let ds = ingest::load(&dir, &cat(&cfg));
+    assert!(
+        ds.errors.is_empty() && ds.issues.is_empty(),
+        "{:?} {:?}",
+        ds.errors,
+        ds.issues
+    );
+    let f = kpi::calls::compute(
+        ds.get(SourceId::Calls),
+        day("2026-10-05"),
+        &cfg.site.calls,
+        80.0,
+    )
+    .unwrap()
+    .figures;
+    // Once each: 3 offered, 2 answered, 1 timeout — not 6 / 5.
+    assert_eq!(f.get("calls.offered"), Some(3.0));
+    assert_eq!(f.get("calls.answered"), Some(2.0));
+    assert_eq!(f.get("calls.timeout"), Some(1.0));
+    // ASA = (10 + 30) / 2 = 20 s.
+    assert_eq!(f.get("calls.asa_s"), Some(20.0));
+    // The CDR's three rows are skipped, counted, and said on the file.
+    let m = ds
+        .files
+        .iter()
+        .find(|r| r.file.ends_with("Master.csv"))
+        .unwrap();
+    assert_eq!((m.rows, m.accepted, m.skipped), (3, 0, 3));
+    let flag = ds
+        .flags
+        .iter()
+        .find(|x| x.problem.code == "cdr_without_uniqueid")
+        .expect("flagged");
+    assert!(ds.input(flag.file).ends_with("Master.csv"));
+    assert_eq!(flag.problem.args, ["3"]);
+}

@@ -34,6 +34,7 @@ pub static SPEC: SourceSpec = SourceSpec {
     columns: COLUMNS,
     time_column: "started_at",
     events: &["started_at", "ended_at"],
+    order: &[("started_at", "ended_at")],
     snapshot: false,
     personal: &[],
 };

@@ -35,6 +35,11 @@ pub static SPEC: SourceSpec = SourceSpec {
     columns: COLUMNS,
     time_column: "offered_at",
     events: &["offered_at", "answered_at", "ended_at"],
+    order: &[
+        ("offered_at", "answered_at"),
+        ("offered_at", "ended_at"),
+        ("answered_at", "ended_at"),
+    ],
     snapshot: false,
     personal: &["caller"],
 };

@@ -19,6 +19,7 @@ pub static SPEC: SourceSpec = SourceSpec {
     columns: COLUMNS,
     time_column: "sampled_at",
     events: &["sampled_at"],
+    order: &[],
     snapshot: false,
     personal: &[],
 };

@@ -117,6 +117,9 @@ pub struct FileReport {
     /// LINUX-RESTART rows, a profile's skip_rows, an AWS Backup job that a
     /// later export supersedes …): counted here, never silently.
     pub skipped: usize,
+    /// Accepted rows that repeat, unchanged, a row of another file read in
+    /// the same run (overlapping exports): counted once, here.
+    pub repeated: usize,
     /// Header columns that are not part of the canonical schema.
     pub unknown_columns: Vec<String>,
     /// The period the file says it covers (`[sources.*] files` with
@@ -684,6 +687,7 @@ fn read_src(
             accepted: rows - rejected,
             rejected,
             skipped: 0,
+            repeated: 0,
             unknown_columns: cols.unknown.clone(),
             covers: None,
         },

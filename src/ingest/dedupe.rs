@@ -15,7 +15,7 @@
 use super::typing::{FILE_COL, LINE_COL};
 use crate::problem::Problem;
 use polars::prelude::*;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// A flag on a row of the dataset: where it is and what is wrong.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,22 +79,38 @@ fn key_frame(source: &str, df: &DataFrame) -> PolarsResult<(Vec<&'static str>, D
     Ok((keys, k))
 }
 
-/// One row per natural key (the last one wins), with a flag for each row
-/// replaced by a different one (a row read again unchanged — the same file
-/// ingested twice, overlapping exports — is dropped without a flag). Rows
-/// must be in reading order.
-pub fn dedupe(
-    source: &str,
-    df: DataFrame,
-    inputs: &[String],
-) -> PolarsResult<(DataFrame, Vec<RowFlag>)> {
+/// The rows kept, one per natural key, and what became of the others.
+pub struct Deduped {
+    pub frame: DataFrame,
+    /// A flag for each row replaced by a different one (`superseded`) and
+    /// for each row one file repeats unchanged (`repeated_row`).
+    pub flags: Vec<RowFlag>,
+    /// By input file index: rows that repeat, unchanged, a row of another
+    /// file (overlapping exports, the same file read twice) — counted once,
+    /// and counted in the manifest.
+    pub repeats: BTreeMap<u32, usize>,
+}
+
+impl Deduped {
+    fn unchanged(frame: DataFrame) -> Deduped {
+        Deduped {
+            frame,
+            flags: Vec::new(),
+            repeats: BTreeMap::new(),
+        }
+    }
+}
+
+/// One row per natural key (the last one wins): see [`Deduped`] for what is
+/// said about the others. Rows must be in reading order.
+pub fn dedupe(source: &str, df: DataFrame, inputs: &[String]) -> PolarsResult<Deduped> {
     if natural_key(source).is_empty() || df.height() < 2 {
-        return Ok((df, Vec::new()));
+        return Ok(Deduped::unchanged(df));
     }
     let (keys, kf) = key_frame(source, &df)?;
     let dup = kf.is_duplicated()?;
     if !dup.any() {
-        return Ok((df, Vec::new()));
+        return Ok(Deduped::unchanged(df));
     }
     // The few duplicated rows: their key as text, where they are.
     let rows: Vec<IdxSize> = dup
@@ -181,6 +197,7 @@ pub fn dedupe(
     }
     let mut drop = vec![false; df.height()];
     let mut flags = Vec::new();
+    let mut repeats: BTreeMap<u32, usize> = BTreeMap::new();
     for i in 0..rows.len() {
         let k = key_text(i);
         let w = last[&k];
@@ -189,7 +206,22 @@ pub fn dedupe(
         }
         drop[rows[i] as usize] = true;
         if content[i] == content[w] {
-            continue; // the same row read again
+            if files[i] == files[w] {
+                // One export listing the same row twice: counted once, and
+                // said so (a careless export, or two events the key cannot
+                // tell apart).
+                flags.push(RowFlag {
+                    file: files[i],
+                    line: lines[i],
+                    column: keys[0].to_string(),
+                    problem: Problem::new("repeated_row", [k, lines[w].unwrap_or(0).to_string()]),
+                });
+            } else if let Some(f) = files[i] {
+                // The same row read again from another file (overlapping
+                // exports): no news, counted in the manifest.
+                *repeats.entry(f).or_default() += 1;
+            }
+            continue;
         }
         let winner = format!(
             "{}:{}",
@@ -206,7 +238,11 @@ pub fn dedupe(
         });
     }
     let keep: BooleanChunked = drop.iter().map(|d| !d).collect();
-    Ok((df.filter(&keep)?, flags))
+    Ok(Deduped {
+        frame: df.filter(&keep)?,
+        flags,
+        repeats,
+    })
 }
 
 /// Tickets listed more than once in one file (a snapshot lists each ticket

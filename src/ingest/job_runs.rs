@@ -33,6 +33,7 @@ pub static SPEC: SourceSpec = SourceSpec {
     columns: COLUMNS,
     time_column: "started_at",
     events: &["scheduled_at", "started_at", "ended_at"],
+    order: &[("started_at", "ended_at")],
     snapshot: false,
     personal: &[],
 };

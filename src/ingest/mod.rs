@@ -21,6 +21,7 @@ pub mod dedupe;
 
 pub mod formats;
 pub mod job_runs;
+pub mod order;
 pub mod profile;
 pub mod records;
 pub mod scan;
@@ -538,7 +539,9 @@ pub fn discover(inputs: &Path, source: &str) -> Vec<PathBuf> {
 /// outcome (a CDR counts a call that timed out of the queue or went to
 /// voicemail as ANSWERED, because Queue() answers the channel); its CDR row
 /// is skipped (counted in the CDR file's `skipped`). Calls from the CDR
-/// alone are flagged: what the CDR cannot tell is named in データ品質.
+/// alone are flagged: what the CDR cannot tell is named in データ品質. A CDR
+/// without uniqueids cannot be matched, so beside a queue_log its rows are
+/// skipped (counted, and flagged on the file) rather than counted twice.
 fn prefer_queue_log(
     read: &mut [(PathBuf, FileData)],
     flags: &mut Vec<dedupe::RowFlag>,
@@ -573,9 +576,28 @@ fn prefer_queue_log(
         let Ok(ids) = fd.frame.column("call_id").and_then(|c| c.str().cloned()) else {
             continue;
         };
+        // A CDR without uniqueid (cdr.conf without loguniqueid) names a
+        // call `<channel>@<start>`, which no queue_log line can match: its
+        // rows would count every queued call a second time, so queue_log
+        // alone counts the calls, and the rows set apart are said.
+        let unmatchable = ids
+            .iter()
+            .filter(|id| id.is_some_and(|i| i.contains('@')))
+            .count();
+        if unmatchable > 0 {
+            flags.push(dedupe::RowFlag {
+                file: id_of(path),
+                line: None,
+                column: "uniqueid".into(),
+                problem: crate::problem::Problem::new(
+                    "cdr_without_uniqueid",
+                    [unmatchable.to_string()],
+                ),
+            });
+        }
         let keep: BooleanChunked = ids
             .iter()
-            .map(|id| !id.is_some_and(|i| queue_ids.contains(i)))
+            .map(|id| !id.is_some_and(|i| queue_ids.contains(i) || i.contains('@')))
             .collect();
         let dropped = keep.len() - keep.sum().unwrap_or(0) as usize;
         if dropped > 0 {
@@ -758,6 +780,13 @@ fn combine(
                 }
             }
         }
+        if let Err(e) = order::set_aside_out_of_order(src.spec, &mut fd) {
+            ds.errors.push(FileError::Malformed {
+                file: fd.report.file.clone(),
+                reason: e.to_string(),
+            });
+            continue;
+        }
         tracing::debug!(file = %fd.report.file, format = %fd.report.format, rows = fd.report.rows, rejected = fd.report.rejected, skipped = fd.report.skipped, encoding = fd.report.encoding, "read");
         present.extend(fd.present);
         frames.push(fd.frame);
@@ -770,6 +799,7 @@ fn combine(
     }
     let inputs_names = ds.inputs.clone();
     let mut flags = Vec::new();
+    let mut repeats = std::collections::BTreeMap::new();
     let built = (|| -> PolarsResult<SourceData> {
         let mut it = frames.into_iter();
         let mut df = it.next().expect("one frame");
@@ -779,9 +809,10 @@ fn combine(
         if src.id == SourceId::Tickets {
             flags.extend(dedupe::ticket_repeats(&df)?);
         } else {
-            let (d, f) = dedupe::dedupe(name, df, &inputs_names)?;
-            df = d;
-            flags.extend(f);
+            let d = dedupe::dedupe(name, df, &inputs_names)?;
+            df = d.frame;
+            flags.extend(d.flags);
+            repeats = d.repeats;
         }
         if let Some(fin) = src.finish {
             df = fin(df)?;
@@ -789,6 +820,12 @@ fn combine(
         SourceData::new(df, present, src.spec, &declared)
     })();
     ds.flags.extend(flags);
+    for (file, n) in repeats {
+        let name = &ds.inputs[file as usize];
+        if let Some(r) = ds.files.iter_mut().find(|r| &r.file == name) {
+            r.repeated += n;
+        }
+    }
     match built {
         Ok(sd) => {
             ds.sources.insert(src.id, sd);

@@ -230,6 +230,7 @@ pub fn type_extracted(
             accepted: rows - rejected,
             rejected,
             skipped: ext.skipped,
+            repeated: 0,
             unknown_columns: ext.unknown_columns,
             covers: None,
         },

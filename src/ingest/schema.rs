@@ -57,6 +57,10 @@ pub struct SourceSpec {
     /// plan (a change's `scheduled_at`) or a limit (a job's `deadline`) is
     /// not a record of something that happened, and is not listed.
     pub events: &'static [&'static str],
+    /// Pairs `(earlier, later)` of event columns that cannot be the other
+    /// way round: a row where `later < earlier` is set aside
+    /// ([`super::order`]).
+    pub order: &'static [(&'static str, &'static str)],
     /// Each export is the state of everything as of its time (tickets), not
     /// a log of events: an export dated D covers every period up to D.
     pub snapshot: bool,

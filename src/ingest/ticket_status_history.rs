@@ -19,6 +19,7 @@ pub static SPEC: SourceSpec = SourceSpec {
     columns: COLUMNS,
     time_column: "changed_at",
     events: &["changed_at"],
+    order: &[],
     snapshot: false,
     personal: &[],
 };

@@ -90,6 +90,12 @@ pub static SPEC: SourceSpec = SourceSpec {
         "outage_start",
         "outage_end",
     ],
+    order: &[
+        ("opened_at", "first_response_at"),
+        ("opened_at", "resolved_at"),
+        ("opened_at", "closed_at"),
+        ("outage_start", "outage_end"),
+    ],
     snapshot: true,
     personal: &[],
 };
