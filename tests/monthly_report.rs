@@ -124,6 +124,15 @@ fn monthly_figures_across_the_fiscal_year_boundary() {
     assert_eq!(num(&f, "sla_report.by_group.availability.met"), 2.0);
     assert_eq!(num(&f, "sla_report.by_group.availability.missed"), 0.0);
     assert_eq!(num(&f, "sla_report.by_group.backups.met"), 0.0);
+    // 対象なし is its own column, not データなし: April's incidents are F4
+    // (P2), F5 (P3) and F6 (P4, still open) → no P1 to judge (response and
+    // resolution) and no resolved P4 → 3 ticket items 対象なし; no job has a
+    // deadline → job lateness 対象なし. Backups: no file → データなし.
+    assert_eq!(num(&f, "sla_report.by_group.tickets.no_population"), 3.0);
+    assert_eq!(num(&f, "sla_report.by_group.tickets.no_data"), 0.0);
+    assert_eq!(num(&f, "sla_report.by_group.jobs.no_population"), 1.0);
+    assert_eq!(num(&f, "sla_report.by_group.backups.no_population"), 0.0);
+    assert_eq!(num(&f, "sla_report.by_group.backups.no_data"), 1.0);
 
     let text = pdf_text(&dir.join("monthly-2026-04.pdf"));
     // Cover: 和暦 period and the 提出日 on 第5営業日 of May 2026: 5/1, 5/7

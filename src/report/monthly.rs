@@ -506,9 +506,10 @@ const SLA_GROUPS: [sla::Group; 6] = [
     sla::Group::Jobs,
     sla::Group::Capacity,
 ];
-const VERDICTS: [Verdict; 4] = [
+const VERDICTS: [Verdict; 5] = [
     Verdict::Met,
     Verdict::Missed,
+    Verdict::NoPopulation,
     Verdict::NoData,
     Verdict::NoTarget,
 ];
