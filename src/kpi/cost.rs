@@ -43,7 +43,7 @@
 //! category, and every total is the sum of its categories. A month without
 //! actuals makes the year-to-date and the forecast データなし.
 
-use super::{count_by, Figures};
+use super::{count_by, Fig, Figures};
 use crate::config::cost::{CostModel, CATEGORIES};
 use crate::frame;
 use crate::ingest::SourceData;
@@ -620,31 +620,35 @@ fn storage(
 
 /// Unit costs (`cost.unit.*`) from the cost and the period's other figures:
 /// ticket labour ÷ tickets resolved; (call labour + telephony) ÷ calls
-/// answered; infrastructure ÷ job runs. データなし when a side is missing or
-/// the count is 0.
+/// answered; infrastructure ÷ job runs. データなし when a side is missing;
+/// 対象なし when the count is 0 (nothing resolved, answered or run: the
+/// source covers the period, there is nothing to divide by).
 pub fn unit_costs(cost: &Figures, other: &Figures) -> Figures {
     let mut f = Figures::default();
-    let per = |num: Option<f64>, den: Option<f64>| {
-        num.zip(den).and_then(|(n, d)| (d > 0.0).then(|| n / d))
+    let per = |num: Fig, den: Fig| match (num, den) {
+        (Fig::NoData, _) | (_, Fig::NoData) => Fig::NoData,
+        (_, Fig::NoPopulation) | (_, Fig::Value(0.0)) => Fig::NoPopulation,
+        (Fig::Value(n), Fig::Value(d)) => Fig::Value(n / d),
+        (Fig::NoPopulation, _) => Fig::NoPopulation,
     };
-    f.set(
+    f.put(
         "cost.unit.per_ticket_resolved",
         per(
-            cost.get("cost.labour_tickets"),
-            other.get("tickets.resolved.total"),
+            cost.fig("cost.labour_tickets"),
+            other.fig("tickets.resolved.total"),
         ),
     );
-    let calls = cost
-        .get("cost.labour_calls")
-        .zip(cost.get("cost.telephony"))
-        .map(|(a, b)| a + b);
-    f.set(
+    let calls = match (cost.fig("cost.labour_calls"), cost.fig("cost.telephony")) {
+        (Fig::Value(a), Fig::Value(b)) => Fig::Value(a + b),
+        _ => Fig::NoData,
+    };
+    f.put(
         "cost.unit.per_call_answered",
-        per(calls, other.get("calls.answered")),
+        per(calls, other.fig("calls.answered")),
     );
-    f.set(
+    f.put(
         "cost.unit.per_job_run",
-        per(cost.get("cost.infrastructure"), other.get("jobs.runs")),
+        per(cost.fig("cost.infrastructure"), other.fig("jobs.runs")),
     );
     f
 }
@@ -851,6 +855,36 @@ pub fn fiscal_year(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unit_costs_tell_nothing_to_divide_by_from_no_data() {
+        let mut cost = Figures::default();
+        cost.set("cost.labour_tickets", Some(12_000.0));
+        cost.set("cost.labour_calls", Some(3_000.0));
+        cost.set("cost.telephony", Some(1_500.0));
+        // infrastructure unknown (no model line for it).
+        cost.set("cost.infrastructure", None);
+        let mut other = Figures::default();
+        // 3 tickets resolved; calls covered but none answered; 5 job runs.
+        other.set("tickets.resolved.total", Some(3.0));
+        other.set("calls.answered", Some(0.0));
+        other.set("jobs.runs", Some(5.0));
+        let f = unit_costs(&cost, &other);
+        // 12,000 ÷ 3 = 4,000 円/件.
+        assert_eq!(f.fig("cost.unit.per_ticket_resolved"), Fig::Value(4_000.0));
+        // (3,000 + 1,500) ÷ 0: nothing answered → 対象なし, not データなし.
+        assert_eq!(f.fig("cost.unit.per_call_answered"), Fig::NoPopulation);
+        // The cost side is missing → データなし.
+        assert_eq!(f.fig("cost.unit.per_job_run"), Fig::NoData);
+        // Calls absent altogether → データなし.
+        other.set("calls.answered", None);
+        let f = unit_costs(&cost, &other);
+        assert_eq!(f.fig("cost.unit.per_call_answered"), Fig::NoData);
+        // A count that is itself 対象なし stays 対象なし.
+        other.measured("tickets.resolved.total", None);
+        let f = unit_costs(&cost, &other);
+        assert_eq!(f.fig("cost.unit.per_ticket_resolved"), Fig::NoPopulation);
+    }
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
