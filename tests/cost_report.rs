@@ -68,6 +68,29 @@ fn a_month_with_every_cost_line() {
     );
     assert_eq!(num(&f, "cost.labour_tickets"), 20250.0);
     assert_eq!(num(&f, "cost.inputs.tickets_without_work_minutes"), 1.0);
+    // … and T7's row is named in データ品質: tickets.csv line 8.
+    let j = json_doc(&cost_month("2026-04", &tmp("cost-april-dq")));
+    let named = j["data_quality"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|q| q["code"] == "cost_row_without_quantity")
+        .map(|q| {
+            (
+                q["file"].as_str().unwrap().to_string(),
+                q["line"].as_u64(),
+                q["column"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect::<Vec<_>>();
+    assert!(
+        named.contains(&(
+            "tests/fixtures/cost/inputs/tickets.csv".to_string(),
+            Some(8),
+            "work_minutes".to_string()
+        )),
+        "{named:?}"
+    );
     // Call labour: answered C2 600+120, C4 240+0, C5 (transferred after the
     // answer) 180+60 = 1,200 s = 1/3 h × 3600 = 1,200. C3 was abandoned.
     assert_eq!(num(&f, "cost.labour_calls"), 1200.0);

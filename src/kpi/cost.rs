@@ -43,7 +43,7 @@
 //! category, and every total is the sum of its categories. A month without
 //! actuals makes the year-to-date and the forecast データなし.
 
-use super::{count_by, Fig, Figures};
+use super::{Fig, Figures};
 use crate::config::cost::{CostModel, CATEGORIES};
 use crate::frame;
 use crate::ingest::SourceData;
@@ -126,9 +126,28 @@ impl CostLine {
     }
 }
 
-/// Rows of a source that added nothing for lack of a quantity:
-/// (source, column, count).
-pub type Gap = (&'static str, &'static str, usize);
+/// Rows of a source that added nothing for lack of a quantity.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Gap {
+    pub source: &'static str,
+    /// The quantity column that is empty.
+    pub column: &'static str,
+    /// Where each such row is: (`_file` index, physical line).
+    pub rows: Vec<(Option<u32>, Option<u32>)>,
+}
+
+impl Gap {
+    /// The rows of `df` (already filtered to the rows that lack `column`).
+    fn of(source: &'static str, column: &'static str, df: &DataFrame) -> PolarsResult<Gap> {
+        let files = frame::u32s(df, crate::ingest::typing::FILE_COL)?;
+        let lines = frame::u32s(df, crate::ingest::typing::LINE_COL)?;
+        Ok(Gap {
+            source,
+            column,
+            rows: files.into_iter().zip(lines).collect(),
+        })
+    }
+}
 
 /// Cost of one period.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -341,9 +360,11 @@ fn compute_with(
             v.filter(|_| !out.confirmed),
         );
     }
-    for (src, column, n) in &out.gaps {
-        out.figures
-            .count(format!("cost.inputs.{src}_without_{column}"), Some(*n));
+    for g in &out.gaps {
+        out.figures.count(
+            format!("cost.inputs.{}_without_{}", g.source, g.column),
+            Some(g.rows.len()),
+        );
     }
     let b = budget(model, p);
     set_totals(&mut out.figures, &parts, &categories, &b);
@@ -478,10 +499,8 @@ fn labour_tickets(
             amount: Some(hours * rate),
         });
     }
-    let missing: usize = count_by(resolved.filter(col("work_minutes").is_null()), "kind")?
-        .values()
-        .sum();
-    out.gaps.push(("tickets", "work_minutes", missing));
+    let missing = resolved.filter(col("work_minutes").is_null()).collect()?;
+    out.gaps.push(Gap::of("tickets", "work_minutes", &missing)?);
     Ok(())
 }
 
@@ -532,16 +551,18 @@ fn calls_lines(
         frame::i64s(&df, "talk_seconds")?,
         frame::i64s(&df, "wrap_seconds")?,
     );
-    let (mut talk_s, mut handled_s, mut missing) = (0i64, 0i64, 0usize);
-    for (t, w) in talk.iter().zip(&wrap) {
+    let (mut talk_s, mut handled_s) = (0i64, 0i64);
+    let mut missing = Vec::new();
+    for (i, (t, w)) in talk.iter().zip(&wrap).enumerate() {
         match t {
             Some(t) => {
                 talk_s += t;
                 handled_s += t + w.unwrap_or(0);
             }
-            None => missing += 1,
+            None => missing.push(i as IdxSize),
         }
     }
+    let missing = df.take(&IdxCa::from_vec("i".into(), missing))?;
     let hours = Some(handled_s as f64 / 3600.0).filter(|_| has_wrap);
     let minutes = talk_s as f64 / 60.0;
     let (hr, pm) = (model.labour.helpdesk_rate, model.telephony.per_minute);
@@ -566,7 +587,7 @@ fn calls_lines(
     for (name, monthly) in &model.telephony.lines {
         out.lines.push(fixed("telephony", name, p, *monthly));
     }
-    out.gaps.push(("calls", "talk_seconds", missing));
+    out.gaps.push(Gap::of("calls", "talk_seconds", &missing)?);
     Ok(())
 }
 
@@ -603,7 +624,7 @@ fn storage(
         .collect()?;
     let sizes = frame::i64s(&df, "size_bytes")?;
     let bytes: i64 = sizes.iter().flatten().sum();
-    let missing = sizes.iter().filter(|s| s.is_none()).count();
+    let missing = df.filter(&df.column("size_bytes")?.is_null())?;
     let gib = bytes as f64 / (1u64 << 30) as f64;
     out.lines.push(CostLine {
         part: "storage",
@@ -614,7 +635,7 @@ fn storage(
         rate,
         amount: Some(gib * rate),
     });
-    out.gaps.push(("backups", "size_bytes", missing));
+    out.gaps.push(Gap::of("backups", "size_bytes", &missing)?);
     Ok(())
 }
 

@@ -363,8 +363,9 @@ pub fn holiday_note(cfg: &crate::config::Config, today: NaiveDate) -> Option<Qua
 
 /// Data-quality notes of a cost (no model, rows without a quantity).
 pub fn cost_quality(
+    ds: &Dataset,
     cfg: &crate::config::Config,
     gaps: &[crate::kpi::cost::Gap],
 ) -> Vec<QualityNote> {
-    super::cost::quality_notes(gaps, cfg.cost.is_some(), &cfg.dir.display().to_string())
+    super::cost::quality_notes(ds, gaps, cfg.cost.is_some(), &cfg.dir.display().to_string())
 }

@@ -44,8 +44,19 @@ pub struct CostMonthlyReport<'a> {
     pub quality: &'a [QualityNote],
 }
 
-/// Data-quality notes of a cost: no model, and rows that carried no quantity.
-pub fn quality_notes(gaps: &[Gap], model_present: bool, config_dir: &str) -> Vec<QualityNote> {
+/// Rows named one by one under each cost gap; the count of the rest is in
+/// the summary line (and every row is in the JSON's `cost.inputs.*` count).
+const GAP_ROWS_SHOWN: usize = 20;
+
+/// Data-quality notes of a cost: no model, and rows that carried no
+/// quantity — a line with the count, then each row by file and line (the
+/// first [`GAP_ROWS_SHOWN`]).
+pub fn quality_notes(
+    ds: &crate::ingest::Dataset,
+    gaps: &[Gap],
+    model_present: bool,
+    config_dir: &str,
+) -> Vec<QualityNote> {
     let mut out = Vec::new();
     if !model_present {
         out.push(QualityNote::new(
@@ -54,11 +65,12 @@ pub fn quality_notes(gaps: &[Gap], model_present: bool, config_dir: &str) -> Vec
             "コストモデル（cost.toml）がないため、コストはすべてデータなしです",
         ));
     }
-    for (src, column, n) in gaps {
-        if *n == 0 {
+    for g in gaps {
+        let n = g.rows.len();
+        if n == 0 {
             continue;
         }
-        let what = match *src {
+        let mut what = match g.source {
             "tickets" => format!(
                 "対象期間に解決したチケット{n}件に作業時間がないため、人件費に含めていません"
             ),
@@ -69,7 +81,22 @@ pub fn quality_notes(gaps: &[Gap], model_present: bool, config_dir: &str) -> Vec
                 format!("成功したバックアップ{n}件にサイズがないため、ストレージ費に含めていません")
             }
         };
-        out.push(QualityNote::new("cost_rows_without_quantity", *src, what).at(None, Some(column)));
+        if n > GAP_ROWS_SHOWN {
+            what.push_str(&format!("（行は最初の{GAP_ROWS_SHOWN}件を示します）"));
+        }
+        out.push(
+            QualityNote::new("cost_rows_without_quantity", g.source, what).at(None, Some(g.column)),
+        );
+        for (file, line) in g.rows.iter().take(GAP_ROWS_SHOWN) {
+            out.push(
+                QualityNote::new(
+                    "cost_row_without_quantity",
+                    ds.input(*file),
+                    "この行は数量が空のため、コストに含めていません",
+                )
+                .at(line.map(u64::from), Some(g.column)),
+            );
+        }
     }
     out
 }
@@ -142,7 +169,7 @@ impl Report for Cost {
                 let mut quality =
                     source_notes(ds, tpl, Period::month_of(date).start_ms(), p.end_ms());
                 // Rows without a quantity over the month to date (the day's included).
-                quality.extend(cost_quality(cfg, &mtd_gaps));
+                quality.extend(cost_quality(cx.ds, cfg, &mtd_gaps));
                 let report = CostDailyReport {
                     date,
                     as_of: cfg.as_of_time(p.end_day),
@@ -195,7 +222,7 @@ impl Report for Cost {
                 let (fy, fy_figures) = crate::kpi::fiscal_year_cost(ds, cfg, month, &current)?;
                 figures.extend(fy_figures);
                 let mut quality = source_notes(ds, tpl, month.start_ms(), month.end_ms());
-                quality.extend(cost_quality(cfg, &current.gaps));
+                quality.extend(cost_quality(cx.ds, cfg, &current.gaps));
                 for m in &fy {
                     let has_data = [SourceId::Tickets, SourceId::Calls, SourceId::Backups]
                         .iter()

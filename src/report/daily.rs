@@ -73,7 +73,7 @@ impl Report for Daily {
         let figures = k.figures();
         let mut quality = quality_notes(ds, tpl, p.start_ms(), p.end_ms());
         quality.extend(row_notes(ds, tpl, &k.tickets.flags));
-        quality.extend(cost_quality(cfg, &k.cost.gaps));
+        quality.extend(cost_quality(ds, cfg, &k.cost.gaps));
         quality.extend(holiday_note(cfg, cfg.as_of_time(p.end_day).date()));
         let mut doc = build(
             date,

@@ -111,7 +111,7 @@ impl Report for Monthly {
                 .map_err(|e| anyhow::anyhow!("提出日: {e}"))?,
             _ => None,
         };
-        quality.extend(cost_quality(cfg, &current.cost.gaps));
+        quality.extend(cost_quality(cx.ds, cfg, &current.cost.gaps));
         let (_, fy_figures) = crate::kpi::fiscal_year_cost(ds, cfg, month, &current.cost)?;
         let report = MonthlyReport {
             month,

@@ -69,7 +69,7 @@ impl Report for Weekly {
         }
         let mut quality = quality_notes(ds, tpl, week.start_ms(), week.end_ms());
         quality.extend(row_notes(ds, tpl, &current.tickets.flags));
-        quality.extend(cost_quality(cfg, &current.cost.gaps));
+        quality.extend(cost_quality(ds, cfg, &current.cost.gaps));
         let report = WeeklyReport {
             week,
             label: week_label(week),
