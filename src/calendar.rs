@@ -331,8 +331,17 @@ impl Calendar {
         }
     }
 
-    /// Whether the calendar is open on `d`.
+    /// Business milliseconds of one open day.
+    fn per_day(&self) -> i64 {
+        (self.hours.end_min - self.hours.start_min) * MS_PER_MIN
+    }
+
+    /// Whether the calendar is open on `d`. A calendar open every day
+    /// needs no holiday list: any date is answered.
     pub fn is_open_day(&self, d: NaiveDate) -> Result<bool, CalendarError> {
+        if self.days == Days::All {
+            return Ok(true);
+        }
         let i = (d - self.first_day).num_days();
         if i < 0 || i as usize >= self.open.len() {
             return Err(self.out_of_range(day_start_ms(d)));
@@ -341,8 +350,19 @@ impl Calendar {
     }
 
     /// `F(t)`: business milliseconds from the start of the covered range to `t`.
+    /// A calendar open every day (24x7, or every day within hours) is the
+    /// same each day, so any instant has a position, before or after the
+    /// holiday list's years (negative before its first day).
     pub fn position(&self, t_ms: i64) -> Result<i64, CalendarError> {
         let rel = t_ms - self.day0_ms;
+        if self.days == Days::All {
+            let (day, m) = (rel.div_euclid(DAY_MS), rel.rem_euclid(DAY_MS));
+            let (s, e) = (
+                self.hours.start_min * MS_PER_MIN,
+                self.hours.end_min * MS_PER_MIN,
+            );
+            return Ok(day * self.per_day() + m.clamp(s, e) - s);
+        }
         let i = rel.div_euclid(DAY_MS);
         let n = self.open.len() as i64;
         if rel < 0 || i > n || (i == n && rel.rem_euclid(DAY_MS) != 0) {
@@ -380,6 +400,15 @@ impl Calendar {
     /// The earliest instant `t` with `F(t) ≥ pos`: where a clock that needs
     /// `pos` business milliseconds from the range start runs out.
     pub fn instant_at(&self, pos: i64) -> Result<i64, CalendarError> {
+        if self.days == Days::All && self.per_day() > 0 {
+            // Largest day i with i × per_day < pos holds the instant.
+            let per = self.per_day();
+            let i = (pos - 1).div_euclid(per);
+            return Ok(self.day0_ms
+                + i * DAY_MS
+                + self.hours.start_min * MS_PER_MIN
+                + (pos - i * per));
+        }
         if pos <= 0 {
             return Ok(self.day0_ms);
         }
@@ -669,6 +698,62 @@ mod tests {
             5_260.0
         );
         assert_eq!(a.describe(), "毎日 00:00–24:00");
+    }
+
+    #[test]
+    fn an_every_day_calendar_needs_no_holiday_list() {
+        let ms = |s: &str| dt_to_ms(NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap());
+        // A holiday list of 2026 only.
+        let h = Holidays::parse("2026/1/1,元日\n2026/11/3,文化の日\n".as_bytes(), "h.csv").unwrap();
+        let r = BusinessDays::new(h);
+        let a = Calendar::always("24x7", &r);
+        // 2028 is outside the list: 2028-01-01 00:00 → 01-02 06:00 is 30 h.
+        assert_eq!(
+            a.minutes(ms("2028-01-01 00:00"), ms("2028-01-02 06:00"))
+                .unwrap(),
+            1_800.0
+        );
+        // Across the end of the list: 2026-12-31 23:00 + 4 h = 2027-01-01 03:00,
+        // and before its start: 2025-12-31 22:00 + 3 h = 2026-01-01 01:00.
+        assert_eq!(
+            a.deadline(ms("2026-12-31 23:00"), 240 * MS_PER_MIN, &[])
+                .unwrap(),
+            Some(ms("2027-01-01 03:00"))
+        );
+        assert_eq!(
+            a.deadline(ms("2025-12-31 22:00"), 180 * MS_PER_MIN, &[])
+                .unwrap(),
+            Some(ms("2026-01-01 01:00"))
+        );
+        // Every day 08:00–20:00 (12 h a day): from 2028-03-01 19:00, 2 h
+        // runs 1 h on the 1st and 1 h on the 2nd → 2028-03-02 09:00.
+        let d = Calendar::compile("daily", Days::All, Hours::parse("08:00-20:00").unwrap(), &r);
+        assert_eq!(
+            d.deadline(ms("2028-03-01 19:00"), 120 * MS_PER_MIN, &[])
+                .unwrap(),
+            Some(ms("2028-03-02 09:00"))
+        );
+        assert_eq!(
+            d.minutes(ms("2028-03-01 19:00"), ms("2028-03-02 09:00"))
+                .unwrap(),
+            120.0
+        );
+        // Exactly the end of a day's hours: 12 h from 08:00 is 20:00.
+        assert_eq!(
+            d.deadline(ms("2028-03-01 08:00"), 720 * MS_PER_MIN, &[])
+                .unwrap(),
+            Some(ms("2028-03-01 20:00"))
+        );
+        // A business-day calendar still refuses a year it has no holidays for.
+        let b = Calendar::compile(
+            "business",
+            Days::Business,
+            Hours::parse("09:00-18:00").unwrap(),
+            &r,
+        );
+        assert!(b
+            .minutes(ms("2028-01-05 10:00"), ms("2028-01-05 11:00"))
+            .is_err());
     }
 
     #[test]

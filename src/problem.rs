@@ -65,6 +65,8 @@ pub static CODES: &[(&str, &str)] = &[
     ("duplicate_key", "{0} is also on line {1} of this file: the row with the newest updated_at is used"),
     ("superseded", "{0} is replaced by a later row ({1})"),
     ("out_of_order", "{0} {1} is before {2} {3}: the row is set aside"),
+    ("sla_no_holidays", "the {1} SLA clock of ticket {0} is left out: it runs on business days and there is no public-holiday data for {2} (the holiday list covers {3}); update the holiday CSV (docs/CONFIG.md)"),
+    ("sla_clock_failed", "the {1} SLA clock of ticket {0} is left out: {2}"),
     ("repeated_row", "{0} repeats line {1} of this file unchanged: counted once"),
     ("profile_value_unmapped", "value {0} is not in the profile's map for {1}"),
     ("cdr_only", "calls come from the Asterisk CDR alone: a call that timed out of the queue or went to voicemail is counted as answered (Queue() answers the channel), so answered, timeout and ASA can be wrong; read queue_log as well"),

@@ -410,7 +410,8 @@ fn absent_columns_and_uncomputable_clocks_are_no_data_never_guesses() {
         dir.join("tickets.csv"),
         "ticket_id,kind,opened_at,resolved_at,status,priority\n\
 A1,inquiry,2026-10-14T10:00:00+09:00,2026-10-14T11:00:00+09:00,resolved,3\n\
-A2,inquiry,2030-01-07T10:00:00+09:00,,new,3\n",
+A2,inquiry,2030-01-07T10:00:00+09:00,,new,3\n\
+A3,incident,2030-01-07T10:00:00+09:00,,new,1\n",
     )
     .unwrap();
     let cfg = &fixture().cfg;
@@ -427,10 +428,21 @@ A2,inquiry,2030-01-07T10:00:00+09:00,,new,3\n",
         2,
         "A2's two clocks are left out and named: {problems:?}"
     );
-    assert!(
-        problems[0].contains("A2") && problems[0].contains("2030"),
-        "{problems:?}"
-    );
+    // Named with the ticket's file and line (tickets.csv line 3).
+    let p = &problems[0];
+    assert_eq!((p.ticket_id.as_str(), p.line), ("A2", Some(3)));
+    assert_eq!(p.problem.code, "sla_no_holidays");
+    assert!(p.to_string().contains("2030"), "{problems:?}");
+    // A3 (incident P1) runs on 24x7, which needs no holiday list: both its
+    // clocks are computed (no first response and no resolution yet).
+    assert!(problems.iter().all(|p| p.ticket_id != "A3"), "{problems:?}");
+    let a3: Vec<_> = clocks
+        .as_deref()
+        .unwrap()
+        .iter()
+        .filter(|c| c.ticket_id == "A3")
+        .collect();
+    assert_eq!(a3.len(), 2);
     let f = kpi::compute_period(&ds, cfg, month("2026-10"), clocks.as_deref())
         .unwrap()
         .figures();

@@ -103,15 +103,35 @@ pub fn pauses_from_history(df: &DataFrame) -> PolarsResult<Pauses> {
     Ok(out)
 }
 
+/// A clock that could not be computed, and where its ticket is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeftOut {
+    pub ticket_id: String,
+    /// `_file` index and physical line of the ticket's row.
+    pub file: Option<u32>,
+    pub line: Option<u32>,
+    /// `sla_no_holidays` (a business-day clock on a date outside the
+    /// holiday list) or `sla_clock_failed`.
+    pub problem: crate::problem::Problem,
+}
+
+impl std::fmt::Display for LeftOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.problem.english())
+    }
+}
+
 /// Compute every clock of every ticket that has a target. A ticket whose
-/// clock cannot be computed (a date outside the holiday list's years) is
-/// left out and named in the returned problems, never silently.
+/// clock cannot be computed (a business-day clock on a date outside the
+/// holiday list's years) is left out and named, with its file and line, in
+/// the returned list, never silently. Clocks on calendars open every day
+/// (24x7) need no holiday list.
 pub fn clocks(
     tickets: &DataFrame,
     history: Option<&Pauses>,
     targets: &[SlaTarget],
     cals: &Calendars,
-) -> Result<(Vec<Clock>, Vec<String>)> {
+) -> Result<(Vec<Clock>, Vec<LeftOut>)> {
     let mut by_key: HashMap<(&str, i64), Vec<usize>> = HashMap::new();
     for (i, t) in targets.iter().enumerate() {
         by_key
@@ -130,6 +150,8 @@ pub fn clocks(
     let resolved = frame::i64s(tickets, "resolved_at")?;
     let closed = frame::i64s(tickets, "closed_at")?;
     let pending = frame::i64s(tickets, "pending_minutes")?;
+    let files = frame::u32s(tickets, crate::ingest::typing::FILE_COL)?;
+    let lines = frame::u32s(tickets, crate::ingest::typing::LINE_COL)?;
     let mut out = Vec::new();
     let mut problems = Vec::new();
     for i in 0..tickets.height() {
@@ -162,7 +184,35 @@ pub fn clocks(
                 hist,
             ) {
                 Ok(c) => out.push(c),
-                Err(e) => problems.push(format!("{e:#}")),
+                Err(e) => {
+                    let clock = match t.clock {
+                        ClockKind::Response => "応答",
+                        ClockKind::Resolution => "解決",
+                    };
+                    let problem = match e.downcast_ref::<crate::calendar::CalendarError>() {
+                        Some(crate::calendar::CalendarError::OutOfRange { date, first, last }) => {
+                            crate::problem::Problem::new(
+                                "sla_no_holidays",
+                                [
+                                    id.to_string(),
+                                    clock.to_string(),
+                                    date.to_string(),
+                                    format!("{first}–{last}"),
+                                ],
+                            )
+                        }
+                        _ => crate::problem::Problem::new(
+                            "sla_clock_failed",
+                            [id.to_string(), clock.to_string(), format!("{e:#}")],
+                        ),
+                    };
+                    problems.push(LeftOut {
+                        ticket_id: id.to_string(),
+                        file: files[i],
+                        line: lines[i],
+                        problem,
+                    });
+                }
             }
         }
     }
@@ -326,7 +376,7 @@ pub fn clocks_of(
     history: Option<&SourceData>,
     targets: &[SlaTarget],
     cals: &Calendars,
-) -> Result<(Option<Vec<Clock>>, Vec<String>)> {
+) -> Result<(Option<Vec<Clock>>, Vec<LeftOut>)> {
     let Some(t) = tickets else {
         return Ok((None, Vec::new()));
     };

@@ -290,17 +290,24 @@ pub fn month_quality(
     tpl: &Templates,
     month: Period,
     current: &crate::kpi::PeriodKpis,
-    clock_problems: &[String],
+    clock_problems: &[crate::kpi::sla::LeftOut],
 ) -> (Vec<QualityNote>, Vec<String>) {
     let mut quality = quality_notes(ds, tpl, month.start_ms(), month.end_ms());
     let mut warnings = Vec::new();
     for p in clock_problems {
-        quality.push(QualityNote::new(
-            "sla_clock_left_out",
-            "tickets",
-            format!("SLA時計を計算できないため除外しました：{p}"),
+        quality.push(QualityNote::on_row(
+            ds,
+            tpl,
+            p.file,
+            p.line,
+            "opened_at",
+            &p.problem,
         ));
-        warnings.push(format!("SLA clock left out: {p}"));
+        warnings.push(format!(
+            "{}:{}: SLA clock left out: {p}",
+            ds.input(p.file),
+            p.line.unwrap_or(0)
+        ));
     }
     quality.extend(row_notes(ds, tpl, &current.tickets.flags));
     let a = &current.availability;
