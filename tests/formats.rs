@@ -544,6 +544,29 @@ fn redmine_profile_reads_the_cp932_export() {
 }
 
 #[test]
+fn redmine_profile_reads_a_utf8_export_with_hours_as_h_mm() {
+    // The same export saved as UTF-8 (the export dialog's エンコーディング)
+    // with 作業時間 as H:MM (時間の表示形式 "0:45 h"): 0:15, 1:30, 2:00,
+    // 3:45, 0:20 = 15 + 90 + 120 + 225 + 20 = 470 minutes, as in decimals.
+    let cfg = bundled_config();
+    let ds = same_as_canonical(
+        "redmine-utf8",
+        "tickets",
+        &["redmine/issues-utf8.csv"],
+        "redmine/canonical.csv",
+        &cat(&cfg),
+    );
+    assert_eq!(ds.files[0].encoding, "utf-8");
+    assert_eq!(ds.files[0].format, "profile:redmine");
+    // 9 rows: 8 read, 1 set aside (作成日 2026/13/40), as from CP932.
+    let r = &ds.files[0];
+    assert_eq!((r.rows, r.accepted, r.rejected), (9, 8, 1));
+    let w = frame::i64s(&ds.get(SourceId::Tickets).unwrap().frame, "work_minutes").unwrap();
+    assert_eq!(w.iter().flatten().sum::<i64>(), 470);
+    assert_eq!(w.iter().filter(|x| x.is_none()).count(), 1);
+}
+
+#[test]
 fn servicenow_profile_converts_the_users_time_zone() {
     // The fixture was exported by a user in New York: the site sets the
     // profile's time zone to theirs (daylight saving time ends 2026-11-01).

@@ -110,6 +110,9 @@ pub struct ColumnMap {
     pub unless: Option<SkipRule>,
     /// Multiply numbers by this into the canonical unit.
     pub scale: Option<f64>,
+    /// The unit is hours, so `H:MM` (Redmine's 時間の表示形式 "0:45 h")
+    /// is read too: `1:30` = 1.5 hours.
+    pub clock_hours: bool,
     /// Datetime formats (chrono `%Y/%m/%d %H:%M` style).
     pub formats: Vec<String>,
 }
@@ -139,6 +142,19 @@ pub struct Profile {
     pub columns: Vec<ColumnMap>,
     /// Rows to skip.
     pub skip_rows: Vec<SkipRule>,
+}
+
+/// Hours written as a clock, `H:MM` (optionally ` h` after it): `1:30` →
+/// 1.5; minutes must be 00–59.
+fn hours_clock(t: &str) -> Option<f64> {
+    let t = t.trim().trim_end_matches('h').trim_end();
+    let (h, m) = t.split_once(':')?;
+    let ok = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !ok(h) || !ok(m) || m.len() != 2 {
+        return None;
+    }
+    let (h, m): (f64, f64) = (h.parse().ok()?, m.parse().ok()?);
+    (m < 60.0).then_some(h + m / 60.0)
 }
 
 /// The unit conversions a canonical column accepts (factor into its unit).
@@ -361,6 +377,7 @@ pub fn compile(name: &str, path: &Path, text: &str) -> Result<Profile, Vec<Strin
             default: t.default,
             unless: t.unless,
             scale,
+            clock_hours: t.unit.as_deref().map(str::trim) == Some("hours"),
             formats,
         });
     }
@@ -879,10 +896,8 @@ impl Profile {
             .column(m.canonical)
             .expect("compiled against the spec");
         if let Some(f) = m.scale {
-            let x: f64 = t
-                .replace(',', "")
-                .parse()
-                .ok()
+            let x: f64 = if m.clock_hours { hours_clock(&t) } else { None }
+                .or_else(|| t.replace(',', "").parse().ok())
                 .filter(|x: &f64| x.is_finite())
                 .ok_or_else(|| Problem::value("not_number", &t))?;
             let y = x * f;
@@ -962,6 +977,12 @@ mod tests {
 
     #[test]
     fn units() {
+        assert_eq!(hours_clock("1:30"), Some(1.5));
+        assert_eq!(hours_clock("0:45 h"), Some(0.75));
+        assert_eq!(hours_clock("12:05"), Some(12.0 + 5.0 / 60.0));
+        assert_eq!(hours_clock("1:75"), None);
+        assert_eq!(hours_clock("1:5"), None);
+        assert_eq!(hours_clock("1.5"), None);
         assert_eq!(unit_factor("work_minutes", "hours"), Ok(60.0));
         assert_eq!(unit_factor("size_bytes", "GiB"), Ok(1073741824.0));
         assert_eq!(unit_factor("value", "ratio"), Ok(100.0));
