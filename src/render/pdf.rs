@@ -1269,6 +1269,11 @@ fn pin_trailer_id(pdf: &mut [u8], id: &[u8; 32]) -> bool {
     }
 }
 
+/// The line under a list cut for the PDF: how many rows follow, and where.
+pub fn more_rows_note(more: usize, sheet: &str) -> String {
+    format!("ほか{more}件（全件はExcel版の「{sheet}」シートに記載しています）")
+}
+
 /// Render `doc` as an A4 PDF using `font` (subset-embedded). Deterministic:
 /// the same document gives the same bytes.
 pub fn render(doc: &Document, font: &PdfFont) -> Result<PdfOutput> {
@@ -1278,12 +1283,24 @@ pub fn render(doc: &Document, font: &PdfFont) -> Result<PdfOutput> {
         body.title_block();
     }
     let mut toc: Vec<(String, usize)> = Vec::new();
+    let sheets = doc.sheet_names();
     for (i, section) in doc.sections.iter().enumerate() {
         let label = format!("{}. {}", i + 1, section.title);
         body.heading(&label);
         toc.push((label, body.pages.len()));
         for block in &section.blocks {
             match block {
+                Block::Table(t) if t.list && t.rows.len() > doc.list_rows => {
+                    // A list is bounded by its reader: the first rows (in
+                    // the builder's order, what needs action first), then
+                    // where the rest is.
+                    let shown = Table {
+                        rows: t.rows[..doc.list_rows].to_vec(),
+                        ..t.clone()
+                    };
+                    body.table(&shown, false);
+                    body.paragraphs(&[more_rows_note(t.rows.len() - doc.list_rows, &sheets[i])]);
+                }
                 Block::Table(t) => body.table(t, false),
                 Block::Heat(t) => body.table(t, true),
                 Block::Chart(c) => body.chart(c),
@@ -1533,6 +1550,7 @@ mod tests {
                 .collect(),
             rows,
             empty_text: "該当なし".into(),
+            list: false,
         };
         let empty = Table {
             rows: Vec::new(),
@@ -1616,9 +1634,11 @@ mod tests {
                     Cell::text("期限内に完了した件数の割合。"),
                 ]],
                 empty_text: String::new(),
+                list: false,
             },
             cover: None,
             orientation: Orientation::Portrait,
+            list_rows: 25,
             items: Vec::new(),
         }
     }
@@ -1654,10 +1674,66 @@ mod tests {
                 }],
                 rows: vec![vec![Cell::text(huge)], vec![Cell::text("次の行")]],
                 empty_text: String::new(),
+                list: false,
             })],
         }];
         doc.definitions.rows.clear();
         let out = render(&doc, &font).expect("render");
         assert!(out.pages <= 3, "pages = {}", out.pages);
+    }
+
+    #[test]
+    fn a_long_list_shows_its_first_rows_and_says_where_the_rest_is() {
+        let font = real_font();
+        let mut doc = sample_doc();
+        doc.list_rows = 25;
+        let rows = (1..=30)
+            .map(|i| vec![Cell::text(format!("JOB{i:03}"))])
+            .collect();
+        doc.sections = vec![Section {
+            id: "batch".into(),
+            title: "ジョブ運用".into(),
+            blocks: vec![
+                Block::Table(Table {
+                    caption: "異常終了".into(),
+                    columns: vec![Column {
+                        header: "ジョブ".into(),
+                        weight: 1.0,
+                    }],
+                    rows,
+                    empty_text: String::new(),
+                    list: true,
+                }),
+                Block::Table(Table {
+                    caption: "項目別".into(),
+                    columns: vec![Column {
+                        header: "項目".into(),
+                        weight: 1.0,
+                    }],
+                    rows: (1..=30)
+                        .map(|i| vec![Cell::text(format!("SUM{i:03}"))])
+                        .collect(),
+                    empty_text: String::new(),
+                    list: false,
+                }),
+            ],
+        }];
+        doc.definitions.rows.clear();
+        let out = render(&doc, &font).expect("render");
+        let pdf = lopdf::Document::load_mem(&out.bytes).unwrap();
+        let pages: Vec<u32> = pdf.get_pages().keys().copied().collect();
+        let text = pdf.extract_text(&pages).unwrap();
+        // A summary table is shown whole.
+        assert!(text.contains("SUM030"), "{text}");
+        // The list: rows 1–25 shown, 26–30 not; then the count and the sheet.
+        assert!(
+            text.contains("JOB025") && !text.contains("JOB026"),
+            "{text}"
+        );
+        assert!(
+            text.contains("ほか5件（全件はExcel版の「1.ジョブ運用」シートに記載しています）"),
+            "{text}"
+        );
+        assert_eq!(doc.sheet_names(), ["1.ジョブ運用"]);
     }
 }

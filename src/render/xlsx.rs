@@ -155,14 +155,7 @@ pub fn render_with(doc: &Document, max_rows: u32) -> Result<Rendered, XlsxError>
             .set_company(&doc.organisation)
             .set_creation_datetime(&created),
     );
-    let names: Vec<String> = unique_names(
-        doc.sections
-            .iter()
-            .enumerate()
-            .map(|(i, s)| sheet_name(&format!("{}.{}", i + 1, s.title)))
-            .collect(),
-        &["表紙", "指標一覧", "定義"],
-    );
+    let names = doc.sheet_names();
     if let Some(cover) = &doc.cover {
         cover_sheet(&mut wb, &f, doc, cover, &names)?;
     }
@@ -580,7 +573,6 @@ fn apply_widths(ws: &mut Worksheet, widths: &[usize]) -> Result<(), XlsxError> {
     Ok(())
 }
 
-/// A valid, unique-enough sheet name: ≤ 31 chars, none of `[]:*?/\`.
 /// Excel's limit on the characters of one cell.
 pub const MAX_CELL_CHARS: usize = 32_767;
 
@@ -620,63 +612,9 @@ pub fn cell_text(s: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-/// A sheet name Excel accepts: no `[]:*?/\`, no leading or trailing
-/// apostrophe, at most 31 characters, not empty, not `History`.
-fn sheet_name(s: &str) -> String {
-    let t: String = s
-        .chars()
-        .filter(|c| !"[]:*?/\\".contains(*c) && !c.is_control())
-        .collect();
-    let t = t.trim_matches('\'').trim();
-    let t: String = t.chars().take(31).collect();
-    if t.is_empty() || t.eq_ignore_ascii_case("history") {
-        "シート".to_string()
-    } else {
-        t
-    }
-}
-
-/// Sheet names made unique (Excel compares them case-insensitively):
-/// a repeat gets ` (2)`, ` (3)`, … within 31 characters.
-fn unique_names(names: Vec<String>, taken: &[&str]) -> Vec<String> {
-    let mut seen: Vec<String> = taken.iter().map(|t| t.to_lowercase()).collect();
-    names
-        .into_iter()
-        .map(|n| {
-            let mut candidate = n.clone();
-            let mut k = 2;
-            while seen.contains(&candidate.to_lowercase()) {
-                let suffix = format!(" ({k})");
-                let base: String = n.chars().take(31 - suffix.chars().count()).collect();
-                candidate = format!("{base}{suffix}");
-                k += 1;
-            }
-            seen.push(candidate.to_lowercase());
-            candidate
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sheet_names_fit_excel() {
-        assert_eq!(
-            sheet_name("1.障害/変更 [月次]: 一覧?"),
-            "1.障害変更 月次 一覧"
-        );
-        assert_eq!(sheet_name(&"あ".repeat(40)).chars().count(), 31);
-        assert_eq!(sheet_name("'quoted'"), "quoted");
-        assert_eq!(sheet_name("History"), "シート");
-        let n = unique_names(vec!["定義".into(), "A".into(), "a".into()], &["定義"]);
-        assert_eq!(n, vec!["定義 (2)", "A", "a (2)"]);
-        let long = "い".repeat(31);
-        let n = unique_names(vec![long.clone(), long], &[]);
-        assert_eq!(n[1].chars().count(), 31);
-        assert!(n[1].ends_with(" (2)"));
-    }
 
     #[test]
     fn a_table_longer_than_a_sheet_goes_whole_to_a_csv_annex() {
@@ -703,6 +641,7 @@ mod tests {
             ],
             rows,
             empty_text: String::new(),
+            list: false,
         });
         let doc = Document {
             kind: crate::report::model::ReportCode::Daily,
@@ -728,9 +667,11 @@ mod tests {
                 columns: Vec::new(),
                 rows: Vec::new(),
                 empty_text: String::new(),
+                list: false,
             },
             cover: None,
             orientation: Orientation::Portrait,
+            list_rows: 25,
             items: Vec::new(),
         };
         // A sheet of 30 rows: the first table is cut with a note, the second

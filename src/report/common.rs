@@ -101,7 +101,17 @@ pub fn table(caption: &str, columns: Vec<Column>, rows: Vec<Vec<Cell>>, empty: &
         columns,
         rows,
         empty_text: empty.to_string(),
+        list: false,
     })
+}
+
+/// A list of records, in the order a reader should act on them: bounded
+/// in the PDF (the rest in the workbook), whole in the workbook.
+pub fn list(caption: &str, columns: Vec<Column>, rows: Vec<Vec<Cell>>, empty: &str) -> Block {
+    match table(caption, columns, rows, empty) {
+        Block::Table(t) => Block::Table(Table { list: true, ..t }),
+        b => b,
+    }
 }
 
 pub const NONE_TEXT: &str = "該当なし";
@@ -137,7 +147,7 @@ pub fn quality_blocks(q: &[QualityNote]) -> Vec<Block> {
             ]
         })
         .collect();
-    vec![table(
+    vec![list(
         "除外した行・欠けているデータ",
         vec![
             col("ファイル", 2.2),
@@ -255,6 +265,7 @@ pub fn definitions(t: &Templates, cfg: Option<&crate::config::Config>) -> Table 
             .map(|(term, text)| vec![Cell::Text(term), Cell::Text(text)])
             .collect(),
         empty_text: String::new(),
+        list: false,
     }
 }
 

@@ -323,6 +323,7 @@ fn document(
         definitions: super::common::definitions(t, None),
         cover: None,
         orientation: tpl.orientation(),
+        list_rows: tpl.list_rows,
         items: Vec::new(),
         figures: Vec::new(),
         quality: Vec::new(),

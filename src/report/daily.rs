@@ -5,8 +5,8 @@
 //! calls (with an hourly chart), cost, 特記事項 and データ品質.
 
 use super::common::{
-    col, cost_quality, count_rows, figure_table, holiday_note, quality_blocks, row_notes, table,
-    NONE_TEXT,
+    col, cost_quality, count_rows, figure_table, holiday_note, list, quality_blocks, row_notes,
+    table, NONE_TEXT,
 };
 pub use super::common::{quality_notes, QualityNote};
 use super::model::*;
@@ -225,6 +225,7 @@ pub fn build(
         definitions: super::common::definitions(t, Some(cfg)),
         cover: None,
         orientation: tpl.orientation(),
+        list_rows: tpl.list_rows,
         items: target_items(&fig, cfg, &headline_labels()),
         figures: Vec::new(),
         quality: Vec::new(),
@@ -433,7 +434,7 @@ pub(crate) fn batch(f: &Figures, k: &crate::kpi::jobs::JobKpis, t: &Templates) -
             NONE_TEXT,
         ),
     };
-    blocks.push(table(
+    blocks.push(list(
         "異常終了・再実行・遅延ジョブ",
         vec![
             col("ジョブ名", 2.0),
@@ -495,9 +496,9 @@ pub(crate) fn backups(
         None => (Vec::new(), MISSING),
         Some(l) => (l.iter().map(line).collect(), NONE_TEXT),
     };
-    blocks.push(table("失敗・未実行", cols(), rows, empty));
+    blocks.push(list("失敗・未実行", cols(), rows, empty));
     if let Some(u) = k.unexpected.as_ref().filter(|u| !u.is_empty()) {
-        blocks.push(table(
+        blocks.push(list(
             "予定外の実行（件数に含めない）",
             cols(),
             u.iter().map(line).collect(),
@@ -536,7 +537,7 @@ pub(crate) fn capacity(
             "しきい値超過なし",
         ),
     };
-    vec![table(
+    vec![list(
         "しきい値超過（警告・重大）",
         vec![
             col("ホスト", 1.3),

@@ -228,6 +228,11 @@ pub struct Table {
     pub rows: Vec<Vec<Cell>>,
     /// Text shown instead of an empty body (e.g. 該当なし or データなし).
     pub empty_text: String,
+    /// A list of records (tickets, job runs, breaches, data-quality lines)
+    /// rather than a summary: a paged document shows its first
+    /// [`Document::list_rows`] rows and says how many more are in the
+    /// workbook. Summary tables are always shown whole.
+    pub list: bool,
 }
 
 /// Chart kinds.
@@ -337,6 +342,10 @@ pub struct Document {
     pub cover: Option<Cover>,
     /// Page orientation of the PDF and the printed workbook.
     pub orientation: Orientation,
+    /// Rows a table shows in a paged document (PDF); the workbook shows
+    /// every row, and the PDF says how many more there are and on which
+    /// sheet (template `list_rows`).
+    pub list_rows: usize,
     /// The judged items (SLA items, figures with a target).
     pub items: Vec<JudgedItem>,
     /// Every figure of the report with its unit, by key (the JSON's
@@ -348,6 +357,18 @@ pub struct Document {
 }
 
 impl Document {
+    /// The workbook's sheet of each section (`1.概況`), as Excel accepts
+    /// them; the PDF names them where a list continues in the workbook.
+    pub fn sheet_names(&self) -> Vec<String> {
+        unique_names(
+            self.sections
+                .iter()
+                .enumerate()
+                .map(|(i, s)| sheet_name(&format!("{}.{}", i + 1, s.title)))
+                .collect(),
+            &["表紙", "指標一覧", "定義"],
+        )
+    }
     /// The stem of its files: `<file_stem>-<period>` (`daily-2026-10-15`).
     pub fn stem(&self) -> String {
         format!("{}-{}", self.file_stem, self.period)
@@ -431,9 +452,63 @@ pub enum Orientation {
     Landscape,
 }
 
+/// A sheet name Excel accepts: no `[]:*?/\`, no leading or trailing
+/// apostrophe, at most 31 characters, not empty, not `History`.
+fn sheet_name(s: &str) -> String {
+    let t: String = s
+        .chars()
+        .filter(|c| !"[]:*?/\\".contains(*c) && !c.is_control())
+        .collect();
+    let t = t.trim_matches('\'').trim();
+    let t: String = t.chars().take(31).collect();
+    if t.is_empty() || t.eq_ignore_ascii_case("history") {
+        "シート".to_string()
+    } else {
+        t
+    }
+}
+
+/// Sheet names made unique (Excel compares them case-insensitively):
+/// a repeat gets ` (2)`, ` (3)`, … within 31 characters.
+fn unique_names(names: Vec<String>, taken: &[&str]) -> Vec<String> {
+    let mut seen: Vec<String> = taken.iter().map(|t| t.to_lowercase()).collect();
+    names
+        .into_iter()
+        .map(|n| {
+            let mut candidate = n.clone();
+            let mut k = 2;
+            while seen.contains(&candidate.to_lowercase()) {
+                let suffix = format!(" ({k})");
+                let base: String = n.chars().take(31 - suffix.chars().count()).collect();
+                candidate = format!("{base}{suffix}");
+                k += 1;
+            }
+            seen.push(candidate.to_lowercase());
+            candidate
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sheet_names_fit_excel() {
+        assert_eq!(
+            sheet_name("1.障害/変更 [月次]: 一覧?"),
+            "1.障害変更 月次 一覧"
+        );
+        assert_eq!(sheet_name(&"あ".repeat(40)).chars().count(), 31);
+        assert_eq!(sheet_name("'quoted'"), "quoted");
+        assert_eq!(sheet_name("History"), "シート");
+        let n = unique_names(vec!["定義".into(), "A".into(), "a".into()], &["定義"]);
+        assert_eq!(n, vec!["定義 (2)", "A", "a (2)"]);
+        let long = "い".repeat(31);
+        let n = unique_names(vec![long.clone(), long], &[]);
+        assert_eq!(n[1].chars().count(), 31);
+        assert!(n[1].ends_with(" (2)"));
+    }
 
     #[test]
     fn numbers_format_with_separators_and_signed_changes() {

@@ -10,8 +10,8 @@
 //! and the service-management counts of [`crate::kpi::itsm`].
 
 use super::common::{
-    col, compared_figures, compared_table, count_rows, figure_table, quality_blocks, remarks_block,
-    table, Compared, QualityNote, NONE_TEXT,
+    col, compared_figures, compared_table, count_rows, figure_table, list, quality_blocks,
+    remarks_block, table, Compared, QualityNote, NONE_TEXT,
 };
 use super::common::{cost_quality, holiday_note, month_quality};
 use super::model::*;
@@ -386,6 +386,7 @@ pub fn build(r: &MonthlyReport, f: &Figures, cfg: &Config, t: &Templates) -> Doc
             toc_title: "目次".into(),
         }),
         orientation: tpl.orientation(),
+        list_rows: tpl.list_rows,
         items: r.sla_items.iter().map(sla::Item::judged).collect(),
         figures: Vec::new(),
         quality: Vec::new(),
@@ -562,7 +563,7 @@ fn sla_summary(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
         .iter()
         .filter(|i| matches!(i.verdict, Verdict::Missed | Verdict::NoData))
         .collect();
-    let list = listed
+    let missed_rows = listed
         .iter()
         .map(|it| {
             vec![
@@ -581,10 +582,10 @@ fn sla_summary(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
             t.report("sla").title
         )]),
         table("区分別の判定", columns, rows, NONE_TEXT),
-        table(
+        list(
             "未達・データなしの項目",
             vec![col("区分", 1.3), col("項目", 3.0), col("目標値", 2.8), col("実績値", 1.1), col("判定", 1.1), col("前月値", 1.1)],
-            list,
+            missed_rows,
             "すべての項目が目標を達成しました",
         ),
     ]
@@ -683,7 +684,7 @@ fn problems(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
             Cell::text(t.label("ticket_statuses", &p.status)),
         ]
     });
-    blocks.push(table(
+    blocks.push(list(
         "問題一覧",
         vec![
             col("チケット番号", 1.4),
@@ -803,7 +804,7 @@ fn changes(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
             Cell::text(t.label("ticket_statuses", &c.status)),
         ]
     });
-    blocks.push(table(
+    blocks.push(list(
         "変更一覧",
         vec![
             col("チケット番号", 1.4),
@@ -848,7 +849,7 @@ fn releases(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
             Cell::text(t.label("ticket_statuses", &x.status)),
         ]
     });
-    blocks.push(table(
+    blocks.push(list(
         "リリース一覧",
         vec![
             col("チケット番号", 1.4),
@@ -943,6 +944,7 @@ fn calls(r: &MonthlyReport, f: &Figures) -> Vec<Block> {
         columns,
         rows,
         empty_text: empty.into(),
+        list: false,
     }));
     let (rows, empty) = match &r.current.calls.staffing {
         None => (Vec::new(), MISSING),
@@ -1056,7 +1058,7 @@ fn capacity(r: &MonthlyReport, t: &Templates) -> Vec<Block> {
             NONE_TEXT,
         ),
     };
-    let mut blocks = vec![table(
+    let mut blocks = vec![list(
         "ホスト別 使用率（平均・p95・最大）と増加傾向",
         vec![
             col("ホスト", 1.1),
@@ -1173,7 +1175,7 @@ fn availability(r: &MonthlyReport, f: &Figures, cfg: &Config) -> Vec<Block> {
             "停止なし",
         ),
     };
-    blocks.push(table(
+    blocks.push(list(
         "停止一覧（サービス時間内の停止時間）",
         vec![
             col("対象システム", 1.4),

@@ -13,7 +13,7 @@
 //! `## インシデント 高 解決`). Text before the first heading is shown as
 //! general remarks.
 
-use super::common::{col, month_quality, quality_blocks, table, QualityNote, NONE_TEXT};
+use super::common::{col, list, month_quality, quality_blocks, table, QualityNote, NONE_TEXT};
 use super::model::*;
 use super::template::Templates;
 use super::{Built, Context, Report, TemplateSpec};
@@ -635,6 +635,7 @@ pub fn build(r: &SlaReport, items: &[Item], cfg: &Config, t: &Templates) -> Docu
         definitions: super::common::definitions(t, Some(cfg)),
         cover: None,
         orientation: tpl.orientation(),
+        list_rows: tpl.list_rows,
         items: items.iter().map(Item::judged).collect(),
         figures: Vec::new(),
         quality: Vec::new(),
@@ -789,7 +790,7 @@ fn ticket_breaches(r: &SlaReport, cfg: &Config, t: &Templates) -> Block {
             NONE_TEXT,
         ),
     };
-    table(
+    list(
         "チケット（目標超過）",
         vec![
             col("チケット", 1.8),
@@ -838,7 +839,7 @@ fn outage_table(items: &[Item], r: &SlaReport, t: &Templates) -> Option<Block> {
             ]
         })
         .collect();
-    Some(table(
+    Some(list(
         "停止（稼働率）",
         vec![
             col("システム", 1.8),
@@ -905,7 +906,7 @@ fn call_intervals(items: &[Item], r: &SlaReport) -> Option<Block> {
             ]
         })
         .collect();
-    Some(table(
+    Some(list(
         "コール（目標を下回った1時間帯）",
         vec![
             col("時間帯", 1.6),
@@ -945,7 +946,7 @@ fn job_breaches(items: &[Item], r: &SlaReport, t: &Templates) -> Option<Block> {
             ]
         })
         .collect();
-    Some(table(
+    Some(list(
         "ジョブ（異常終了・遅延）",
         vec![
             col("ジョブ", 1.8),
@@ -982,7 +983,7 @@ fn backup_breaches(items: &[Item], r: &SlaReport, t: &Templates) -> Option<Block
             ]
         })
         .collect();
-    Some(table(
+    Some(list(
         "バックアップ（失敗・未実行）",
         vec![
             col("対象", 2.0),
@@ -1020,7 +1021,7 @@ fn capacity_breaches(items: &[Item], r: &SlaReport, t: &Templates) -> Option<Blo
             ]
         })
         .collect();
-    Some(table(
+    Some(list(
         "キャパシティ（p95が警告しきい値超過）",
         vec![
             col("ホスト", 1.2),
@@ -1052,7 +1053,7 @@ fn remarks(items: &[Item], r: &SlaReport) -> Vec<Block> {
             ]
         })
         .collect();
-    let mut blocks = vec![table(
+    let mut blocks = vec![list(
         "未達項目",
         vec![
             col("項目", 2.4),

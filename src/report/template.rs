@@ -32,6 +32,14 @@ pub struct ReportTemplate {
     /// the period. Only documents with a cover use it.
     #[serde(default)]
     pub submit_business_day: Option<u32>,
+    /// Rows a list shows in the PDF (the rest: 「ほか N 件」 and the
+    /// workbook, which keeps every row). Default 25.
+    #[serde(default = "default_list_rows")]
+    pub list_rows: usize,
+}
+
+fn default_list_rows() -> usize {
+    25
 }
 
 /// Orientation as written in a template.

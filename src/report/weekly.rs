@@ -255,6 +255,7 @@ pub fn build(
         definitions: super::common::definitions(t, Some(cfg)),
         cover: None,
         orientation: tpl.orientation(),
+        list_rows: tpl.list_rows,
         items: super::daily::target_items(f, cfg, &super::daily::headline_labels()),
         figures: Vec::new(),
         quality: Vec::new(),
