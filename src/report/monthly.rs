@@ -1032,7 +1032,8 @@ fn capacity(r: &MonthlyReport, t: &Templates) -> Vec<Block> {
     let (rows, empty) = match &r.current.capacity.series {
         None => (Vec::new(), MISSING),
         Some(list) => (
-            list.iter()
+            by_risk(list)
+                .into_iter()
                 .map(|x| {
                     let key = x.key();
                     let pct = |k: &str, v: f64| {
@@ -1088,9 +1089,27 @@ fn capacity(r: &MonthlyReport, t: &Templates) -> Vec<Block> {
         &keyed,
     ));
     blocks.push(Block::Text(vec![
-        "傾きは直近30日の最小二乗法による1日あたりの増加（ポイント）、満杯までの日数はディスク使用率が増加傾向の場合のみ示します。".into(),
+        "リスクの高い順（重大しきい値の超過時間、警告しきい値の超過時間、満杯までの日数、p95の順）に示します。傾きは直近30日の最小二乗法による1日あたりの増加（ポイント）、満杯までの日数はディスク使用率が増加傾向の場合のみ示します。".into(),
     ]));
     blocks
+}
+
+/// Capacity series riskiest first: the longest time above the critical
+/// level, then above the warning level, then the fewest days to full, then
+/// the highest p95 (ties keep the host order).
+fn by_risk(list: &[crate::kpi::capacity::SeriesStats]) -> Vec<&crate::kpi::capacity::SeriesStats> {
+    let mut v: Vec<_> = list.iter().collect();
+    v.sort_by(|a, b| {
+        let crit = |x: &crate::kpi::capacity::SeriesStats| x.crit_minutes.unwrap_or(0.0);
+        let warn = |x: &crate::kpi::capacity::SeriesStats| x.warn_minutes.unwrap_or(0.0);
+        let full = |x: &crate::kpi::capacity::SeriesStats| x.days_to_full.unwrap_or(f64::INFINITY);
+        crit(b)
+            .total_cmp(&crit(a))
+            .then(warn(b).total_cmp(&warn(a)))
+            .then(full(a).total_cmp(&full(b)))
+            .then(b.p95.total_cmp(&a.p95))
+    });
+    v
 }
 
 fn availability(r: &MonthlyReport, f: &Figures, cfg: &Config) -> Vec<Block> {
@@ -1278,4 +1297,53 @@ fn next_month(r: &MonthlyReport, t: &Templates) -> Vec<Block> {
         )])),
     }
     blocks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kpi::capacity::SeriesStats;
+
+    fn series(
+        host: &str,
+        p95: f64,
+        warn: Option<f64>,
+        crit: Option<f64>,
+        full: Option<f64>,
+    ) -> SeriesStats {
+        SeriesStats {
+            host: host.into(),
+            metric: "disk_pct".into(),
+            resource: None,
+            mean: 0.0,
+            p95,
+            max: 0.0,
+            count: 1,
+            warn: None,
+            crit: None,
+            warn_samples: 0,
+            crit_samples: 0,
+            warn_minutes: warn,
+            crit_minutes: crit,
+            slope_per_day: None,
+            days_to_full: full,
+            days_to_crit: None,
+        }
+    }
+
+    #[test]
+    fn capacity_series_riskiest_first() {
+        let list = [
+            series("a", 50.0, None, None, None),
+            series("b", 70.0, Some(30.0), None, Some(400.0)),
+            series("c", 90.0, Some(30.0), Some(5.0), None),
+            series("d", 60.0, Some(30.0), None, Some(40.0)),
+            series("e", 80.0, None, None, None),
+            series("f", 75.0, Some(120.0), None, None),
+        ];
+        let order: Vec<&str> = by_risk(&list).iter().map(|s| s.host.as_str()).collect();
+        // c: 5 min critical; then warning time f 120 > b, d 30; of b and d,
+        // d is full sooner (40 < 400 days); then no breach: e (p95 80) > a.
+        assert_eq!(order, ["c", "f", "d", "b", "e", "a"]);
+    }
 }
