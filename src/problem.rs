@@ -104,6 +104,14 @@ impl Problem {
         }
     }
 
+    /// The problem of a stored `code` (one of [`CODES`]) and its arguments,
+    /// as written earlier (already masked); `None` for a code this version
+    /// does not know.
+    pub fn from_stored(code: &str, args: Vec<String>) -> Option<Problem> {
+        let code = CODES.iter().find(|(c, _)| *c == code)?.0;
+        Some(Problem { code, args })
+    }
+
     /// A problem without arguments.
     pub fn plain(code: &'static str) -> Problem {
         Problem::new::<[&str; 0], &str>(code, [])

@@ -14,7 +14,12 @@
 //! <store>/_hokoku/ingest.json              the journal: the last ingest in progress or complete
 //! <store>/_hokoku/ingest.manifest.json     the last complete ingest: inputs, rows, changes
 //! <store>/_hokoku/ingest.rejected.csv      its set-aside rows
+//! <store>/_hokoku/rows.json                set-aside rows and row flags of every file ingested
 //! ```
+//!
+//! A report from the store shows the same データ品質 as one from the CSVs:
+//! the rows each file had set aside (and the flags on its rows) are kept in
+//! `rows.json` by file, replaced when the file is ingested again.
 //!
 //! Upserts: tickets keep, per `ticket_id`, the row with the newest
 //! `updated_at` (a tie: the newer ingest wins); other sources are
@@ -55,6 +60,85 @@ pub struct PartitionChange {
     /// Rows replaced by a later row with the same natural key
     /// (`file:line:column: reason`).
     pub superseded: Vec<String>,
+}
+
+/// The rows one file had set aside, and the flags on its rows, as the store
+/// keeps them (`_hokoku/rows.json`).
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+struct StoredRows {
+    #[serde(default)]
+    issues: Vec<StoredRow>,
+    #[serde(default)]
+    flags: Vec<StoredRow>,
+}
+
+/// One set-aside row or flag (`line` 0: the file as a whole).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct StoredRow {
+    line: u64,
+    column: String,
+    code: String,
+    args: Vec<String>,
+    /// The record's fields, phone numbers masked (set-aside rows only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    record: Vec<String>,
+}
+
+/// Put the set-aside rows and flags the store keeps back into `ds`; each
+/// file with set-aside rows gets a manifest entry saying how many.
+fn restore_rows(store: &Path, ds: &mut Dataset) -> Result<()> {
+    let kept: BTreeMap<String, StoredRows> = read_json(&meta_dir(store).join("rows.json"))?;
+    for (name, rows) in kept {
+        let idx = match ds.inputs.iter().position(|n| n == &name) {
+            Some(i) => i as u32,
+            None => {
+                ds.inputs.push(name.clone());
+                (ds.inputs.len() - 1) as u32
+            }
+        };
+        let n = rows.issues.len();
+        for r in rows.issues {
+            let Some(problem) = crate::problem::Problem::from_stored(&r.code, r.args) else {
+                continue;
+            };
+            ds.issues.push(ingest::csv_reader::RowIssue {
+                file: name.clone(),
+                line: r.line,
+                column: r.column,
+                problem,
+                record: r.record,
+            });
+        }
+        for r in rows.flags {
+            let Some(problem) = crate::problem::Problem::from_stored(&r.code, r.args) else {
+                continue;
+            };
+            ds.flags.push(ingest::dedupe::RowFlag {
+                file: Some(idx),
+                line: (r.line > 0).then_some(r.line as u32),
+                column: r.column,
+                problem,
+            });
+        }
+        if n > 0 {
+            ds.files.push(FileReport {
+                file: name,
+                sha256: String::new(),
+                bytes: 0,
+                encoding: "",
+                format: "store: set aside at ingest".into(),
+                matched_by: String::new(),
+                rows: n,
+                accepted: 0,
+                rejected: n,
+                skipped: 0,
+                repeated: 0,
+                unknown_columns: Vec::new(),
+                covers: None,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// How long a writer or a reader waits for the store's lock by default.
@@ -393,6 +477,43 @@ pub fn ingest(
         present.extend(data.present.iter().map(|s| s.to_string()));
         write_json_if_changed(&cpath, &present)?;
     }
+    // Set-aside rows and row flags by file, replacing earlier ones of the
+    // same files.
+    let rpath = meta_dir(store).join("rows.json");
+    let mut kept: BTreeMap<String, StoredRows> = read_json(&rpath)?;
+    for name in ds.files.iter().map(|f| &f.file) {
+        kept.insert(name.clone(), StoredRows::default());
+    }
+    for i in &ds.issues {
+        kept.entry(i.file.clone())
+            .or_default()
+            .issues
+            .push(StoredRow {
+                line: i.line,
+                column: i.column.clone(),
+                code: i.problem.code.to_string(),
+                args: i.problem.args.clone(),
+                record: i
+                    .record
+                    .iter()
+                    .map(|f| crate::mask::mask_phones(f).into_owned())
+                    .collect(),
+            });
+    }
+    for f in ds.flags.iter().filter(|f| f.problem.code != "superseded") {
+        let Some(name) = f.file.and_then(|i| ds.inputs.get(i as usize)) else {
+            continue;
+        };
+        kept.entry(name.clone()).or_default().flags.push(StoredRow {
+            line: f.line.map_or(0, u64::from),
+            column: f.column.clone(),
+            code: f.problem.code.to_string(),
+            args: f.problem.args.clone(),
+            record: Vec::new(),
+        });
+    }
+    kept.retain(|_, r| !r.issues.is_empty() || !r.flags.is_empty());
+    write_json_if_changed(&rpath, &kept)?;
     // The ingest's own record, then the journal says it is complete.
     let mut tx = crate::output::Transaction::new();
     for (p, bytes) in record(&changes)? {
@@ -505,5 +626,6 @@ pub fn load(store: &Path) -> Result<Dataset> {
         ds.sources
             .insert(src.id, SourceData::new(df, present, src.spec, &declared)?);
     }
+    restore_rows(store, &mut ds)?;
     Ok(ds)
 }

@@ -154,3 +154,92 @@ HOURLY_SYNC,SYNC,2026-10-05T08:00:00+09:00,2026-10-05T08:00:00+09:00,2026-10-05T
     assert_eq!(k.figures.get("jobs.duration_anomalies"), Some(0.0));
     assert_eq!(k.figures.get("jobs.runs"), Some(10.0));
 }
+
+#[test]
+fn a_report_from_the_store_shows_the_rows_ingest_set_aside() {
+    let dir = tmp("store-rejected");
+    let inputs = dir.join("inputs");
+    std::fs::create_dir_all(&inputs).unwrap();
+    // Line 3: no such time (25:00); line 4: answered before offered; line 6
+    // repeats line 2 (counted once, flagged); lines 2 and 5 are good.
+    std::fs::write(
+        inputs.join("calls.csv"),
+        "call_id,queue,offered_at,answered_at,ended_at,outcome\n\
+C1,hd,2026-10-05 10:00:00,2026-10-05 10:00:10,2026-10-05 10:05:00,answered\n\
+C2,hd,2026-10-05 25:00:00,,2026-10-05 11:01:00,abandoned\n\
+C3,hd,2026-10-05 12:00:00,2026-10-05 11:59:00,2026-10-05 12:03:00,answered\n\
+C4,hd,2026-10-05 13:00:00,,2026-10-05 13:00:30,abandoned\n\
+C1,hd,2026-10-05 10:00:00,2026-10-05 10:00:10,2026-10-05 10:05:00,answered\n",
+    )
+    .unwrap();
+    let store = dir.join("store");
+    let o = hokoku(&[
+        "ingest",
+        "--inputs",
+        inputs.to_str().unwrap(),
+        "--config",
+        &format!("{FIX}/config"),
+        "--store",
+        store.to_str().unwrap(),
+    ]);
+    assert!(o.status.code().is_some(), "{o:?}");
+    let run = |out: &Path, from_store: bool| {
+        let mut args = vec![
+            "report",
+            "daily",
+            "--date",
+            "2026-10-05",
+            "--inputs",
+            inputs.to_str().unwrap(),
+            "--config",
+            "tests/fixtures/month/config",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        if from_store {
+            args.extend(["--store", store.to_str().unwrap()]);
+        }
+        hokoku(&args)
+    };
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    let (oa, ob) = (run(&a, false), run(&b, true));
+    // Rows were set aside: both runs end with the warning exit code.
+    assert_eq!(
+        oa.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&oa.stderr)
+    );
+    assert_eq!(
+        ob.status.code(),
+        oa.status.code(),
+        "{}",
+        String::from_utf8_lossy(&ob.stderr)
+    );
+    let stem = "daily/2026/10/daily-2026-10-05";
+    let dq = |d: &Path| json_doc(&d.join(format!("{stem}.json")))["data_quality"].clone();
+    let (qa, qb) = (dq(&a), dq(&b));
+    let codes: Vec<(&str, u64)> = qa
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|q| q["line"].is_u64())
+        .map(|q| (q["code"].as_str().unwrap(), q["line"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("no_such_datetime", 3),
+            ("out_of_order", 4),
+            ("repeated_row", 2)
+        ],
+        "{qa}"
+    );
+    assert_eq!(qa, qb, "the store's データ品質 must be the CSVs'");
+    let rej = |d: &Path| std::fs::read_to_string(d.join(format!("{stem}.rejected.csv"))).unwrap();
+    assert_eq!(rej(&a), rej(&b));
+    assert_eq!(rej(&a).lines().count(), 3, "header and two rows");
+    // The manifest counts the two set-aside rows in both.
+    let m = |d: &Path| json_doc(&d.join(format!("{stem}.manifest.json")))["rejected_rows"].clone();
+    assert_eq!((m(&a), m(&b)), (2.into(), 2.into()));
+}
