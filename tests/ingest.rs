@@ -248,3 +248,35 @@ fn large_files_read_in_chunks_give_the_same_rows_lines_and_digest() {
         );
     }
 }
+
+#[test]
+fn an_empty_file_is_named_empty_whatever_the_source_expects() {
+    // calls has adapters (queue_log, CDR) and tickets has profiles: an
+    // empty, newline-only or BOM-only file is 空のファイル, not "missing
+    // required column … not asterisk_queue_log".
+    let cfg = hokoku::config::load(std::path::Path::new("tests/fixtures/month/config")).unwrap();
+    let cat = hokoku::ingest::Catalogue::compile(&cfg).unwrap();
+    for (i, bytes) in [
+        &b""[..],
+        b"\n",
+        b"\r\n\r\n",
+        b"\xef\xbb\xbf",
+        b"\xef\xbb\xbf\n",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let dir = std::env::temp_dir().join(format!("hokoku-empty-{}-{i}", std::process::id()));
+        std::fs::create_dir_all(dir.join("calls")).unwrap();
+        std::fs::write(dir.join("calls/calls-2.csv"), bytes).unwrap();
+        std::fs::write(dir.join("tickets.csv"), bytes).unwrap();
+        let ds = hokoku::ingest::load(&dir, &cat);
+        let msgs: Vec<String> = ds.errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(msgs.len(), 2, "{msgs:?}");
+        assert!(
+            msgs.iter().all(|m| m.contains("空のファイルです")),
+            "{bytes:?}: {msgs:?}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -323,6 +323,17 @@ pub fn detect(
         reason: e.to_string(),
     })?;
     let text = encoding::decode_lossy(&head, forced);
+    // Nothing but a BOM and blank lines: say so, whatever format it was
+    // meant to be.
+    if text
+        .trim_start_matches('\u{feff}')
+        .chars()
+        .all(char::is_whitespace)
+    {
+        return Err(FileError::Empty {
+            file: display.into(),
+        });
+    }
     let name = source.spec.name;
     let adapters: Vec<&'static formats::Format> = formats::FORMATS
         .iter()
