@@ -274,7 +274,7 @@ J1,2026-10-05 01:20,2026-10-05 01:30,success\n";
             ("calls.csv", calls),
         ],
     );
-    let (_, f) = month_figures(&inp, &cfg, "2026-10");
+    let (ds, f) = month_figures(&inp, &cfg, "2026-10");
     // Counted from required columns: 2 changes, 3 received.
     assert_eq!(f.get("changes.total"), Some(2.0));
     assert_eq!(f.get("tickets.received.total"), Some(3.0));
@@ -297,6 +297,21 @@ J1,2026-10-05 01:20,2026-10-05 01:30,success\n";
         "calls.aht_s",
     ] {
         assert_eq!(f.fig(k), Fig::NoData, "{k} must be データなし");
+    }
+    // The monthly class × result table too: no class and no result
+    // column, so no cell may say 0件.
+    let itsm = hokoku::kpi::itsm::compute(
+        ds.get(SourceId::Tickets),
+        Period::parse_month("2026-10").unwrap(),
+    )
+    .unwrap()
+    .figures;
+    for k in [
+        "changes.by_class_result.emergency.success",
+        "changes.by_class_result.unset.none",
+    ] {
+        assert!(itsm.0.contains_key(k), "{k} is reported");
+        assert_eq!(itsm.fig(k), Fig::NoData, "{k} must be データなし");
     }
     // What the required columns do tell: 2 rows of J1 without attempt
     // numbers are 2 instances, 1 failed; 1 of 2 calls answered.

@@ -16,7 +16,7 @@ use crate::frame;
 use crate::ingest::SourceData;
 use crate::time::Period;
 use polars::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Results of a change or release, in report order; `""` = not recorded.
 pub const RESULTS: [&str; 4] = ["success", "failed", "rolled_back", ""];
@@ -146,7 +146,7 @@ pub fn compute(src: Option<&SourceData>, p: Period) -> PolarsResult<ItsmKpis> {
     let all = lines(&df)?;
     incidents(&all, p, &mut out);
     problems(&all, p, &mut out);
-    changes(&all, p, &mut out);
+    changes(&all, p, &s.present, &mut out);
     releases(&all, p, &mut out);
     configuration(&all, p, &mut out);
     next_month(s, &all, next, &mut out);
@@ -218,8 +218,11 @@ fn problems(all: &[TicketLine], p: Period, out: &mut ItsmKpis) {
     out.problems = Some(problems);
 }
 
-/// Changes opened in the period, by class × result.
-fn changes(all: &[TicketLine], p: Period, out: &mut ItsmKpis) {
+/// Changes opened in the period, by class × result; データなし for every
+/// cell when the export has no change_class or no result column (a count
+/// of 0 there would be a guess).
+fn changes(all: &[TicketLine], p: Period, present: &BTreeSet<&'static str>, out: &mut ItsmKpis) {
+    let known = present.contains("change_class") && present.contains("result");
     let f = &mut out.figures;
     let changes: Vec<TicketLine> = all
         .iter()
@@ -237,7 +240,10 @@ fn changes(all: &[TicketLine], p: Period, out: &mut ItsmKpis) {
                 .count();
             let c = if class.is_empty() { "unset" } else { class };
             let r = if result.is_empty() { "none" } else { result };
-            f.count(format!("changes.by_class_result.{c}.{r}"), Some(n));
+            f.count(
+                format!("changes.by_class_result.{c}.{r}"),
+                known.then_some(n),
+            );
         }
     }
     out.changes = Some(changes);
