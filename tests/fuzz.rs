@@ -153,8 +153,8 @@ fn check(what: &str, raw: &[u8], fd: &FileData) {
     let r = &fd.report;
     assert_eq!(
         r.rows,
-        r.accepted + r.rejected,
-        "{what}: rows in = used + set aside"
+        r.accepted + r.rejected + r.skipped,
+        "{what}: rows in = used + set aside + skipped"
     );
     assert_eq!(
         fd.frame.height(),

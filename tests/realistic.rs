@@ -218,8 +218,9 @@ fn asterisk_queue_log_outcomes_and_the_cdr_alone() {
         .iter()
         .find(|x| x.format == "asterisk_cdr")
         .unwrap();
-    // 14 CDR rows: 2 extra legs merged, the 12 calls skipped for queue_log.
-    assert_eq!((cdr.rows, cdr.accepted, cdr.skipped), (12, 0, 14));
+    // 14 CDR rows: 2 extra legs merged, the 12 calls skipped for queue_log;
+    // rows = accepted + rejected + skipped.
+    assert_eq!((cdr.rows, cdr.accepted, cdr.skipped), (14, 0, 14));
     assert!(!both.flags.iter().any(|x| x.problem.code == "cdr_only"));
     // The CDR alone (UTC times as the sample cdr.conf writes them): the
     // same 10 October calls, but the dialplan's Answer() makes every one

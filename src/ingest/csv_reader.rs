@@ -107,7 +107,8 @@ pub struct FileReport {
     pub format: String,
     /// `detected`, or the file set of site.toml that named the file.
     pub matched_by: String,
-    /// Data rows in the file.
+    /// Data records in the file: `accepted + rejected + skipped` (a
+    /// queue_log's records are its calls, assembled from its lines).
     pub rows: usize,
     /// Rows accepted into the canonical table.
     pub accepted: usize,

@@ -217,7 +217,9 @@ pub fn type_extracted(
     let frame = DataFrame::new(height, columns).expect("columns of equal length");
     issues.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     let rejected = bad_rows + unreadable;
-    let rows = ext.records.len() + unreadable;
+    // Every data record of the file: accepted + rejected + skipped, for
+    // every reader alike.
+    let rows = ext.records.len() + unreadable + ext.skipped;
     FileData {
         report: FileReport {
             file: file.into(),
@@ -227,7 +229,7 @@ pub fn type_extracted(
             format: ext.format,
             matched_by: String::new(),
             rows,
-            accepted: rows - rejected,
+            accepted: rows - rejected - ext.skipped,
             rejected,
             skipped: ext.skipped,
             repeated: 0,
