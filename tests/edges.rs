@@ -596,3 +596,38 @@ J2,h1,2026-10-05 02:00,2026-10-05 01:59,success,1\n";
         "停止終了（2026-10-05 09:00:00）が停止開始（2026-10-05 10:00:00）より前です：時刻の前後が逆のため、この行は集計から除外しました"
     );
 }
+
+#[test]
+fn late_jobs_with_no_deadline_to_miss_are_no_population_in_the_daily_report() {
+    let cfg = config("late0", "");
+    // The deadline column is there, empty for both runs: 0 late of 0
+    // judged → 対象なし, never ○.
+    let jobs = "job_name,host,started_at,ended_at,status,attempt,deadline\n\
+J1,h1,2026-10-05 01:00,2026-10-05 01:10,success,1,\n\
+J2,h1,2026-10-05 02:00,2026-10-05 02:10,success,1,\n";
+    let inp = inputs("late0", &[("job_runs.csv", jobs)]);
+    let out = tmp("late0-out");
+    let o = hokoku(&[
+        "report",
+        "daily",
+        "--date",
+        "2026-10-05",
+        "--inputs",
+        inp.to_str().unwrap(),
+        "--config",
+        cfg.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.code().is_some_and(|c| c <= 1), "{o:?}");
+    let j = json_doc(&out.join("daily/2026/10/daily-2026-10-05.json"));
+    assert_eq!(j["figures"]["jobs.late"], 0.0);
+    assert_eq!(j["figures"]["jobs.with_deadline"], 0.0);
+    let item = j["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["key"] == "jobs.late")
+        .expect("jobs.late is judged");
+    assert_eq!(item["verdict"], "no_population", "{item}");
+}

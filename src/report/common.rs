@@ -116,6 +116,21 @@ pub fn list(caption: &str, columns: Vec<Column>, rows: Vec<Vec<Cell>>, empty: &s
 
 pub const NONE_TEXT: &str = "該当なし";
 
+/// The value a figure is judged on: a count judged on a population (late
+/// jobs among the instances that have a deadline) is 対象なし when that
+/// population is 0, though the count itself is 0.
+pub fn judged(f: &Figures, key: &str) -> Fig {
+    let value = f.fig(key);
+    let population = match key {
+        "jobs.late" => Some("jobs.with_deadline"),
+        _ => None,
+    };
+    match population.map(|p| f.fig(p)) {
+        Some(Fig::Value(n)) if n == 0.0 && value.value().is_some() => Fig::NoPopulation,
+        _ => value,
+    }
+}
+
 /// A two-column table of figures: label and value (データなし when missing).
 pub fn figure_table(
     caption: &str,

@@ -139,7 +139,7 @@ pub fn target_items(f: &Figures, cfg: &Config, labelled: &[(&str, &str)]) -> Vec
         .filter_map(|(label, key)| {
             let tg = cfg.site.targets.get(*key)?;
             let v = f.fig(key);
-            let (verdict, warning) = judge_target(tg, v);
+            let (verdict, warning) = judge_target(tg, super::common::judged(f, key));
             Some(JudgedItem {
                 key: key.to_string(),
                 label: label.to_string(),
@@ -238,7 +238,7 @@ fn summary(f: &Figures, cfg: &Config, t: &Templates) -> Vec<Block> {
         .iter()
         .map(|(label, key, unit)| {
             let v = f.fig(key);
-            let (goal, m) = mark(t, cfg.site.targets.get(*key), v);
+            let (goal, m) = mark(t, cfg.site.targets.get(*key), super::common::judged(f, key));
             vec![Cell::text(*label), Cell::fig(key, v, *unit), goal, m]
         })
         .collect();

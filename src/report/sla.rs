@@ -190,14 +190,8 @@ impl Judge {
     ) {
         let value = self.f.fig(&key);
         let previous = self.prev.fig(&key);
-        // A count judged on a population (late jobs among those with a
-        // deadline) is 対象なし when the population is 0.
-        let population = match key.as_str() {
-            "jobs.late" => Some("jobs.with_deadline"),
-            _ => None,
-        };
-        let verdict = match population.map(|p| self.f.fig(p)) {
-            Some(Fig::Value(n)) if n == 0.0 && value.value().is_some() => Verdict::NoPopulation,
+        let verdict = match super::common::judged(&self.f, &key) {
+            Fig::NoPopulation if value.value().is_some() => Verdict::NoPopulation,
             _ => judge_shown(value, goal, unit),
         };
         self.out.push(Item {
