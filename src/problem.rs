@@ -71,6 +71,7 @@ pub static CODES: &[(&str, &str)] = &[
     ("profile_value_unmapped", "value {0} is not in the profile's map for {1}"),
     ("cdr_only", "calls come from the Asterisk CDR alone: a call that timed out of the queue or went to voicemail is counted as answered (Queue() answers the channel), so answered, timeout and ASA can be wrong; read queue_log as well"),
     ("cdr_without_uniqueid", "the CDR has no uniqueid column (loguniqueid = no), so its {0} rows cannot be matched with queue_log: calls are counted from queue_log alone and these rows are skipped"),
+    ("cdr_unmatched", "{0} calls of the CDR are not in queue_log: counted from the CDR, where a call that timed out of a queue or went to voicemail is ANSWERED"),
     ("planned_column_absent", "the export has no planned column: every outage counted as unplanned"),
 ];
 

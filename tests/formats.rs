@@ -999,3 +999,53 @@ fn queue_log_with_a_cdr_without_uniqueid_counts_each_call_once() {
     assert!(ds.input(flag.file).ends_with("Master.csv"));
     assert_eq!(flag.problem.args, ["3"]);
 }
+
+#[test]
+fn a_cdr_call_queue_log_does_not_have_is_counted_and_said() {
+    let cfg = bundled_config();
+    // queue_log has Q1 (answered after 10 s). The CDR (17 fields: with
+    // uniqueid) has Q1 too, and a direct call 1791170000.9 that never
+    // entered a queue.
+    let queue_log = "\
+1791158400|1791158400.1|helpdesk|NONE|ENTERQUEUE||0312340001|1
+1791158410|1791158400.1|helpdesk|PJSIP/201|CONNECT|10|1791158405.2|5
+1791158600|1791158400.1|helpdesk|PJSIP/201|COMPLETECALLER|10|190|1
+";
+    let cdr = "\
+\"\",\"0312340001\",\"7001\",\"from-trunk\",\"\",\"SIP/trunk-00000001\",\"SIP/201-00000002\",\"Queue\",\"helpdesk,t\",\"2026-10-05 09:00:00\",\"2026-10-05 09:00:00\",\"2026-10-05 09:03:20\",200,200,\"ANSWERED\",\"DOCUMENTATION\",\"1791158400.1\"
+\"\",\"0312340009\",\"201\",\"from-trunk\",\"\",\"SIP/trunk-00000009\",\"SIP/201-0000000a\",\"Dial\",\"SIP/201\",\"2026-10-05 12:20:00\",\"2026-10-05 12:20:05\",\"2026-10-05 12:25:05\",305,300,\"ANSWERED\",\"DOCUMENTATION\",\"1791170000.9\"
+";
+    let dir = tmp("ql-cdr-unmatched");
+    std::fs::create_dir_all(dir.join("calls")).unwrap();
+    std::fs::write(dir.join("calls/queue_log"), queue_log).unwrap();
+    std::fs::write(dir.join("calls/Master.csv"), cdr).unwrap();
+    let ds = ingest::load(&dir, &cat(&cfg));
+    assert!(
+        ds.errors.is_empty() && ds.issues.is_empty(),
+        "{:?} {:?}",
+        ds.errors,
+        ds.issues
+    );
+    let f = kpi::calls::compute(
+        ds.get(SourceId::Calls),
+        day("2026-10-05"),
+        &cfg.site.calls,
+        80.0,
+    )
+    .unwrap()
+    .figures;
+    // Q1 once (from queue_log) and the direct call (from the CDR): 2.
+    assert_eq!(f.get("calls.offered"), Some(2.0));
+    let m = ds
+        .files
+        .iter()
+        .find(|r| r.file.ends_with("Master.csv"))
+        .unwrap();
+    assert_eq!((m.rows, m.accepted, m.skipped), (2, 1, 1));
+    let flag = ds
+        .flags
+        .iter()
+        .find(|x| x.problem.code == "cdr_unmatched")
+        .expect("the CDR-only call is said");
+    assert_eq!(flag.problem.args, ["1"]);
+}

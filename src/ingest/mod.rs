@@ -611,6 +611,18 @@ fn prefer_queue_log(
             .map(|id| !id.is_some_and(|i| queue_ids.contains(i) || i.contains('@')))
             .collect();
         let dropped = keep.len() - keep.sum().unwrap_or(0) as usize;
+        // Calls the CDR has and queue_log does not (a direct call, a call
+        // outside the queue's log): counted from the CDR, with what the
+        // CDR cannot tell said.
+        let cdr_alone = keep.sum().unwrap_or(0) as usize;
+        if cdr_alone > 0 {
+            flags.push(dedupe::RowFlag {
+                file: id_of(path),
+                line: None,
+                column: "uniqueid".into(),
+                problem: crate::problem::Problem::new("cdr_unmatched", [cdr_alone.to_string()]),
+            });
+        }
         if dropped > 0 {
             if let Ok(df) = fd.frame.filter(&keep) {
                 fd.frame = df;
