@@ -94,13 +94,14 @@ impl Report for Daily {
 }
 
 /// The goal text and the status mark (○ △ × －) of a figure with a target.
-pub(crate) fn mark(t: &Templates, target: Option<&Target>, v: Fig) -> (Cell, Cell) {
+pub(crate) fn mark(t: &Templates, target: Option<&Target>, v: Fig, unit: Unit) -> (Cell, Cell) {
     let Some(tg) = target else {
         return (Cell::Empty, Cell::Empty);
     };
+    // The goal in the figure's own unit (90.0%以上, 0件以下, 20.0秒以下).
     let goal = match (tg.min, tg.max) {
-        (Some(min), _) => format!("{min}以上"),
-        (_, Some(max)) => format!("{max}以下"),
+        (Some(min), _) => format!("{}以上", format_number(min, unit)),
+        (_, Some(max)) => format!("{}以下", format_number(max, unit)),
         _ => String::new(),
     };
     let (verdict, warning) = judge_target(tg, v);
@@ -238,7 +239,12 @@ fn summary(f: &Figures, cfg: &Config, t: &Templates) -> Vec<Block> {
         .iter()
         .map(|(label, key, unit)| {
             let v = f.fig(key);
-            let (goal, m) = mark(t, cfg.site.targets.get(*key), super::common::judged(f, key));
+            let (goal, m) = mark(
+                t,
+                cfg.site.targets.get(*key),
+                super::common::judged(f, key),
+                *unit,
+            );
             vec![Cell::text(*label), Cell::fig(key, v, *unit), goal, m]
         })
         .collect();
