@@ -61,6 +61,7 @@ pub static CODES: &[(&str, &str)] = &[
     ("outage_no_end", "outage of ticket {0} has no end: counted as down to the period end"),
     ("outage_no_start", "outage ticket {0} has no outage start: not in availability"),
     ("outage_whole_period", "system {0} was down for the whole period (ticket {1})"),
+    ("outage_open_uncovered", "the outage of ticket {0} is still open, but the tickets export does not cover the period (nothing recorded in it): availability is no data; if the export was taken after the period, say so with covers = \"name\" (CONFIG.md) and the outage counts"),
     ("cancelled_resolved", "ticket {0} is cancelled but has a resolution time: not counted as resolved for SLA"),
     ("duplicate_key", "{0} is also on line {1} of this file: the row with the newest updated_at is used"),
     ("superseded", "{0} is replaced by a later row ({1})"),

@@ -75,9 +75,23 @@ fn a_source_covers_a_month_by_every_timestamp_and_by_what_its_file_says() {
         "cover-a",
         &[("tickets.csv", &format!("{TICKETS_HEADER}{OPEN_OUTAGE}"))],
     );
-    let (_, f) = month_figures(&only_sep, &cfg, "2026-10");
+    let (ds, f) = month_figures(&only_sep, &cfg, "2026-10");
     assert_eq!(f.fig("availability.SYS_A.pct"), Fig::NoData);
     assert_eq!(f.fig("tickets.received.total"), Fig::NoData);
+    // … but the open outage is named (tickets.csv line 2), with how to say
+    // what the export covers.
+    let a = kpi::availability::compute(
+        ds.get(SourceId::Tickets),
+        Period::parse_month("2026-10").unwrap(),
+        &hokoku::config::load(&cfg).unwrap(),
+    )
+    .unwrap();
+    let open: Vec<_> = a
+        .open_uncovered
+        .iter()
+        .map(|r| (r.id.as_str(), r.line))
+        .collect();
+    assert_eq!(open, [("T1", Some(2))]);
 
     // 2. The same row in an export named for 1 November with covers =
     //    "name": the snapshot covers October. SYS_A (24x7) was down the

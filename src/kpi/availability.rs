@@ -74,9 +74,42 @@ pub struct AvailabilityKpis {
     pub unmeasurable: Vec<RowRef>,
     /// Outages that span the whole period (the system was down all of it).
     pub whole_period: Vec<Outage>,
+    /// When the tickets do not cover the period: outages still open that
+    /// started before its end — the export may simply predate the period
+    /// (稼働率 stays データなし; the reader is told which outage).
+    pub open_uncovered: Vec<RowRef>,
 }
 
 const KEYS: [&str; 4] = ["service_min", "planned_min", "unplanned_min", "pct"];
+
+/// Outages without an end that started before `hi`.
+fn open_outages(s: &SourceData, hi: i64) -> Result<Vec<RowRef>> {
+    let df = s
+        .frame
+        .clone()
+        .lazy()
+        .filter(
+            col("service_impact")
+                .eq(lit("outage"))
+                .and(col("outage_end").is_null())
+                .and(col("outage_start").cast(DataType::Int64).lt(lit(hi))),
+        )
+        .sort(
+            ["outage_start", "ticket_id"],
+            SortMultipleOptions::default(),
+        )
+        .collect()?;
+    let ids = frame::strs(&df, "ticket_id")?;
+    let files = frame::u32s(&df, crate::ingest::typing::FILE_COL)?;
+    let lines = frame::u32s(&df, crate::ingest::typing::LINE_COL)?;
+    Ok((0..df.height())
+        .map(|i| RowRef {
+            id: ids[i].clone().unwrap_or_default(),
+            file: files[i],
+            line: lines[i],
+        })
+        .collect())
+}
 
 /// Compute availability for the period.
 pub fn compute(src: Option<&SourceData>, p: Period, cfg: &Config) -> Result<AvailabilityKpis> {
@@ -95,6 +128,9 @@ pub fn compute(src: Option<&SourceData>, p: Period, cfg: &Config) -> Result<Avai
             for k in KEYS {
                 out.figures.set(format!("availability.{sys}.{k}"), None);
             }
+        }
+        if let Some(s) = src.filter(measurable) {
+            out.open_uncovered = open_outages(s, p.end_ms())?;
         }
         return Ok(out);
     };

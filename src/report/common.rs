@@ -359,6 +359,17 @@ pub fn month_quality(
             &p,
         ));
     }
+    for r in &a.open_uncovered {
+        let p = Problem::new("outage_open_uncovered", [r.id.as_str()]);
+        quality.push(QualityNote::on_row(
+            ds,
+            tpl,
+            r.file,
+            r.line,
+            "outage_end",
+            &p,
+        ));
+    }
     for o in &a.whole_period {
         let p = Problem::new(
             "outage_whole_period",
