@@ -180,7 +180,7 @@ fn mixed_encodings_reject_each_foreign_line_at_its_own_line() {
     assert_eq!(
         msgs(&fd),
         vec![
-            "s.csv:3:: a UTF-8 line in a CP932 file",
+            "s.csv:3:ジョブ名: a UTF-8 line in a CP932 file",
             "s.csv:11:終了状態: bytes that are not CP932 (the file was read as CP932)",
         ]
     );

@@ -924,8 +924,13 @@ fn type_chunk(ctx: &Ctx, buf: &[u8], line: u64, last: bool) -> Part {
             let bytes = &buf[rec.start..rec.end];
             if !bytes.is_ascii() {
                 if ctx.dec.enc == Encoding::Cp932 && surely_utf8(bytes) {
+                    // The column: the first field with non-ASCII bytes.
+                    let at = fields
+                        .iter()
+                        .position(|f| !scan::field_bytes(buf, f, &mut scratch_bytes).is_ascii())
+                        .unwrap_or(0);
                     problems.push((
-                        String::new(),
+                        field_label(&cols.header, at),
                         Problem::new("foreign_encoding", ["UTF-8", "CP932"]),
                     ));
                 } else {
