@@ -414,7 +414,8 @@ pub(crate) fn batch(f: &Figures, k: &crate::kpi::jobs::JobKpis, t: &Templates) -
     let (rows, empty) = match &k.problems {
         None => (Vec::new(), MISSING),
         Some(list) => (
-            list.iter()
+            needing_action_first(list)
+                .into_iter()
                 .map(|i| {
                     let mut what = Vec::new();
                     if i.failed() {
@@ -440,6 +441,9 @@ pub(crate) fn batch(f: &Figures, k: &crate::kpi::jobs::JobKpis, t: &Templates) -
             NONE_TEXT,
         ),
     };
+    blocks.push(Block::Text(vec![
+        "異常終了（回復していないもの）、遅延、再実行で回復したものの順に示します。".into(),
+    ]));
     blocks.push(list(
         "異常終了・再実行・遅延ジョブ",
         vec![
@@ -456,6 +460,24 @@ pub(crate) fn batch(f: &Figures, k: &crate::kpi::jobs::JobKpis, t: &Templates) -
         empty,
     ));
     blocks
+}
+
+/// Job exceptions in the order they need action: failed (not recovered),
+/// then late, then recovered by a rerun; each group by its scheduled or
+/// first start time (ties keep the KPI order).
+fn needing_action_first(list: &[crate::kpi::jobs::Instance]) -> Vec<&crate::kpi::jobs::Instance> {
+    let rank = |i: &crate::kpi::jobs::Instance| {
+        if i.failed() {
+            0
+        } else if i.late {
+            1
+        } else {
+            2
+        }
+    };
+    let mut v: Vec<_> = list.iter().collect();
+    v.sort_by_key(|i| (rank(i), i.scheduled_at.unwrap_or(i.first_started_at)));
+    v
 }
 
 pub(crate) fn backups(
@@ -621,4 +643,54 @@ pub(crate) fn calls(f: &Figures, k: &crate::kpi::calls::CallKpis) -> Vec<Block> 
         NONE_TEXT,
     ));
     blocks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kpi::jobs::Instance;
+
+    fn inst(name: &str, at: i64, status: &str, attempts: usize, late: bool) -> Instance {
+        Instance {
+            job_name: name.into(),
+            jobnet: None,
+            scheduled_at: Some(at),
+            first_started_at: at,
+            ended_at: None,
+            first_status: "failed".into(),
+            final_status: status.into(),
+            attempts,
+            deadline: None,
+            late,
+            duration_min: None,
+            baseline_p95_min: None,
+            anomaly: false,
+        }
+    }
+
+    #[test]
+    fn job_exceptions_needing_action_come_first() {
+        let list = [
+            inst("recovered-early", 1, "success", 2, false),
+            inst("late-ok", 2, "success", 1, true),
+            inst("failed-late", 5, "failed", 1, false),
+            inst("failed-early", 3, "killed", 2, false),
+            inst("late-running", 4, "running", 1, true),
+        ];
+        let order: Vec<&str> = needing_action_first(&list)
+            .iter()
+            .map(|i| i.job_name.as_str())
+            .collect();
+        // Failed by time (3, 5), then late by time (2, 4), then recovered.
+        assert_eq!(
+            order,
+            [
+                "failed-early",
+                "failed-late",
+                "late-ok",
+                "late-running",
+                "recovered-early"
+            ]
+        );
+    }
 }
