@@ -985,6 +985,12 @@ fn calls(r: &MonthlyReport, f: &Figures) -> Vec<Block> {
 
 fn batch(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
     let mut blocks = super::daily::batch(f, &r.current.jobs, t);
+    // Before the instance list: the month's exceptions by job, the jobs
+    // that needed action most first.
+    if let Some(problems) = &r.current.jobs.problems {
+        let at = blocks.len().saturating_sub(2);
+        blocks.insert(at, exceptions_by_job(problems));
+    }
     blocks.insert(
         1,
         figure_table(
@@ -1092,6 +1098,60 @@ fn capacity(r: &MonthlyReport, t: &Templates) -> Vec<Block> {
         "リスクの高い順（重大しきい値の超過時間、警告しきい値の超過時間、満杯までの日数、p95の順）に示します。傾きは直近30日の最小二乗法による1日あたりの増加（ポイント）、満杯までの日数はディスク使用率が増加傾向の場合のみ示します。".into(),
     ]));
     blocks
+}
+
+/// The month's job exceptions by job net and job: how many instances
+/// failed (not recovered), were late, or recovered by a rerun; most
+/// failures first, then most late, then most exceptions.
+fn exceptions_by_job(problems: &[crate::kpi::jobs::Instance]) -> Block {
+    #[derive(Default)]
+    struct Count {
+        failed: usize,
+        late: usize,
+        recovered: usize,
+    }
+    let mut by: std::collections::BTreeMap<(String, String), Count> = Default::default();
+    for i in problems {
+        let c = by
+            .entry((i.jobnet.clone().unwrap_or_default(), i.job_name.clone()))
+            .or_default();
+        if i.failed() {
+            c.failed += 1;
+        } else if i.attempts > 1 {
+            c.recovered += 1;
+        }
+        if i.late {
+            c.late += 1;
+        }
+    }
+    let mut rows: Vec<_> = by.into_iter().collect();
+    rows.sort_by(|(ka, a), (kb, b)| {
+        (b.failed, b.late, b.failed + b.late + b.recovered)
+            .cmp(&(a.failed, a.late, a.failed + a.late + a.recovered))
+            .then(ka.cmp(kb))
+    });
+    list(
+        "ジョブ別の異常件数（異常終了の多い順）",
+        vec![
+            col("ジョブネット", 1.6),
+            col("ジョブ名", 2.0),
+            col("異常終了", 1.0),
+            col("遅延", 1.0),
+            col("再実行で回復", 1.0),
+        ],
+        rows.into_iter()
+            .map(|((net, job), c)| {
+                vec![
+                    Cell::text(net),
+                    Cell::text(job),
+                    Cell::num(c.failed as f64, Unit::Count),
+                    Cell::num(c.late as f64, Unit::Count),
+                    Cell::num(c.recovered as f64, Unit::Count),
+                ]
+            })
+            .collect(),
+        NONE_TEXT,
+    )
 }
 
 /// Capacity series riskiest first: the longest time above the critical
@@ -1329,6 +1389,71 @@ mod tests {
             days_to_full: full,
             days_to_crit: None,
         }
+    }
+
+    fn inst(
+        net: &str,
+        name: &str,
+        status: &str,
+        attempts: usize,
+        late: bool,
+    ) -> crate::kpi::jobs::Instance {
+        crate::kpi::jobs::Instance {
+            job_name: name.into(),
+            jobnet: Some(net.into()),
+            scheduled_at: Some(0),
+            first_started_at: 0,
+            ended_at: None,
+            first_status: "failed".into(),
+            final_status: status.into(),
+            attempts,
+            deadline: None,
+            late,
+            duration_min: None,
+            baseline_p95_min: None,
+            anomaly: false,
+        }
+    }
+
+    #[test]
+    fn job_exceptions_summarised_by_job_most_failures_first() {
+        let problems = [
+            inst("N1", "A", "success", 2, false), // A: recovered
+            inst("N1", "A", "success", 2, false), // A: recovered
+            inst("N1", "A", "success", 1, true),  // A: late
+            inst("N2", "B", "failed", 1, false),  // B: failed
+            inst("N1", "C", "success", 1, true),  // C: late
+            inst("N1", "C", "killed", 1, true),   // C: failed and late
+        ];
+        let Block::Table(t) = exceptions_by_job(&problems) else {
+            panic!("a table")
+        };
+        assert!(t.list);
+        let rows: Vec<(String, Vec<f64>)> = t
+            .rows
+            .iter()
+            .map(|r| {
+                let Cell::Text(job) = &r[1] else { panic!() };
+                let n = r[2..]
+                    .iter()
+                    .map(|c| match c {
+                        Cell::Number { value, .. } => *value,
+                        _ => panic!(),
+                    })
+                    .collect();
+                (job.clone(), n)
+            })
+            .collect();
+        // C: 1 failed, 2 late; B: 1 failed, 0 late; A: 0 failed, 1 late,
+        // 2 recovered.
+        assert_eq!(
+            rows,
+            [
+                ("C".to_string(), vec![1.0, 2.0, 0.0]),
+                ("B".to_string(), vec![1.0, 0.0, 0.0]),
+                ("A".to_string(), vec![0.0, 1.0, 2.0]),
+            ]
+        );
     }
 
     #[test]
