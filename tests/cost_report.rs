@@ -424,6 +424,27 @@ fn a_missing_column_is_no_data_not_zero() {
     // Telephony needs talk time only: 34 + 30,000 as before.
     assert_eq!(num(&f, "cost.telephony"), 30034.0);
     assert_eq!(num(&f, "cost.labour_tickets"), 20250.0);
+    // Tickets without resolved_at: no ticket can be dated as resolved in
+    // the month, so their labour is データなし, never 0円.
+    drop_column("tickets.csv", "resolved_at");
+    let out2 = out.join("no-resolved");
+    let o = hokoku(&[
+        "report",
+        "cost",
+        "--month",
+        "2026-04",
+        "--inputs",
+        inputs.to_str().unwrap(),
+        "--config",
+        "tests/fixtures/cost/config",
+        "--out",
+        out2.to_str().unwrap(),
+    ]);
+    assert!(o.status.code().is_some_and(|c| c <= 1), "{o:?}");
+    let f = figures(&out2.join("cost/2026/cost-monthly-2026-04.json"));
+    for k in ["cost.labour_tickets", "cost.by_source.tickets"] {
+        assert!(missing(&f, k), "{k} should be データなし");
+    }
 }
 
 #[test]

@@ -645,3 +645,46 @@ J2,h1,2026-10-05 02:00,2026-10-05 02:10,success,1,\n";
         .expect("jobs.late is judged");
     assert_eq!(item["verdict"], "no_population", "{item}");
 }
+
+#[test]
+fn change_counts_by_class_need_no_result_column() {
+    let cfg = config("classonly", "");
+    // Two changes opened in October: C1 緊急, C2 without a class; the
+    // export has change_class but no result column.
+    let tickets = "ticket_id,kind,opened_at,status,priority,change_class\n\
+C1,change,2026-10-05 10:00,closed,3,emergency\n\
+C2,change,2026-10-06 10:00,closed,3,\n";
+    let inp = inputs("classonly", &[("tickets.csv", tickets)]);
+    let out = tmp("classonly-out");
+    let o = hokoku(&[
+        "report",
+        "monthly",
+        "--month",
+        "2026-10",
+        "--inputs",
+        inp.to_str().unwrap(),
+        "--config",
+        cfg.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.code().is_some_and(|c| c <= 1), "{o:?}");
+    let xlsx = out.join("monthly/2026/monthly-2026-10.xlsx");
+    let cells = sheet_cells(&xlsx, "5.変更管理");
+    let right_of = |label: &str| -> String {
+        let (r, _) = cells
+            .iter()
+            .find(|(_, v)| v == label)
+            .unwrap_or_else(|| panic!("{label} in {cells:?}"));
+        let row = &r[1..];
+        cells
+            .iter()
+            .find(|(c, _)| c == &format!("B{row}"))
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    // 件数: 緊急 1, （未設定） 1 (2 changes − 1 classed); the result
+    // columns are データなし.
+    assert_eq!(right_of("緊急"), "1");
+    assert_eq!(right_of("（未設定）"), "1");
+}

@@ -454,8 +454,13 @@ fn labour_tickets(
     p: Period,
     out: &mut CostKpis,
 ) -> PolarsResult<()> {
-    let covered =
-        src.filter(|s| s.covers(p.start_ms(), p.end_ms()) && s.present.contains("work_minutes"));
+    // Labour is counted on the tickets resolved in the period: without a
+    // resolution time (resolved_at) no ticket can be dated, so データなし.
+    let covered = src.filter(|s| {
+        s.covers(p.start_ms(), p.end_ms())
+            && s.present.contains("work_minutes")
+            && s.present.contains("resolved_at")
+    });
     let Some(s) = covered else {
         out.lines.push(CostLine {
             part: "labour_tickets",

@@ -558,11 +558,13 @@ fn sla_summary(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
             row
         })
         .collect();
-    let listed: Vec<&sla::Item> = r
+    // 未達 first (what needs action), then データなし; each in item order.
+    let mut listed: Vec<&sla::Item> = r
         .sla_items
         .iter()
         .filter(|i| matches!(i.verdict, Verdict::Missed | Verdict::NoData))
         .collect();
+    listed.sort_by_key(|i| i.verdict != Verdict::Missed);
     let missed_rows = listed
         .iter()
         .map(|it| {
@@ -728,19 +730,21 @@ fn changes(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
             } else {
                 format!("changes.by_class.{c}")
             };
-            let total_cell = if *c == "unset" {
-                Cell::num(total.unwrap_or(0.0), Unit::Count)
-            } else {
+            // The count of a class does not need the result column: it is
+            // changes.by_class.<c>; unset = the changes without a class.
+            let total_cell = if *c != "unset" {
                 Cell::of(f, &total_key, Unit::Count)
+            } else {
+                let classed: Option<f64> = CHANGE_CLASSES
+                    .iter()
+                    .map(|k| f.get(&format!("changes.by_class.{k}")))
+                    .sum();
+                match total.or_else(|| Some(f.get("changes.total")? - classed?)) {
+                    Some(n) => Cell::num(n, Unit::Count),
+                    None => Cell::Missing { key: None },
+                }
             };
-            let mut row = vec![
-                Cell::text(label),
-                if total.is_some() {
-                    total_cell
-                } else {
-                    Cell::Missing { key: None }
-                },
-            ];
+            let mut row = vec![Cell::text(label), total_cell];
             row.extend(RESULTS.iter().map(|x| Cell::of(f, &key(c, x), Unit::Count)));
             row
         })
