@@ -141,6 +141,39 @@ fn restore_rows(store: &Path, ds: &mut Dataset) -> Result<()> {
     Ok(())
 }
 
+/// The Asterisk logs the store's calls came from (`source=calls/_formats.json`:
+/// file → `asterisk_queue_log` or `asterisk_cdr`), with this ingest's, or
+/// an error when this ingest would mix them across ingests: a CDR is
+/// matched with queue_log only when both are read together (docs/FORMATS.md),
+/// so a CDR ingested after its queue_log (or before it) would count each
+/// call twice or with the CDR's outcomes. `None`: no Asterisk file here.
+fn asterisk_formats(store: &Path, ds: &Dataset) -> Result<Option<BTreeMap<String, String>>> {
+    let new: BTreeMap<String, String> = ds
+        .files
+        .iter()
+        .filter(|f| f.format.starts_with("asterisk_"))
+        .map(|f| (f.file.clone(), f.format.clone()))
+        .collect();
+    if new.is_empty() {
+        return Ok(None);
+    }
+    let path = source_dir(store, "calls").join("_formats.json");
+    let mut all: BTreeMap<String, String> = read_json(&path)?;
+    let has = |m: &BTreeMap<String, String>, f: &str| m.values().any(|v| v == f);
+    let (q, c) = ("asterisk_queue_log", "asterisk_cdr");
+    let lone = |this: &str, other: &str| has(&new, this) && !has(&new, other) && has(&all, other);
+    if lone(c, q) || lone(q, c) {
+        bail!(
+            "calls: this ingest has an Asterisk {} without its {}, and the store already holds calls from a {} ingested earlier. A CDR is matched with queue_log only when both are read together: ingest the queue_log and the CDR of the same period in one `hokoku ingest` (put both under the inputs folder). Nothing was written",
+            if has(&new, c) { "CDR" } else { "queue_log" },
+            if has(&new, c) { "queue_log" } else { "CDR" },
+            if has(&new, c) { "queue_log" } else { "CDR" },
+        );
+    }
+    all.extend(new);
+    Ok(Some(all))
+}
+
 /// How long a writer or a reader waits for the store's lock by default.
 pub const LOCK_TIMEOUT: Duration = Duration::from_secs(600);
 
@@ -352,6 +385,7 @@ pub fn ingest(
     }
     std::fs::create_dir_all(store).with_context(|| format!("creating {}", store.display()))?;
     let _lock = lock(store, true, timeout)?;
+    let formats = asterisk_formats(store, ds)?;
     for stale in crate::output::clean_stale(&meta_dir(store)) {
         tracing::warn!(file = %stale.display(), "removed a temporary file a killed ingest left");
     }
@@ -476,6 +510,11 @@ pub fn ingest(
         let mut present: BTreeSet<String> = read_json(&cpath)?;
         present.extend(data.present.iter().map(|s| s.to_string()));
         write_json_if_changed(&cpath, &present)?;
+    }
+    if let Some(f) = formats {
+        let dir = source_dir(store, "calls");
+        std::fs::create_dir_all(&dir)?;
+        write_json_if_changed(&dir.join("_formats.json"), &f)?;
     }
     // Set-aside rows and row flags by file, replacing earlier ones of the
     // same files.

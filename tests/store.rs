@@ -243,3 +243,58 @@ C1,hd,2026-10-05 10:00:00,2026-10-05 10:00:10,2026-10-05 10:05:00,answered\n",
     let m = |d: &Path| json_doc(&d.join(format!("{stem}.manifest.json")))["rejected_rows"].clone();
     assert_eq!((m(&a), m(&b)), (2.into(), 2.into()));
 }
+
+#[test]
+fn a_cdr_ingested_apart_from_its_queue_log_is_refused() {
+    let dir = tmp("store-asterisk");
+    let store = dir.join("store");
+    let put = |sub: &str, name: &str, from: &str| {
+        let d = dir.join(sub).join("calls");
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::copy(
+            root().join("tests/fixtures/formats").join(from),
+            d.join(name),
+        )
+        .unwrap();
+        dir.join(sub)
+    };
+    let q = put("q", "queue_log", "asterisk_queue_log/queue_log");
+    let c = put("c", "Master.csv", "asterisk_cdr/Master.csv");
+    let run = |inputs: &Path| {
+        hokoku(&[
+            "ingest",
+            "--inputs",
+            inputs.to_str().unwrap(),
+            "--config",
+            &format!("{FIX}/config"),
+            "--store",
+            store.to_str().unwrap(),
+        ])
+    };
+    let first = run(&q);
+    assert!(first.status.code().is_some_and(|c| c <= 1), "{first:?}");
+    let parts = |s: &Path| files(&s.join("source=calls"));
+    let before = parts(&store);
+    // The CDR alone, into a store holding queue_log calls: refused, nothing
+    // written (the CDR cannot be matched with a queue_log read apart).
+    let second = run(&c);
+    assert_eq!(second.status.code(), Some(2), "{second:?}");
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        err.contains("ingest the queue_log and the CDR of the same period in one `hokoku ingest`"),
+        "{err}"
+    );
+    assert_eq!(parts(&store), before, "nothing written");
+    // Both together are fine.
+    let both = dir.join("both/calls");
+    std::fs::create_dir_all(&both).unwrap();
+    for e in std::fs::read_dir(dir.join("q/calls"))
+        .unwrap()
+        .chain(std::fs::read_dir(dir.join("c/calls")).unwrap())
+    {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), both.join(e.file_name())).unwrap();
+    }
+    let third = run(&dir.join("both"));
+    assert!(third.status.code().is_some_and(|c| c <= 1), "{third:?}");
+}
