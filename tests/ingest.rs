@@ -279,4 +279,51 @@ fn an_empty_file_is_named_empty_whatever_the_source_expects() {
         );
         std::fs::remove_dir_all(&dir).unwrap();
     }
+    // A file set that names its format or profile skips detection: the same
+    // words (CDR, sysstat, AWS Backup JSON, the Redmine profile).
+    let cfg_dir = std::env::temp_dir().join(format!("hokoku-empty-cfg-{}", std::process::id()));
+    std::fs::create_dir_all(&cfg_dir).unwrap();
+    for e in std::fs::read_dir("tests/fixtures/month/config")
+        .unwrap()
+        .flatten()
+    {
+        std::fs::copy(e.path(), cfg_dir.join(e.file_name())).unwrap();
+    }
+    let mut site = std::fs::read_to_string(cfg_dir.join("site.toml")).unwrap();
+    site.push_str(
+        "\n[[sources.calls.files]]\nglob = \"cdr/*.csv\"\nformat = \"asterisk_cdr\"\n\
+[[sources.capacity.files]]\nglob = \"sar/*.csv\"\nformat = \"sysstat_sadf\"\n\
+[[sources.backups.files]]\nglob = \"aws/*.json\"\nformat = \"aws_backup\"\n\
+[[sources.tickets.files]]\nglob = \"redmine/*.csv\"\nprofile = \"redmine\"\n",
+    );
+    std::fs::write(cfg_dir.join("site.toml"), site).unwrap();
+    let profiles = std::path::Path::new("jobs/config/profiles");
+    std::fs::create_dir_all(cfg_dir.join("profiles")).unwrap();
+    std::fs::copy(
+        profiles.join("redmine.toml"),
+        cfg_dir.join("profiles/redmine.toml"),
+    )
+    .unwrap();
+    let cfg = hokoku::config::load(&cfg_dir).unwrap();
+    let cat = hokoku::ingest::Catalogue::compile(&cfg).unwrap();
+    let dir = std::env::temp_dir().join(format!("hokoku-empty-set-{}", std::process::id()));
+    for (rel, bytes) in [
+        ("cdr/Master.csv", &b""[..]),
+        ("sar/sar.csv", b"\n"),
+        ("aws/jobs.json", b"\xef\xbb\xbf"),
+        ("redmine/issues.csv", b"\r\n"),
+    ] {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+    let ds = hokoku::ingest::load(&dir, &cat);
+    let msgs: Vec<String> = ds.errors.iter().map(|e| e.to_string()).collect();
+    assert_eq!(msgs.len(), 4, "{msgs:?}");
+    assert!(
+        msgs.iter().all(|m| m.contains("空のファイルです")),
+        "{msgs:?}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_dir_all(&cfg_dir).unwrap();
 }

@@ -325,11 +325,7 @@ pub fn detect(
     let text = encoding::decode_lossy(&head, forced);
     // Nothing but a BOM and blank lines: say so, whatever format it was
     // meant to be.
-    if text
-        .trim_start_matches('\u{feff}')
-        .chars()
-        .all(char::is_whitespace)
-    {
+    if is_empty_text(text.as_bytes()) {
         return Err(FileError::Empty {
             file: display.into(),
         });
@@ -722,8 +718,22 @@ fn read_profiled(
         file: p.display.clone(),
         reason: e.to_string(),
     })?;
+    if is_empty_text(&raw) {
+        return Err(FileError::Empty {
+            file: p.display.clone(),
+        });
+    }
     let ext = prof.read(&raw, &p.display, p.options.encoding, p.allow_short_rows)?;
     Ok(records::type_extracted(src.spec, ext, &p.display, &raw, id))
+}
+
+/// Nothing but a UTF-8 BOM and whitespace: an empty export (空のファイル),
+/// whatever reader it was meant for.
+fn is_empty_text(raw: &[u8]) -> bool {
+    raw.strip_prefix(b"\xef\xbb\xbf")
+        .unwrap_or(raw)
+        .iter()
+        .all(u8::is_ascii_whitespace)
 }
 
 /// The files of one adapter and file set, read together.
@@ -739,6 +749,9 @@ fn read_adapted(
     let mut kept: Vec<(u32, &Planned)> = Vec::new();
     for &(id, p) in files {
         match std::fs::read(&p.path) {
+            Ok(raw) if is_empty_text(&raw) => errors.push(FileError::Empty {
+                file: p.display.clone(),
+            }),
             Ok(raw) => {
                 inputs.push(formats::Input {
                     display: p.display.clone(),
