@@ -213,7 +213,7 @@ fn read_one(inp: &Input, opts: &Options) -> Result<Extracted, FileError> {
         };
         let call_id = match rec.get(16).map(|s| s.trim()).filter(looks_unique) {
             Some(u) => u.to_string(),
-            None => format!("{}@{}", rec[5].trim(), rec[9].trim()),
+            None => format!("{}@{}", peer_masked(rec[5].trim()), rec[9].trim()),
         };
         let agent = rec[6].trim();
         let agent = match agent.rsplit_once('-') {
@@ -242,4 +242,45 @@ fn read_one(inp: &Input, opts: &Options) -> Result<Extracted, FileError> {
     }
     merge_legs(&mut ext);
     Ok(ext)
+}
+
+/// A channel (`SIP/09087654321-00000003`) with its peer's digits masked
+/// when the peer is a number (a trunk named by the caller's number): the
+/// channel makes the call id of a CDR without uniqueid, and a call id is
+/// written out (rejected rows, the store).
+fn peer_masked(channel: &str) -> String {
+    let Some((tech, rest)) = channel.split_once('/') else {
+        return channel.to_string();
+    };
+    let (peer, seq) = match rest.rsplit_once('-') {
+        Some((p, s)) => (p, Some(s)),
+        None => (rest, None),
+    };
+    if peer.chars().filter(|c| c.is_ascii_digit()).count() < 8 {
+        return channel.to_string();
+    }
+    let peer = crate::mask::mask(peer);
+    match seq {
+        Some(s) => format!("{tech}/{peer}-{s}"),
+        None => format!("{tech}/{peer}"),
+    }
+}
+
+#[cfg(test)]
+mod peer_tests {
+    use super::peer_masked;
+
+    #[test]
+    fn a_numbered_peer_is_masked_in_the_call_id() {
+        assert_eq!(
+            peer_masked("SIP/09087654321-00000003"),
+            "SIP/*******4321-00000003"
+        );
+        assert_eq!(peer_masked("PJSIP/201-0000000a"), "PJSIP/201-0000000a");
+        assert_eq!(peer_masked("SIP/trunk-00000001"), "SIP/trunk-00000001");
+        assert_eq!(
+            peer_masked("Local/0312345678@from"),
+            "Local/******5678@from"
+        );
+    }
 }
