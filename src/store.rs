@@ -539,7 +539,7 @@ pub fn ingest(
                     .collect(),
             });
     }
-    for f in ds.flags.iter().filter(|f| f.problem.code != "superseded") {
+    for f in &ds.flags {
         let Some(name) = f.file.and_then(|i| ds.inputs.get(i as usize)) else {
             continue;
         };

@@ -688,3 +688,42 @@ C2,change,2026-10-06 10:00,closed,3,\n";
     assert_eq!(right_of("緊急"), "1");
     assert_eq!(right_of("（未設定）"), "1");
 }
+
+#[test]
+fn a_row_repeated_in_its_file_and_in_another_is_said_once_each_way() {
+    let cfg = config("repeat2", "");
+    let h = "call_id,queue,offered_at,answered_at,ended_at,outcome\n";
+    let c1 = "C1,hd,2026-10-05 10:00:00,2026-10-05 10:00:10,2026-10-05 10:05:00,answered\n";
+    // a.csv: C1 on lines 2 and 3; b.csv: C1 again on line 2 (the one kept).
+    let inp = inputs(
+        "repeat2",
+        &[
+            ("calls/a.csv", &format!("{h}{c1}{c1}")),
+            ("calls/b.csv", &format!("{h}{c1}")),
+        ],
+    );
+    let (ds, f) = month_figures(&inp, &cfg, "2026-10");
+    assert_eq!(f.get("calls.offered"), Some(1.0));
+    // a.csv line 2 repeats its line 3 (flagged); a.csv line 3 repeats
+    // b.csv's row (counted in a.csv's `repeated`).
+    let rep: Vec<_> = ds
+        .flags
+        .iter()
+        .filter(|x| x.problem.code == "repeated_row")
+        .map(|x| (x.line, x.problem.args[1].clone()))
+        .collect();
+    assert_eq!(rep, [(Some(2), "3".to_string())]);
+    let a = ds.files.iter().find(|r| r.file.ends_with("a.csv")).unwrap();
+    assert_eq!(a.repeated, 1);
+
+    // Lines 2 and 3 identical, line 4 changed: line 2 repeats line 3;
+    // line 3 is replaced by line 4.
+    let j = "job_name,host,started_at,ended_at,status,attempt\n";
+    let r1 = "J1,h1,2026-10-05 01:00,2026-10-05 01:10,failed,1\n";
+    let r2 = "J1,h1,2026-10-05 01:00,2026-10-05 01:12,success,1\n";
+    let inp = inputs("repeat3", &[("job_runs.csv", &format!("{j}{r1}{r1}{r2}"))]);
+    let (ds, _) = month_figures(&inp, &cfg, "2026-10");
+    let mut got: Vec<_> = ds.flags.iter().map(|x| (x.problem.code, x.line)).collect();
+    got.sort();
+    assert_eq!(got, [("repeated_row", Some(2)), ("superseded", Some(3))]);
+}

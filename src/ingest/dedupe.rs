@@ -192,6 +192,13 @@ pub fn dedupe(source: &str, df: DataFrame, inputs: &[String]) -> PolarsResult<De
             .join(" ")
     };
     let mut last: HashMap<String, usize> = HashMap::new();
+    // The next row with the same key in the same file, for each row.
+    let mut next_in_file: Vec<Option<usize>> = vec![None; rows.len()];
+    let mut seen_in_file: HashMap<(String, Option<u32>), usize> = HashMap::new();
+    for i in (0..rows.len()).rev() {
+        let k = key_text(i);
+        next_in_file[i] = seen_in_file.insert((k.clone(), files[i]), i);
+    }
     for i in 0..rows.len() {
         last.insert(key_text(i), i);
     }
@@ -205,20 +212,22 @@ pub fn dedupe(source: &str, df: DataFrame, inputs: &[String]) -> PolarsResult<De
             continue;
         }
         drop[rows[i] as usize] = true;
+        // One export listing the same row again, unchanged: counted once,
+        // and said so (a careless export, or two events the key cannot
+        // tell apart), naming the next copy.
+        if let Some(j) = next_in_file[i].filter(|&j| content[j] == content[i]) {
+            flags.push(RowFlag {
+                file: files[i],
+                line: lines[i],
+                column: keys[0].to_string(),
+                problem: Problem::new("repeated_row", [k, lines[j].unwrap_or(0).to_string()]),
+            });
+            continue;
+        }
         if content[i] == content[w] {
-            if files[i] == files[w] {
-                // One export listing the same row twice: counted once, and
-                // said so (a careless export, or two events the key cannot
-                // tell apart).
-                flags.push(RowFlag {
-                    file: files[i],
-                    line: lines[i],
-                    column: keys[0].to_string(),
-                    problem: Problem::new("repeated_row", [k, lines[w].unwrap_or(0).to_string()]),
-                });
-            } else if let Some(f) = files[i] {
-                // The same row read again from another file (overlapping
-                // exports): no news, counted in the manifest.
+            // The same row read again from another file (overlapping
+            // exports): no news, counted in the manifest.
+            if let Some(f) = files[i] {
                 *repeats.entry(f).or_default() += 1;
             }
             continue;

@@ -108,7 +108,23 @@ pub fn run_ingest(
         changes,
         rejected_rows: ds.rejected_rows(),
         issues,
-        superseded: parts.iter().flat_map(|c| c.superseded.clone()).collect(),
+        // Rows replaced within this ingest (a later file or line with the
+        // same natural key), then rows the store had that it replaced.
+        superseded: ds
+            .flags
+            .iter()
+            .filter(|f| f.problem.code == "superseded")
+            .map(|f| {
+                format!(
+                    "{}:{}:{}: {}",
+                    ds.input(f.file),
+                    f.line.unwrap_or(0),
+                    f.column,
+                    f.problem
+                )
+            })
+            .chain(parts.iter().flat_map(|c| c.superseded.clone()))
+            .collect(),
         records: vec![
             store.join("_hokoku/ingest.manifest.json"),
             store.join("_hokoku/ingest.rejected.csv"),
