@@ -66,6 +66,9 @@ pub struct PartitionChange {
 /// keeps them (`_hokoku/rows.json`).
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 struct StoredRows {
+    /// The source the file was read as.
+    #[serde(default)]
+    source: String,
     #[serde(default)]
     issues: Vec<StoredRow>,
     #[serde(default)]
@@ -88,7 +91,15 @@ struct StoredRow {
 /// file with set-aside rows gets a manifest entry saying how many.
 fn restore_rows(store: &Path, ds: &mut Dataset) -> Result<()> {
     let kept: BTreeMap<String, StoredRows> = read_json(&meta_dir(store).join("rows.json"))?;
+    // In the order a run over the CSVs reads them: by source, then path.
+    let source_of = |s: &str| ingest::SOURCES.iter().position(|x| x.spec.name == s);
+    let mut kept: Vec<(String, StoredRows)> = kept.into_iter().collect();
+    kept.sort_by_key(|(name, r)| (source_of(&r.source).unwrap_or(usize::MAX), name.clone()));
     for (name, rows) in kept {
+        let source = ingest::SOURCES
+            .iter()
+            .find(|x| x.spec.name == rows.source)
+            .map_or("", |x| x.spec.name);
         let idx = match ds.inputs.iter().position(|n| n == &name) {
             Some(i) => i as u32,
             None => {
@@ -123,6 +134,7 @@ fn restore_rows(store: &Path, ds: &mut Dataset) -> Result<()> {
         if n > 0 {
             ds.files.push(FileReport {
                 file: name,
+                source,
                 sha256: String::new(),
                 bytes: 0,
                 encoding: "",
@@ -520,8 +532,14 @@ pub fn ingest(
     // same files.
     let rpath = meta_dir(store).join("rows.json");
     let mut kept: BTreeMap<String, StoredRows> = read_json(&rpath)?;
-    for name in ds.files.iter().map(|f| &f.file) {
-        kept.insert(name.clone(), StoredRows::default());
+    for f in &ds.files {
+        kept.insert(
+            f.file.clone(),
+            StoredRows {
+                source: f.source.to_string(),
+                ..Default::default()
+            },
+        );
     }
     for i in &ds.issues {
         kept.entry(i.file.clone())
@@ -619,6 +637,7 @@ pub fn load(store: &Path) -> Result<Dataset> {
             let df = read_parquet(&bytes, p)?;
             ds.files.push(FileReport {
                 file: p.display().to_string(),
+                source: src.spec.name,
                 sha256: hex(&Sha256::digest(&bytes)),
                 bytes: bytes.len() as u64,
                 encoding: "parquet",

@@ -96,6 +96,8 @@ pub enum FileError {
 pub struct FileReport {
     /// File path as displayed.
     pub file: String,
+    /// The source it was read as (`calls`, `tickets`, …).
+    pub source: &'static str,
     /// SHA-256 of the raw bytes.
     pub sha256: String,
     /// Size in bytes.
@@ -679,6 +681,7 @@ fn read_src(
     Ok(FileData {
         report: FileReport {
             file: file.clone(),
+            source: spec.name,
             sha256: sv.sha256,
             bytes: len as u64,
             encoding: enc.name(),

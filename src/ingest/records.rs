@@ -223,6 +223,7 @@ pub fn type_extracted(
     FileData {
         report: FileReport {
             file: file.into(),
+            source: spec.name,
             sha256: crate::util::hex(&sha2::Sha256::digest(raw)),
             bytes: raw.len() as u64,
             encoding: ext.encoding,
