@@ -727,3 +727,56 @@ fn a_row_repeated_in_its_file_and_in_another_is_said_once_each_way() {
     got.sort();
     assert_eq!(got, [("repeated_row", Some(2)), ("superseded", Some(3))]);
 }
+
+#[test]
+fn an_sla_item_with_clocks_left_out_is_no_data_not_no_population() {
+    let cfg = config("leftout", "");
+    // January 2031, past the fixture's holiday list: the inquiry P3 clock
+    // (business calendar) cannot be computed; the incident P1 clock (24x7)
+    // can: opened 10:00, first response 10:10 (≤ 15 min), resolved 11:00
+    // (≤ 120 min).
+    let tickets =
+        "ticket_id,kind,opened_at,updated_at,first_response_at,resolved_at,status,priority\n\
+I1,incident,2031-01-06 10:00,2031-01-06 11:00,2031-01-06 10:10,2031-01-06 11:00,resolved,1\n\
+Q3,inquiry,2031-01-06 10:00,2031-01-06 11:00,2031-01-06 10:30,2031-01-06 11:00,resolved,3\n";
+    let inp = inputs("leftout", &[("tickets.csv", tickets)]);
+    let out = tmp("leftout-out");
+    let o = hokoku(&[
+        "report",
+        "sla",
+        "--month",
+        "2031-01",
+        "--inputs",
+        inp.to_str().unwrap(),
+        "--config",
+        cfg.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let j = json_doc(&out.join("sla/2031/sla-2031-01.json"));
+    let verdict = |key: &str| -> String {
+        j["items"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{o:?}"))
+            .iter()
+            .find(|i| i["key"] == key)
+            .unwrap_or_else(|| panic!("{key}"))["verdict"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(verdict("sla.resolution.incident.p1.compliance_pct"), "met");
+    assert_eq!(verdict("sla.response.incident.p1.compliance_pct"), "met");
+    // Q3's clocks were left out: データなし, not 対象なし.
+    assert_eq!(
+        verdict("sla.resolution.inquiry.p3.compliance_pct"),
+        "no_data"
+    );
+    assert_eq!(verdict("sla.response.inquiry.p3.compliance_pct"), "no_data");
+    let dq = j["data_quality"].as_array().unwrap();
+    assert!(
+        dq.iter()
+            .any(|q| q["code"] == "sla_no_holidays" && q["line"] == 3),
+        "{dq:?}"
+    );
+}

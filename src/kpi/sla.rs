@@ -107,6 +107,10 @@ pub fn pauses_from_history(df: &DataFrame) -> PolarsResult<Pauses> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LeftOut {
     pub ticket_id: String,
+    /// Index into the SLA targets of the clock left out.
+    pub target: usize,
+    /// When the ticket was opened.
+    pub opened_at: i64,
     /// `_file` index and physical line of the ticket's row.
     pub file: Option<u32>,
     pub line: Option<u32>,
@@ -208,6 +212,8 @@ pub fn clocks(
                     };
                     problems.push(LeftOut {
                         ticket_id: id.to_string(),
+                        target: ti,
+                        opened_at: open,
                         file: files[i],
                         line: lines[i],
                         problem,
@@ -383,6 +389,26 @@ pub fn clocks_of(
     let pauses = history.map(|h| pauses_from_history(&h.frame)).transpose()?;
     let (c, problems) = clocks(&t.frame, pauses.as_ref(), targets, cals)?;
     Ok((Some(c), problems))
+}
+
+/// A target with a clock left out that could fall in `p` (its ticket was
+/// opened before the period's end) cannot be judged from the rest: its
+/// figures for `p` become データなし (the データ品質 note names the ticket),
+/// never a 対象なし or a compliance over the clocks that could be counted.
+pub fn left_out_is_no_data(
+    k: &mut SlaKpis,
+    left_out: &[LeftOut],
+    targets: &[SlaTarget],
+    p: Period,
+) {
+    for l in left_out.iter().filter(|l| l.opened_at < p.end_ms()) {
+        let Some(t) = targets.get(l.target) else {
+            continue;
+        };
+        for st in STATS {
+            k.figures.set(format!("{}.{st}", t.key()), None);
+        }
+    }
 }
 
 /// Figures and breaches for a period, データなし when tickets do not cover it.

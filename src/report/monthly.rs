@@ -86,8 +86,14 @@ impl Report for Monthly {
             &cfg.sla_targets,
             &cfg.calendars,
         )?;
-        let (trend, previous, current) =
+        let (trend, previous, mut current) =
             crate::kpi::month_series(ds, cfg, month, TREND_MONTHS, clocks.as_deref())?;
+        crate::kpi::sla::left_out_is_no_data(
+            &mut current.sla,
+            &clock_problems,
+            &cfg.sla_targets,
+            month,
+        );
         let itsm = crate::kpi::itsm::compute(ds.get(SourceId::Tickets), month)?;
         let items = sla::items(cfg, tpl, &current, &previous);
         let (mut quality, mut warnings) = month_quality(ds, tpl, month, &current, &clock_problems);

@@ -480,8 +480,14 @@ impl Report for Sla {
         )?;
         // The 12 trailing months; the last two are this month and the previous
         // one, whose full results the items need (computed once).
-        let (trend, previous, current) =
+        let (trend, previous, mut current) =
             crate::kpi::month_series(ds, cfg, month, 12, clocks.as_deref())?;
+        crate::kpi::sla::left_out_is_no_data(
+            &mut current.sla,
+            &clock_problems,
+            &cfg.sla_targets,
+            month,
+        );
         let trend: Vec<(String, Figures)> = trend
             .into_iter()
             .map(|(m, f)| (m.month_label(), f))
