@@ -644,6 +644,15 @@ J2,h1,2026-10-05 02:00,2026-10-05 02:10,success,1,\n";
         .find(|i| i["key"] == "jobs.late")
         .expect("jobs.late is judged");
     assert_eq!(item["verdict"], "no_population", "{item}");
+    // … and the PDF says so in the mark column: the row's runs are the
+    // label, 0件, the goal 0件以下 and the mark.
+    let text = pdf_text(&out.join("daily/2026/10/daily-2026-10-05.pdf"));
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines.iter().position(|l| *l == "ジョブ 遅延").expect("row");
+    assert_eq!(
+        &lines[at..at + 4],
+        ["ジョブ 遅延", "0件", "0件以下", "対象なし"]
+    );
 }
 
 #[test]
@@ -687,6 +696,12 @@ C2,change,2026-10-06 10:00,closed,3,\n";
     // columns are データなし.
     assert_eq!(right_of("緊急"), "1");
     assert_eq!(right_of("（未設定）"), "1");
+    // 変更一覧 (C1 and C2): no result column → データなし, not 結果未記録.
+    let text = pdf_text(&out.join("monthly/2026/monthly-2026-10.pdf"));
+    let list = &text[text.find("変更一覧").expect("the list")..];
+    let rows = &list[..list.find("6. ").unwrap_or(list.len())];
+    assert!(!rows.contains("結果未記録"), "{rows}");
+    assert!(rows.contains("データなし"), "{rows}");
 }
 
 #[test]

@@ -61,6 +61,9 @@ pub struct ItsmKpis {
     pub configuration_by_category: Option<Vec<(String, usize)>>,
     /// Changes and releases scheduled in the following month.
     pub next_month: Option<Vec<TicketLine>>,
+    /// Whether the export has a result column (else a change's or a
+    /// release's result is データなし, not 結果未記録).
+    pub has_result: bool,
 }
 
 fn lines(df: &DataFrame) -> PolarsResult<Vec<TicketLine>> {
@@ -129,6 +132,7 @@ pub fn compute(src: Option<&SourceData>, p: Period) -> PolarsResult<ItsmKpis> {
         }
         return Ok(out);
     };
+    out.has_result = s.present.contains("result");
     let wanted = ["incident", "problem", "change", "release", "config"];
     let df = s
         .frame

@@ -106,6 +106,7 @@ pub(crate) fn mark(t: &Templates, target: Option<&Target>, v: Fig, unit: Unit) -
     };
     let (verdict, warning) = judge_target(tg, v);
     let m = match (verdict, warning) {
+        ("no_population", _) => t.label("verdicts", "no_population"),
         ("met", _) => t.label("marks", "met"),
         ("missed", true) => t.label("marks", "warn"),
         ("missed", false) => t.label("marks", "missed"),

@@ -712,6 +712,16 @@ fn result_label<'a>(t: &'a Templates, r: &'a str) -> &'a str {
     t.label("results", if r.is_empty() { "none" } else { r })
 }
 
+/// A change's or release's result: its label, 結果未記録 when the cell is
+/// empty, データなし when the export has no result column at all.
+fn result_cell(r: &MonthlyReport, t: &Templates, result: Option<&str>) -> Cell {
+    if r.itsm.has_result {
+        Cell::text(result_label(t, result.unwrap_or("")))
+    } else {
+        Cell::Missing { key: None }
+    }
+}
+
 fn changes(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
     let mut columns = vec![col("変更区分", 1.4), col("件数", 1.0)];
     columns.extend(RESULTS.iter().map(|x| col(result_label(t, x), 1.0)));
@@ -810,7 +820,7 @@ fn changes(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
             ),
             Cell::text(if c.planned == Some(true) { "有" } else { "" }),
             Cell::datetime(c.scheduled_at),
-            Cell::text(result_label(t, c.result.as_deref().unwrap_or(""))),
+            result_cell(r, t, c.result.as_deref()),
             Cell::text(t.label("ticket_statuses", &c.status)),
         ]
     });
@@ -855,7 +865,7 @@ fn releases(r: &MonthlyReport, f: &Figures, t: &Templates) -> Vec<Block> {
             Cell::text(x.title.clone().unwrap_or_default()),
             Cell::text(x.system.clone().unwrap_or_default()),
             Cell::datetime(x.scheduled_at),
-            Cell::text(result_label(t, x.result.as_deref().unwrap_or(""))),
+            result_cell(r, t, x.result.as_deref()),
             Cell::text(t.label("ticket_statuses", &x.status)),
         ]
     });
