@@ -117,7 +117,17 @@ pub fn sheet_cells(xlsx: &Path, sheet_name: &str) -> Vec<(String, String)> {
         .unwrap_or_else(|| panic!("no sheet {sheet_name} in {names:?}"));
     let xml = get(&format!("xl/worksheets/sheet{}.xml", idx + 1));
     let mut cells = Vec::new();
-    for c in between(&xml, "<c r=\"", "</c>") {
+    let mut rest = xml.as_str();
+    while let Some(at) = rest.find("<c r=\"") {
+        rest = &rest[at + 6..];
+        let tag_end = rest.find('>').expect("a cell tag ends");
+        // An empty cell (`<c r="B3" s="1"/>`) has no value: skip it, so
+        // the next cell's value is never read as this one's.
+        if rest[..tag_end].ends_with('/') {
+            continue;
+        }
+        let end = rest.find("</c>").expect("a cell closes");
+        let c = &rest[..end];
         let r = c.split('"').next().unwrap().to_string();
         let Some(v) = between(c, "<v>", "</v>").first().map(|v| v.to_string()) else {
             continue;
