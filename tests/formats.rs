@@ -13,7 +13,7 @@ use hokoku::frame;
 use hokoku::ingest::Catalogue;
 use hokoku::ingest::SourceId;
 use hokoku::ingest::{self, Dataset};
-use hokoku::kpi;
+use hokoku::kpi::{self, Figures};
 use hokoku::time::Period;
 use std::path::{Path, PathBuf};
 
@@ -937,6 +937,32 @@ fn odd_lines_are_set_aside_without_panics_or_leaks() {
     );
 }
 
+/// Read a queue_log and a CDR together (`calls/queue_log`,
+/// `calls/Master.csv`): the dataset, cleanly read, and the call figures of
+/// 2026-10-05.
+fn asterisk_pair(name: &str, queue_log: &str, cdr: &str, cfg: &Config) -> (Dataset, Figures) {
+    let dir = tmp(name);
+    std::fs::create_dir_all(dir.join("calls")).unwrap();
+    std::fs::write(dir.join("calls/queue_log"), queue_log).unwrap();
+    std::fs::write(dir.join("calls/Master.csv"), cdr).unwrap();
+    let ds = ingest::load(&dir, &cat(cfg));
+    assert!(
+        ds.errors.is_empty() && ds.issues.is_empty(),
+        "{:?} {:?}",
+        ds.errors,
+        ds.issues
+    );
+    let f = kpi::calls::compute(
+        ds.get(SourceId::Calls),
+        day("2026-10-05"),
+        &cfg.site.calls,
+        80.0,
+    )
+    .unwrap()
+    .figures;
+    (ds, f)
+}
+
 #[test]
 fn queue_log_with_a_cdr_without_uniqueid_counts_each_call_once() {
     let cfg = bundled_config();
@@ -959,25 +985,7 @@ fn queue_log_with_a_cdr_without_uniqueid_counts_each_call_once() {
 \"\",\"0312340002\",\"7001\",\"from-trunk\",\"\",\"SIP/trunk-00000003\",\"SIP/202-00000004\",\"Queue\",\"helpdesk,t\",\"2026-10-05 10:00:00\",\"2026-10-05 10:00:00\",\"2026-10-05 10:05:00\",300,300,\"ANSWERED\",\"DOCUMENTATION\"
 \"\",\"0312340003\",\"7001\",\"from-trunk\",\"\",\"SIP/trunk-00000005\",\"\",\"Queue\",\"helpdesk,t\",\"2026-10-05 11:00:00\",\"2026-10-05 11:00:00\",\"2026-10-05 11:01:00\",60,60,\"ANSWERED\",\"DOCUMENTATION\"
 ";
-    let dir = tmp("ql-cdr16");
-    std::fs::create_dir_all(dir.join("calls")).unwrap();
-    std::fs::write(dir.join("calls/queue_log"), queue_log).unwrap();
-    std::fs::write(dir.join("calls/Master.csv"), cdr).unwrap();
-    let ds = ingest::load(&dir, &cat(&cfg));
-    assert!(
-        ds.errors.is_empty() && ds.issues.is_empty(),
-        "{:?} {:?}",
-        ds.errors,
-        ds.issues
-    );
-    let f = kpi::calls::compute(
-        ds.get(SourceId::Calls),
-        day("2026-10-05"),
-        &cfg.site.calls,
-        80.0,
-    )
-    .unwrap()
-    .figures;
+    let (ds, f) = asterisk_pair("ql-cdr16", queue_log, cdr, &cfg);
     // Once each: 3 offered, 2 answered, 1 timeout — not 6 / 5.
     assert_eq!(f.get("calls.offered"), Some(3.0));
     assert_eq!(f.get("calls.answered"), Some(2.0));
@@ -1015,25 +1023,7 @@ fn a_cdr_call_queue_log_does_not_have_is_counted_and_said() {
 \"\",\"0312340001\",\"7001\",\"from-trunk\",\"\",\"SIP/trunk-00000001\",\"SIP/201-00000002\",\"Queue\",\"helpdesk,t\",\"2026-10-05 09:00:00\",\"2026-10-05 09:00:00\",\"2026-10-05 09:03:20\",200,200,\"ANSWERED\",\"DOCUMENTATION\",\"1791158400.1\"
 \"\",\"0312340009\",\"201\",\"from-trunk\",\"\",\"SIP/trunk-00000009\",\"SIP/201-0000000a\",\"Dial\",\"SIP/201\",\"2026-10-05 12:20:00\",\"2026-10-05 12:20:05\",\"2026-10-05 12:25:05\",305,300,\"ANSWERED\",\"DOCUMENTATION\",\"1791170000.9\"
 ";
-    let dir = tmp("ql-cdr-unmatched");
-    std::fs::create_dir_all(dir.join("calls")).unwrap();
-    std::fs::write(dir.join("calls/queue_log"), queue_log).unwrap();
-    std::fs::write(dir.join("calls/Master.csv"), cdr).unwrap();
-    let ds = ingest::load(&dir, &cat(&cfg));
-    assert!(
-        ds.errors.is_empty() && ds.issues.is_empty(),
-        "{:?} {:?}",
-        ds.errors,
-        ds.issues
-    );
-    let f = kpi::calls::compute(
-        ds.get(SourceId::Calls),
-        day("2026-10-05"),
-        &cfg.site.calls,
-        80.0,
-    )
-    .unwrap()
-    .figures;
+    let (ds, f) = asterisk_pair("ql-cdr-unmatched", queue_log, cdr, &cfg);
     // Q1 once (from queue_log) and the direct call (from the CDR): 2.
     assert_eq!(f.get("calls.offered"), Some(2.0));
     let m = ds
