@@ -145,18 +145,7 @@ fn the_whole_month_down_is_a_missed_sla_item_with_its_file_and_line() {
         )],
     );
     let out = tmp("down-out");
-    let o = hokoku(&[
-        "report",
-        "sla",
-        "--month",
-        "2026-10",
-        "--inputs",
-        inp.to_str().unwrap(),
-        "--config",
-        cfg.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = report(&["sla", "--month", "2026-10"], &inp, &cfg, &out, &[]);
     assert!(
         o.status.code() == Some(0),
         "{}",
@@ -621,18 +610,7 @@ J1,h1,2026-10-05 01:00,2026-10-05 01:10,success,1,\n\
 J2,h1,2026-10-05 02:00,2026-10-05 02:10,success,1,\n";
     let inp = inputs("late0", &[("job_runs.csv", jobs)]);
     let out = tmp("late0-out");
-    let o = hokoku(&[
-        "report",
-        "daily",
-        "--date",
-        "2026-10-05",
-        "--inputs",
-        inp.to_str().unwrap(),
-        "--config",
-        cfg.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = report(&["daily", "--date", "2026-10-05"], &inp, &cfg, &out, &[]);
     assert!(o.status.code().is_some_and(|c| c <= 1), "{o:?}");
     let j = json_doc(&out.join("daily/2026/10/daily-2026-10-05.json"));
     assert_eq!(j["figures"]["jobs.late"], 0.0);
@@ -665,18 +643,7 @@ C1,change,2026-10-05 10:00,closed,3,emergency\n\
 C2,change,2026-10-06 10:00,closed,3,\n";
     let inp = inputs("classonly", &[("tickets.csv", tickets)]);
     let out = tmp("classonly-out");
-    let o = hokoku(&[
-        "report",
-        "monthly",
-        "--month",
-        "2026-10",
-        "--inputs",
-        inp.to_str().unwrap(),
-        "--config",
-        cfg.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = report(&["monthly", "--month", "2026-10"], &inp, &cfg, &out, &[]);
     assert!(o.status.code().is_some_and(|c| c <= 1), "{o:?}");
     let xlsx = out.join("monthly/2026/monthly-2026-10.xlsx");
     let cells = sheet_cells(&xlsx, "5.変更管理");
@@ -756,18 +723,7 @@ I1,incident,2031-01-06 10:00,2031-01-06 11:00,2031-01-06 10:10,2031-01-06 11:00,
 Q3,inquiry,2031-01-06 10:00,2031-01-06 11:00,2031-01-06 10:30,2031-01-06 11:00,resolved,3\n";
     let inp = inputs("leftout", &[("tickets.csv", tickets)]);
     let out = tmp("leftout-out");
-    let o = hokoku(&[
-        "report",
-        "sla",
-        "--month",
-        "2031-01",
-        "--inputs",
-        inp.to_str().unwrap(),
-        "--config",
-        cfg.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = report(&["sla", "--month", "2031-01"], &inp, &cfg, &out, &[]);
     let j = json_doc(&out.join("sla/2031/sla-2031-01.json"));
     let verdict = |key: &str| -> String {
         j["items"]

@@ -5,22 +5,17 @@
 
 mod common;
 use common::*;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 fn run(name: &str) -> (PathBuf, std::process::Output) {
     let out = tmp(name);
-    let o = hokoku(&[
-        "report",
-        "sla",
-        "--month",
-        "2026-10",
-        "--inputs",
-        "tests/fixtures/month/inputs",
-        "--config",
-        "tests/fixtures/month/config",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = report(
+        &["sla", "--month", "2026-10"],
+        Path::new("tests/fixtures/month/inputs"),
+        Path::new("tests/fixtures/month/config"),
+        &out,
+        &[],
+    );
     (out.join("sla/2026"), o)
 }
 
@@ -175,18 +170,13 @@ fn the_monthly_summary_lists_misses_before_no_data() {
     let mut site = std::fs::read_to_string(cfg.join("site.toml")).unwrap();
     site.push_str("\n[capacity.metrics.disk_pct]\nwarn = 50\ncrit = 90\n");
     std::fs::write(cfg.join("site.toml"), site).unwrap();
-    let o = hokoku(&[
-        "report",
-        "monthly",
-        "--month",
-        "2026-10",
-        "--inputs",
-        "tests/fixtures/month/inputs",
-        "--config",
-        cfg.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = report(
+        &["monthly", "--month", "2026-10"],
+        Path::new("tests/fixtures/month/inputs"),
+        &cfg,
+        &out,
+        &[],
+    );
     assert!(o.status.code().is_some_and(|c| c <= 1), "{o:?}");
     let xlsx = out.join("monthly/2026/monthly-2026-10.xlsx");
     let cells = sheet_cells(&xlsx, "2.サービスレベル遵守状況");

@@ -184,22 +184,14 @@ C1,hd,2026-10-05 10:00:00,2026-10-05 10:00:10,2026-10-05 10:05:00,answered\n",
     ]);
     assert!(o.status.code().is_some(), "{o:?}");
     let run = |out: &Path, from_store: bool| {
-        let mut args = vec![
-            "report",
-            "daily",
-            "--date",
-            "2026-10-05",
-            "--inputs",
-            inputs.to_str().unwrap(),
-            "--config",
-            "tests/fixtures/month/config",
-            "--out",
-            out.to_str().unwrap(),
-        ];
-        if from_store {
-            args.extend(["--store", store.to_str().unwrap()]);
-        }
-        hokoku(&args)
+        let store_arg = ["--store", store.to_str().unwrap()];
+        report(
+            &["daily", "--date", "2026-10-05"],
+            &inputs,
+            Path::new("tests/fixtures/month/config"),
+            out,
+            if from_store { &store_arg } else { &[] },
+        )
     };
     let (a, b) = (dir.join("a"), dir.join("b"));
     let (oa, ob) = (run(&a, false), run(&b, true));
@@ -327,22 +319,14 @@ fn set_aside_rows_of_several_sources_come_back_in_reading_order() {
         store.to_str().unwrap(),
     ]);
     let run = |out: &Path, from_store: bool| {
-        let mut args = vec![
-            "report",
-            "daily",
-            "--date",
-            "2026-10-05",
-            "--inputs",
-            inputs.to_str().unwrap(),
-            "--config",
-            "tests/fixtures/month/config",
-            "--out",
-            out.to_str().unwrap(),
-        ];
-        if from_store {
-            args.extend(["--store", store.to_str().unwrap()]);
-        }
-        hokoku(&args)
+        let store_arg = ["--store", store.to_str().unwrap()];
+        report(
+            &["daily", "--date", "2026-10-05"],
+            &inputs,
+            Path::new("tests/fixtures/month/config"),
+            out,
+            if from_store { &store_arg } else { &[] },
+        )
     };
     let (a, b) = (dir.join("a"), dir.join("b"));
     run(&a, false);

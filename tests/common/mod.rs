@@ -27,6 +27,29 @@ pub fn hokoku(args: &[&str]) -> std::process::Output {
 }
 
 /// The fixture day's report command.
+/// `hokoku report <what…> --inputs I --config C --out O [extra…]`, e.g.
+/// `report(&["daily", "--date", "2026-10-05"], &i, &c, &o, &[])`.
+pub fn report(
+    what: &[&str],
+    inputs: &Path,
+    config: &Path,
+    out: &Path,
+    extra: &[&str],
+) -> std::process::Output {
+    let mut args = vec!["report"];
+    args.extend(what);
+    args.extend([
+        "--inputs",
+        inputs.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    args.extend(extra);
+    hokoku(&args)
+}
+
 pub fn fixture_report(out: &Path) -> std::process::Output {
     let out = out.to_str().unwrap();
     hokoku(&[
